@@ -1,0 +1,164 @@
+/**
+ * Domain model shared by every service and (through preload/contract.ts) by the renderer.
+ * Pure: zod schemas only, no Node or browser APIs, so both sides can import it.
+ * One source of truth: the TypeScript types are inferred from these schemas, never re-declared.
+ */
+import { z } from 'zod';
+
+export const isoDateTime = z.string().datetime({ offset: true });
+
+/** Where a per-attribute change time came from; `whenChanged` is the honest fallback. */
+export const ChangeSource = z.enum(['msDS-ReplAttributeMetaData', 'replPropertyMetaData', 'whenChanged', 'sandbox', 'import']);
+export type ChangeSource = z.infer<typeof ChangeSource>;
+
+export const AttributeChange = z.object({
+  changedAt: isoDateTime.nullable(),
+  version: z.number().int().nonnegative().nullable(),
+  source: ChangeSource,
+  /** invocationId of the DC that originated the change, when the metadata says. */
+  originatingDc: z.string().nullable().optional(),
+});
+export type AttributeChange = z.infer<typeof AttributeChange>;
+
+/** An AD user as the OnPremDirectory port returns it (LDAP, sandbox or offline import). */
+export const OnPremUser = z.object({
+  sourceId: z.string(),
+  dn: z.string(),
+  /** objectGUID in its textual (mixed-endian, .NET) form. */
+  objectGuid: z.string(),
+  /** Base64 of the raw mS-DS-ConsistencyGuid bytes, as LDAP returned them; null when empty. */
+  consistencyGuid: z.string().nullable(),
+  /** Base64 of the bytes that Entra Connect uses as onPremisesImmutableId. */
+  sourceAnchor: z.string(),
+  objectSid: z.string().nullable(),
+  upn: z.string().nullable(),
+  samAccountName: z.string().nullable(),
+  displayName: z.string().nullable(),
+  mobile: z.string().nullable(),
+  otherMobile: z.array(z.string()),
+  telephoneNumber: z.string().nullable(),
+  country: z.string().nullable(),
+  whenChanged: isoDateTime.nullable(),
+  usnChanged: z.number().int().nullable(),
+  isDeleted: z.boolean().default(false),
+  /** Per-attribute change metadata (at least `mobile`). */
+  changes: z.record(z.string(), AttributeChange),
+  /** False when Entra Connect's default user scope leaves this object out; scopeReason says why. */
+  inScope: z.boolean(),
+  scopeReason: z.string().nullable(),
+});
+export type OnPremUser = z.infer<typeof OnPremUser>;
+
+/** A Graph user with exactly the properties the product reads ($select). */
+export const CloudUser = z.object({
+  id: z.string(),
+  userPrincipalName: z.string(),
+  displayName: z.string().nullable(),
+  mobilePhone: z.string().nullable(),
+  businessPhones: z.array(z.string()),
+  onPremisesSyncEnabled: z.boolean().nullable(),
+  onPremisesImmutableId: z.string().nullable(),
+  onPremisesSecurityIdentifier: z.string().nullable(),
+  onPremisesLastSyncDateTime: isoDateTime.nullable(),
+  onPremisesDistinguishedName: z.string().nullable(),
+  onPremisesDomainName: z.string().nullable(),
+  onPremisesSamAccountName: z.string().nullable(),
+  onPremisesUserPrincipalName: z.string().nullable(),
+  /** True where Graph accepts a per-user write: no longer synced, or object SOA switched to the cloud. */
+  cloudManaged: z.boolean().default(false),
+});
+export type CloudUser = z.infer<typeof CloudUser>;
+
+export const DriftStatus = z.enum([
+  'unmatched-onprem',
+  'unmatched-cloud',
+  'in-sync',
+  'pending-sync',
+  'format-only',
+  'cloud-missing',
+  'onprem-missing',
+  'cloud-override',
+]);
+export type DriftStatus = z.infer<typeof DriftStatus>;
+
+/** Statuses that need an admin's attention (everything except in-sync). */
+export const ATTENTION_STATUSES: readonly DriftStatus[] = DriftStatus.options.filter((s) => s !== 'in-sync');
+
+export const MatchKind = z.enum(['anchor', 'sid', 'upn-soft']);
+export type MatchKind = z.infer<typeof MatchKind>;
+
+/** Audit-derived knowledge of the last cloud change, honest about what is not known. */
+export const CloudChangeState = z.enum(['known', 'loading', 'outside-retention', 'none-found', 'unavailable']);
+
+export const DriftRow = z.object({
+  key: z.string(),
+  attribute: z.literal('mobile'),
+  status: DriftStatus,
+  upn: z.string(),
+  match: MatchKind.nullable(),
+  onPrem: z
+    .object({
+      sourceId: z.string(),
+      dn: z.string(),
+      upn: z.string().nullable(),
+      samAccountName: z.string().nullable(),
+      displayName: z.string().nullable(),
+      value: z.string().nullable(),
+      otherMobile: z.array(z.string()),
+      changedAt: isoDateTime.nullable(),
+      changeVersion: z.number().int().nullable(),
+      changeSource: ChangeSource,
+      sourceAnchor: z.string(),
+      objectGuid: z.string(),
+      objectSid: z.string().nullable(),
+      country: z.string().nullable(),
+    })
+    .nullable(),
+  cloud: z
+    .object({
+      id: z.string(),
+      upn: z.string(),
+      displayName: z.string().nullable(),
+      value: z.string().nullable(),
+      lastSyncAt: isoDateTime.nullable(),
+      changedAt: isoDateTime.nullable(),
+      changedBy: z.string().nullable(),
+      changeState: CloudChangeState,
+      managed: z.boolean(),
+      immutableId: z.string().nullable(),
+    })
+    .nullable(),
+  normalized: z.object({ onPrem: z.string().nullable(), cloud: z.string().nullable() }),
+  /** Normalization trouble, e.g. 'onprem-unparseable'. */
+  flags: z.array(z.string()),
+  cause: z.string(),
+});
+export type DriftRow = z.infer<typeof DriftRow>;
+
+export const ScanSummary = z.object({
+  onPremUsers: z.number().int(),
+  cloudUsers: z.number().int(),
+  outOfScope: z.number().int(),
+  byStatus: z.record(DriftStatus, z.number().int()),
+  phases: z.record(z.string(), z.number()),
+});
+export type ScanSummary = z.infer<typeof ScanSummary>;
+
+/** The report the CLI prints with --format json; its shape is a public contract. */
+export const DriftReport = z.object({
+  generatedAt: isoDateTime,
+  profile: z.string(),
+  summary: ScanSummary,
+  rows: z.array(DriftRow),
+});
+export type DriftReport = z.infer<typeof DriftReport>;
+
+export const DecisionAction = z.enum(['keep-onprem', 'keep-cloud', 'support-case', 'skip']);
+export type DecisionAction = z.infer<typeof DecisionAction>;
+
+export const Decision = z.object({
+  rowKey: z.string(),
+  action: DecisionAction,
+  reason: z.string().optional(),
+});
+export type Decision = z.infer<typeof Decision>;
