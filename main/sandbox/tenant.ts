@@ -260,6 +260,10 @@ export interface SyncExport {
   attributes?: Partial<SyncAttributes>;
   /** Entra Connect server name; shapes the initiator `Sync_<server>_<hex>@<initial domain>`. */
   server: string;
+  /** Initiator recorded instead of the Connect sync account (e.g. the Cloud Sync provisioning app). */
+  actor?: AuditActor;
+  /** False keeps onPremisesLastSyncDateTime where it was (the simulator's knob); default true. */
+  touchLastSync?: boolean;
 }
 
 export interface SyncWriteResult {
@@ -650,7 +654,7 @@ export class TenantStore {
    * `Action Client Name` = DirectorySync.
    */
   syncWrite(exp: SyncExport): SyncWriteResult {
-    const actor = this.syncActor(exp.server);
+    const actor = exp.actor ?? this.syncActor(exp.server);
     const existing = this.byAnchor.get(exp.immutableId);
     const now = this.now();
     if (exp.kind === 'delete') {
@@ -761,7 +765,7 @@ export class TenantStore {
         applied.push(k);
       }
     }
-    u.onPremisesLastSyncAt = now;
+    if (exp.touchLastSync !== false) u.onPremisesLastSyncAt = now;
     this.bump(u);
     if (mods.length > 0) {
       mods.push({
