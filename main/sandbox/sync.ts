@@ -1,0 +1,515 @@
+/**
+ * The sync-cycle simulator: what Entra Connect Sync (or a Cloud Sync provisioning job) does with the
+ * attributes this product cares about, run against any OnPremDirectory (the sandbox directory or a
+ * live DC through the LDAP adapter) and the sandbox tenant store.
+ *
+ * Model (documented in docs/sandbox.md):
+ * - The simulator keeps a connector space: per AD object (by objectGUID) the anchor it joined and the
+ *   values it last exported. Like Connect, it believes its exports landed even when the cloud ignored
+ *   them (DirSyncOverrides): that is why a later delta cycle does not try again.
+ * - Delta cycle: imports objects changed since the last watermark and exports the attributes whose
+ *   value differs from what it last exported.
+ * - Initial (full) cycle: imports everything and compares with the cloud's current values, so every
+ *   differing value is exported again; with `bypassDirSyncOverridesEnabled` on, AD wins for all of
+ *   them (empty AD values clear the cloud; AlternateMobilePhones is overwritten from otherMobile).
+ * - Scope: Entra Connect's default user scope (main/onprem/scope.ts) as the directory reports it.
+ * - Join by source anchor; in-scope AD users without a cloud object are provisioned.
+ * - Deletions (tombstones, objects leaving scope) of objects in the connector space are exported,
+ *   stopped by an export deletion threshold like Connect's (default 500).
+ */
+import { z } from 'zod';
+import { randomUUID, createHash } from 'node:crypto';
+import type { OnPremUser } from '../core/model';
+import type { Clock, Logger } from '../core/ports';
+import { systemClock } from '../core/ports';
+import { silentLogger } from '../core/logger';
+import { SyncDriftError, ValidationError, formatIssues, isSyncDriftError } from '../core/errors';
+import { throwIfCancelled, type ProgressSink } from '../core/progress';
+import type { OnPremDirectory } from '../onprem/port';
+import type { AuditActor, SyncAttributes, TenantStore, TenantUser } from './tenant';
+
+export type CycleType = 'delta' | 'initial';
+export type SyncEngineKind = 'connect' | 'cloud-sync';
+
+/** Knobs of the simulator that model behaviour documentation does not pin down. */
+export interface SyncKnobs {
+  /**
+   * onPremisesLastSyncDateTime advances on every export to the object, even when DirSyncOverrides
+   * keeps the value (assumption: the export itself touches the object). False leaves it alone.
+   */
+  advanceLastSyncOnExport: boolean;
+  /** Connect's export deletion threshold: more pending deletions than this stop all deletes. null = off. */
+  deletionThreshold: number | null;
+}
+
+export interface SyncSimulatorOptions {
+  /** Connect server (or Cloud Sync agent) name; shapes the audit initiator. */
+  server?: string;
+  engine?: SyncEngineKind;
+  clock?: Clock;
+  logger?: Logger;
+  knobs?: Partial<SyncKnobs>;
+}
+
+/** The attributes the simulator flows (a subset of Connect's user attribute flow). */
+type Flowing = Omit<SyncAttributes, 'userPrincipalName' | 'accountEnabled'>;
+const FLOWING_KEYS = [
+  'displayName',
+  'mobilePhone',
+  'alternateMobilePhones',
+  'businessPhones',
+  'onPremisesSecurityIdentifier',
+  'onPremisesDistinguishedName',
+  'onPremisesDomainName',
+  'onPremisesSamAccountName',
+  'onPremisesUserPrincipalName',
+] as const satisfies readonly (keyof Flowing)[];
+
+const FlowingSchema = z.object({
+  displayName: z.string().nullable(),
+  mobilePhone: z.string().nullable(),
+  alternateMobilePhones: z.array(z.string()),
+  businessPhones: z.array(z.string()),
+  onPremisesSecurityIdentifier: z.string().nullable(),
+  onPremisesDistinguishedName: z.string().nullable(),
+  onPremisesDomainName: z.string().nullable(),
+  onPremisesSamAccountName: z.string().nullable(),
+  onPremisesUserPrincipalName: z.string().nullable(),
+});
+
+const ConnectorEntry = z.object({ objectGuid: z.string(), anchor: z.string(), dn: z.string(), exported: FlowingSchema });
+type ConnectorEntry = z.infer<typeof ConnectorEntry>;
+
+const Watermark = z.object({ invocationId: z.string(), highestUsn: z.number().int() });
+
+const SimulatorState = z.object({
+  format: z.literal('syncdrift-sync-simulator'),
+  version: z.literal(1),
+  engine: z.enum(['connect', 'cloud-sync']),
+  server: z.string(),
+  knobs: z.object({ advanceLastSyncOnExport: z.boolean(), deletionThreshold: z.number().int().nonnegative().nullable() }),
+  watermark: Watermark.nullable(),
+  lastCycleAt: z.string().nullable(),
+  lastCycleType: z.enum(['delta', 'initial']).nullable(),
+  connectorSpace: z.array(ConnectorEntry),
+});
+type SimulatorState = z.infer<typeof SimulatorState>;
+
+export interface OverrideIgnored {
+  anchor: string;
+  upn: string;
+  dn: string;
+  /** Cloud properties the DirSyncOverrides flag kept. */
+  properties: string[];
+  onPremValue: string | null;
+  cloudValue: string | null;
+}
+
+export interface ClearedValue {
+  anchor: string;
+  upn: string;
+  property: 'mobilePhone' | 'alternateMobilePhones';
+  previous: string | string[] | null;
+}
+
+export interface ObjectExport {
+  anchor: string;
+  upn: string | null;
+  outcome: 'added' | 'updated' | 'unchanged' | 'deleted' | 'skipped';
+  applied: string[];
+  suppressedByOverride: string[];
+  reason?: string;
+}
+
+export interface CycleError {
+  dn: string;
+  code: string;
+  message: string;
+}
+
+/** What one cycle did. Counts are exact; the per-object lists are capped at MAX_LISTED entries. */
+export interface SyncCycleReport {
+  id: string;
+  cycle: CycleType;
+  engine: SyncEngineKind;
+  server: string;
+  startedAt: string;
+  finishedAt: string;
+  bypassDirSyncOverrides: boolean;
+  /** False when the directory could not honour the watermark (or there was none): a full import. */
+  incrementalImport: boolean;
+  watermark: { invocationId: string; highestUsn: number } | null;
+  /** Objects read from the directory in this cycle (in and out of scope, tombstones). */
+  seen: number;
+  inScope: number;
+  outOfScope: number;
+  /** Objects the cycle sent an export for (add, update, delete). */
+  exported: number;
+  added: number;
+  updated: number;
+  /** Exports the cloud accepted without a change (all values ignored or equal). */
+  unchanged: number;
+  deleted: number;
+  skipped: number;
+  ignoredDueToOverride: OverrideIgnored[];
+  ignoredDueToOverrideCount: number;
+  cleared: ClearedValue[];
+  clearedCount: number;
+  alternateMobileOverwritten: number;
+  exports: ObjectExport[];
+  errors: CycleError[];
+  notes: string[];
+}
+
+export const MAX_LISTED = 1000;
+
+const DEFAULT_KNOBS: SyncKnobs = { advanceLastSyncOnExport: true, deletionThreshold: 500 };
+
+function domainFromDn(dn: string): string | null {
+  const parts = [...dn.matchAll(/(?:^|,)\s*DC=((?:\\.|[^,\\])+)/gi)].map((m) => m[1] ?? '');
+  return parts.length ? parts.join('.').toLowerCase() : null;
+}
+
+function desiredFrom(u: OnPremUser): Flowing {
+  return {
+    displayName: u.displayName,
+    mobilePhone: u.mobile,
+    alternateMobilePhones: [...u.otherMobile],
+    businessPhones: u.telephoneNumber ? [u.telephoneNumber] : [],
+    onPremisesSecurityIdentifier: u.objectSid,
+    onPremisesDistinguishedName: u.dn,
+    onPremisesDomainName: domainFromDn(u.dn),
+    onPremisesSamAccountName: u.samAccountName,
+    onPremisesUserPrincipalName: u.upn,
+  };
+}
+
+function cloudValues(c: TenantUser): Flowing {
+  return {
+    displayName: c.displayName,
+    mobilePhone: c.mobilePhone,
+    alternateMobilePhones: [...c.alternateMobilePhones],
+    businessPhones: [...c.businessPhones],
+    onPremisesSecurityIdentifier: c.onPremisesSecurityIdentifier,
+    onPremisesDistinguishedName: c.onPremisesDistinguishedName,
+    onPremisesDomainName: c.onPremisesDomainName,
+    onPremisesSamAccountName: c.onPremisesSamAccountName,
+    onPremisesUserPrincipalName: c.onPremisesUserPrincipalName,
+  };
+}
+
+function same(a: Flowing[keyof Flowing], b: Flowing[keyof Flowing]): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
+  return a === b;
+}
+
+function diff(desired: Flowing, baseline: Flowing): Partial<Flowing> {
+  const out: Partial<Flowing> = {};
+  for (const k of FLOWING_KEYS) {
+    if (!same(desired[k], baseline[k])) (out as Record<string, unknown>)[k] = desired[k];
+  }
+  return out;
+}
+
+export class SyncSimulator {
+  private state: SimulatorState;
+  private readonly cs = new Map<string, ConnectorEntry>();
+  private clock: Clock;
+  private readonly logger: Logger;
+  private running = false;
+
+  constructor(
+    private readonly directory: OnPremDirectory,
+    private readonly tenant: TenantStore,
+    options: SyncSimulatorOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.state = {
+      format: 'syncdrift-sync-simulator',
+      version: 1,
+      engine: options.engine ?? 'connect',
+      server: options.server ?? 'AADCONNECT01',
+      knobs: { ...DEFAULT_KNOBS, ...options.knobs },
+      watermark: null,
+      lastCycleAt: null,
+      lastCycleType: null,
+      connectorSpace: [],
+    };
+  }
+
+  get engine(): SyncEngineKind {
+    return this.state.engine;
+  }
+
+  get server(): string {
+    return this.state.server;
+  }
+
+  get knobs(): SyncKnobs {
+    return { ...this.state.knobs };
+  }
+
+  setKnobs(knobs: Partial<SyncKnobs>): void {
+    this.state.knobs = { ...this.state.knobs, ...knobs };
+  }
+
+  setEngine(engine: SyncEngineKind): void {
+    this.state.engine = engine;
+  }
+
+  setClock(clock: Clock): void {
+    this.clock = clock;
+  }
+
+  /** When the last cycle finished, and which kind it was. */
+  get lastCycle(): { at: string; type: CycleType } | null {
+    return this.state.lastCycleAt && this.state.lastCycleType ? { at: this.state.lastCycleAt, type: this.state.lastCycleType } : null;
+  }
+
+  /** Anchors the simulator has joined (its connector space), for tests and the demo. */
+  joinedAnchors(): string[] {
+    return [...this.cs.values()].map((e) => e.anchor);
+  }
+
+  serialize(): string {
+    return JSON.stringify({ ...this.state, connectorSpace: [...this.cs.values()] });
+  }
+
+  restore(json: string): void {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(json);
+    } catch (e) {
+      throw new ValidationError('sync simulator state', 'is not JSON', { cause: e });
+    }
+    const parsed = SimulatorState.safeParse(raw);
+    if (!parsed.success) throw new ValidationError('sync simulator state', formatIssues(parsed.error.issues));
+    this.state = parsed.data;
+    this.cs.clear();
+    for (const e of parsed.data.connectorSpace) this.cs.set(e.objectGuid.toLowerCase(), e);
+  }
+
+  /** The audit initiator of this engine's writes. */
+  private actor(): AuditActor | undefined {
+    if (this.state.engine === 'connect') return undefined; // the store's Sync_<server>_… account
+    // Assumption (unconfirmed): Cloud Sync writes appear as the provisioning app of the agent.
+    const hex = createHash('sha256').update(`${this.tenant.tenantId}:${this.state.server}`).digest('hex');
+    return {
+      kind: 'app',
+      appId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`,
+      displayName: `ConnectSyncProvisioning_${this.state.server}_${hex.slice(32, 44)}`,
+    };
+  }
+
+  /**
+   * Runs one cycle. Connect: `Start-ADSyncSyncCycle -PolicyType Delta|Initial`. Cloud Sync: 'delta'
+   * is the regular provisioning run, 'initial' is a restart of the provisioning job.
+   */
+  async runCycle(cycle: CycleType, options: { signal?: AbortSignal; onProgress?: ProgressSink } = {}): Promise<SyncCycleReport> {
+    if (cycle !== 'delta' && cycle !== 'initial') throw new ValidationError('cycle', `must be "delta" or "initial", got "${String(cycle)}"`);
+    if (this.running) throw new SyncDriftError('conflict', 'SYNC_CYCLE_RUNNING', 'A sync cycle is already running; wait for it to finish.');
+    this.running = true;
+    try {
+      return await this.cycle(cycle, options);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async cycle(cycle: CycleType, options: { signal?: AbortSignal; onProgress?: ProgressSink }): Promise<SyncCycleReport> {
+    const started = this.clock.now();
+    const report: SyncCycleReport = {
+      id: randomUUID(),
+      cycle,
+      engine: this.state.engine,
+      server: this.state.server,
+      startedAt: started.toISOString(),
+      finishedAt: started.toISOString(),
+      bypassDirSyncOverrides: this.tenant.features.bypassDirSyncOverridesEnabled,
+      incrementalImport: false,
+      watermark: null,
+      seen: 0,
+      inScope: 0,
+      outOfScope: 0,
+      exported: 0,
+      added: 0,
+      updated: 0,
+      unchanged: 0,
+      deleted: 0,
+      skipped: 0,
+      ignoredDueToOverride: [],
+      ignoredDueToOverrideCount: 0,
+      cleared: [],
+      clearedCount: 0,
+      alternateMobileOverwritten: 0,
+      exports: [],
+      errors: [],
+      notes: [],
+    };
+    const since = cycle === 'delta' ? (this.state.watermark ?? undefined) : undefined;
+    if (cycle === 'delta' && !since) report.notes.push('No watermark from an earlier cycle: this delta cycle imported everything.');
+
+    // Import: read what the directory has (changed objects only, where it can).
+    const imported: OnPremUser[] = [];
+    const it = this.directory.scan({ since, includeOutOfScope: true, signal: options.signal });
+    let result: Awaited<ReturnType<typeof it.next>>;
+    for (result = await it.next(); !result.done; result = await it.next()) {
+      throwIfCancelled(options.signal, 'The sync cycle');
+      imported.push(...result.value);
+      options.onProgress?.({ phase: 'sync-import', done: imported.length });
+    }
+    const scan = result.value;
+    report.incrementalImport = scan.incremental;
+    report.watermark = scan.watermark;
+    if (cycle === 'delta' && since && !scan.incremental) {
+      report.notes.push('The directory could not read changes since the last watermark (other DC or restored state): full import, compared with what was exported before.');
+    }
+    report.seen = imported.length;
+
+    // Against the cloud's current values on a full cycle; against the connector space on a delta one.
+    const compareWithCloud = cycle === 'initial';
+    const seenInScope = new Set<string>();
+    const pendingDeletes: ConnectorEntry[] = [];
+    let done = 0;
+    for (const u of imported) {
+      throwIfCancelled(options.signal, 'The sync cycle');
+      const guidKey = u.objectGuid.toLowerCase();
+      const entry = this.cs.get(guidKey);
+      if (u.isDeleted || !u.inScope) {
+        if (!u.isDeleted) report.outOfScope++;
+        if (entry) pendingDeletes.push(entry);
+        continue;
+      }
+      report.inScope++;
+      seenInScope.add(guidKey);
+      try {
+        this.exportObject(u, entry, compareWithCloud, report);
+      } catch (e) {
+        report.errors.push({ dn: u.dn, code: isSyncDriftError(e) ? e.code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) });
+      }
+      if (++done % 500 === 0) options.onProgress?.({ phase: 'sync-export', done, total: imported.length });
+    }
+    if (cycle === 'initial' || !scan.incremental) {
+      // A full import sees every live object: connector-space objects it did not see are gone.
+      const seenGuids = new Set(imported.map((u) => u.objectGuid.toLowerCase()));
+      for (const [k, e] of this.cs) if (!seenGuids.has(k) && !seenInScope.has(k)) pendingDeletes.push(e);
+    }
+    this.exportDeletes(pendingDeletes, report);
+
+    this.tenant.completeSyncCycle();
+    if (scan.watermark) this.state.watermark = scan.watermark;
+    const finished = this.clock.now().toISOString();
+    report.finishedAt = finished;
+    this.state.lastCycleAt = finished;
+    this.state.lastCycleType = cycle;
+    options.onProgress?.({ phase: 'sync-export', done: imported.length, total: imported.length, message: 'done' });
+    this.logger.info('sync cycle finished', {
+      cycle,
+      engine: report.engine,
+      seen: report.seen,
+      exported: report.exported,
+      ignoredDueToOverride: report.ignoredDueToOverrideCount,
+      errors: report.errors.length,
+    });
+    return report;
+  }
+
+  private exportObject(u: OnPremUser, entry: ConnectorEntry | undefined, compareWithCloud: boolean, report: SyncCycleReport): void {
+    const desired = desiredFrom(u);
+    const anchor = entry?.anchor ?? u.sourceAnchor;
+    if (entry && entry.anchor !== u.sourceAnchor) {
+      // Connect: a changed sourceAnchor stops the object from synchronizing until it is changed back.
+      report.errors.push({
+        dn: u.dn,
+        code: 'SOURCE_ANCHOR_CHANGED',
+        message: `The source anchor of ${u.upn ?? u.dn} changed on-premises; the object no longer synchronizes until it is changed back.`,
+      });
+      return;
+    }
+    const cloud = this.tenant.findByImmutableId(anchor);
+    const common = { server: this.state.server, actor: this.actor(), touchLastSync: this.state.knobs.advanceLastSyncOnExport };
+    if (!cloud) {
+      if (!u.upn) {
+        report.errors.push({ dn: u.dn, code: 'NO_UPN', message: `${u.samAccountName ?? u.dn} has no userPrincipalName; the simulator cannot provision it.` });
+        return;
+      }
+      const r = this.tenant.syncWrite({ ...common, kind: 'add', immutableId: anchor, attributes: { ...desired, userPrincipalName: u.upn, accountEnabled: true } });
+      this.cs.set(u.objectGuid.toLowerCase(), { objectGuid: u.objectGuid.toLowerCase(), anchor, dn: u.dn, exported: desired });
+      report.exported++;
+      report.added++;
+      this.listExport(report, { anchor, upn: u.upn, outcome: r.outcome, applied: r.applied, suppressedByOverride: r.suppressedByOverride });
+      return;
+    }
+    const baseline = compareWithCloud || !entry ? cloudValues(cloud) : entry.exported;
+    const changes = diff(desired, baseline);
+    const previous = cloudValues(cloud);
+    this.cs.set(u.objectGuid.toLowerCase(), { objectGuid: u.objectGuid.toLowerCase(), anchor, dn: u.dn, exported: desired });
+    if (Object.keys(changes).length === 0) return;
+    const r = this.tenant.syncWrite({ ...common, kind: 'update', immutableId: anchor, attributes: changes });
+    report.exported++;
+    if (r.outcome === 'updated') report.updated++;
+    else if (r.outcome === 'unchanged') report.unchanged++;
+    else if (r.outcome === 'skipped') report.skipped++;
+    this.listExport(report, {
+      anchor,
+      upn: cloud.userPrincipalName,
+      outcome: r.outcome,
+      applied: r.applied,
+      suppressedByOverride: r.suppressedByOverride,
+      reason: r.reason,
+    });
+    if (r.suppressedByOverride.length > 0) {
+      report.ignoredDueToOverrideCount++;
+      if (report.ignoredDueToOverride.length < MAX_LISTED) {
+        report.ignoredDueToOverride.push({
+          anchor,
+          upn: cloud.userPrincipalName,
+          dn: u.dn,
+          properties: [...r.suppressedByOverride],
+          onPremValue: u.mobile,
+          cloudValue: cloud.mobilePhone,
+        });
+      }
+    }
+    if (r.applied.includes('mobilePhone') && desired.mobilePhone === null && previous.mobilePhone !== null) {
+      this.listCleared(report, { anchor, upn: cloud.userPrincipalName, property: 'mobilePhone', previous: previous.mobilePhone });
+    }
+    if (r.applied.includes('alternateMobilePhones')) {
+      report.alternateMobileOverwritten++;
+      if (desired.alternateMobilePhones.length === 0 && previous.alternateMobilePhones.length > 0) {
+        this.listCleared(report, { anchor, upn: cloud.userPrincipalName, property: 'alternateMobilePhones', previous: previous.alternateMobilePhones });
+      }
+    }
+  }
+
+  private exportDeletes(pending: ConnectorEntry[], report: SyncCycleReport): void {
+    if (pending.length === 0) return;
+    const threshold = this.state.knobs.deletionThreshold;
+    if (threshold !== null && pending.length > threshold) {
+      report.errors.push({
+        dn: '',
+        code: 'EXPORT_DELETION_THRESHOLD',
+        message: `${pending.length} deletions exceed the export deletion threshold (${threshold}); none were exported. Check the scope, then raise or disable the threshold.`,
+      });
+      return;
+    }
+    for (const e of pending) {
+      const r = this.tenant.syncWrite({ kind: 'delete', immutableId: e.anchor, server: this.state.server, actor: this.actor() });
+      this.cs.delete(e.objectGuid.toLowerCase());
+      report.exported++;
+      if (r.outcome === 'deleted') report.deleted++;
+      else report.skipped++;
+      this.listExport(report, { anchor: e.anchor, upn: null, outcome: r.outcome, applied: [], suppressedByOverride: [], reason: r.reason });
+    }
+  }
+
+  private listExport(report: SyncCycleReport, x: ObjectExport): void {
+    if (report.exports.length < MAX_LISTED) report.exports.push(x);
+  }
+
+  private listCleared(report: SyncCycleReport, c: ClearedValue): void {
+    report.clearedCount++;
+    if (report.cleared.length < MAX_LISTED) report.cleared.push(c);
+  }
+}
