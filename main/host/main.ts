@@ -1,0 +1,59 @@
+/**
+ * Entry of the browser host (`npm run dev:web`, and `npm start` where Electron cannot run): composes
+ * the services with plain-Node ports and serves the renderer on loopback.
+ */
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mkdirSync, createWriteStream } from 'node:fs';
+import { createServices } from '../api/services';
+import { createLogger } from '../core/logger';
+import { systemClock } from '../core/ports';
+import { createKeyFileEncryptor } from '../node/encryptor';
+import { defaultWorkspaceDir } from '../node/workspace-dir';
+import { startBrowserHost } from './server';
+
+export async function runBrowserHost(opts: { rendererDir: string; workspaceDir?: string; port?: number; reason?: string }) {
+  const workspaceDir = opts.workspaceDir ?? defaultWorkspaceDir();
+  mkdirSync(join(workspaceDir, 'logs'), { recursive: true, mode: 0o700 });
+  const logStream = createWriteStream(join(workspaceDir, 'logs', 'host.log'), { flags: 'a', mode: 0o600 });
+  const logger = createLogger((l) => logStream.write(l + '\n'));
+  let broadcast: (event: string, payload: unknown) => void = () => {};
+  const services = await createServices({
+    host: 'browser',
+    workspaceDir,
+    logger,
+    clock: systemClock,
+    encryptor: createKeyFileEncryptor(join(workspaceDir, 'secret.key')),
+    network: { fetch: (i, init) => fetch(i, init), describe: () => 'Node fetch' },
+    send: (e, p) => broadcast(e, p),
+  });
+  const host = await startBrowserHost({ rendererDir: opts.rendererDir, router: services.router, logger, port: opts.port });
+  broadcast = host.broadcast;
+  const stop = async () => {
+    await services.dispose();
+    await host.close();
+    logStream.end();
+  };
+  return { host, stop };
+}
+
+// Run directly (dist/host/host.mjs): print exactly one line with the URL and why the browser host runs.
+const isEntry = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+if (isEntry) {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const reason = process.env.SYNCDRIFT_HOST_REASON ?? 'browser host requested';
+  runBrowserHost({
+    rendererDir: join(here, '..', 'renderer'),
+    port: process.env.SYNCDRIFT_PORT ? Number(process.env.SYNCDRIFT_PORT) : undefined,
+  })
+    .then(({ host, stop }) => {
+      process.stdout.write(`SyncDrift Workbench is running in your browser at ${host.url} (${reason}). Press Ctrl+C to stop.\n`);
+      const shutdown = () => void stop().then(() => process.exit(0));
+      process.on('SIGINT', shutdown);
+      process.on('SIGTERM', shutdown);
+    })
+    .catch((e: unknown) => {
+      process.stderr.write(`SyncDrift Workbench could not start: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    });
+}
