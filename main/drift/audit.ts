@@ -1,0 +1,171 @@
+/**
+ * Reads Graph `directoryAudit` records ("Update user") into mobile-phone changes per target user:
+ * when, by whom, and whether it was a sync write. Pure; malformed records are skipped and counted,
+ * because one odd record in a million must not stop a scan.
+ */
+import { z } from 'zod';
+import { formatIssues } from '../core/errors';
+
+const ModifiedProperty = z.object({
+  displayName: z.string().nullable().optional(),
+  oldValue: z.string().nullable().optional(),
+  newValue: z.string().nullable().optional(),
+});
+
+const TargetResource = z.object({
+  id: z.string().nullable().optional(),
+  type: z.string().nullable().optional(),
+  userPrincipalName: z.string().nullable().optional(),
+  displayName: z.string().nullable().optional(),
+  modifiedProperties: z.array(ModifiedProperty).nullable().optional(),
+});
+
+const Initiator = z
+  .object({
+    user: z.object({ id: z.string().nullable().optional(), userPrincipalName: z.string().nullable().optional(), displayName: z.string().nullable().optional() }).nullable().optional(),
+    app: z.object({ appId: z.string().nullable().optional(), displayName: z.string().nullable().optional(), servicePrincipalName: z.string().nullable().optional() }).nullable().optional(),
+  })
+  .nullable()
+  .optional();
+
+export const DirectoryAuditRecord = z.object({
+  id: z.string().min(1),
+  activityDisplayName: z.string(),
+  activityDateTime: z.string().datetime({ offset: true }),
+  result: z.string().nullable().optional(),
+  initiatedBy: Initiator,
+  targetResources: z.array(TargetResource),
+});
+export type DirectoryAuditRecord = z.infer<typeof DirectoryAuditRecord>;
+
+/** One change of a user's mobile phone as the audit log tells it. */
+export interface MobileChange {
+  recordId: string;
+  /** ISO time of the change (activityDateTime). */
+  at: string;
+  targetId: string;
+  targetUpn: string | null;
+  /** UPN of the user, or display name of the app, that made the change; null when the log does not say. */
+  actor: string | null;
+  actorKind: 'user' | 'app' | 'unknown';
+  /** True for writes by Entra Connect / Cloud Sync (the AD value arriving), false for cloud edits. */
+  syncWrite: boolean;
+  oldValue: string | null;
+  newValue: string | null;
+}
+
+export interface AuditParseResult {
+  /** Every mobile change found, in input order. */
+  changes: MobileChange[];
+  /** The latest change per target user id. */
+  latestByUser: Map<string, MobileChange>;
+  /** Records read (whatever their activity). */
+  records: number;
+  /** Malformed records skipped. */
+  skipped: number;
+  /** One line per skipped record (capped), naming the record index and field. */
+  warnings: string[];
+}
+
+/** Display names under which the audit log reports the mobile phone (which one is unconfirmed). */
+const MOBILE_PROPERTIES = new Set(['mobile', 'mobilephone']);
+const MAX_WARNINGS = 50;
+
+/** Parses the JSON-array-in-a-string values of modifiedProperties: "[\"+1 425 555 0100\"]" → "+1 425 555 0100". */
+export function parseAuditValue(raw: string | null | undefined): string | null {
+  if (raw === null || raw === undefined) return null;
+  const text = raw.trim();
+  if (text === '' || text === '[]' || text === 'null') return null;
+  try {
+    const v: unknown = JSON.parse(text);
+    if (Array.isArray(v)) {
+      const first: unknown = v[0];
+      if (first === undefined || first === null) return null;
+      return typeof first === 'string' ? first : JSON.stringify(first);
+    }
+    if (typeof v === 'string') return v === '' ? null : v;
+    if (v === null) return null;
+    return text;
+  } catch {
+    return text;
+  }
+}
+
+/** True for the initiators Entra Connect and Cloud Sync write as. */
+export function isSyncInitiator(name: string | null | undefined): boolean {
+  if (!name) return false;
+  return /^(Sync_|ConnectSyncProvisioning_)/i.test(name);
+}
+
+/** Accepts an array of records, one Graph page (`{ value: [...] }`), or an array of pages. */
+function recordsOf(input: unknown): unknown[] {
+  if (Array.isArray(input)) {
+    if (input.every((x) => x !== null && typeof x === 'object' && Array.isArray((x as { value?: unknown }).value))) {
+      return input.flatMap((x) => (x as { value: unknown[] }).value);
+    }
+    return input;
+  }
+  if (input !== null && typeof input === 'object' && Array.isArray((input as { value?: unknown }).value)) {
+    return (input as { value: unknown[] }).value;
+  }
+  return [];
+}
+
+/** Extracts mobile changes from directoryAudit records. */
+export function parseDirectoryAudits(input: unknown): AuditParseResult {
+  const list = recordsOf(input);
+  const out: AuditParseResult = { changes: [], latestByUser: new Map(), records: list.length, skipped: 0, warnings: [] };
+  const skip = (i: number, why: string) => {
+    out.skipped++;
+    if (out.warnings.length < MAX_WARNINGS) out.warnings.push(`audit record [${i}]: ${why}`);
+  };
+
+  list.forEach((raw, i) => {
+    const parsed = DirectoryAuditRecord.safeParse(raw);
+    if (!parsed.success) {
+      skip(i, formatIssues(parsed.error.issues));
+      return;
+    }
+    const rec = parsed.data;
+    if (rec.activityDisplayName !== 'Update user') return;
+    if (rec.result && rec.result.toLowerCase() === 'failure') return;
+
+    const userUpn = rec.initiatedBy?.user?.userPrincipalName ?? null;
+    const appName = rec.initiatedBy?.app?.displayName ?? null;
+    const actor = userUpn ?? appName ?? rec.initiatedBy?.user?.displayName ?? null;
+    const actorKind: MobileChange['actorKind'] = userUpn ? 'user' : appName ? 'app' : 'unknown';
+    const initiatorSync = isSyncInitiator(userUpn) || isSyncInitiator(appName);
+
+    for (const target of rec.targetResources) {
+      if (!target.id) continue;
+      const props = target.modifiedProperties ?? [];
+      const mobile = props.find((p) => p.displayName && MOBILE_PROPERTIES.has(p.displayName.toLowerCase()));
+      if (!mobile) continue;
+      const clientName = props.find((p) => p.displayName === 'Action Client Name');
+      const syncWrite = initiatorSync || parseAuditValue(clientName?.newValue)?.toLowerCase() === 'directorysync';
+      const change: MobileChange = {
+        recordId: rec.id,
+        at: rec.activityDateTime,
+        targetId: target.id,
+        targetUpn: target.userPrincipalName ?? null,
+        actor,
+        actorKind,
+        syncWrite,
+        oldValue: parseAuditValue(mobile.oldValue),
+        newValue: parseAuditValue(mobile.newValue),
+      };
+      out.changes.push(change);
+      const prev = out.latestByUser.get(change.targetId);
+      if (!prev || isLater(change, prev)) out.latestByUser.set(change.targetId, change);
+    }
+  });
+  return out;
+}
+
+/** Later by activityDateTime; the record id breaks ties so the result does not depend on input order. */
+export function isLater(a: Pick<MobileChange, 'at' | 'recordId'>, b: Pick<MobileChange, 'at' | 'recordId'>): boolean {
+  const ta = Date.parse(a.at);
+  const tb = Date.parse(b.at);
+  if (ta !== tb) return ta > tb;
+  return a.recordId > b.recordId;
+}

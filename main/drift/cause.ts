@@ -1,0 +1,80 @@
+/**
+ * The one-line likely cause per row, in words an admin understands. Never contains a phone number
+ * (exports mask values, not prose). Pure.
+ */
+import type { DriftStatus } from '../core/model';
+import type { CloudChangeInfo } from './timeline';
+
+export interface CauseFacts {
+  status: DriftStatus;
+  softMatchUpn?: string | null;
+  bothEmpty?: boolean;
+  managed?: boolean;
+  onPremChangedAt?: string | null;
+  onPremTimeApproximate?: boolean;
+  lastSyncAt?: string | null;
+  /** Set when the tenant synced long after the AD change without carrying it. */
+  stuckTenantSyncAt?: string | null;
+  cloudChange?: CloudChangeInfo;
+}
+
+/** "2025-03-02 14:05 UTC"; the raw value when it is not a date. */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return 'an unknown time';
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  return `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function auditSentence(c: CloudChangeInfo | undefined, status: DriftStatus): string {
+  if (!c) return '';
+  switch (c.state) {
+    case 'known':
+      if (c.syncWrite) {
+        return status === 'in-sync' ? '' : ` The last cloud change (${formatTime(c.at)}) was a sync write; AD changes after it did not arrive.`;
+      }
+      return ` Last cloud change: ${formatTime(c.at)} by ${c.actor ?? 'an unnamed initiator'}.`;
+    case 'loading':
+      return status === 'in-sync' ? '' : ' Audit log still loading.';
+    case 'outside-retention':
+      return status === 'in-sync' ? '' : ' No cloud change within the audit log retention: the edit is older.';
+    default:
+      return '';
+  }
+}
+
+const MANAGED =
+  'this user is no longer synced (or its source of authority is the cloud), so AD values no longer flow and Graph accepts a per-user write.';
+
+export function likelyCause(f: CauseFacts): string {
+  const audit = auditSentence(f.cloudChange, f.status);
+  const adChanged = f.onPremTimeApproximate ? 'The AD account changed' : 'AD changed';
+  switch (f.status) {
+    case 'unmatched-onprem':
+      if (f.softMatchUpn) {
+        return `Only the UPN matches cloud user ${f.softMatchUpn}: the source anchors differ, so Entra Connect treats them as two objects. Not compared; fix the match first.`;
+      }
+      return 'No Entra ID user carries this account\u2019s source anchor or SID: not synced yet, filtered out in Entra Connect, or its export failed.';
+    case 'unmatched-cloud':
+      return 'Synced Entra ID user whose source anchor is not in the scanned AD: the AD account was deleted, moved out of the scanned OUs, or lives in another domain or forest.';
+    case 'in-sync':
+      return f.bothEmpty ? 'Both are empty.' : `Values match.${audit}`;
+    case 'pending-sync':
+      if (f.stuckTenantSyncAt) {
+        return `${adChanged} on ${formatTime(f.onPremChangedAt)}, but the tenant has synced since (${formatTime(f.stuckTenantSyncAt)}) without updating this user: the change seems stuck; check Entra Connect for export errors or filters.`;
+      }
+      return `${adChanged} on ${formatTime(f.onPremChangedAt)}, after this user\u2019s last sync (${formatTime(f.lastSyncAt)}): the next sync cycle should carry it.`;
+    case 'format-only':
+      if (f.managed) return `Same number, written differently; ${MANAGED}${audit}`;
+      return `Same number, written differently: Entra Connect copies AD verbatim, so the cloud value was edited in the cloud and an override (DirSyncOverrides) is likely.${audit}`;
+    case 'cloud-missing':
+      if (f.managed) return `AD has a number, Entra ID is empty; ${MANAGED}${audit}`;
+      return `AD has a number but Entra ID is empty: the cloud value was cleared in the cloud and AD changes are likely ignored for this user (override).${audit}`;
+    case 'onprem-missing':
+      if (f.managed) return `Entra ID has a number AD does not; ${MANAGED}${audit}`;
+      return `Entra ID has a number AD does not: it was set in the cloud. Enabling the bypass would erase it; copy it into AD first if it is worth keeping.${audit}`;
+    case 'cloud-override':
+      if (f.managed) return `Different numbers; ${MANAGED}${audit}`;
+      return `Different numbers: the cloud value was edited in the cloud and Entra ID now ignores AD changes to it for this user (override).${audit}`;
+  }
+}

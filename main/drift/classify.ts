@@ -1,0 +1,42 @@
+/**
+ * Classification of one matched pair for `mobile` → `mobilePhone`: exactly one status, first match
+ * wins (docs/drift.md). Pure.
+ */
+import type { DriftStatus } from '../core/model';
+import { isBlank, sameNumber, type NormalizedPhone } from './normalize';
+
+export interface PairFacts {
+  onPremValue: string | null;
+  cloudValue: string | null;
+  onPremNorm: NormalizedPhone | null;
+  cloudNorm: NormalizedPhone | null;
+  /** When AD's value last changed (per-attribute metadata or whenChanged). */
+  onPremChangedAt: string | null;
+  /** The cloud user's onPremisesLastSyncDateTime. */
+  lastSyncAt: string | null;
+  /** No longer synced or cloud-managed: AD changes do not flow, so nothing is "pending". */
+  managed: boolean;
+}
+
+/** Statuses 2–7 of the precedence; 1 (unmatched) is decided by the join. */
+export function classifyPair(f: PairFacts): DriftStatus {
+  const onPremEmpty = isBlank(f.onPremValue);
+  const cloudEmpty = isBlank(f.cloudValue);
+  if (onPremEmpty && cloudEmpty) return 'in-sync';
+  if (!onPremEmpty && !cloudEmpty && f.onPremValue!.trim() === f.cloudValue!.trim()) return 'in-sync';
+  if (!f.managed && isAfter(f.onPremChangedAt, f.lastSyncAt)) return 'pending-sync';
+  if (!onPremEmpty && !cloudEmpty && f.onPremNorm && f.cloudNorm && sameNumber(f.onPremNorm, f.cloudNorm, f.onPremValue!, f.cloudValue!)) {
+    return 'format-only';
+  }
+  if (cloudEmpty) return 'cloud-missing';
+  if (onPremEmpty) return 'onprem-missing';
+  return 'cloud-override';
+}
+
+/** a strictly after b; false when either is unknown (no verdict from missing times). */
+export function isAfter(a: string | null, b: string | null): boolean {
+  if (!a || !b) return false;
+  const ta = Date.parse(a);
+  const tb = Date.parse(b);
+  return Number.isFinite(ta) && Number.isFinite(tb) && ta > tb;
+}

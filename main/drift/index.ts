@@ -1,0 +1,7 @@
+export * from './normalize';
+export * from './classify';
+export * from './cause';
+export * from './timeline';
+export * from './audit';
+export * from './engine';
+export * from './pipeline';

@@ -1,0 +1,153 @@
+/**
+ * The scan pipeline: streams every on-prem source and the cloud side concurrently through their
+ * ports, times each phase, and hands both snapshots to the pure engine. It does no I/O of its own
+ * (adapters do), so the CLI, main/api and benchmarks share it.
+ */
+import type { CloudUser, DriftReport, OnPremUser } from '../core/model';
+import type { Clock } from '../core/ports';
+import { systemClock } from '../core/ports';
+import { SyncDriftError, CancelledError, isSyncDriftError } from '../core/errors';
+import type { ProgressSink } from '../core/progress';
+import { noProgress, throwIfCancelled } from '../core/progress';
+import type { OnPremDirectory, ScanOptions, ScanResult, SourceInfo } from '../onprem/port';
+import { buildReport, computeDrift, type DriftResult } from './engine';
+import type { AuditLookup } from './timeline';
+
+export interface RunScanInput {
+  onPrem: OnPremDirectory[];
+  /** Pages of cloud users (a Graph reader, a sandbox, or an offline import). */
+  cloudUsers: AsyncIterable<CloudUser[]>;
+  profileName: string;
+  defaultRegion?: string | null;
+  auditLookup?: AuditLookup;
+  /** Alternative to auditLookup: built once both sides are read (the audit index may have grown meanwhile). */
+  resolveAuditLookup?: () => Promise<AuditLookup | undefined>;
+  tenantLastSyncAt?: string | null;
+  signal?: AbortSignal;
+  onProgress?: ProgressSink;
+  clock?: Clock;
+  /** Passed to every on-prem source. */
+  scanOptions?: Omit<ScanOptions, 'signal' | 'onProgress'>;
+  /** With several sources: record a failing one as missing (report is then partial) instead of failing the scan. */
+  continueOnSourceError?: boolean;
+  /** Called per page as it arrives, e.g. to write snapshots to the workspace while scanning. */
+  onOnPremPage?: (source: SourceInfo, users: OnPremUser[]) => void;
+  onCloudPage?: (users: CloudUser[]) => void;
+}
+
+export interface SourceOutcome {
+  source: SourceInfo;
+  result: ScanResult | null;
+  objects: number;
+  error?: string;
+}
+
+export interface ScanOutcome {
+  report: DriftReport;
+  drift: DriftResult;
+  onPremUsers: OnPremUser[];
+  cloudUsers: CloudUser[];
+  sources: SourceOutcome[];
+  /** What is missing when the scan finished with partial data (empty = complete). */
+  missing: string[];
+  startedAt: string;
+  finishedAt: string;
+}
+
+async function readOnPrem(dir: OnPremDirectory, input: RunScanInput, signal: AbortSignal, sink: OnPremUser[]): Promise<SourceOutcome> {
+  const source = dir.describe();
+  const onProgress = input.onProgress ?? noProgress;
+  const it = dir.scan({ ...(input.scanOptions ?? {}), signal, onProgress: (e) => onProgress({ ...e, phase: `onprem:${source.id}` }) });
+  let objects = 0;
+  for (;;) {
+    throwIfCancelled(signal, 'The scan');
+    const step = await it.next();
+    if (step.done) return { source, result: step.value, objects };
+    objects += step.value.length;
+    for (const u of step.value) sink.push(u);
+    input.onOnPremPage?.(source, step.value);
+  }
+}
+
+/** Runs one scan end to end and returns the report with `phases` (ms): onprem, cloud, read, drift, total. */
+export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
+  const clock = input.clock ?? systemClock;
+  const onProgress = input.onProgress ?? noProgress;
+  const ctl = new AbortController();
+  const forward = () => ctl.abort();
+  input.signal?.addEventListener('abort', forward, { once: true });
+  if (input.signal?.aborted) ctl.abort();
+  const startedAt = clock.now().toISOString();
+  const t0 = performance.now();
+  const phases: Record<string, number> = {};
+  const onPremUsers: OnPremUser[] = [];
+  const cloudUsers: CloudUser[] = [];
+  const missing: string[] = [];
+
+  const onPremSide = (async () => {
+    const outcomes = await Promise.all(
+      input.onPrem.map(async (dir) => {
+        try {
+          return await readOnPrem(dir, input, ctl.signal, onPremUsers);
+        } catch (e) {
+          if (!input.continueOnSourceError || input.onPrem.length < 2 || e instanceof CancelledError) throw e;
+          const source = dir.describe();
+          const msg = isSyncDriftError(e) ? e.message : e instanceof Error ? e.message : String(e);
+          missing.push(`on-prem source ${source.id} (${source.label}): ${msg}`);
+          return { source, result: null, objects: 0, error: msg } satisfies SourceOutcome;
+        }
+      }),
+    );
+    phases.onprem = Math.round(performance.now() - t0);
+    return outcomes;
+  })();
+
+  const cloudSide = (async () => {
+    let pages = 0;
+    for await (const page of input.cloudUsers) {
+      throwIfCancelled(ctl.signal, 'The scan');
+      pages++;
+      for (const u of page) cloudUsers.push(u);
+      input.onCloudPage?.(page);
+      onProgress({ phase: 'cloud', done: cloudUsers.length, pages, elapsedMs: Math.round(performance.now() - t0) });
+    }
+    phases.cloud = Math.round(performance.now() - t0);
+  })();
+
+  let sources: SourceOutcome[];
+  try {
+    // Either side failing stops the other: a half-read directory gives wrong verdicts.
+    [sources] = await Promise.all([onPremSide.catch((e: unknown) => (ctl.abort(), Promise.reject(e))), cloudSide.catch((e: unknown) => (ctl.abort(), Promise.reject(e)))]);
+  } finally {
+    input.signal?.removeEventListener('abort', forward);
+  }
+  if (input.signal?.aborted) throw new CancelledError('The scan');
+  phases.read = Math.round(performance.now() - t0);
+
+  const auditLookup = input.auditLookup ?? (input.resolveAuditLookup ? await input.resolveAuditLookup() : undefined);
+
+  const td = performance.now();
+  onProgress({ phase: 'drift', done: 0, total: onPremUsers.length + cloudUsers.length });
+  const scannedBases = sources.filter((s) => !s.error).flatMap((s) => s.source.searchBases);
+  const drift = computeDrift(onPremUsers, cloudUsers, {
+    defaultRegion: input.defaultRegion ?? null,
+    scannedBases,
+    tenantLastSyncAt: input.tenantLastSyncAt ?? null,
+    ...(auditLookup ? { auditLookup } : {}),
+  });
+  phases.drift = Math.round(performance.now() - td);
+  phases.total = Math.round(performance.now() - t0);
+  onProgress({ phase: 'drift', done: drift.rows.length, total: drift.rows.length });
+  const finishedAt = clock.now().toISOString();
+  const report = buildReport(drift, { profile: input.profileName, generatedAt: finishedAt, phases });
+  return { report, drift, onPremUsers, cloudUsers, sources, missing, startedAt, finishedAt };
+}
+
+/** Turns an array of pages (or one page) into the async stream runScan takes. */
+export async function* pagesOf<T>(pages: Iterable<T[]>): AsyncGenerator<T[], void, void> {
+  for (const p of pages) yield p;
+}
+
+export function partialError(missing: string[]): SyncDriftError {
+  return new SyncDriftError('partial', 'SCAN_PARTIAL', `The scan finished with partial data: ${missing.join('; ')}`, { details: { missing } });
+}

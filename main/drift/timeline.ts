@@ -1,0 +1,68 @@
+/**
+ * Who changed what when: the cloud side comes from the audit index through a lookup function the
+ * caller passes in (the index lives in the workspace and fills in the background). Pure.
+ */
+import type { DriftRow } from '../core/model';
+import type { z } from 'zod';
+import type { CloudChangeState } from '../core/model';
+import { isLater, type MobileChange } from './audit';
+
+export type CloudChangeStateValue = z.infer<typeof CloudChangeState>;
+
+export interface CloudChangeInfo {
+  state: CloudChangeStateValue;
+  at?: string | null;
+  actor?: string | null;
+  syncWrite?: boolean;
+}
+
+/** Looks up the last known mobile change of a cloud user id. */
+export type AuditLookup = (cloudUserId: string) => CloudChangeInfo;
+
+export interface AuditCoverage {
+  /** True once the index covers the whole retention window up to the scan. */
+  complete: boolean;
+}
+
+/**
+ * Builds a lookup over the latest changes per user. Where the index has no record: `loading` while it
+ * is still filling, else `outside-retention` (the last edit, if any, is older than the log keeps).
+ */
+export function auditLookupFrom(latestByUser: ReadonlyMap<string, MobileChange>, coverage: AuditCoverage): AuditLookup {
+  return (id) => {
+    const c = latestByUser.get(id);
+    if (c) return { state: 'known', at: c.at, actor: c.actor, syncWrite: c.syncWrite };
+    return { state: coverage.complete ? 'outside-retention' : 'loading' };
+  };
+}
+
+/** Merges change lists into the latest change per user (e.g. index rows plus a fresh page). */
+export function latestChanges(changes: Iterable<MobileChange>): Map<string, MobileChange> {
+  const m = new Map<string, MobileChange>();
+  for (const c of changes) {
+    const prev = m.get(c.targetId);
+    if (!prev || isLater(c, prev)) m.set(c.targetId, c);
+  }
+  return m;
+}
+
+export interface TimelineEvent {
+  at: string;
+  kind: 'onprem-change' | 'sync' | 'cloud-change';
+  label: string;
+}
+
+/** The row's events in time order, for the detail pane and evidence. */
+export function timelineOf(row: DriftRow): TimelineEvent[] {
+  const ev: TimelineEvent[] = [];
+  if (row.onPrem?.changedAt) {
+    const v = row.onPrem.changeVersion === null ? '' : ` (version ${row.onPrem.changeVersion})`;
+    const what = row.onPrem.changeSource === 'whenChanged' ? 'AD account changed (whenChanged)' : `AD mobile changed${v}`;
+    ev.push({ at: row.onPrem.changedAt, kind: 'onprem-change', label: what });
+  }
+  if (row.cloud?.lastSyncAt) ev.push({ at: row.cloud.lastSyncAt, kind: 'sync', label: 'Last sync of this user' });
+  if (row.cloud?.changedAt) {
+    ev.push({ at: row.cloud.changedAt, kind: 'cloud-change', label: `Cloud mobile changed by ${row.cloud.changedBy ?? 'an unnamed initiator'}` });
+  }
+  return ev.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
