@@ -1,0 +1,246 @@
+/**
+ * Pure decoders for the binary and constructed values AD returns. No I/O; every function either
+ * returns a decoded value or throws a ValidationError saying what was wrong with the bytes.
+ */
+import { ValidationError } from '../core/errors';
+import type { AttributeChange } from '../core/model';
+
+// ---------------------------------------------------------------------------------------------
+// GUID
+
+/**
+ * The 16 raw bytes of objectGUID / mS-DS-ConsistencyGuid as text, in .NET's mixed-endian order
+ * (Guid.ToString()): the first three groups are little-endian, the last two are byte order.
+ */
+export function guidToText(bytes: Uint8Array): string {
+  if (bytes.length !== 16) throw new ValidationError('objectGUID', `a GUID has 16 bytes, got ${bytes.length}`);
+  const h = Buffer.from(bytes).toString('hex');
+  const b = (i: number) => h.slice(i * 2, i * 2 + 2);
+  return (
+    b(3) + b(2) + b(1) + b(0) + '-' + b(5) + b(4) + '-' + b(7) + b(6) + '-' + b(8) + b(9) + '-' + h.slice(20)
+  ).toLowerCase();
+}
+
+const GUID_TEXT = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i;
+
+/** Inverse of guidToText: what Guid.ToByteArray() returns for this text. */
+export function guidFromText(text: string, field = 'GUID'): Buffer {
+  const m = GUID_TEXT.exec(text.trim());
+  if (!m) throw new ValidationError(field, `'${text}' is not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+  const [, a = '', b = '', c = '', d = '', e = ''] = m;
+  const rev = (s: string) => Buffer.from(s, 'hex').reverse();
+  return Buffer.concat([rev(a), rev(b), rev(c), Buffer.from(d + e, 'hex')]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SID
+
+/** objectSid bytes to the S-1-5-21-… form that Graph's onPremisesSecurityIdentifier uses. */
+export function sidToText(bytes: Uint8Array): string {
+  const buf = Buffer.from(bytes);
+  if (buf.length < 8) throw new ValidationError('objectSid', `a SID has at least 8 bytes, got ${buf.length}`);
+  const revision = buf[0] ?? 0;
+  const count = buf[1] ?? 0;
+  if (revision !== 1) throw new ValidationError('objectSid', `SID revision ${revision} is not 1`);
+  if (buf.length !== 8 + 4 * count) throw new ValidationError('objectSid', `SID with ${count} sub-authorities must have ${8 + 4 * count} bytes, got ${buf.length}`);
+  // The identifier authority is a 48-bit big-endian number.
+  const authority = buf.readUIntBE(2, 6);
+  const parts = [`S-1-${authority}`];
+  for (let i = 0; i < count; i++) parts.push(String(buf.readUInt32LE(8 + 4 * i)));
+  return parts.join('-');
+}
+
+/** S-1-5-21-… back to bytes (for imports that carry the textual SID). */
+export function sidFromText(text: string, field = 'objectSid'): Buffer {
+  const m = /^S-1-(\d+)((?:-\d+){0,15})$/i.exec(text.trim());
+  if (!m) throw new ValidationError(field, `'${text}' is not a SID (expected S-1-5-21-…)`);
+  const subs = (m[2] ?? '').split('-').filter(Boolean).map(Number);
+  const buf = Buffer.alloc(8 + 4 * subs.length);
+  buf[0] = 1;
+  buf[1] = subs.length;
+  buf.writeUIntBE(Number(m[1]), 2, 6);
+  subs.forEach((s, i) => {
+    if (s > 0xffffffff) throw new ValidationError(field, `sub-authority ${s} does not fit in 32 bits`);
+    buf.writeUInt32LE(s, 8 + 4 * i);
+  });
+  return buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source anchor
+
+/**
+ * Entra Connect's onPremisesImmutableId: Base64 of the raw bytes of the anchor attribute
+ * (mS-DS-ConsistencyGuid by default), falling back to objectGUID where the anchor is empty.
+ */
+export function sourceAnchor(objectGuid: Uint8Array, anchorValue: Uint8Array | null | undefined): string {
+  const bytes = anchorValue && anchorValue.length > 0 ? anchorValue : objectGuid;
+  return Buffer.from(bytes).toString('base64');
+}
+
+/** The bytes behind an onPremisesImmutableId (throws if it is not Base64 of 16 bytes). */
+export function anchorBytes(immutableId: string, field = 'onPremisesImmutableId'): Buffer {
+  if (!/^[A-Za-z0-9+/]{22}==$/.test(immutableId)) throw new ValidationError(field, `'${immutableId}' is not the Base64 of 16 bytes`);
+  return Buffer.from(immutableId, 'base64');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Times
+
+/** Seconds between 1601-01-01 and 1970-01-01. */
+const EPOCH_1601_S = 11644473600n;
+
+/** AD GeneralizedTime ("20240305101112.0Z") to ISO 8601; null when absent. */
+export function generalizedTimeToIso(value: string | null | undefined, field = 'whenChanged'): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?Z$/.exec(value.trim());
+  if (!m) throw new ValidationError(field, `'${value}' is not a GeneralizedTime (yyyyMMddHHmmss.0Z)`);
+  const [, y, mo, d, h, mi, s] = m;
+  return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s))).toISOString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// replPropertyMetaData (binary; Windows and Samba)
+
+/** attids under the default prefix table (the same on Windows and Samba; read from Samba 4.17's schema). */
+export const ATTID: Readonly<Record<string, number>> = {
+  mobile: 0x00150029,
+  otherMobile: 0x00090287,
+  telephoneNumber: 0x00000014,
+  c: 0x00000006,
+  displayName: 0x0002000d,
+  sAMAccountName: 0x000900dd,
+  userPrincipalName: 0x00090290,
+  'mS-DS-ConsistencyGuid': 0x00090550,
+};
+
+export interface ReplMetaEntry {
+  attid: number;
+  version: number;
+  /** ISO time of the originating change (second precision). */
+  changedAt: string;
+  /** invocationId (textual GUID) of the DC where the change originated. */
+  originatingDc: string;
+  originatingUsn: number;
+  localUsn: number;
+}
+
+/**
+ * Decodes replPropertyMetaData: header u32 version (=1), u32 reserved, u32 count, u32 reserved,
+ * then count × 48-byte entries: u32 attid, u32 version, u64 originating change time (seconds since
+ * 1601), 16-byte invocation GUID, i64 originating USN, i64 local USN.
+ */
+export function decodeReplPropertyMetaData(blob: Uint8Array): ReplMetaEntry[] {
+  const buf = Buffer.from(blob);
+  const field = 'replPropertyMetaData';
+  if (buf.length < 16) throw new ValidationError(field, `blob of ${buf.length} bytes is shorter than its 16-byte header`);
+  const version = buf.readUInt32LE(0);
+  if (version !== 1) throw new ValidationError(field, `unsupported version ${version} (only 1 is defined)`);
+  const count = buf.readUInt32LE(8);
+  if (buf.length !== 16 + 48 * count) throw new ValidationError(field, `header says ${count} entries (${16 + 48 * count} bytes), blob has ${buf.length} bytes`);
+  const out: ReplMetaEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = 16 + 48 * i;
+    const secs = buf.readBigUInt64LE(o + 8);
+    out.push({
+      attid: buf.readUInt32LE(o),
+      version: buf.readUInt32LE(o + 4),
+      changedAt: new Date(Number(secs - EPOCH_1601_S) * 1000).toISOString(),
+      originatingDc: guidToText(buf.subarray(o + 16, o + 32)),
+      originatingUsn: Number(buf.readBigInt64LE(o + 32)),
+      localUsn: Number(buf.readBigInt64LE(o + 40)),
+    });
+  }
+  return out;
+}
+
+/** Builds a blob in the same layout (tests, and the sandbox directory's LDIF export). */
+export function encodeReplPropertyMetaData(entries: ReplMetaEntry[]): Buffer {
+  const buf = Buffer.alloc(16 + 48 * entries.length);
+  buf.writeUInt32LE(1, 0);
+  buf.writeUInt32LE(entries.length, 8);
+  entries.forEach((e, i) => {
+    const o = 16 + 48 * i;
+    buf.writeUInt32LE(e.attid, o);
+    buf.writeUInt32LE(e.version, o + 4);
+    buf.writeBigUInt64LE(BigInt(Math.floor(Date.parse(e.changedAt) / 1000)) + EPOCH_1601_S, o + 8);
+    guidFromText(e.originatingDc).copy(buf, o + 16);
+    buf.writeBigInt64LE(BigInt(e.originatingUsn), o + 32);
+    buf.writeBigInt64LE(BigInt(e.localUsn), o + 40);
+  });
+  return buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// msDS-ReplAttributeMetaData (constructed XML on Windows DCs)
+
+export interface ReplAttrXmlEntry {
+  attribute: string;
+  version: number;
+  changedAt: string;
+  originatingDc: string | null;
+  originatingUsn: number | null;
+  localUsn: number | null;
+}
+
+function tag(xml: string, name: string): string | null {
+  const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
+  return m ? (m[1] ?? '').trim() : null;
+}
+
+/**
+ * Decodes the values of msDS-ReplAttributeMetaData: one <DS_REPL_ATTR_META_DATA> document per
+ * attribute, each possibly NUL-terminated (Windows returns them that way).
+ */
+export function decodeReplAttributeMetaDataXml(values: readonly string[]): ReplAttrXmlEntry[] {
+  const field = 'msDS-ReplAttributeMetaData';
+  return values.map((raw, i) => {
+    let end = raw.length;
+    while (end > 0 && raw.charCodeAt(end - 1) === 0) end--;
+    const xml = raw.slice(0, end);
+    if (!xml.includes('<DS_REPL_ATTR_META_DATA>')) throw new ValidationError(field, `value ${i + 1} is not a DS_REPL_ATTR_META_DATA document`);
+    const attribute = tag(xml, 'pszAttributeName');
+    const version = tag(xml, 'dwVersion');
+    const time = tag(xml, 'ftimeLastOriginatingChange');
+    if (!attribute || version === null || !time) throw new ValidationError(field, `value ${i + 1} lacks pszAttributeName, dwVersion or ftimeLastOriginatingChange`);
+    const t = Date.parse(time);
+    if (!/^\d+$/.test(version) || Number.isNaN(t)) throw new ValidationError(field, `value ${i + 1} (${attribute}): bad version '${version}' or time '${time}'`);
+    const num = (s: string | null) => (s !== null && /^-?\d+$/.test(s) ? Number(s) : null);
+    return {
+      attribute,
+      version: Number(version),
+      changedAt: new Date(t).toISOString(),
+      originatingDc: tag(xml, 'uuidLastOriginatingDsaInvocationID'),
+      originatingUsn: num(tag(xml, 'usnOriginatingChange')),
+      localUsn: num(tag(xml, 'usnLocalChange')),
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-attribute change, with the honest fallback
+
+/**
+ * The change time and version of `attribute`: from msDS-ReplAttributeMetaData when the DC
+ * constructs it (Windows), else replPropertyMetaData, else the object's whenChanged (which says
+ * only that *something* on the object changed: source 'whenChanged', version null). Metadata
+ * without an entry for the attribute means it was never set: changedAt null, version 0.
+ */
+export function attributeChange(
+  attribute: string,
+  meta: { xml?: readonly string[] | null; binary?: Uint8Array | null; whenChanged?: string | null },
+): AttributeChange {
+  if (meta.xml && meta.xml.length > 0) {
+    const hit = decodeReplAttributeMetaDataXml(meta.xml).find((e) => e.attribute.toLowerCase() === attribute.toLowerCase());
+    if (hit) return { changedAt: hit.changedAt, version: hit.version, source: 'msDS-ReplAttributeMetaData', originatingDc: hit.originatingDc };
+    // Metadata present but no entry: the attribute was never written on this object.
+    return { changedAt: null, version: 0, source: 'msDS-ReplAttributeMetaData', originatingDc: null };
+  }
+  const attid = ATTID[attribute];
+  if (meta.binary && meta.binary.length > 0 && attid !== undefined) {
+    const hit = decodeReplPropertyMetaData(meta.binary).find((e) => e.attid === attid);
+    if (hit) return { changedAt: hit.changedAt, version: hit.version, source: 'replPropertyMetaData', originatingDc: hit.originatingDc };
+    return { changedAt: null, version: 0, source: 'replPropertyMetaData', originatingDc: null };
+  }
+  return { changedAt: meta.whenChanged ?? null, version: null, source: 'whenChanged', originatingDc: null };
+}

@@ -1,0 +1,121 @@
+/**
+ * From a raw directory entry (LDAP answer or an import line) to the domain's OnPremUser, and
+ * Entra Connect's default user scope. Shared by the LDAP adapter and the offline imports so the
+ * two give identical users for identical data.
+ */
+import { ValidationError } from '../core/errors';
+import type { OnPremUser } from '../core/model';
+import { attributeChange, generalizedTimeToIso, guidToText, sidToText, sourceAnchor } from './decoders';
+
+/** Attribute values keyed by lower-cased attribute name; binary attributes as Buffers. */
+export interface RawEntry {
+  dn: string;
+  attrs: Record<string, Array<string | Buffer>>;
+}
+
+/** What the scan asks for. */
+export const USER_ATTRIBUTES = [
+  'objectGUID',
+  'objectSid',
+  'mS-DS-ConsistencyGuid',
+  'userPrincipalName',
+  'sAMAccountName',
+  'displayName',
+  'mobile',
+  'otherMobile',
+  'telephoneNumber',
+  'c',
+  'whenChanged',
+  'uSNChanged',
+  'isDeleted',
+  'isCriticalSystemObject',
+  'adminDescription',
+  'mailNickname',
+  'msExchRecipientTypeDetails',
+  'msDS-ReplAttributeMetaData',
+  'replPropertyMetaData',
+] as const;
+
+export const BINARY_ATTRIBUTES = ['objectGUID', 'objectSid', 'mS-DS-ConsistencyGuid', 'replPropertyMetaData'] as const;
+
+/** Metadata is kept for these attributes on every user. */
+export const TRACKED_ATTRIBUTES = ['mobile', 'otherMobile', 'telephoneNumber'] as const;
+
+function text(v: string | Buffer | undefined): string | null {
+  if (v === undefined) return null;
+  return typeof v === 'string' ? v : v.toString('utf8');
+}
+
+function bytes(v: string | Buffer | undefined, field: string, where: string): Buffer | null {
+  if (v === undefined) return null;
+  if (typeof v !== 'string') return v;
+  throw new ValidationError(where, `${field} must be binary`);
+}
+
+/** Where Entra Connect's default user scope ("In from AD - User Join" / cloudFiltered) leaves the object out; null when in scope. */
+export function scopeExclusion(e: RawEntry): string | null {
+  const one = (n: string) => text(e.attrs[n.toLowerCase()]?.[0]);
+  if ((one('isCriticalSystemObject') ?? '').toUpperCase() === 'TRUE') return 'critical system object (isCriticalSystemObject=TRUE)';
+  const sam = one('sAMAccountName');
+  if (!sam) return 'no sAMAccountName';
+  if (sam.startsWith('MSOL_')) return 'Entra Connect service account (MSOL_)';
+  if (sam.startsWith('AAD_')) return 'Entra Connect service account (AAD_)';
+  if (sam === 'SUPPORT_388945a0') return 'built-in SUPPORT_388945a0 account';
+  if (sam.startsWith('CAS_') && sam.includes('}')) return 'Exchange CAS system account (CAS_{…})';
+  const nick = one('mailNickname') ?? '';
+  if (nick.startsWith('SystemMailbox{')) return 'Exchange system mailbox (SystemMailbox{…})';
+  if (nick.startsWith('CAS_') && nick.includes('}')) return 'Exchange CAS system mailbox';
+  const rtd = one('msExchRecipientTypeDetails');
+  if (rtd && /^\d+$/.test(rtd) && (BigInt(rtd) & 0x21c07000n) !== 0n) return `Exchange system mailbox (msExchRecipientTypeDetails=${rtd})`;
+  if ((one('adminDescription') ?? '').startsWith('User_')) return 'adminDescription starts with User_ (excluded from sync)';
+  if (/\\0ACNF:/i.test(e.dn.split(/(?<!\\),/)[0] ?? '')) return 'replication conflict object (CNF)';
+  return null;
+}
+
+/** Maps one entry to an OnPremUser. Throws ValidationError (field = `where`) on malformed binary data. */
+export function toOnPremUser(e: RawEntry, ctx: { sourceId: string; anchorAttribute: string; where?: string }): OnPremUser {
+  const where = ctx.where ?? e.dn;
+  const a = (n: string) => e.attrs[n.toLowerCase()] ?? [];
+  const one = (n: string) => text(a(n)[0]);
+  const guid = bytes(a('objectGUID')[0], 'objectGUID', where);
+  if (!guid) throw new ValidationError(where, 'objectGUID is missing');
+  if (guid.length !== 16) throw new ValidationError(where, `objectGUID has ${guid.length} bytes, not 16`);
+  const consistency = bytes(a('mS-DS-ConsistencyGuid')[0], 'mS-DS-ConsistencyGuid', where);
+  const anchorValue = ctx.anchorAttribute.toLowerCase() === 'objectguid' ? null : ctx.anchorAttribute.toLowerCase() === 'ms-ds-consistencyguid' ? consistency : bytes(a(ctx.anchorAttribute)[0], ctx.anchorAttribute, where);
+  const sid = bytes(a('objectSid')[0], 'objectSid', where);
+  const whenChanged = generalizedTimeToIso(one('whenChanged'), `${where} whenChanged`);
+  const usn = one('uSNChanged');
+  const xml = a('msDS-ReplAttributeMetaData').map((v) => text(v) ?? '');
+  const binMeta = bytes(a('replPropertyMetaData')[0], 'replPropertyMetaData', where);
+  const changes: OnPremUser['changes'] = {};
+  for (const attr of TRACKED_ATTRIBUTES) {
+    try {
+      changes[attr] = attributeChange(attr, { xml, binary: binMeta, whenChanged });
+    } catch (err) {
+      if (err instanceof ValidationError) throw new ValidationError(where, err.message, { cause: err });
+      throw err;
+    }
+  }
+  const exclusion = scopeExclusion(e);
+  return {
+    sourceId: ctx.sourceId,
+    dn: e.dn,
+    objectGuid: guidToText(guid),
+    consistencyGuid: consistency && consistency.length > 0 ? consistency.toString('base64') : null,
+    sourceAnchor: sourceAnchor(guid, anchorValue),
+    objectSid: sid ? sidToText(sid) : null,
+    upn: one('userPrincipalName'),
+    samAccountName: one('sAMAccountName'),
+    displayName: one('displayName'),
+    mobile: one('mobile'),
+    otherMobile: a('otherMobile').map((v) => text(v) ?? ''),
+    telephoneNumber: one('telephoneNumber'),
+    country: one('c'),
+    whenChanged,
+    usnChanged: usn !== null && /^\d+$/.test(usn) ? Number(usn) : null,
+    isDeleted: (one('isDeleted') ?? '').toUpperCase() === 'TRUE',
+    changes,
+    inScope: exclusion === null,
+    scopeReason: exclusion,
+  };
+}
