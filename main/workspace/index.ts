@@ -1,0 +1,11 @@
+export { openWorkspace, Workspace } from './workspace';
+export { openDatabase, restrictToOwner } from './db';
+export { migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
+export { ScanRepository, DriftRowRepository, RowQuery, RowSort, ScanKind, ScanState, type ScanRecord, type TrendPoint } from './scans';
+export { AuditIndexRepository, type AuditMark } from './audit-index';
+export { ProfileRepository, assertNoSecrets, type ProfileRecord } from './profiles';
+export { SessionRepository, DecisionRepository, JournalRepository, SessionState, type SessionRecord, type StoredDecision, type JournalEntry } from './remediation-store';
+export { SettingsRepository, BlobRepository, RetentionSetting } from './settings';
+export { parseDuration, purgeBefore, type PurgeCounts } from './retention';
+export { exportWorkspace, importWorkspace, ExportHeader, EXPORT_FORMAT, type ExportResult, type ImportResult } from './transfer';
+export { maskPhone, maskPhonesDeep, PHONE_KEYS } from './mask';

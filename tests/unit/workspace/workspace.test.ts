@@ -1,0 +1,332 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, statSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync, gunzipSync } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { openWorkspace, type Workspace } from '../../../main/workspace/workspace';
+import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../../main/workspace/migrations';
+import { maskPhone, maskPhonesDeep } from '../../../main/workspace/mask';
+import { parseDuration } from '../../../main/workspace/retention';
+import { computeDrift } from '../../../main/drift/engine';
+import { parseDirectoryAudits } from '../../../main/drift/audit';
+import { ValidationError } from '../../../main/core/errors';
+import type { Clock } from '../../../main/core/ports';
+import { adUser, entraTwin } from '../drift/fixtures';
+
+let dir: string;
+let now = new Date('2025-03-01T12:00:00Z');
+const clock: Clock = { now: () => now };
+const open = (name = 'workspace.db') => openWorkspace(join(dir, name), { clock });
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'syncdrift-ws-'));
+  now = new Date('2025-03-01T12:00:00Z');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A small Contoso scan: one of each interesting status. */
+function contosoScan() {
+  const users = [
+    adUser(101, { given: 'Adele', sn: 'Vance', mobile: '+1 803 555 0112' }),
+    adUser(102, { given: 'Alex', sn: 'Wilber', mobile: '+1 425 555 0101' }),
+    adUser(103, { given: 'Diego', sn: 'Siciliani', mobile: null }),
+    adUser(104, { given: 'Grady', sn: 'Archie', mobile: '+1 425 555 0103' }),
+    adUser(105, { given: 'Henrietta', sn: 'Mueller', mobile: '+1 425 555 0104' }),
+  ];
+  const clouds = [
+    entraTwin(users[0]!),
+    entraTwin(users[1]!, { mobilePhone: '(425) 555-0101' }),
+    entraTwin(users[2]!, { mobilePhone: '+1 206 555 0177' }),
+    entraTwin(users[3]!, { mobilePhone: '+1 206 555 0178' }),
+  ];
+  const drift = computeDrift(users, clouds, { defaultRegion: 'US' });
+  return { users, clouds, drift };
+}
+
+function record(ws: Workspace, startedAt = '2025-03-01T11:00:00Z') {
+  const { users, clouds, drift } = contosoScan();
+  return ws.scans.record({
+    profileName: 'Contoso',
+    kind: 'import',
+    startedAt,
+    finishedAt: startedAt.replace('11:00', '11:05'),
+    summary: drift.summary,
+    rows: drift.rows,
+    onPremUsers: users,
+    cloudUsers: clouds,
+  });
+}
+
+describe('opening a workspace', () => {
+  it('applies migrations once, uses WAL with synchronous=FULL and a busy timeout', () => {
+    const ws = open();
+    expect(ws.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(ws.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(ws.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(Number(ws.db.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
+    record(ws);
+    ws.close();
+    const again = open();
+    expect(again.scans.list()).toHaveLength(1);
+    again.close();
+  });
+
+  it('applies a new migration on top of an existing database and refuses a newer one', () => {
+    const path = join(dir, 'm.db');
+    const db = new Database(path);
+    migrate(db);
+    const v2 = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, name: 'test', sql: 'CREATE TABLE extra (x TEXT);' }];
+    expect(migrate(db, v2)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION + 1 });
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra'").get()).toBeTruthy();
+    expect(() => migrate(db)).toThrow(/newer SyncDrift Workbench/);
+    db.close();
+  });
+
+  it.skipIf(process.platform === 'win32')('creates the database and its -wal/-shm files owner-only (POSIX modes; Windows uses ACLs)', () => {
+    const old = process.umask(0o022);
+    try {
+      const ws = openWorkspace(join(dir, 'sub', 'ws.db'), { clock });
+      record(ws);
+      for (const f of ['ws.db', 'ws.db-wal', 'ws.db-shm']) {
+        const p = join(dir, 'sub', f);
+        expect(existsSync(p), f).toBe(true);
+        expect((statSync(p).mode & 0o777).toString(8), f).toBe('600');
+      }
+      expect((statSync(join(dir, 'sub')).mode & 0o777).toString(8)).toBe('700');
+      ws.close();
+    } finally {
+      process.umask(old);
+    }
+  });
+});
+
+describe('profiles', () => {
+  it('stores a profile and refuses one carrying a secret, naming the field', () => {
+    const ws = open();
+    const p = ws.profiles.save({ name: 'Contoso', profile: { name: 'Contoso', onPrem: { passwordEnv: 'SYNCDRIFT_LDAP_PASSWORD' }, cloud: { auth: { type: 'clientSecret', secretEnv: 'X' } } } });
+    expect(ws.profiles.get(p.id)?.name).toBe('Contoso');
+    expect(() => ws.profiles.save({ name: 'Bad', profile: { cloud: { auth: { type: 'clientSecret', clientSecret: 'abc~123' } } } })).toThrow(/profile\.cloud\.auth\.clientSecret/);
+    ws.close();
+  });
+});
+
+describe('scans and rows', () => {
+  it('keeps snapshots raw enough to rebuild the same rows offline', () => {
+    const ws = open();
+    const scan = record(ws);
+    const again = computeDrift(ws.scans.onPremSnapshot(scan.id), ws.scans.cloudSnapshot(scan.id), { defaultRegion: 'US' });
+    const byKey = (rows: Array<{ key: string; status: string }>) => Object.fromEntries(rows.map((r) => [r.key, r.status]));
+    expect(byKey(again.rows)).toEqual(byKey(ws.rows.all(scan.id)));
+    ws.close();
+  });
+
+  it('filters, sorts and pages rows, counts by status and gives a trend across scans', () => {
+    const ws = open();
+    const first = record(ws, '2025-02-01T11:00:00Z');
+    const scan = record(ws);
+    const counts = ws.rows.counts(scan.id);
+    expect(counts).toMatchObject({ 'in-sync': 1, 'format-only': 1, 'onprem-missing': 1, 'cloud-override': 1, 'unmatched-onprem': 1 });
+    const attention = ws.rows.query(scan.id, { statuses: ['format-only', 'cloud-override', 'onprem-missing'], sort: 'upn', limit: 2 });
+    expect(attention.total).toBe(3);
+    expect(attention.rows.map((r) => r.upn)).toEqual(['alex.wilber@contoso.com', 'diego.siciliani@contoso.com']);
+    const page2 = ws.rows.query(scan.id, { statuses: ['format-only', 'cloud-override', 'onprem-missing'], sort: 'upn', limit: 2, offset: 2 });
+    expect(page2.rows.map((r) => r.upn)).toEqual(['grady.archie@contoso.com']);
+    expect(ws.rows.query(scan.id, { search: 'ADELE' }).rows.map((r) => r.status)).toEqual(['in-sync']);
+    expect(ws.rows.query(scan.id, { sort: 'status' }).rows[0]!.status).toBe('unmatched-onprem');
+    expect(ws.rows.query(scan.id, { search: '%' }).total).toBe(0);
+    const trend = ws.rows.trend({ profileName: 'Contoso' });
+    expect(trend.map((t) => t.scanId)).toEqual([first.id, scan.id]);
+    expect(trend[1]!.byStatus['format-only']).toBe(1);
+    ws.close();
+  });
+});
+
+describe('audit index', () => {
+  const rec = (id: string, user: string, at: string, actor: string) => ({
+    id,
+    activityDisplayName: 'Update user',
+    activityDateTime: at,
+    initiatedBy: { user: { userPrincipalName: actor } },
+    targetResources: [{ id: user, modifiedProperties: [{ displayName: 'MobilePhone', oldValue: '[]', newValue: '["+1 206 555 0100"]' }] }],
+  });
+
+  it('ignores duplicates, keeps a per-tenant high-water mark and answers per user', () => {
+    const ws = open();
+    const page1 = parseDirectoryAudits([rec('r1', 'u1', '2025-02-10T08:00:00Z', 'a@contoso.com'), rec('r2', 'u1', '2025-02-12T08:00:00Z', 'b@contoso.com')]);
+    expect(ws.audit.add('t1', page1.changes, { highWater: '2025-02-12T08:00:00Z' }).inserted).toBe(2);
+    // The next fetch starts at the mark (inclusive) and returns r2 again.
+    const page2 = parseDirectoryAudits([rec('r2', 'u1', '2025-02-12T08:00:00Z', 'b@contoso.com'), rec('r3', 'u2', '2025-02-13T08:00:00Z', 'c@contoso.com')]);
+    expect(ws.audit.add('t1', page2.changes, { highWater: '2025-02-13T08:00:00Z' }).inserted).toBe(1);
+    expect(ws.audit.mark('t1')?.highWater).toBe('2025-02-13T08:00:00Z');
+    expect(ws.audit.mark('t2')).toBeNull();
+    expect(ws.audit.latestForUser('t1', 'u1')?.actor).toBe('b@contoso.com');
+    expect(ws.audit.latestForUser('t2', 'u1')).toBeNull();
+    expect(ws.audit.lookup('t1')('u9').state).toBe('loading');
+    ws.audit.add('t1', [], { coveredFrom: '2025-01-30T00:00:00Z' });
+    expect(ws.audit.lookup('t1')('u9').state).toBe('outside-retention');
+    expect(ws.audit.lookup('t1')('u2')).toMatchObject({ state: 'known', actor: 'c@contoso.com' });
+    ws.close();
+  });
+});
+
+describe('journal', () => {
+  it('refuses a result without an intent and lists intents left open', () => {
+    const ws = open();
+    const s = ws.sessions.create({ state: 'executing' });
+    expect(() => ws.journal.appendResult(s.id, 'step-1', { ok: true })).toThrow(ValidationError);
+    ws.journal.appendIntent(s.id, 'step-1', { dn: 'CN=Adele Vance,OU=Staff,DC=contoso,DC=com', expected: null, next: '+1 425 555 0100' });
+    ws.journal.appendIntent(s.id, 'step-2', { userId: 'u2' });
+    ws.journal.appendResult(s.id, 'step-1', { ok: true });
+    expect(ws.journal.openIntents(s.id).map((e) => e.stepId)).toEqual(['step-2']);
+    expect(ws.journal.entries(s.id).map((e) => `${e.stepId}:${e.kind}`)).toEqual(['step-1:intent', 'step-2:intent', 'step-1:result']);
+    ws.close();
+  });
+
+  it('keeps an intent that was committed when the process is killed right after', () => {
+    const path = join(dir, 'crash.db');
+    const ws = openWorkspace(path, { clock });
+    const s = ws.sessions.create({ state: 'executing' });
+    ws.close();
+    const mod = fileURLToPath(new URL('../../../main/workspace/workspace.ts', import.meta.url));
+    const script = join(dir, 'crash.ts');
+    writeFileSync(
+      script,
+      `import { openWorkspace } from ${JSON.stringify(mod)};
+       const ws = openWorkspace(${JSON.stringify(path)});
+       ws.journal.appendIntent(${JSON.stringify(s.id)}, 'write-mobile', { dn: 'CN=Alex Wilber,OU=Staff,DC=contoso,DC=com' });
+       process.kill(process.pid, 'SIGKILL');`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.signal).toBe('SIGKILL');
+    const after = openWorkspace(path, { clock });
+    expect(after.journal.openIntents(s.id).map((e) => e.stepId)).toEqual(['write-mobile']);
+    after.close();
+  });
+});
+
+describe('decisions, sessions, blobs, settings', () => {
+  it('upserts decisions per row and keeps blobs and retention', () => {
+    const ws = open();
+    const s = ws.sessions.create({ scanId: null });
+    ws.decisions.set(s.id, [{ rowKey: 'mobile:contoso-dc01:a', action: 'keep-onprem' }, { rowKey: 'mobile:contoso-dc01:b', action: 'skip', reason: 'leaver' }]);
+    ws.decisions.set(s.id, [{ rowKey: 'mobile:contoso-dc01:a', action: 'keep-cloud' }]);
+    expect(ws.decisions.list(s.id).map((d) => `${d.rowKey}=${d.action}`)).toEqual(['mobile:contoso-dc01:a=keep-cloud', 'mobile:contoso-dc01:b=skip']);
+    ws.blobs.put('sandbox/state', Buffer.from([1, 2, 3]));
+    expect([...ws.blobs.get('sandbox/state')!]).toEqual([1, 2, 3]);
+    expect(ws.settings.retention()).toEqual({ keep: null });
+    ws.settings.setRetention({ keep: '90d' });
+    expect(ws.settings.retention()).toEqual({ keep: '90d' });
+    ws.close();
+  });
+});
+
+describe('export and import', () => {
+  it('round-trips a workspace to another workstation unmasked', async () => {
+    const a = open('a.db');
+    const scan = record(a);
+    const s = a.sessions.create({ scanId: scan.id });
+    a.journal.appendIntent(s.id, 'x', { next: '+1 425 555 0100' });
+    const file = join(dir, 'contoso.sdx');
+    const ex = await a.export(file, { mask: false });
+    expect(ex.counts.drift_rows).toBe(5);
+    if (process.platform !== 'win32') expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
+    const b = open('b.db');
+    const im = await b.import(file);
+    expect(im.header.masked).toBe(false);
+    expect(b.rows.all(scan.id)).toEqual(a.rows.all(scan.id));
+    expect(b.scans.onPremSnapshot(scan.id)).toEqual(a.scans.onPremSnapshot(scan.id));
+    expect(b.journal.entries(s.id)[0]!.payload).toEqual({ next: '+1 425 555 0100' });
+    // Importing twice adds nothing.
+    const again = await b.import(file);
+    expect(again.inserted.drift_rows).toBeUndefined();
+    expect(again.skipped).toBeGreaterThan(0);
+    a.close();
+    b.close();
+  });
+
+  it('masks phone numbers in a one-scan export by default', async () => {
+    const a = open('a.db');
+    record(a, '2025-02-01T11:00:00Z');
+    const scan = record(a);
+    const file = join(dir, 'scan.sdx');
+    await a.export(file, { scanId: scan.id });
+    const text = gunzipSync(readFileSync(file)).toString('utf8');
+    expect(text).not.toMatch(/555.?0112/);
+    expect(text).toContain('+1 803 \u2022\u2022\u2022 \u2022\u20221' + '2');
+    const b = open('b.db');
+    await b.import(file);
+    expect(b.scans.list().map((x) => x.id)).toEqual([scan.id]);
+    expect(b.scans.get(scan.id)?.meta.masked).toBe(true);
+    const adele = b.rows.query(scan.id, { search: 'adele' }).rows[0]!;
+    expect(adele.onPrem?.value).toBe('+1 803 \u2022\u2022\u2022 \u2022\u202212');
+    a.close();
+    b.close();
+  });
+
+  it('refuses a damaged export naming file and line, leaving the workspace untouched', async () => {
+    const a = open('a.db');
+    record(a);
+    const file = join(dir, 'x.sdx');
+    await a.export(file, { mask: false });
+    const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n');
+    const i = lines.findIndex((l) => l.includes('"t":"drift_rows"'));
+    lines[i] = lines[i]!.replace('"status\\":\\"', '"status\\":\\"bogus-');
+    writeFileSync(file, gzipSync(lines.join('\n')));
+    const b = open('b.db');
+    await expect(b.import(file)).rejects.toThrow(new RegExp(`x\\.sdx:${i + 1}: drift_rows\\.json: status`));
+    expect(b.scans.list()).toHaveLength(0);
+    a.close();
+    b.close();
+  });
+});
+
+describe('masking', () => {
+  it('keeps the country code, the first group and the last two digits', () => {
+    expect(maskPhone('+1 803 555 0112')).toBe('+1 803 \u2022\u2022\u2022 \u2022\u202212');
+    expect(maskPhone('+14255550100;ext=123')).toBe('+1 425 \u2022\u2022\u2022 \u2022\u202200 ext. \u2022\u2022\u2022');
+    expect(maskPhone('(425) 555-0100')).toBe('(\u2022\u2022\u2022) \u2022\u2022\u2022-\u2022\u202200');
+    expect(maskPhone('n/a')).toBe('n/a');
+  });
+
+  it('masks phone fields deep inside rows and snapshots, nothing else', () => {
+    const { drift } = contosoScan();
+    const masked = maskPhonesDeep(drift.rows[0]) as typeof drift.rows[0];
+    expect(masked.onPrem?.value).toMatch(/\u2022/);
+    expect(masked.normalized.onPrem).toMatch(/\u2022/);
+    expect(masked.onPrem?.dn).toBe(drift.rows[0]!.onPrem?.dn);
+    expect(masked.upn).toBe(drift.rows[0]!.upn);
+  });
+});
+
+describe('retention', () => {
+  it('parses durations and names the bad one', () => {
+    expect(parseDuration('30d')).toBe(30 * 86_400_000);
+    expect(parseDuration('12h')).toBe(12 * 3_600_000);
+    expect(parseDuration('P2W')).toBe(14 * 86_400_000);
+    expect(() => parseDuration('soon', '--older-than')).toThrow(/--older-than: 'soon' is not a duration/);
+  });
+
+  it('purges scans, audit changes and finished sessions older than the duration, keeping executing ones', () => {
+    const ws = open();
+    const old = record(ws, '2024-10-01T11:00:00Z');
+    const recent = record(ws, '2025-02-25T11:00:00Z');
+    now = new Date('2024-10-01T12:00:00Z');
+    const done = ws.sessions.create({ state: 'done' });
+    const running = ws.sessions.create({ state: 'executing' });
+    ws.journal.appendIntent(running.id, 's', {});
+    now = new Date('2025-03-01T12:00:00Z');
+    ws.audit.add('t1', parseDirectoryAudits([{ id: 'r', activityDisplayName: 'Update user', activityDateTime: '2024-09-01T00:00:00Z', targetResources: [{ id: 'u', modifiedProperties: [{ displayName: 'Mobile', newValue: '["1"]' }] }] }]).changes);
+    const counts = ws.purgeOlderThan(parseDuration('90d'));
+    expect(counts).toMatchObject({ scans: 1, auditChanges: 1, sessions: 1 });
+    expect(ws.scans.get(old.id)).toBeNull();
+    expect(ws.scans.onPremSnapshot(old.id)).toHaveLength(0);
+    expect(ws.rows.counts(old.id)['in-sync']).toBe(0);
+    expect(ws.scans.get(recent.id)).not.toBeNull();
+    expect(ws.sessions.get(done.id)).toBeNull();
+    expect(ws.journal.openIntents(running.id)).toHaveLength(1);
+    ws.close();
+  });
+});
