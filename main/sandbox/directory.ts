@@ -147,7 +147,8 @@ const MOBILE_MAX = 64;
 function sanitizeMobile(v: string | null | undefined, field: string): string | null {
   if (v === null || v === undefined) return null;
   if (v === '') return null; // AD has no empty strings: writing '' clears the attribute
-  if (v.length > MOBILE_MAX) throw new ValidationError(field, `mobile holds at most ${MOBILE_MAX} characters (AD schema range 1–64), got ${v.length}`);
+  if (v.length > MOBILE_MAX)
+    throw new ValidationError(field, `mobile holds at most ${MOBILE_MAX} characters (AD schema range 1–64), got ${v.length}`);
   return v;
 }
 
@@ -248,15 +249,9 @@ export class SandboxDirectory implements OnPremDirectory {
 
   /** Adds every user record of the LDIF (objectClass user/inetOrgPerson; other records are skipped). */
   loadLdif(source: string, file = 'ldif'): number {
-    let added = 0;
-    for (const rec of parseLdif(source, file)) {
-      const classes = (rec.attrs.get('objectclass') ?? []).map((v) => v.text.toLowerCase());
-      if (classes.length > 0 && !classes.includes('user') && !classes.includes('inetorgperson')) continue;
-      if (classes.includes('computer')) continue;
-      this.addUser(seedFromLdif(rec, file));
-      added++;
-    }
-    return added;
+    const seeds = userSeedsFromLdif(source, file);
+    for (const seed of seeds) this.addUser(seed);
+    return seeds.length;
   }
 
   // ---- on-prem admin operations (what Set-ADUser / New-ADUser / Remove-ADUser would do) ----
@@ -264,13 +259,19 @@ export class SandboxDirectory implements OnPremDirectory {
   addUser(seed: SandboxUserSeed): OnPremUser {
     const dn = seed.dn.trim();
     if (!/^[A-Za-z]+=/.test(dn)) throw new ValidationError('dn', `"${seed.dn}" is not a distinguished name`);
-    if (this.byDn.has(norm(dn))) throw new SyncDriftError('conflict', 'ONPREM_DN_EXISTS', `A user with DN ${dn} already exists in the sandbox directory.`);
+    if (this.byDn.has(norm(dn)))
+      throw new SyncDriftError('conflict', 'ONPREM_DN_EXISTS', `A user with DN ${dn} already exists in the sandbox directory.`);
     const objectGuid = seed.objectGuid ?? deterministicGuid(`${this.state.baseDn}/${dn}`);
     if (!isGuidText(objectGuid)) throw new ValidationError(`${dn}.objectGUID`, `"${objectGuid}" is not a GUID`);
     if (this.state.entries.some((e) => e.objectGuid.toLowerCase() === objectGuid.toLowerCase())) {
-      throw new SyncDriftError('conflict', 'ONPREM_GUID_EXISTS', `objectGUID ${objectGuid} is already used in the sandbox directory.`);
+      throw new SyncDriftError(
+        'conflict',
+        'ONPREM_GUID_EXISTS',
+        `objectGUID ${objectGuid} is already used in the sandbox directory.`,
+      );
     }
-    if (seed.objectSid && !isSidText(seed.objectSid)) throw new ValidationError(`${dn}.objectSid`, `"${seed.objectSid}" is not a SID (S-1-5-21-…)`);
+    if (seed.objectSid && !isSidText(seed.objectSid))
+      throw new ValidationError(`${dn}.objectSid`, `"${seed.objectSid}" is not a SID (S-1-5-21-…)`);
     if (seed.consistencyGuid && Buffer.from(seed.consistencyGuid, 'base64').length !== 16) {
       throw new ValidationError(`${dn}.mS-DS-ConsistencyGuid`, 'must be 16 bytes (base64)');
     }
@@ -286,7 +287,9 @@ export class SandboxDirectory implements OnPremDirectory {
       samAccountName: seed.samAccountName,
       displayName: seed.displayName ?? null,
       mobile: sanitizeMobile(seed.mobile, `${dn}.mobile`),
-      otherMobile: (seed.otherMobile ?? []).map((v, i) => sanitizeMobile(v, `${dn}.otherMobile[${i}]`)).filter((v): v is string => v !== null),
+      otherMobile: (seed.otherMobile ?? [])
+        .map((v, i) => sanitizeMobile(v, `${dn}.otherMobile[${i}]`))
+        .filter((v): v is string => v !== null),
       telephoneNumber: seed.telephoneNumber ?? null,
       c: seed.c ?? null,
       isCriticalSystemObject: seed.isCriticalSystemObject ?? false,
@@ -302,7 +305,13 @@ export class SandboxDirectory implements OnPremDirectory {
       mobileLog: [],
     };
     const stamp = (attr: TrackedAttribute) => {
-      entry.meta[attr] = { changedAt: now, version: 1, originatingDc: this.state.invocationId, originatingUsn: usn, localUsn: usn };
+      entry.meta[attr] = {
+        changedAt: now,
+        version: 1,
+        originatingDc: this.state.invocationId,
+        originatingUsn: usn,
+        localUsn: usn,
+      };
     };
     for (const attr of TRACKED_ATTRIBUTES) if (attrValue(entry, attr) !== null) stamp(attr);
     entry.mobileLog.push({ value: entry.mobile, meta: entry.meta.mobile ?? null, at: Date.parse(now) });
@@ -333,7 +342,9 @@ export class SandboxDirectory implements OnPremDirectory {
   /** Finds a live user by sAMAccountName or UPN (case-insensitive); convenient for scripts and tests. */
   find(samOrUpn: string): OnPremUser | null {
     const key = samOrUpn.toLowerCase();
-    const e = this.state.entries.find((x) => !x.isDeleted && (x.samAccountName?.toLowerCase() === key || x.upn?.toLowerCase() === key));
+    const e = this.state.entries.find(
+      (x) => !x.isDeleted && (x.samAccountName?.toLowerCase() === key || x.upn?.toLowerCase() === key),
+    );
     return e ? this.toUser(e) : null;
   }
 
@@ -402,7 +413,12 @@ export class SandboxDirectory implements OnPremDirectory {
   async writeMobile(write: MobileWrite, options: { signal?: AbortSignal } = {}): Promise<MobileWriteResult> {
     throwIfCancelled(options.signal, 'The mobile write');
     const entry = this.byDn.get(norm(write.dn));
-    if (!entry) throw new SyncDriftError('not-found', 'ONPREM_USER_NOT_FOUND', `No user with DN ${write.dn} in the sandbox directory (deleted or renamed?).`);
+    if (!entry)
+      throw new SyncDriftError(
+        'not-found',
+        'ONPREM_USER_NOT_FOUND',
+        `No user with DN ${write.dn} in the sandbox directory (deleted or renamed?).`,
+      );
     const next = sanitizeMobile(write.next, 'mobile');
     const expected = write.expected === '' ? null : write.expected;
     if (entry.mobile !== expected) {
@@ -424,7 +440,8 @@ export class SandboxDirectory implements OnPremDirectory {
     const wanted = dcs && dcs.length > 0 ? dcs : known;
     return wanted.map((dc): ReplicaState => {
       if (!entry) return { dc, value: null, change: null, error: 'object not found' };
-      if (dc.toLowerCase() === this.state.dcName.toLowerCase()) return { dc, value: entry.mobile, change: this.change(entry, 'mobile') };
+      if (dc.toLowerCase() === this.state.dcName.toLowerCase())
+        return { dc, value: entry.mobile, change: this.change(entry, 'mobile') };
       const second = this.state.secondDc;
       if (second && dc.toLowerCase() === second.name.toLowerCase()) {
         const v = this.visibleOnSecond(entry, second.lagMs);
@@ -448,13 +465,25 @@ export class SandboxDirectory implements OnPremDirectory {
     const now = this.clock.now();
     const nowIso = now.toISOString();
     const updates: Array<[TrackedAttribute, () => void]> = [];
-    const plan = <T>(attr: TrackedAttribute, next: T | undefined, current: T, set: (v: T) => void, same: (a: T, b: T) => boolean) => {
+    const plan = <T>(
+      attr: TrackedAttribute,
+      next: T | undefined,
+      current: T,
+      set: (v: T) => void,
+      same: (a: T, b: T) => boolean,
+    ) => {
       if (next === undefined || same(next, current)) return;
       updates.push([attr, () => set(next)]);
     };
     const eq = (a: string | null, b: string | null) => a === b;
     const eqList = (a: string[], b: string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
-    plan('mobile', change.mobile === undefined ? undefined : sanitizeMobile(change.mobile, 'mobile'), entry.mobile, (v) => (entry.mobile = v), eq);
+    plan(
+      'mobile',
+      change.mobile === undefined ? undefined : sanitizeMobile(change.mobile, 'mobile'),
+      entry.mobile,
+      (v) => (entry.mobile = v),
+      eq,
+    );
     plan(
       'otherMobile',
       change.otherMobile?.map((v, i) => sanitizeMobile(v, `otherMobile[${i}]`)).filter((v): v is string => v !== null),
@@ -467,8 +496,20 @@ export class SandboxDirectory implements OnPremDirectory {
     plan('displayName', emptyToNull(change.displayName), entry.displayName, (v) => (entry.displayName = v), eq);
     plan('userPrincipalName', emptyToNull(change.upn), entry.upn, (v) => (entry.upn = v), eq);
     plan('sAMAccountName', emptyToNull(change.samAccountName), entry.samAccountName, (v) => (entry.samAccountName = v), eq);
-    plan('mS-DS-ConsistencyGuid', emptyToNull(change.consistencyGuid), entry.consistencyGuid, (v) => (entry.consistencyGuid = v), eq);
-    plan('adminDescription', emptyToNull(change.adminDescription), entry.adminDescription, (v) => (entry.adminDescription = v), eq);
+    plan(
+      'mS-DS-ConsistencyGuid',
+      emptyToNull(change.consistencyGuid),
+      entry.consistencyGuid,
+      (v) => (entry.consistencyGuid = v),
+      eq,
+    );
+    plan(
+      'adminDescription',
+      emptyToNull(change.adminDescription),
+      entry.adminDescription,
+      (v) => (entry.adminDescription = v),
+      eq,
+    );
     if (change.consistencyGuid && Buffer.from(change.consistencyGuid, 'base64').length !== 16) {
       throw new ValidationError('mS-DS-ConsistencyGuid', 'must be 16 bytes (base64)');
     }
@@ -588,12 +629,25 @@ function parseAdTime(text: string, where: string): string {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(text.trim());
   if (m) return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z`;
   const t = Date.parse(text);
-  if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(text.trim())) throw new ValidationError(where, `"${text}" is not a time (20240131120000.0Z or ISO 8601)`);
+  if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(text.trim()))
+    throw new ValidationError(where, `"${text}" is not a time (20240131120000.0Z or ISO 8601)`);
   return new Date(t).toISOString();
 }
 
 function formatAdTime(iso: string): string {
   return iso.replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, '.0Z');
+}
+
+/** The user records of LDIF content (objectClass user/inetOrgPerson, not computers), validated. */
+export function userSeedsFromLdif(source: string, file = 'ldif'): SandboxUserSeed[] {
+  const out: SandboxUserSeed[] = [];
+  for (const rec of parseLdif(source, file)) {
+    const classes = (rec.attrs.get('objectclass') ?? []).map((v) => v.text.toLowerCase());
+    if (classes.length > 0 && !classes.includes('user') && !classes.includes('inetorgperson')) continue;
+    if (classes.includes('computer')) continue;
+    out.push(seedFromLdif(rec, file));
+  }
+  return out;
 }
 
 function seedFromLdif(rec: LdifRecord, file: string): SandboxUserSeed {
@@ -606,14 +660,18 @@ function seedFromLdif(rec: LdifRecord, file: string): SandboxUserSeed {
   const guidAttr = one('objectGUID');
   let objectGuid: string | undefined;
   if (guidAttr) {
-    objectGuid = guidAttr.base64 ? guidBytesToText(guidAttr.bytes, where('objectGUID')) : guidAttr.text.trim().replace(/^\{|\}$/g, '');
+    objectGuid = guidAttr.base64
+      ? guidBytesToText(guidAttr.bytes, where('objectGUID'))
+      : guidAttr.text.trim().replace(/^\{|\}$/g, '');
     if (!isGuidText(objectGuid)) throw new ValidationError(where('objectGUID'), `"${guidAttr.text}" is not a GUID`);
   }
   const cg = one('mS-DS-ConsistencyGuid');
   let consistencyGuid: string | null = null;
   if (cg) {
-    if (!cg.base64) throw new ValidationError(where('mS-DS-ConsistencyGuid'), 'must be base64 (mS-DS-ConsistencyGuid:: …) as ldifde writes it');
-    if (cg.bytes.length !== 16) throw new ValidationError(where('mS-DS-ConsistencyGuid'), `must be 16 bytes, got ${cg.bytes.length}`);
+    if (!cg.base64)
+      throw new ValidationError(where('mS-DS-ConsistencyGuid'), 'must be base64 (mS-DS-ConsistencyGuid:: …) as ldifde writes it');
+    if (cg.bytes.length !== 16)
+      throw new ValidationError(where('mS-DS-ConsistencyGuid'), `must be 16 bytes, got ${cg.bytes.length}`);
     consistencyGuid = cg.bytes.toString('base64');
   }
   const sidAttr = one('objectSid');
@@ -623,9 +681,11 @@ function seedFromLdif(rec: LdifRecord, file: string): SandboxUserSeed {
     if (!isSidText(objectSid)) throw new ValidationError(where('objectSid'), `"${objectSid}" is not a SID`);
   }
   const rtd = text('msExchRecipientTypeDetails');
-  if (rtd !== null && !/^-?\d+$/.test(rtd.trim())) throw new ValidationError(where('msExchRecipientTypeDetails'), `"${rtd}" is not a number`);
+  if (rtd !== null && !/^-?\d+$/.test(rtd.trim()))
+    throw new ValidationError(where('msExchRecipientTypeDetails'), `"${rtd}" is not a number`);
   const mobile = text('mobile');
-  if (mobile !== null && mobile.length > MOBILE_MAX) throw new ValidationError(where('mobile'), `mobile holds at most ${MOBILE_MAX} characters`);
+  if (mobile !== null && mobile.length > MOBILE_MAX)
+    throw new ValidationError(where('mobile'), `mobile holds at most ${MOBILE_MAX} characters`);
   const crit = text('isCriticalSystemObject');
   const created = text('whenCreated');
   return {
@@ -649,7 +709,13 @@ function seedFromLdif(rec: LdifRecord, file: string): SandboxUserSeed {
 }
 
 function entryToLdif(e: Entry): string[] {
-  const lines: string[] = [formatLdifLine('dn', e.dn), 'objectClass: top', 'objectClass: person', 'objectClass: organizationalPerson', 'objectClass: user'];
+  const lines: string[] = [
+    formatLdifLine('dn', e.dn),
+    'objectClass: top',
+    'objectClass: person',
+    'objectClass: organizationalPerson',
+    'objectClass: user',
+  ];
   const add = (name: string, v: string | Buffer | null) => {
     if (v !== null) lines.push(formatLdifLine(name, v));
   };

@@ -39,7 +39,8 @@ export function sidBytesToText(bytes: Uint8Array, field = 'objectSid'): string {
   const b = Buffer.from(bytes);
   const revision = b.readUInt8(0);
   const count = b.readUInt8(1);
-  if (b.length !== 8 + 4 * count) throw new ValidationError(field, `SID length ${b.length} does not fit ${count} sub-authorities`);
+  if (b.length !== 8 + 4 * count)
+    throw new ValidationError(field, `SID length ${b.length} does not fit ${count} sub-authorities`);
   const authority = b.readUIntBE(2, 6);
   const subs: number[] = [];
   for (let i = 0; i < count; i++) subs.push(b.readUInt32LE(8 + 4 * i));

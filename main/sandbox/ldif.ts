@@ -61,7 +61,8 @@ export function parseLdif(source: string, file = 'ldif'): LdifRecord[] {
     if (!m) throw new ValidationError(where, `not an LDIF line ("attribute: value" expected): ${text.slice(0, 60)}`);
     const [, rawName = '', sep, rawValue = ''] = m;
     const name = (rawName.split(';')[0] ?? rawName).toLowerCase();
-    if (sep === ':<') throw new ValidationError(where, `URL values are not supported (${rawName}:< …); inline the value or base64 it`);
+    if (sep === ':<')
+      throw new ValidationError(where, `URL values are not supported (${rawName}:< …); inline the value or base64 it`);
     let bytes: Buffer;
     if (sep === '::') {
       const b64 = rawValue.trim();
@@ -80,7 +81,10 @@ export function parseLdif(source: string, file = 'ldif'): LdifRecord[] {
     }
     if (name === 'changetype') {
       if (value.text.trim().toLowerCase() !== 'add') {
-        throw new ValidationError(where, `changetype "${value.text.trim()}" is not supported: only content records and changetype add`);
+        throw new ValidationError(
+          where,
+          `changetype "${value.text.trim()}" is not supported: only content records and changetype add`,
+        );
       }
       continue;
     }

@@ -264,7 +264,9 @@ export class SyncSimulator {
 
   /** When the last cycle finished, and which kind it was. */
   get lastCycle(): { at: string; type: CycleType } | null {
-    return this.state.lastCycleAt && this.state.lastCycleType ? { at: this.state.lastCycleAt, type: this.state.lastCycleType } : null;
+    return this.state.lastCycleAt && this.state.lastCycleType
+      ? { at: this.state.lastCycleAt, type: this.state.lastCycleType }
+      : null;
   }
 
   /** Anchors the simulator has joined (its connector space), for tests and the demo. */
@@ -307,8 +309,10 @@ export class SyncSimulator {
    * is the regular provisioning run, 'initial' is a restart of the provisioning job.
    */
   async runCycle(cycle: CycleType, options: { signal?: AbortSignal; onProgress?: ProgressSink } = {}): Promise<SyncCycleReport> {
-    if (cycle !== 'delta' && cycle !== 'initial') throw new ValidationError('cycle', `must be "delta" or "initial", got "${String(cycle)}"`);
-    if (this.running) throw new SyncDriftError('conflict', 'SYNC_CYCLE_RUNNING', 'A sync cycle is already running; wait for it to finish.');
+    if (cycle !== 'delta' && cycle !== 'initial')
+      throw new ValidationError('cycle', `must be "delta" or "initial", got "${String(cycle)}"`);
+    if (this.running)
+      throw new SyncDriftError('conflict', 'SYNC_CYCLE_RUNNING', 'A sync cycle is already running; wait for it to finish.');
     this.running = true;
     try {
       return await this.cycle(cycle, options);
@@ -348,7 +352,8 @@ export class SyncSimulator {
       notes: [],
     };
     const since = cycle === 'delta' ? (this.state.watermark ?? undefined) : undefined;
-    if (cycle === 'delta' && !since) report.notes.push('No watermark from an earlier cycle: this delta cycle imported everything.');
+    if (cycle === 'delta' && !since)
+      report.notes.push('No watermark from an earlier cycle: this delta cycle imported everything.');
 
     // Import: read what the directory has (changed objects only, where it can).
     const imported: OnPremUser[] = [];
@@ -363,7 +368,9 @@ export class SyncSimulator {
     report.incrementalImport = scan.incremental;
     report.watermark = scan.watermark;
     if (cycle === 'delta' && since && !scan.incremental) {
-      report.notes.push('The directory could not read changes since the last watermark (other DC or restored state): full import, compared with what was exported before.');
+      report.notes.push(
+        'The directory could not read changes since the last watermark (other DC or restored state): full import, compared with what was exported before.',
+      );
     }
     report.seen = imported.length;
 
@@ -386,7 +393,11 @@ export class SyncSimulator {
       try {
         this.exportObject(u, entry, compareWithCloud, report);
       } catch (e) {
-        report.errors.push({ dn: u.dn, code: isSyncDriftError(e) ? e.code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) });
+        report.errors.push({
+          dn: u.dn,
+          code: isSyncDriftError(e) ? e.code : 'INTERNAL',
+          message: e instanceof Error ? e.message : String(e),
+        });
       }
       if (++done % 500 === 0) options.onProgress?.({ phase: 'sync-export', done, total: imported.length });
     }
@@ -415,7 +426,12 @@ export class SyncSimulator {
     return report;
   }
 
-  private exportObject(u: OnPremUser, entry: ConnectorEntry | undefined, compareWithCloud: boolean, report: SyncCycleReport): void {
+  private exportObject(
+    u: OnPremUser,
+    entry: ConnectorEntry | undefined,
+    compareWithCloud: boolean,
+    report: SyncCycleReport,
+  ): void {
     const desired = desiredFrom(u);
     const anchor = entry?.anchor ?? u.sourceAnchor;
     if (entry && entry.anchor !== u.sourceAnchor) {
@@ -431,14 +447,29 @@ export class SyncSimulator {
     const common = { server: this.state.server, actor: this.actor(), touchLastSync: this.state.knobs.advanceLastSyncOnExport };
     if (!cloud) {
       if (!u.upn) {
-        report.errors.push({ dn: u.dn, code: 'NO_UPN', message: `${u.samAccountName ?? u.dn} has no userPrincipalName; the simulator cannot provision it.` });
+        report.errors.push({
+          dn: u.dn,
+          code: 'NO_UPN',
+          message: `${u.samAccountName ?? u.dn} has no userPrincipalName; the simulator cannot provision it.`,
+        });
         return;
       }
-      const r = this.tenant.syncWrite({ ...common, kind: 'add', immutableId: anchor, attributes: { ...desired, userPrincipalName: u.upn, accountEnabled: true } });
+      const r = this.tenant.syncWrite({
+        ...common,
+        kind: 'add',
+        immutableId: anchor,
+        attributes: { ...desired, userPrincipalName: u.upn, accountEnabled: true },
+      });
       this.cs.set(u.objectGuid.toLowerCase(), { objectGuid: u.objectGuid.toLowerCase(), anchor, dn: u.dn, exported: desired });
       report.exported++;
       report.added++;
-      this.listExport(report, { anchor, upn: u.upn, outcome: r.outcome, applied: r.applied, suppressedByOverride: r.suppressedByOverride });
+      this.listExport(report, {
+        anchor,
+        upn: u.upn,
+        outcome: r.outcome,
+        applied: r.applied,
+        suppressedByOverride: r.suppressedByOverride,
+      });
       return;
     }
     const baseline = compareWithCloud || !entry ? cloudValues(cloud) : entry.exported;
@@ -478,7 +509,12 @@ export class SyncSimulator {
     if (r.applied.includes('alternateMobilePhones')) {
       report.alternateMobileOverwritten++;
       if (desired.alternateMobilePhones.length === 0 && previous.alternateMobilePhones.length > 0) {
-        this.listCleared(report, { anchor, upn: cloud.userPrincipalName, property: 'alternateMobilePhones', previous: previous.alternateMobilePhones });
+        this.listCleared(report, {
+          anchor,
+          upn: cloud.userPrincipalName,
+          property: 'alternateMobilePhones',
+          previous: previous.alternateMobilePhones,
+        });
       }
     }
   }
@@ -500,7 +536,14 @@ export class SyncSimulator {
       report.exported++;
       if (r.outcome === 'deleted') report.deleted++;
       else report.skipped++;
-      this.listExport(report, { anchor: e.anchor, upn: null, outcome: r.outcome, applied: [], suppressedByOverride: [], reason: r.reason });
+      this.listExport(report, {
+        anchor: e.anchor,
+        upn: null,
+        outcome: r.outcome,
+        applied: [],
+        suppressedByOverride: [],
+        reason: r.reason,
+      });
     }
   }
 

@@ -64,8 +64,18 @@ isCriticalSystemObject: TRUE
 mobile: +1 803 555 0100
 `;
 
-const helpdesk: AuditActor = { kind: 'user', id: '3f0e8a2c-1111-4222-8333-944455566677', userPrincipalName: 'helpdesk@fortmillems.org', displayName: 'Help Desk' };
-const admin: AuditActor = { kind: 'user', id: '3f0e8a2c-aaaa-4bbb-8ccc-9dddeeefff00', userPrincipalName: 'admin@fortmillems.org', displayName: 'Global Admin' };
+const helpdesk: AuditActor = {
+  kind: 'user',
+  id: '3f0e8a2c-1111-4222-8333-944455566677',
+  userPrincipalName: 'helpdesk@fortmillems.org',
+  displayName: 'Help Desk',
+};
+const admin: AuditActor = {
+  kind: 'user',
+  id: '3f0e8a2c-aaaa-4bbb-8ccc-9dddeeefff00',
+  userPrincipalName: 'admin@fortmillems.org',
+  displayName: 'Global Admin',
+};
 
 describe('the field report, replayed through the sync simulator', () => {
   let clock: ManualClock;
@@ -108,11 +118,17 @@ describe('the field report, replayed through the sync simulator', () => {
     const syncAudit = tenant.queryAudits({ targetId: tm.id, top: 1 }).records[0];
     expect(syncAudit && toGraphAudit(syncAudit)).toMatchObject({
       activityDisplayName: 'Update user',
-      initiatedBy: { user: { userPrincipalName: expect.stringMatching(/^Sync_FMEMS-SYNC01_[0-9a-f]+@fortmillems\.onmicrosoft\.com$/) } },
+      initiatedBy: {
+        user: { userPrincipalName: expect.stringMatching(/^Sync_FMEMS-SYNC01_[0-9a-f]+@fortmillems\.onmicrosoft\.com$/) },
+      },
     });
     const props = syncAudit?.targets[0]?.modifiedProperties ?? [];
     expect(props).toContainEqual({ displayName: 'Action Client Name', oldValue: null, newValue: '"DirectorySync"' });
-    expect(props).toContainEqual({ displayName: tenant.auditMobilePropertyName, oldValue: '["8035551212"]', newValue: '["9991112222"]' });
+    expect(props).toContainEqual({
+      displayName: tenant.auditMobilePropertyName,
+      oldValue: '["8035551212"]',
+      newValue: '["9991112222"]',
+    });
 
     // Somebody edits the mobile phone in the cloud (self-service, portal, Set-MsolUser).
     clock.advance(60);
@@ -128,7 +144,12 @@ describe('the field report, replayed through the sync simulator', () => {
     const ignored = await sync.runCycle('delta');
     expect(ignored.errors).toEqual([]);
     expect(ignored.ignoredDueToOverride).toEqual([
-      expect.objectContaining({ upn: 'testmobile@fortmillems.org', properties: ['mobilePhone'], onPremValue: '0987654321', cloudValue: '1234567890' }),
+      expect.objectContaining({
+        upn: 'testmobile@fortmillems.org',
+        properties: ['mobilePhone'],
+        onPremValue: '0987654321',
+        cloudValue: '1234567890',
+      }),
     ]);
     expect(cloud('testmobile@fortmillems.org').mobilePhone).toBe('1234567890');
     // The export still touched the object (documented assumption, knob advanceLastSyncOnExport).
@@ -153,7 +174,9 @@ describe('the field report, replayed through the sync simulator', () => {
     dir.modifyUser(TESTMOBILE, { telephoneNumber: '+1 803 555 0001' });
     clock.advance(5);
     const deltaOtherChange = await sync.runCycle('delta');
-    expect(deltaOtherChange.exports).toEqual([expect.objectContaining({ upn: 'testmobile@fortmillems.org', applied: ['businessPhones'] })]);
+    expect(deltaOtherChange.exports).toEqual([
+      expect.objectContaining({ upn: 'testmobile@fortmillems.org', applied: ['businessPhones'] }),
+    ]);
     expect(cloud('testmobile@fortmillems.org').mobilePhone).toBe('1234567890');
     // ...an initial (full) cycle does.
     clock.advance(5);
@@ -173,7 +196,10 @@ describe('the field report, replayed through the sync simulator', () => {
     // Cloud edits of the old days: Raj typed a number that AD never had; Ana's alternate numbers were edited.
     clock.advance(60);
     tenant.legacyCloudEdit(raj.id, '+1 803 555 0199', helpdesk);
-    tenant.legacyCloudEdit(ana.id, null, helpdesk, { property: 'alternateMobilePhones', alternateMobilePhones: ['+1 803 555 0777', '+1 803 555 0778'] });
+    tenant.legacyCloudEdit(ana.id, null, helpdesk, {
+      property: 'alternateMobilePhones',
+      alternateMobilePhones: ['+1 803 555 0777', '+1 803 555 0778'],
+    });
     const eveSyncedAt = eve.onPremisesLastSyncAt;
 
     clock.advance(30);
@@ -190,7 +216,12 @@ describe('the field report, replayed through the sync simulator', () => {
     clock.advance(5);
     const after = await sync.runCycle('initial');
     expect(cloud('raj.patel@fortmillems.org').mobilePhone).toBeNull();
-    expect(after.cleared).toContainEqual({ anchor: raj.onPremisesImmutableId, upn: 'raj.patel@fortmillems.org', property: 'mobilePhone', previous: '+1 803 555 0199' });
+    expect(after.cleared).toContainEqual({
+      anchor: raj.onPremisesImmutableId,
+      upn: 'raj.patel@fortmillems.org',
+      property: 'mobilePhone',
+      previous: '+1 803 555 0199',
+    });
     expect(cloud('ana.lima@fortmillems.org').alternateMobilePhones).toEqual(['+1 803 555 0143']);
     expect(after.alternateMobileOverwritten).toBe(1);
     // A user whose values never differed gets no export and keeps its last sync time.
@@ -214,7 +245,12 @@ describe('the field report, replayed through the sync simulator', () => {
   it('provisions new in-scope users, deletes removed ones, and respects the deletion threshold', async () => {
     await sync.runCycle('initial');
     clock.advance(10);
-    dir.addUser({ dn: `CN=Nova Reyes,${BASE}`, samAccountName: 'nreyes', upn: 'nova.reyes@fortmillems.org', mobile: '+1 803 555 0160' });
+    dir.addUser({
+      dn: `CN=Nova Reyes,${BASE}`,
+      samAccountName: 'nreyes',
+      upn: 'nova.reyes@fortmillems.org',
+      mobile: '+1 803 555 0160',
+    });
     dir.addUser({ dn: `CN=MSOL_4f2a9c1e,${BASE}`, samAccountName: 'MSOL_4f2a9c1e', upn: 'msol@fortmillems.org' });
     dir.deleteUser(`CN=Eve Stone,${BASE}`);
     const r = await sync.runCycle('delta');
@@ -246,7 +282,10 @@ describe('the field report, replayed through the sync simulator', () => {
     expect(restart.engine).toBe('cloud-sync');
     expect(cloud('testmobile@fortmillems.org').mobilePhone).toBe('0987654321');
     const rec = tenant.queryAudits({ targetId: tm.id, top: 1 }).records[0];
-    expect(rec?.initiatedBy).toMatchObject({ kind: 'app', displayName: expect.stringMatching(/^ConnectSyncProvisioning_FMEMS-SYNC01_/) });
+    expect(rec?.initiatedBy).toMatchObject({
+      kind: 'app',
+      displayName: expect.stringMatching(/^ConnectSyncProvisioning_FMEMS-SYNC01_/),
+    });
   });
 
   it('keeps its watermark and connector space across serialize/restore', async () => {

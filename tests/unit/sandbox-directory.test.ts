@@ -168,8 +168,12 @@ describe('sandbox directory', () => {
     expect(ok).toMatchObject({ previous: '8035551212', written: '1234567890' });
     expect(ok.change?.version).toBe(2);
     await expect(dir.writeMobile({ dn: TIM, expected: '8035551212', next: null })).rejects.toMatchObject({ kind: 'conflict' });
-    await expect(dir.writeMobile({ dn: 'CN=Nobody,DC=corp,DC=contoso,DC=com', expected: null, next: '1' })).rejects.toMatchObject({ kind: 'not-found' });
-    await expect(dir.writeMobile({ dn: TIM, expected: '1234567890', next: 'x'.repeat(65) })).rejects.toBeInstanceOf(ValidationError);
+    await expect(dir.writeMobile({ dn: 'CN=Nobody,DC=corp,DC=contoso,DC=com', expected: null, next: '1' })).rejects.toMatchObject(
+      { kind: 'not-found' },
+    );
+    await expect(dir.writeMobile({ dn: TIM, expected: '1234567890', next: 'x'.repeat(65) })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 
   it('shows a second DC that sees a write only after the replication lag', async () => {
@@ -212,12 +216,16 @@ describe('sandbox directory', () => {
   });
 
   it('names file and line of bad LDIF input', () => {
-    expect(() => SandboxDirectory.fromLdif('dn: CN=a,DC=x\nobjectClass: user\nsAMAccountName: a\nobjectGUID: not-a-guid\n', { file: 'bad.ldif' })).toThrow(
-      /bad\.ldif:4/,
-    );
+    expect(() =>
+      SandboxDirectory.fromLdif('dn: CN=a,DC=x\nobjectClass: user\nsAMAccountName: a\nobjectGUID: not-a-guid\n', {
+        file: 'bad.ldif',
+      }),
+    ).toThrow(/bad\.ldif:4/);
     expect(() => parseLdif('dn: CN=a\nthis line is wrong\n', 'x.ldif')).toThrow(/x\.ldif:2/);
     expect(() => parseLdif('dn: CN=a\nchangetype: modify\n', 'x.ldif')).toThrow(/changetype/);
-    expect(() => SandboxDirectory.fromLdif('dn: CN=a,DC=x\nsAMAccountName: a\nmobile: ' + '1'.repeat(70) + '\n', { file: 'm.ldif' })).toThrow(/m\.ldif:3/);
+    expect(() =>
+      SandboxDirectory.fromLdif('dn: CN=a,DC=x\nsAMAccountName: a\nmobile: ' + '1'.repeat(70) + '\n', { file: 'm.ldif' }),
+    ).toThrow(/m\.ldif:3/);
   });
 });
 
