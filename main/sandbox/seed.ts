@@ -1,0 +1,162 @@
+/**
+ * Deterministic demo/benchmark population: realistic synchronized users generated from a seed, so a
+ * 100k-user tenant is the same on every run and builds in about a second. The on-prem side can use
+ * `seedPeople` with the same seed to build the matching AD objects.
+ */
+import { prng } from './limits';
+import type { AuditActor, TenantStore } from './tenant';
+
+const FIRST = ['Ada', 'Adele', 'Alex', 'Amir', 'Ana', 'Anders', 'Aoife', 'Bea', 'Ben', 'Carla', 'Chen', 'Dara', 'David', 'Elif', 'Emma', 'Farah', 'Felix', 'Grace', 'Hana', 'Ivan', 'Jana', 'Jonas', 'Kai', 'Kofi', 'Lara', 'Liam', 'Lucia', 'Mads', 'Maya', 'Mei', 'Nia', 'Noah', 'Olga', 'Omar', 'Pia', 'Priya', 'Rafael', 'Rosa', 'Sami', 'Sara', 'Sven', 'Tariq', 'Ugo', 'Vera', 'Wei', 'Yara', 'Yusuf', 'Zoe'];
+const LAST = ['Andersen', 'Baker', 'Becker', 'Chowdhury', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Haddad', 'Ito', 'Jansen', 'Kowalski', 'Larsen', 'Lee', 'Martin', 'Meyer', 'Moreau', 'Nakamura', 'Nguyen', 'Novak', "O'Brien", 'Okafor', 'Patel', 'Popescu', 'Rossi', 'Santos', 'Schmidt', 'Silva', 'Smith', 'Tanaka', 'Weber', 'Wilson', 'Yilmaz', 'Zhang'];
+const OUS = ['Sales', 'Finance', 'Engineering', 'Support', 'Operations', 'Legal', 'Marketing'];
+/** Phone styles admins really type: E.164, national, with dashes, with spaces. */
+const STYLES: ((n: number) => string)[] = [
+  (n) => `+1 425 555 ${String(n % 10000).padStart(4, '0')}`,
+  (n) => `+14255550${String(n % 1000).padStart(3, '0')}`,
+  (n) => `(425) 555-${String(n % 10000).padStart(4, '0')}`,
+  (n) => `+44 20 7946 ${String(n % 10000).padStart(4, '0')}`,
+  (n) => `+49 30 901820${String(n % 100).padStart(2, '0')}`,
+  (n) => `+33 1 23 45 ${String(n % 100).padStart(2, '0')} ${String((n * 7) % 100).padStart(2, '0')}`,
+];
+
+export interface SeedPerson {
+  index: number;
+  /** Cloud object id. */
+  id: string;
+  givenName: string;
+  surname: string;
+  displayName: string;
+  samAccountName: string;
+  userPrincipalName: string;
+  dn: string;
+  /** 16 bytes, as AD holds mS-DS-ConsistencyGuid; base64 is the immutableId. */
+  anchorBytes: Buffer;
+  immutableId: string;
+  sid: string;
+  mobile: string | null;
+  otherMobile: string[];
+  telephoneNumber: string | null;
+}
+
+export interface SeedOptions {
+  count: number;
+  seed?: number;
+  /** UPN suffix / AD DNS domain. */
+  domain?: string;
+  /** Share of people with no mobile (default 0.1). */
+  noMobileRate?: number;
+}
+
+function hex(rand: () => number, bytes: number): Buffer {
+  const b = Buffer.allocUnsafe(bytes);
+  for (let i = 0; i < bytes; i += 4) {
+    const v = (rand() * 4294967296) >>> 0;
+    for (let j = 0; j < 4 && i + j < bytes; j++) b[i + j] = (v >>> (8 * j)) & 0xff;
+  }
+  return b;
+}
+
+function guid(b: Buffer): string {
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Generates people deterministically from the seed. */
+export function* seedPeople(opts: SeedOptions): Generator<SeedPerson> {
+  const rand = prng(opts.seed ?? 42);
+  const domain = opts.domain ?? 'contoso.example';
+  const dc = domain
+    .split('.')
+    .map((p) => `DC=${p}`)
+    .join(',');
+  const domainSid = `S-1-5-21-${(rand() * 4e9) >>> 0}-${(rand() * 4e9) >>> 0}-${(rand() * 4e9) >>> 0}`;
+  const noMobile = opts.noMobileRate ?? 0.1;
+  for (let i = 0; i < opts.count; i++) {
+    const givenName = FIRST[Math.floor(rand() * FIRST.length)]!;
+    const surname = LAST[Math.floor(rand() * LAST.length)]!;
+    const ou = OUS[Math.floor(rand() * OUS.length)]!;
+    const idBytes = hex(rand, 16);
+    const anchorBytes = hex(rand, 16);
+    const sam = `${givenName.slice(0, 1)}${surname.replace(/[^A-Za-z]/g, '')}${i}`.toLowerCase().slice(0, 20);
+    const style = STYLES[Math.floor(rand() * STYLES.length)]!;
+    const mobile = rand() < noMobile ? null : style(i * 37 + 11);
+    const displayName = `${givenName} ${surname}`;
+    yield {
+      index: i,
+      id: guid(idBytes),
+      givenName,
+      surname,
+      displayName,
+      samAccountName: sam,
+      userPrincipalName: `${sam}@${domain}`,
+      dn: `CN=${displayName.replace(/([,+"\\<>;=#])/g, '\\$1')} ${i},OU=${ou},OU=Staff,${dc}`,
+      anchorBytes,
+      immutableId: anchorBytes.toString('base64'),
+      sid: `${domainSid}-${1100 + i}`,
+      mobile,
+      otherMobile: rand() < 0.05 ? [style(i * 53 + 7)] : [],
+      telephoneNumber: rand() < 0.7 ? `+1 425 555 ${String((i * 13) % 10000).padStart(4, '0')}` : null,
+    };
+  }
+}
+
+export interface SeedTenantOptions extends SeedOptions {
+  /** Share of synced users given a legacy cloud edit (DirSyncOverrides + a different cloud value). */
+  overrideRate?: number;
+  /** Share of users no longer synchronized (onPremisesSyncEnabled false). */
+  unsyncedRate?: number;
+  /** Connect server name used for the last sync. */
+  server?: string;
+}
+
+export interface SeedResult {
+  users: number;
+  overrides: number;
+  unsynced: number;
+  ms: number;
+}
+
+/**
+ * Fills a tenant with synced users as if Entra Connect had provisioned them, then applies the
+ * optional legacy edits (with audit records). Direct creation, no per-user audit: a 100k tenant's
+ * provisioning history would be noise.
+ */
+export function seedTenant(store: TenantStore, opts: SeedTenantOptions): SeedResult {
+  const t0 = performance.now();
+  const rand = prng((opts.seed ?? 42) ^ 0x5eed);
+  const now = store.clock.now().getTime();
+  const domain = opts.domain ?? 'contoso.example';
+  const overrideRate = opts.overrideRate ?? 0;
+  const unsyncedRate = opts.unsyncedRate ?? 0;
+  const editor: AuditActor = { kind: 'user', id: '00000000-0000-4000-8000-00000000ad01', userPrincipalName: `helpdesk@${store.organization.initialDomain}`, displayName: 'Helpdesk (legacy portal)' };
+  let overrides = 0;
+  let unsynced = 0;
+  for (const p of seedPeople(opts)) {
+    const isUnsynced = rand() < unsyncedRate;
+    const u = store.createUser({
+      id: p.id,
+      userPrincipalName: p.userPrincipalName,
+      displayName: p.displayName,
+      mobilePhone: p.mobile,
+      businessPhones: p.telephoneNumber ? [p.telephoneNumber] : [],
+      alternateMobilePhones: p.otherMobile,
+      onPremisesSyncEnabled: isUnsynced ? false : true,
+      onPremisesImmutableId: p.immutableId,
+      onPremisesSecurityIdentifier: p.sid,
+      onPremisesLastSyncAt: now - Math.floor(rand() * 1_800_000),
+      onPremisesDistinguishedName: p.dn,
+      onPremisesDomainName: domain,
+      onPremisesSamAccountName: p.samAccountName,
+      onPremisesUserPrincipalName: p.userPrincipalName,
+      usageLocation: 'US',
+      createdAt: now - 400 * 86_400_000,
+    });
+    if (isUnsynced) unsynced++;
+    else if (rand() < overrideRate) {
+      store.legacyCloudEdit(u.id, `+1 206 555 ${String(p.index % 10000).padStart(4, '0')}`, editor);
+      overrides++;
+    }
+  }
+  store.completeSyncCycle();
+  return { users: opts.count, overrides, unsynced, ms: Math.round(performance.now() - t0) };
+}
