@@ -68,6 +68,12 @@ export class CloudAuth {
   private readonly pca: PublicClientApplication;
   private cca: ConfidentialClientApplication | null = null;
   private readonly known = new Map<string, AuthSession>();
+  /**
+   * Scopes as granted (full URIs). msal stores an access token under the scopes the service
+   * returned, which for a `.default` request are the individual permissions; asking the cache for
+   * `.default` again would miss and refresh on every Graph call.
+   */
+  private readonly granted = new Map<string, string[]>();
   private readonly log: Logger;
 
   constructor(opts: CloudAuthOptions) {
@@ -205,13 +211,18 @@ export class CloudAuth {
     }
     const account = await this.account(key);
     try {
-      const r = await this.pca.acquireTokenSilent({ account, scopes: this.scopes('delegated'), forceRefresh: opts.forceRefresh ?? false });
+      const r = await this.pca.acquireTokenSilent({ account, scopes: this.silentScopes(key), forceRefresh: opts.forceRefresh ?? false });
       this.remember(r, 'delegated');
       return r.accessToken;
     } catch (e) {
       const info = describeAuthError(e);
       throw new SyncDriftError('auth', 'SIGNIN_EXPIRED', `The sign-in of ${s.username ?? 'this account'} can no longer be renewed silently (${info.code}). Sign in again.`, { cause: e });
     }
+  }
+
+  private silentScopes(key: string): string[] {
+    const g = this.granted.get(key);
+    return g && g.length > 0 ? g : this.scopes('delegated');
   }
 
   private async account(key: string): Promise<AccountInfo> {
@@ -225,6 +236,7 @@ export class CloudAuth {
   async signOut(key: string): Promise<void> {
     const s = this.known.get(key);
     this.known.delete(key);
+    this.granted.delete(key);
     if (s?.kind === 'app') {
       if (this.cca) await this.cca.clearCache();
       this.cca = null;
@@ -251,6 +263,7 @@ export class CloudAuth {
       expiresOn: r.expiresOn ? r.expiresOn.toISOString() : null,
     };
     this.known.set(key, session);
+    if (kind === 'delegated') this.granted.set(key, r.scopes.filter((s) => s.includes('/')));
     return session;
   }
 

@@ -104,7 +104,8 @@ export class GraphTransport {
     const path = this.checkedPath(req.path);
     let r = this.client.api(path).responseType(ResponseType.RAW).middlewareOptions([new OperationOption(op)]);
     if (req.version && !/^https:/.test(path)) r = r.version(req.version);
-    if (req.query) r = r.query(req.query);
+    // The SDK joins query values verbatim; encoding them here keeps '+', '&' and '#' in filters intact.
+    if (req.query) r = r.query(Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, encodeURIComponent(v)])));
     if (req.headers) r = r.headers(req.headers);
     let res: Response;
     try {

@@ -75,29 +75,39 @@ export function createTokenCachePlugin(opts: { encryptor: Encryptor; store: Toke
   const persistence: TokenCachePersistence = persist
     ? { mode: weak ? 'weak' : 'encrypted', backend: encryptor.backend, ...(weak ? { reason: `The secret store backend '${encryptor.backend}' does not protect data at rest; the token cache is persisted anyway because the admin allowed it.` } : {}) }
     : { mode: 'memory', backend: encryptor.backend, reason: `The secret store backend '${encryptor.backend}' does not protect data at rest, so sign-ins are kept in memory only and are lost when the app closes.` };
+  const readSnapshot = async (): Promise<string | null> => {
+    const bytes = await store.read();
+    if (!bytes || bytes.length === 0) return null;
+    try {
+      return await encryptor.decrypt(bytes);
+    } catch (e) {
+      // A cache from another machine or a reset keyring: start clean instead of failing sign-in.
+      logger.warn('token cache unreadable; starting with an empty cache', { backend: encryptor.backend, error: e instanceof Error ? e.message : String(e) });
+      await store.clear();
+      return null;
+    }
+  };
   if (weak) logger.warn('token cache: weak encryption backend', { backend: encryptor.backend, persisted: persist });
 
+  // msal-node overwrites its in-memory cache from the plugin on every access (silent calls
+  // included), so the plugin must hand back the latest state each time, not only at start-up.
+  let snapshot: string | null = null;
   let loaded = false;
   return {
     persistence,
     async beforeCacheAccess(ctx: TokenCacheContext) {
-      // Read once: afterwards msal's in-memory cache is the truth and we only write it back.
-      if (loaded || !persist) return;
-      loaded = true;
-      const bytes = await store.read();
-      if (!bytes || bytes.length === 0) return;
-      try {
-        ctx.tokenCache.deserialize(await encryptor.decrypt(bytes));
-      } catch (e) {
-        // A cache from another machine or a reset keyring: start clean instead of failing sign-in.
-        logger.warn('token cache unreadable; starting with an empty cache', { backend: encryptor.backend, error: e instanceof Error ? e.message : String(e) });
-        await store.clear();
+      if (!loaded) {
+        loaded = true;
+        if (persist) snapshot = await readSnapshot();
       }
+      if (snapshot !== null) ctx.tokenCache.deserialize(snapshot);
     },
     async afterCacheAccess(ctx: TokenCacheContext) {
-      if (!persist || !ctx.cacheHasChanged) return;
+      if (!ctx.cacheHasChanged) return;
+      snapshot = ctx.tokenCache.serialize();
+      if (!persist) return;
       try {
-        await store.write(await encryptor.encrypt(ctx.tokenCache.serialize()));
+        await store.write(await encryptor.encrypt(snapshot));
       } catch (e) {
         throw new SyncDriftError('internal', 'TOKEN_CACHE_WRITE', 'The sign-in could not be saved to the encrypted token cache.', { cause: e });
       }

@@ -1,0 +1,97 @@
+/**
+ * Offline import of Entra ID users: saved `GET /users` pages (one page, an array of pages, or a bare
+ * array of users) or `Get-MgUser ... | ConvertTo-Json` output (PascalCase keys; Windows PowerShell
+ * 5.1 writes dates as "/Date(ms)/" and files as UTF-16). Every user goes through the same wire
+ * schema as a live read; a bad user refuses the import naming file and field.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { CloudUser } from '../core/model';
+import { ValidationError } from '../core/errors';
+import { parseUser } from './readers';
+
+/** Decodes a text export: UTF-8 (with or without BOM) or UTF-16 LE/BE with BOM. */
+export function decodeJsonText(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return Buffer.from(bytes.subarray(2)).toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const b = Buffer.from(bytes.subarray(2));
+    for (let i = 0; i + 1 < b.length; i += 2) [b[i], b[i + 1]] = [b[i + 1]!, b[i]!];
+    return b.toString('utf16le');
+  }
+  const text = Buffer.from(bytes).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+const MS_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
+
+/** PowerShell's shapes to Graph's: camelCase keys, ISO dates; `AdditionalProperties` merged in. */
+function fromPowerShell(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const out: Record<string, unknown> = {};
+  const put = (k: string, v: unknown) => {
+    const key = k.length > 0 ? k[0]!.toLowerCase() + k.slice(1) : k;
+    if (typeof v === 'string') {
+      const ms = MS_DATE.exec(v);
+      if (ms) v = new Date(Number(ms[1])).toISOString();
+      // DateTime without offset from ConvertTo-Json: Graph times are UTC.
+      else if (key.endsWith('DateTime') && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$/.test(v)) v = `${v}Z`;
+    }
+    if (!(key in out) || out[key] === null || out[key] === undefined) out[key] = v;
+  };
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === 'AdditionalProperties' && v && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [ak, av] of Object.entries(v)) put(ak, av);
+    } else put(k, v);
+  }
+  return out;
+}
+
+function usersOf(doc: unknown, file: string): Array<{ raw: unknown; path: string }> {
+  const isPage = (x: unknown): x is { value: unknown[] } => x !== null && typeof x === 'object' && !Array.isArray(x) && Array.isArray((x as { value?: unknown }).value);
+  if (isPage(doc)) return doc.value.map((raw, i) => ({ raw, path: `value[${i}]` }));
+  if (Array.isArray(doc)) {
+    if (doc.length > 0 && doc.every(isPage)) return doc.flatMap((p, pi) => p.value.map((raw, i) => ({ raw, path: `[${pi}].value[${i}]` })));
+    return doc.map((raw, i) => ({ raw, path: `[${i}]` }));
+  }
+  if (doc !== null && typeof doc === 'object') return [{ raw: doc, path: '(root)' }];
+  throw new ValidationError(file, 'expected Graph /users pages or Get-MgUser | ConvertTo-Json output (an object or an array)');
+}
+
+/** Parses the text of a Graph users export; throws ValidationError naming `file: path.field`. */
+export function parseGraphUsersJson(text: string, file = 'graph.json'): CloudUser[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new ValidationError(file, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const users: CloudUser[] = [];
+  const seen = new Set<string>();
+  for (const { raw, path } of usersOf(doc, file)) {
+    const r = parseUser(fromPowerShell(raw));
+    if ('invalid' in r) throw new ValidationError(`${file}: ${path}`, r.invalid.message.replace(/^user\.?/, '').replace(/^: /, ''));
+    if (seen.has(r.user.id)) continue;
+    seen.add(r.user.id);
+    users.push(r.user);
+  }
+  if (users.length === 0) throw new ValidationError(file, 'no users in the file');
+  // Files without onPremises* properties were exported without $select / -Property: every verdict would be wrong.
+  if (!users.some((u) => u.onPremisesImmutableId !== null || u.onPremisesSyncEnabled !== null)) {
+    throw new ValidationError(
+      file,
+      'no user carries onPremisesImmutableId or onPremisesSyncEnabled: export with $select (Graph) or -Property (Get-MgUser) naming the onPremises* properties; see `syncdrift export-kit`',
+    );
+  }
+  return users;
+}
+
+/** Reads a Graph users export file. */
+export async function importGraphUsersFile(path: string): Promise<CloudUser[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new ValidationError(path, `cannot read the file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parseGraphUsersJson(decodeJsonText(bytes), basename(path));
+}
