@@ -21,7 +21,7 @@ import type {
   ScanResult,
   SourceInfo,
 } from '../onprem/port';
-import { connectDefaultUserScope } from '../onprem/scope';
+import { scopeExclusion, type RawEntry } from '../onprem/entry';
 import { anchorFromGuidText, deterministicGuid, guidBytesToText, isGuidText, isSidText, sidBytesToText } from './ids';
 import { parseLdif, formatLdifLine, type LdifRecord } from './ldif';
 
@@ -555,14 +555,7 @@ export class SandboxDirectory implements OnPremDirectory {
   }
 
   private toUser(e: Entry): OnPremUser {
-    const scope = connectDefaultUserScope({
-      isCriticalSystemObject: e.isCriticalSystemObject,
-      samAccountName: e.samAccountName,
-      mailNickname: e.mailNickname,
-      adminDescription: e.adminDescription,
-      msExchRecipientTypeDetails: e.msExchRecipientTypeDetails,
-      isDeleted: e.isDeleted,
-    });
+    const scope = scopeOf(e);
     const changes: Record<string, AttributeChange> = {};
     for (const [attr, m] of Object.entries(e.meta)) changes[attr] = toChange(m);
     return {
@@ -587,6 +580,22 @@ export class SandboxDirectory implements OnPremDirectory {
       scopeReason: scope.reason,
     };
   }
+}
+
+/** Entra Connect's default user scope, by the same rules the LDAP adapter applies (main/onprem/entry.ts). */
+function scopeOf(e: Entry): { inScope: boolean; reason: string | null } {
+  if (e.isDeleted) return { inScope: false, reason: 'deleted object (tombstone)' };
+  const attrs: RawEntry['attrs'] = {};
+  const put = (name: string, v: string | null) => {
+    if (v !== null) attrs[name.toLowerCase()] = [v];
+  };
+  put('isCriticalSystemObject', e.isCriticalSystemObject ? 'TRUE' : null);
+  put('sAMAccountName', e.samAccountName);
+  put('mailNickname', e.mailNickname);
+  put('adminDescription', e.adminDescription);
+  put('msExchRecipientTypeDetails', e.msExchRecipientTypeDetails === null ? null : String(e.msExchRecipientTypeDetails));
+  const reason = scopeExclusion({ dn: e.dn, attrs });
+  return { inScope: reason === null, reason };
 }
 
 function toChange(m: AttrMeta): AttributeChange {

@@ -12,7 +12,7 @@
  * - Initial (full) cycle: imports everything and compares with the cloud's current values, so every
  *   differing value is exported again; with `bypassDirSyncOverridesEnabled` on, AD wins for all of
  *   them (empty AD values clear the cloud; AlternateMobilePhones is overwritten from otherMobile).
- * - Scope: Entra Connect's default user scope (main/onprem/scope.ts) as the directory reports it.
+ * - Scope: Entra Connect's default user scope as the directory reports it (main/onprem/entry.ts for LDAP and sandbox).
  * - Join by source anchor; in-scope AD users without a cloud object are provisioned.
  * - Deletions (tombstones, objects leaving scope) of objects in the connector space are exported,
  *   stopped by an export deletion threshold like Connect's (default 500).

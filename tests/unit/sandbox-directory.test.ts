@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { SandboxDirectory } from '../../main/sandbox/directory';
 import { guidBytesToText, guidTextToBytes, sidBytesToText } from '../../main/sandbox/ids';
 import { parseLdif } from '../../main/sandbox/ldif';
-import { connectDefaultUserScope } from '../../main/onprem/scope';
 import { SyncDriftError, ValidationError } from '../../main/core/errors';
 import type { OnPremUser } from '../../main/core/model';
 import type { OnPremDirectory, ScanOptions, ScanResult } from '../../main/onprem/port';
@@ -239,27 +238,28 @@ describe('identity encodings', () => {
   });
 });
 
-describe("Entra Connect's default user scope", () => {
-  const base = { samAccountName: 'jdoe' };
+describe("Entra Connect's default user scope in the sandbox", () => {
+  const dn = (cn: string) => `CN=${cn},CN=Users,DC=corp,DC=contoso,DC=com`;
   it.each([
-    [{ ...base, isCriticalSystemObject: true }, /isCriticalSystemObject/],
-    [{ samAccountName: null }, /no sAMAccountName/],
-    [{ samAccountName: 'AAD_1a2b3c' }, /AAD_/],
-    [{ samAccountName: 'msol_1a2b3c' }, /MSOL_/],
-    [{ samAccountName: 'SUPPORT_388945a0' }, /SUPPORT_388945a0/],
-    [{ samAccountName: 'CAS_{1a2b}' }, /CAS_/],
-    [{ ...base, mailNickname: 'SystemMailbox{e0dc1c29-89c3-4034-b678-e6c29d823ed9}' }, /SystemMailbox/],
-    [{ ...base, msExchRecipientTypeDetails: 536870912 }, /Exchange system recipient type/],
-    [{ ...base, msExchRecipientTypeDetails: '8388608' }, /Exchange system recipient type/],
-    [{ ...base, adminDescription: 'User_jdoe' }, /User_/],
-  ])('leaves out %o', (input, reason) => {
-    const v = connectDefaultUserScope(input);
-    expect(v.inScope).toBe(false);
-    expect(v.reason).toMatch(reason);
+    [{ dn: dn('a'), samAccountName: 'AAD_1a2b3c' }, /AAD_/],
+    [{ dn: dn('b'), samAccountName: 'SUPPORT_388945a0' }, /SUPPORT_388945a0/],
+    [{ dn: dn('c'), samAccountName: 'CAS_{1a2b}' }, /CAS_/],
+    [
+      { dn: dn('d'), samAccountName: 'sm1', mailNickname: 'SystemMailbox{e0dc1c29-89c3-4034-b678-e6c29d823ed9}' },
+      /SystemMailbox/,
+    ],
+    [{ dn: dn('e'), samAccountName: 'sm2', msExchRecipientTypeDetails: 536870912 }, /msExchRecipientTypeDetails/],
+    [{ dn: dn('f'), samAccountName: 'wb1', adminDescription: 'User_jdoe' }, /User_/],
+  ])('leaves out %o', (seed, reason) => {
+    const dir = new SandboxDirectory();
+    const u = dir.addUser(seed);
+    expect(u.inScope).toBe(false);
+    expect(u.scopeReason).toMatch(reason);
   });
-  it('keeps ordinary users, mailboxes and CAS_ names without a brace', () => {
-    expect(connectDefaultUserScope({ ...base, msExchRecipientTypeDetails: 1 })).toEqual({ inScope: true, reason: null });
-    expect(connectDefaultUserScope({ samAccountName: 'CAS_admin' }).inScope).toBe(true);
-    expect(connectDefaultUserScope({ ...base, isCriticalSystemObject: 'FALSE' }).inScope).toBe(true);
+  it('keeps ordinary users, mailboxes and CAS_ names without a brace; a change of adminDescription takes one out', () => {
+    const dir = new SandboxDirectory();
+    expect(dir.addUser({ dn: dn('g'), samAccountName: 'jdoe', msExchRecipientTypeDetails: 1 }).inScope).toBe(true);
+    expect(dir.addUser({ dn: dn('h'), samAccountName: 'CAS_admin' }).inScope).toBe(true);
+    expect(dir.modifyUser(dn('g'), { adminDescription: 'User_x' }).inScope).toBe(false);
   });
 });
