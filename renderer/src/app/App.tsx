@@ -1,12 +1,22 @@
 import { useEffect } from 'react';
-import { useAppStore } from '../stores/app-store';
+import { SCREENS, useAppStore, type Screen } from '../stores/app-store';
+import { useProfilesStore } from '../stores/profiles-store';
+import { useScanStore } from '../stores/scan-store';
+import { useGridStore } from '../stores/grid-store';
+import { useDetailsStore } from '../stores/details-store';
+import { useDashboardStore } from '../stores/dashboard-store';
+import { openProfile } from '../stores/session';
 import { connectBridge } from '../bridge';
-import { Diagnostics } from '../components/Diagnostics';
+import { Dashboard } from '../components/Dashboard';
+import { MismatchGrid } from '../components/MismatchGrid';
+import { DetailsDrawer } from '../components/DetailsDrawer';
+import { Profiles } from '../components/Profiles';
+import { Help } from '../components/Help';
+import { SandboxBar } from '../components/SandboxBar';
 
 export function App() {
   const status = useAppStore((s) => s.status);
   const error = useAppStore((s) => s.error);
-  const info = useAppStore((s) => s.info);
   const connect = useAppStore((s) => s.connect);
 
   useEffect(() => {
@@ -25,19 +35,146 @@ export function App() {
         {error}
       </main>
     );
+  return <Workbench />;
+}
+
+/** The shell once connected: banner, navigation, the current screen, notices and global shortcuts. */
+export function Workbench() {
+  const info = useAppStore((s) => s.info);
+  const api = useAppStore((s) => s.api);
+  const screen = useAppStore((s) => s.screen);
+  const profileId = useAppStore((s) => s.profileId);
+  const profiles = useProfilesStore((s) => s.profiles);
+
+  useEffect(() => {
+    if (!api) return;
+    const off = useScanStore.getState().attach(api);
+    const offSandbox = api.on('sandbox.changed', ({ reason }) => {
+      useAppStore.getState().notify('info', `Sandbox changed (${reason}). Scan again to see the effect in the grid.`);
+      void useDashboardStore.getState().load(useAppStore.getState().profileId);
+      void useDetailsStore.getState().reload();
+    });
+    void useProfilesStore.getState().load();
+    return () => {
+      off();
+      offSandbox();
+    };
+  }, [api]);
+
+  useEffect(() => {
+    if (api) void openProfile(profileId);
+  }, [api, profileId]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const app = useAppStore.getState();
+      if (e.altKey && !e.ctrlKey && !e.metaKey) {
+        const target = SCREENS.find((s) => s.key === e.key);
+        if (target) {
+          e.preventDefault();
+          app.navigate(target.id);
+        }
+        return;
+      }
+      const ctrl = e.ctrlKey || e.metaKey;
+      if (ctrl && e.key.toLowerCase() === 'r') {
+        e.preventDefault();
+        void useScanStore.getState().start(app.profileId);
+      } else if (ctrl && e.key.toLowerCase() === 'e' && app.screen === 'grid') {
+        e.preventDefault();
+        document.querySelector<HTMLButtonElement>('[data-testid="export-csv"]')?.click();
+      } else if (e.key === '/' && app.screen === 'grid' && !isTyping(e.target)) {
+        e.preventDefault();
+        document.querySelector<HTMLInputElement>('[data-testid="grid-search"]')?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
   return (
     <div className="shell" data-testid="app-ready">
-      {info?.sandbox && (
-        <div className="sandbox-banner" role="note" data-testid="sandbox-banner">
-          Sandbox tenant: a built-in demo directory and tenant. Nothing here touches a real Active Directory or Entra ID.
-        </div>
-      )}
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      {info?.sandbox && <SandboxBar />}
       <header className="topbar">
         <h1>SyncDrift Workbench</h1>
+        <nav aria-label="Main">
+          <ul className="nav">
+            {SCREENS.map((s) => (
+              <li key={s.id}>
+                <button
+                  type="button"
+                  className="nav-item"
+                  aria-current={screen === s.id ? 'page' : undefined}
+                  onClick={() => useAppStore.getState().navigate(s.id)}
+                  title={`Alt+${s.key}`}
+                  data-testid={`nav-${s.id}`}
+                >
+                  {s.label}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <label className="profile-picker">
+          Profile{' '}
+          <select value={profileId} onChange={(e) => useAppStore.getState().selectProfile(e.target.value)} data-testid="profile-picker">
+            {!profiles.some((p) => p.id === profileId) && <option value={profileId}>{profileId}</option>}
+            {profiles.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
       </header>
-      <main className="content">
-        <Diagnostics />
-      </main>
+      <div className="body">
+        <main id="main" className={`content screen-${screen}`} tabIndex={-1}>
+          <ScreenView screen={screen} />
+        </main>
+        {screen === 'grid' && <DetailsDrawer />}
+      </div>
+      <Notices />
     </div>
+  );
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+}
+
+function ScreenView({ screen }: { screen: Screen }) {
+  switch (screen) {
+    case 'dashboard':
+      return <Dashboard />;
+    case 'grid':
+      return <MismatchGrid />;
+    case 'profiles':
+      return <Profiles />;
+    case 'help':
+      return <Help />;
+  }
+}
+
+function Notices() {
+  const notices = useAppStore((s) => s.notices);
+  const scanning = useScanStore((s) => s.running);
+  const rows = useGridStore((s) => s.index.rows.length);
+  return (
+    <footer className="statusbar">
+      <span className="muted">{scanning ? 'Scanning…' : `${rows.toLocaleString()} rows loaded`}</span>
+      <ul className="notices" aria-live="polite" data-testid="notices">
+        {notices.map((n) => (
+          <li key={n.id} className={`notice notice-${n.tone}`} role={n.tone === 'error' ? 'alert' : undefined}>
+            {n.text}
+            <button type="button" aria-label="Dismiss" onClick={() => useAppStore.getState().dismiss(n.id)}>
+              ✕
+            </button>
+          </li>
+        ))}
+      </ul>
+    </footer>
   );
 }

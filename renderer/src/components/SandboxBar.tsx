@@ -1,0 +1,64 @@
+/** The sandbox banner and its training controls: sync cycles of the simulator and a demo reset. */
+import { useState } from 'react';
+import type { SyncCycleSummary } from '../../../preload/contract';
+import { errorText, requireApi, useAppStore } from '../stores/app-store';
+
+export function SandboxBar() {
+  const notify = useAppStore((s) => s.notify);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [last, setLast] = useState<SyncCycleSummary | null>(null);
+  const [confirmReset, setConfirmReset] = useState(false);
+
+  const runSync = async (type: 'delta' | 'initial') => {
+    setBusy(type);
+    try {
+      setLast(await requireApi().invoke('sandbox.runSync', { type }));
+    } catch (e) {
+      notify('error', `Sync cycle failed: ${errorText(e)}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+  const reset = async () => {
+    setConfirmReset(false);
+    setBusy('reset');
+    try {
+      await requireApi().invoke('sandbox.reset', {});
+      setLast(null);
+      notify('info', 'The demo was reset to its starting state. Scan again to see it.');
+    } catch (e) {
+      notify('error', `Reset failed: ${errorText(e)}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div className="sandbox-banner" role="region" aria-label="Sandbox" data-testid="sandbox-banner">
+      <span>Sandbox tenant: a built-in demo directory and tenant. Nothing here touches a real Active Directory or Entra ID.</span>
+      <span className="sandbox-actions">
+        <button type="button" disabled={!!busy} onClick={() => void runSync('delta')} data-testid="sync-delta">
+          Run sync cycle (delta)
+        </button>
+        <button type="button" disabled={!!busy} onClick={() => void runSync('initial')} data-testid="sync-initial">
+          Run sync cycle (initial)
+        </button>
+        {confirmReset ? (
+          <button type="button" className="danger" disabled={!!busy} onClick={() => void reset()} data-testid="reset-confirm">
+            Really reset the demo
+          </button>
+        ) : (
+          <button type="button" disabled={!!busy} onClick={() => setConfirmReset(true)} data-testid="reset-demo">
+            Reset demo
+          </button>
+        )}
+      </span>
+      {last && (
+        <span className="sandbox-last" role="status" data-testid="sync-summary">
+          {last.type === 'initial' ? 'Initial' : 'Delta'} cycle: {last.seen} seen, {last.exported} exported, {last.ignoredByOverride} ignored by an override,{' '}
+          {last.cleared} cleared{last.errors.length ? `, errors: ${last.errors.join('; ')}` : ''}.
+        </span>
+      )}
+    </div>
+  );
+}
