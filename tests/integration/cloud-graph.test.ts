@@ -1,0 +1,215 @@
+/**
+ * Graph readers and writers against the sandbox tenant over HTTPS: the permission check (read-only
+ * app, non-GA admin, Global Administrator), paging with a 429 in the middle, delta rescans, the
+ * audit index under the reporting limit, $batch writes with mixed 200/400/429, the typed SOA error,
+ * the bypass feature and onPremisesSyncBehavior.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CloudClient } from '../../main/cloud';
+import type { ProgressEvent } from '../../main/core/progress';
+import type { CloudUser } from '../../main/core/model';
+import { enterDeviceCode, scriptedBrowser, startCloudSandbox, type CloudSandbox } from '../support/cloud-sandbox';
+
+const USERS = 2500; // + 4 sign-in accounts = 3 pages of 999
+
+let env: CloudSandbox;
+let ga: CloudClient;
+let writer: CloudClient;
+let reader: CloudClient;
+
+beforeAll(async () => {
+  env = await startCloudSandbox({ seed: { count: USERS, overrideRate: 0.02, unsyncedRate: 0.02 } });
+  ga = env.client();
+  await ga.signIn({ flow: 'interactive', openBrowser: scriptedBrowser(env.network, env.sb.users.globalAdmin) });
+  const w = env.sb.apps.writer;
+  writer = env.client({ clientId: w.appId, appRoles: w.appRoles, secrets: { getClientCertificate: async () => ({ thumbprintSha256: w.certificate!.thumbprintSha256, privateKeyPem: w.certificate!.privateKeyPem }) } });
+  await writer.signIn({ flow: 'client-credentials' });
+  const r = env.sb.apps.reader;
+  reader = env.client({ clientId: r.appId, appRoles: r.appRoles, secrets: { getClientSecret: async () => r.clientSecret! } });
+  await reader.signIn({ flow: 'client-credentials' });
+});
+afterAll(async () => {
+  await env?.close();
+});
+beforeEach(() => {
+  env.sb.setKnobs({ throttle: { disabled: false, identityUnitsPer10s: null, auditPer10s: 5, retryAfterForm: 'seconds' } });
+  env.sb.resetThrottling();
+});
+
+const byCap = async (c: CloudClient) => Object.fromEntries((await c.checkPermissions({ probe: true })).map((x) => [x.capability, x]));
+
+describe('permission check', () => {
+  it('with a read-only app: reads are granted, writes and the bypass are missing with what to grant', async () => {
+    const p = await byCap(reader);
+    expect(p.scanUsers!.state).toBe('granted');
+    expect(p.readAuditLog).toMatchObject({ state: 'granted', source: 'probe' });
+    expect(p.writeMobilePhone).toMatchObject({ state: 'missing' });
+    expect(p.writeMobilePhone!.grant).toMatch(/^User-Phone\.ReadWrite\.All\b.*\(application permission\)/);
+    expect(p.flipBypass).toMatchObject({ state: 'missing', source: 'rule' });
+    const f = await reader.getSyncFeatures();
+    expect(f.state).toBe('unknown');
+    expect(f.state === 'unknown' && f.reason).toMatch(/app-only/);
+  });
+
+  it('with a User Administrator (not Global Administrator): the bypass is refused and the role is named', async () => {
+    const ua = env.client();
+    await ua.signIn({ flow: 'device-code', onDeviceCode: (d) => void enterDeviceCode(env.network, d.verificationUri, d.userCode, env.sb.users.userAdmin) });
+    const p = await byCap(ua);
+    expect(p.writeMobilePhone!.state).toBe('granted');
+    expect(p.flipBypass).toMatchObject({ state: 'missing', source: 'wids' });
+    expect(p.flipBypass!.grant).toMatch(/Global Administrator/);
+    expect(p.readBypass).toMatchObject({ state: 'missing', source: 'probe' });
+    expect(p.readAuditLog!.state).toBe('missing');
+    const f = await ua.getSyncFeatures();
+    expect(f).toMatchObject({ state: 'unknown', code: 'GRAPH_FORBIDDEN' });
+    await expect(ua.setBypass(true)).rejects.toMatchObject({ kind: 'permission' });
+  });
+
+  it('with a Global Administrator: everything granted, and the bypass can be read and flipped', async () => {
+    const p = await byCap(ga);
+    for (const c of Object.values(p)) expect(c.state, c.capability).toBe('granted');
+    const before = await ga.getSyncFeatures();
+    expect(before).toMatchObject({ state: 'known', bypassDirSyncOverridesEnabled: false });
+    expect(await ga.setBypass(true)).toMatchObject({ state: 'known', bypassDirSyncOverridesEnabled: true });
+    expect(env.sb.tenant.features.bypassDirSyncOverridesEnabled).toBe(true);
+    await ga.setBypass(false);
+    expect(env.sb.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
+  });
+});
+
+describe('reading users', () => {
+  it('streams three pages of 999 with a 429 in the middle, counting the retry in progress', async () => {
+    env.sb.setKnobs({ throttle: { identityUnitsPer10s: 2, retryAfterForm: 'http-date' } });
+    const events: ProgressEvent[] = [];
+    const pages: number[] = [];
+    const gen = reader.listUsers({ onProgress: (e) => events.push(e) });
+    let n = await gen.next();
+    while (!n.done) {
+      pages.push(n.value.length);
+      n = await gen.next();
+    }
+    const summary = n.value;
+    expect(pages).toHaveLength(3);
+    expect(pages[0]).toBe(999);
+    expect(pages.reduce((a, b) => a + b, 0)).toBe(env.sb.tenant.userCount);
+    expect(summary.retries).toBeGreaterThanOrEqual(1);
+    expect(summary.requests).toBe(3 + summary.retries);
+    expect(summary.invalid).toEqual([]);
+    expect(events.some((e) => (e.retries ?? 0) > 0 && /429/.test(e.message ?? ''))).toBe(true);
+  });
+
+  it('rescans with /users/delta: the second round carries only what changed', async () => {
+    const all: CloudUser[] = [];
+    const first = writer.delta();
+    let n = await first.next();
+    while (!n.done) {
+      all.push(...n.value.users);
+      n = await first.next();
+    }
+    expect(n.value.full).toBe(true);
+    expect(all.length).toBe(env.sb.tenant.userCount);
+
+    const [a, b] = [...env.sb.tenant.listUsers()].filter((u) => u.onPremisesSyncEnabled === true).slice(5, 7);
+    env.sb.tenant.legacyCloudEdit(a!.id, '+1 206 555 9999', { kind: 'user', id: 'x', userPrincipalName: 'helpdesk@contoso.example' });
+    env.sb.tenant.deleteUser(b!.id);
+
+    const second = writer.delta();
+    const changed: string[] = [];
+    const removed: string[] = [];
+    n = await second.next();
+    while (!n.done) {
+      changed.push(...n.value.users.map((u) => u.id), ...n.value.changes.map((c) => c.id));
+      removed.push(...n.value.removed);
+      n = await second.next();
+    }
+    expect(n.value.full).toBe(false);
+    expect(n.value.requests).toBe(1);
+    expect(changed).toEqual([a!.id]);
+    expect(removed).toEqual([b!.id]);
+  });
+});
+
+describe('audit index', () => {
+  it('fills under the reporting limit without a 429, then grows incrementally', async () => {
+    const t0 = Date.now();
+    const ids = new Set<string>();
+    const gen = reader.auditIndex.fetchAuditRecords({ top: 10 });
+    let n = await gen.next();
+    while (!n.done) {
+      for (const r of n.value) ids.add(r.id);
+      n = await gen.next();
+    }
+    const first = n.value;
+    const expected = env.sb.tenant.queryAudits({ activityDisplayName: 'Update user', top: 100_000 }).records.length;
+    expect(ids.size).toBe(expected);
+    expect(first.requests).toBeGreaterThan(5);
+    expect(first.retries).toBe(0); // the client kept under 5 per 10 s
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(9_000);
+    expect(first.outsideRetention).toBe(true); // a first fill starts at the retention limit
+
+    const victim = [...env.sb.tenant.listUsers()].find((u) => u.onPremisesSyncEnabled === true)!;
+    env.sb.tenant.legacyCloudEdit(victim.id, '+1 206 555 4242', { kind: 'user', id: 'x', userPrincipalName: 'helpdesk@contoso.example' });
+    const again = reader.auditIndex.fetchAuditRecords({ since: first.newest });
+    const fresh: string[] = [];
+    n = await again.next();
+    while (!n.done) {
+      fresh.push(...n.value.map((r) => r.id).filter((id) => !ids.has(id)));
+      n = await again.next();
+    }
+    expect(fresh).toHaveLength(1);
+    expect(n.value.requests).toBe(1);
+    expect(n.value.outsideRetention).toBe(false);
+
+    const one = await reader.auditIndex.lookupUserAudit(victim.id);
+    expect(one.changes.at(-1) ?? one.changes[0]).toBeDefined();
+    expect(one.changes.map((c) => c.newValue)).toContain('+1 206 555 4242');
+  }, 60_000);
+
+  it('says honestly when the wanted window is beyond retention', async () => {
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    const gen = reader.auditIndex.fetchAuditRecords({ since: old, top: 999 });
+    let n = await gen.next();
+    while (!n.done) n = await gen.next();
+    expect(n.value.outsideRetention).toBe(true);
+    expect(n.value.retentionStart > old).toBe(true);
+  });
+});
+
+describe('writing', () => {
+  it('batches mobilePhone writes: 200 for cloud-writable users, the typed SOA error for synced ones, 429 items retried on their own', async () => {
+    const users = [...env.sb.tenant.listUsers()];
+    const unsynced = users.filter((u) => u.onPremisesSyncEnabled === false).slice(0, 3);
+    const synced = users.filter((u) => u.onPremisesSyncEnabled === true && !u.cloudManaged).slice(100, 103);
+    expect(unsynced).toHaveLength(3);
+    const writes = [unsynced[0], synced[0], unsynced[1], synced[1], unsynced[2], synced[2]].map((u, i) => ({ userId: u!.id, mobilePhone: `+1 425 555 01${String(i).padStart(2, '0')}` }));
+    // 12 resource units per 10 s and 3 per write: the 5th and 6th items of the batch answer 429.
+    env.sb.setKnobs({ throttle: { identityUnitsPer10s: 12 } });
+    const events: ProgressEvent[] = [];
+    const out = await writer.patchMobile(writes, { onProgress: (e) => events.push(e) });
+    const by = Object.fromEntries(out.results.map((r) => [r.userId, r]));
+    for (const u of unsynced) {
+      expect(by[u.id]).toMatchObject({ ok: true });
+      expect(env.sb.tenant.getUser(u.id)!.mobilePhone).toBe(writes.find((w) => w.userId === u.id)!.mobilePhone);
+    }
+    for (const u of synced) expect(by[u.id]).toMatchObject({ ok: false, status: 400, error: { code: 'GRAPH_SOA_READONLY', kind: 'conflict' } });
+    expect(out.results.some((r) => r.attempts > 1)).toBe(true);
+    expect(out.retries).toBeGreaterThanOrEqual(1);
+    expect(events.at(-1)).toMatchObject({ phase: 'write', done: 6, total: 6 });
+  }, 60_000);
+
+  it('switches a user to cloud management (/beta) after which Graph accepts the write', async () => {
+    const u = [...env.sb.tenant.listUsers()].filter((x) => x.onPremisesSyncEnabled === true && !x.cloudManaged)[200]!;
+    expect(await writer.getOnPremisesSyncBehavior(u.id)).toEqual({ isCloudManaged: false });
+    expect(await writer.setCloudManaged(u.id, true)).toEqual({ isCloudManaged: true });
+    const out = await writer.patchMobile([{ userId: u.id, mobilePhone: '+1 425 555 0777' }]);
+    expect(out.results[0]).toMatchObject({ ok: true });
+    expect(env.sb.tenant.getUser(u.id)!.mobilePhone).toBe('+1 425 555 0777');
+  });
+
+  it('names the missing permission when a read-only app tries to write', async () => {
+    const u = [...env.sb.tenant.listUsers()].find((x) => x.onPremisesSyncEnabled === false)!;
+    const out = await reader.patchMobile([{ userId: u.id, mobilePhone: '+1 425 555 0888' }]);
+    expect(out.results[0]).toMatchObject({ ok: false, status: 403, error: { code: 'GRAPH_FORBIDDEN', kind: 'permission' } });
+    expect(out.results[0]!.error!.message).toMatch(/User-Phone\.ReadWrite\.All/);
+  });
+});
