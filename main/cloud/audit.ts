@@ -5,7 +5,7 @@
  * never to the number of users. Single users are looked up on demand when an admin opens a row.
  */
 import { z } from 'zod';
-import { formatIssues } from '../core/errors';
+import { ValidationError, formatIssues } from '../core/errors';
 import type { Clock } from '../core/ports';
 import { noProgress, throwIfCancelled, type ProgressSink } from '../core/progress';
 import type { GraphTransport } from './graph';
@@ -152,7 +152,7 @@ export class AuditReader {
 
   /** All "Update user" records targeting one user, within retention (one or a few requests). */
   async lookupUserAudit(userId: string, o: { signal?: AbortSignal } = {}): Promise<{ records: AuditRecord[]; changes: MobileChange[]; summary: AuditFetchSummary }> {
-    if (!/^[A-Za-z0-9-]+$/.test(userId)) throw new Error(`not a user id: ${userId}`);
+    if (!/^[A-Za-z0-9-]+$/.test(userId)) throw new ValidationError('userId', `not a Graph user id: ${JSON.stringify(userId)}`);
     const gen = this.pages({ $filter: `activityDisplayName eq '${UPDATE_USER}' and targetResources/any(t: t/id eq '${userId}')`, $top: '999' }, o, { retentionStart: this.retentionStart(), outsideRetention: false }, null);
     const records: AuditRecord[] = [];
     for (;;) {
