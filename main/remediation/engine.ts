@@ -1,0 +1,928 @@
+/**
+ * The remediation engine: preflight, execute (journalled), verify, resume and undo of plans.
+ *
+ * Crash safety: every external write is preceded by an intent and followed by a result in the
+ * journal, each durable on its own. On resume a step with an intent but no result is reconciled by
+ * reading the target (polling the cloud, whose reads can lag its writes) before anything is redone,
+ * so no write is lost or done twice. A 2xx never marks a row fixed: only verification reads do.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { CancelledError, SyncDriftError, isSyncDriftError, toErrorInfo } from '../core/errors';
+import { silentLogger } from '../core/logger';
+import type { Clock, Logger } from '../core/ports';
+import { systemClock } from '../core/ports';
+import { noProgress, sleep as defaultSleep, throwIfCancelled, type ProgressSink } from '../core/progress';
+import type { OnPremDirectory } from '../onprem/port';
+import type { Capability } from '../cloud/permissions';
+import { claimOwner, effectiveState, releaseOwner, statusOf, stepStatuses, type JournalEntry, type JournalStore, type SessionMeta, type SessionState, type StepStatus } from './journal';
+import { normValue, planReadiness, sameValue } from './plan';
+import { PLAN_FORMAT, PLAN_SCHEMA_VERSION, parsePlan, type Plan, type PlanRow, type PlanStep, type StepOf } from './plan-schema';
+import type { CloudUserState, Operator, RemediationCloud, SyncCyclePort } from './ports';
+
+export interface EngineTiming {
+  /** Between verification / replication / resume reads. */
+  pollMs: number;
+  verifyTimeoutMs: number;
+  replicationTimeoutMs: number;
+  /** How long resume polls the cloud before deciding an uncertain PATCH did not land. */
+  resumeReadWindowMs: number;
+}
+
+export const DEFAULT_TIMING: EngineTiming = { pollMs: 5000, verifyTimeoutMs: 15 * 60_000, replicationTimeoutMs: 10 * 60_000, resumeReadWindowMs: 60_000 };
+
+/** Fault injection for tests: a hook that throws behaves like the process dying at that point. */
+export interface EngineHooks {
+  afterJournalAppend?(e: { sessionId: string; stepId: string; kind: 'intent' | 'result'; seq: number }): void;
+  /** After an external write returned, before its result is journalled. */
+  afterEffect?(e: { sessionId: string; stepId: string }): void;
+}
+
+export interface RemediationEngineOptions {
+  journal: JournalStore;
+  /** The OnPremDirectory for a row's sourceId. */
+  onPrem: (sourceId: string) => OnPremDirectory;
+  cloud: RemediationCloud;
+  runSyncCycle?: SyncCyclePort;
+  operator?: Operator;
+  clock?: Clock;
+  logger?: Logger;
+  timing?: Partial<EngineTiming>;
+  hooks?: EngineHooks;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: ProgressSink;
+}
+
+export interface PreflightCheck {
+  name: string;
+  ok: boolean;
+  /** 'blocking' stops apply; 'warning' is shown. */
+  severity: 'blocking' | 'warning';
+  message: string;
+}
+
+export interface Conflict {
+  rowKey: string;
+  upn: string;
+  side: 'onprem' | 'cloud';
+  planned: string | null;
+  actual: string | null;
+  message: string;
+}
+
+export interface PreflightReport {
+  ok: boolean;
+  checks: PreflightCheck[];
+  conflicts: Conflict[];
+  /** The bypass before this session (null when unknown or not needed). */
+  bypassWasOn: boolean | null;
+}
+
+export type RowState = 'fixed' | 'pending' | 'failed' | 'conflict' | 'not-started';
+
+export interface RowOutcome {
+  rowKey: string;
+  upn: string;
+  state: RowState;
+  intended: { onPrem: string | null; cloud: string | null } | null;
+  actual: { onPrem: string | null; cloud: string | null } | null;
+  message?: string;
+}
+
+export interface SessionOutcome {
+  sessionId: string;
+  state: SessionState;
+  message: string | null;
+  /** What the admin has to do next, copyable where it is a command. */
+  nextStep: string | null;
+  rows: RowOutcome[];
+  preflight?: PreflightReport;
+  writes: { ad: number; graph: number; bypass: number; cycles: number };
+}
+
+export interface SessionSummary {
+  id: string;
+  state: SessionState;
+  createdAt: string;
+  updatedAt: string;
+  planId: string;
+  profile: string;
+  rows: number;
+  steps: number;
+  stepsDone: number;
+  message: string | null;
+}
+
+export interface RestoreOffer {
+  rowKey: string;
+  upn: string;
+  sourceId: string;
+  dn: string;
+  /** The cloud value recorded before the bypass, now gone from the cloud. */
+  recordedCloudValue: string | null;
+  currentCloudValue: string | null;
+  currentOnPremValue: string | null;
+}
+
+export interface UndoReport {
+  sessionId: string;
+  state: SessionState;
+  restored: Array<{ rowKey: string; upn: string; side: 'onprem' | 'cloud' | 'tenant'; value: string | null; message: string }>;
+  notRestored: Array<{ rowKey: string | null; upn: string | null; message: string }>;
+  /** Values erased by bypass + sync: they can come back only as AD writes (see buildRestorePlan). */
+  offers: RestoreOffer[];
+}
+
+// Journal payloads, validated when read back (resume runs on entries another process wrote).
+const AdResult = z.object({ outcome: z.enum(['applied', 'conflict', 'failed']), previous: z.string().nullable().optional(), written: z.string().nullable().optional(), error: z.string().optional(), foundOnResume: z.boolean().optional() });
+const GraphResult = z.object({ outcome: z.enum(['applied', 'conflict', 'failed']), status: z.number().int().optional(), error: z.string().optional(), foundOnResume: z.boolean().optional() });
+const BypassIntent = z.object({ enabled: z.boolean(), before: z.boolean() });
+const RecordResult = z.object({ values: z.array(z.object({ rowKey: z.string(), userId: z.string(), value: z.string().nullable(), found: z.boolean() })) });
+const VerifyResult = z.object({ outcome: z.enum(['verified', 'timeout']), pending: z.array(z.string()) });
+const UndoResult = z.object({ outcome: z.enum(['applied', 'conflict', 'failed', 'skipped']), message: z.string().optional() });
+
+class ProcessDeath extends Error {
+  constructor(readonly original: unknown) {
+    super('simulated process death');
+  }
+}
+
+/** Stops the run with a resumable state and a message (not an error the caller must handle). */
+class Halt extends Error {
+  constructor(
+    readonly state: SessionState,
+    readonly why: string,
+    readonly nextStep: string | null = null,
+  ) {
+    super(why);
+  }
+}
+
+const show = (v: string | null) => (v === null ? '(empty)' : `"${v}"`);
+
+interface Ctx {
+  sessionId: string;
+  plan: Plan;
+  rows: Map<string, PlanRow>;
+  statuses: Map<string, StepStatus>;
+  signal: AbortSignal | undefined;
+  progress: ProgressSink;
+  writes: SessionOutcome['writes'];
+}
+
+export class RemediationEngine {
+  private readonly journal: JournalStore;
+  private readonly cloud: RemediationCloud;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly timing: EngineTiming;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  constructor(private readonly opts: RemediationEngineOptions) {
+    this.journal = opts.journal;
+    this.cloud = opts.cloud;
+    this.clock = opts.clock ?? systemClock;
+    this.log = (opts.logger ?? silentLogger).child({ component: 'remediation' });
+    this.timing = { ...DEFAULT_TIMING, ...opts.timing };
+    this.sleep = opts.sleep ?? defaultSleep;
+  }
+
+  private now(): string {
+    return this.clock.now().toISOString();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sessions
+
+  sessions(): SessionSummary[] {
+    return this.journal.listSessions().map((s) => {
+      const plan = this.tryPlan(s.plan);
+      const statuses = stepStatuses(this.journal.entries(s.id));
+      return {
+        id: s.id,
+        state: effectiveState(s),
+        createdAt: s.createdAt,
+        updatedAt: s.updatedAt,
+        planId: plan?.id ?? '(unreadable plan)',
+        profile: plan?.source.profile ?? '',
+        rows: plan?.rows.length ?? 0,
+        steps: plan?.steps.length ?? 0,
+        stepsDone: plan ? plan.steps.filter((st) => statusOf(statuses, st.id).state === 'done').length : 0,
+        message: s.meta.message,
+      };
+    });
+  }
+
+  /** One session: its summary, plan and journal (for the UI's history view). */
+  session(id: string): { summary: SessionSummary; plan: Plan; journal: JournalEntry[] } {
+    const s = this.journal.getSession(id);
+    if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${id}. List them with: syncdrift sessions`);
+    const summary = this.sessions().find((x) => x.id === id) as SessionSummary;
+    return { summary, plan: parsePlan(s.plan, `session ${id}.plan`), journal: this.journal.entries(id) };
+  }
+
+  private tryPlan(raw: unknown): Plan | null {
+    try {
+      return parsePlan(raw);
+    } catch {
+      return null;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Preflight
+
+  /** Permissions, connectivity and a fresh read of every affected value on both sides. */
+  async preflight(plan: Plan, o: RunOptions = {}): Promise<PreflightReport> {
+    const progress = o.onProgress ?? noProgress;
+    const checks: PreflightCheck[] = [];
+    const conflicts: Conflict[] = [];
+    const readiness = planReadiness(plan);
+    checks.push({ name: 'plan', ok: readiness.ready, severity: 'blocking', message: readiness.ready ? 'Every blast-radius row has a decision.' : readiness.why.join('; ') });
+
+    // Permissions for every step the plan has.
+    const need = new Set<Capability>(['scanUsers']);
+    if (plan.steps.some((s) => s.kind === 'graph-patch')) need.add('writeMobilePhone');
+    if (plan.needsBypass) {
+      need.add('readBypass');
+      need.add('flipBypass');
+    }
+    try {
+      const caps = await this.cloud.checkPermissions(o);
+      for (const c of need) {
+        const check = caps.find((x) => x.capability === c);
+        if (!check) continue;
+        const ok = check.state === 'granted';
+        checks.push({
+          name: `permission:${c}`,
+          ok,
+          severity: check.state === 'missing' ? 'blocking' : 'warning',
+          message: ok ? `${check.label}: granted (${check.reason})` : `${check.label}: ${check.state}. ${check.reason}${check.grant ? ` Grant: ${check.grant}.` : ''}`,
+        });
+      }
+    } catch (e) {
+      checks.push({ name: 'permissions', ok: false, severity: 'blocking', message: `Could not check permissions: ${toErrorInfo(e).message}` });
+    }
+
+    let bypassWasOn: boolean | null = null;
+    if (plan.needsBypass) {
+      try {
+        const b = await this.cloud.getBypass(o);
+        if (b.state === 'known') {
+          bypassWasOn = b.enabled;
+          checks.push({ name: 'bypass', ok: true, severity: 'warning', message: b.enabled ? 'BypassDirSyncOverrides is already on: this session will not turn it off on undo.' : 'BypassDirSyncOverrides is off; the session turns it on.' });
+        } else checks.push({ name: 'bypass', ok: false, severity: 'blocking', message: `The bypass state cannot be read: ${b.reason} The bypass needs a delegated Global Administrator sign-in.` });
+      } catch (e) {
+        checks.push({ name: 'bypass', ok: false, severity: 'blocking', message: `The bypass state cannot be read: ${toErrorInfo(e).message}` });
+      }
+    }
+
+    // Fresh read of every row's values, both sides; also proves connectivity.
+    const rows = plan.rows.filter((r) => r.action !== null || r.inBlastRadius);
+    progress({ phase: 'preflight', done: 0, total: rows.length, message: 'reading current values' });
+    let onPremOk = true;
+    let cloudOk = true;
+    const fresh = new Map<string, string | null | undefined>();
+    for (const [i, r] of rows.entries()) {
+      throwIfCancelled(o.signal, 'The preflight');
+      if (!r.onPrem) continue;
+      try {
+        const u = await this.opts.onPrem(r.onPrem.sourceId).readUser(r.onPrem.dn, o.signal ? { signal: o.signal } : {});
+        fresh.set(r.key, u ? normValue(u.mobile) : undefined);
+      } catch (e) {
+        if (e instanceof CancelledError) throw e;
+        onPremOk = false;
+        checks.push({ name: `onprem:${r.onPrem.sourceId}`, ok: false, severity: 'blocking', message: `Reading ${r.onPrem.dn} failed: ${toErrorInfo(e).message}` });
+        break;
+      }
+      if (i % 50 === 0) progress({ phase: 'preflight', done: i, total: rows.length });
+    }
+    let cloudNow = new Map<string, CloudUserState | null>();
+    try {
+      cloudNow = await this.cloud.readUsers(rows.flatMap((r) => (r.cloud ? [r.cloud.id] : [])), o);
+    } catch (e) {
+      if (e instanceof CancelledError) throw e;
+      cloudOk = false;
+      checks.push({ name: 'cloud', ok: false, severity: 'blocking', message: `Reading the cloud users failed: ${toErrorInfo(e).message}` });
+    }
+    if (onPremOk) checks.push({ name: 'onprem', ok: true, severity: 'blocking', message: `Read ${rows.filter((r) => r.onPrem).length} AD value(s).` });
+    if (cloudOk) checks.push({ name: 'cloud', ok: true, severity: 'blocking', message: `Read ${cloudNow.size} cloud value(s).` });
+    for (const r of rows) {
+      if (onPremOk && r.onPrem) {
+        const v = fresh.get(r.key);
+        if (v === undefined) conflicts.push({ rowKey: r.key, upn: r.upn, side: 'onprem', planned: r.onPrem.value, actual: null, message: `the AD object ${r.onPrem.dn} no longer exists (deleted or moved)` });
+        else if (!sameValue(v, r.onPrem.value)) conflicts.push({ rowKey: r.key, upn: r.upn, side: 'onprem', planned: r.onPrem.value, actual: v, message: `AD mobile is now ${show(v)}, the plan saw ${show(r.onPrem.value)}` });
+      }
+      if (cloudOk && r.cloud) {
+        const c = cloudNow.get(r.cloud.id);
+        if (!c) conflicts.push({ rowKey: r.key, upn: r.upn, side: 'cloud', planned: r.cloud.value, actual: null, message: 'the cloud user no longer exists' });
+        else if (!sameValue(c.mobilePhone, r.cloud.value)) conflicts.push({ rowKey: r.key, upn: r.upn, side: 'cloud', planned: r.cloud.value, actual: normValue(c.mobilePhone), message: `mobilePhone is now ${show(normValue(c.mobilePhone))}, the plan saw ${show(r.cloud.value)}` });
+      }
+    }
+    if (conflicts.length > 0) checks.push({ name: 'conflicts', ok: false, severity: 'blocking', message: `${conflicts.length} value(s) changed since the scan: re-decide those rows (rescan, then plan again).` });
+    progress({ phase: 'preflight', done: rows.length, total: rows.length, message: 'done' });
+    const ok = checks.every((c) => c.ok || c.severity === 'warning');
+    return { ok, checks, conflicts, bypassWasOn };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Apply / resume
+
+  /** Preflight, then a new session executing the plan. Refuses (no session) when preflight fails. */
+  async apply(plan: Plan, o: RunOptions = {}): Promise<SessionOutcome> {
+    const checked = parsePlan(plan);
+    const pre = await this.preflight(checked, o);
+    if (!pre.ok) {
+      return { sessionId: '', state: 'failed', message: 'Preflight failed: nothing was written.', nextStep: 'Fix the blocking checks (or re-decide the conflicting rows) and apply again.', rows: [], preflight: pre, writes: { ad: 0, graph: 0, bypass: 0, cycles: 0 } };
+    }
+    const id = randomUUID();
+    const token = randomUUID();
+    this.journal.createSession({ id, state: 'running', createdAt: this.now(), plan: checked, meta: { owner: claimOwner(token), message: null, undo: null } });
+    this.log.info('session started', { sessionId: id, planId: checked.id, steps: checked.steps.length });
+    const out = await this.runOwned(id, token, checked, o);
+    return { ...out, preflight: pre };
+  }
+
+  /** Continues an interrupted, cancelled or waiting session after reconciling uncertain steps. */
+  async resume(sessionId: string, o: RunOptions = {}): Promise<SessionOutcome> {
+    const s = this.journal.getSession(sessionId);
+    if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${sessionId}. List them with: syncdrift sessions`);
+    const state = effectiveState(s);
+    if (state === 'completed' || state === 'undone' || state === 'undo-partial' || state === 'undoing') {
+      throw new SyncDriftError('conflict', 'SESSION_NOT_RESUMABLE', `Session ${sessionId} is ${state}; there is nothing to resume.`);
+    }
+    if (state === 'running' || state === 'verifying') throw new SyncDriftError('conflict', 'SESSION_BUSY', `Session ${sessionId} is being executed by another process (pid ${s.meta.owner?.pid ?? '?'}).`);
+    const plan = parsePlan(s.plan, `session ${sessionId}.plan`);
+    const token = randomUUID();
+    this.journal.updateSession(sessionId, { state: 'running', meta: { ...s.meta, owner: claimOwner(token), message: null }, at: this.now() });
+    this.log.info('session resumed', { sessionId, from: state });
+    return this.runOwned(sessionId, token, plan, o);
+  }
+
+  private async runOwned(id: string, token: string, plan: Plan, o: RunOptions): Promise<SessionOutcome> {
+    const ctx: Ctx = {
+      sessionId: id,
+      plan,
+      rows: new Map(plan.rows.map((r) => [r.key, r])),
+      statuses: stepStatuses(this.journal.entries(id)),
+      signal: o.signal,
+      progress: o.onProgress ?? noProgress,
+      writes: { ad: 0, graph: 0, bypass: 0, cycles: 0 },
+    };
+    try {
+      await this.execute(ctx);
+      const rows = await this.outcomeRows(ctx);
+      const pending = rows.filter((r) => r.state !== 'fixed');
+      const verify = plan.steps.find((s) => s.kind === 'verify');
+      const state: SessionState = !verify || pending.length === 0 ? 'completed' : 'verify-timeout';
+      const message = state === 'completed' ? `Done: ${rows.length} row(s) verified on both sides.` : `${pending.length} row(s) not yet showing the intended value on both sides.`;
+      this.finish(id, state, message);
+      return { sessionId: id, state, message, nextStep: state === 'completed' ? null : `Resume later to verify again: syncdrift resume ${id}`, rows, writes: ctx.writes };
+    } catch (e) {
+      if (e instanceof ProcessDeath) throw e.original;
+      if (e instanceof Halt) {
+        this.finish(id, e.state, e.why);
+        return { sessionId: id, state: e.state, message: e.why, nextStep: e.nextStep, rows: await this.outcomeRows(ctx).catch(() => []), writes: ctx.writes };
+      }
+      const info = toErrorInfo(e);
+      const state: SessionState = info.kind === 'cancelled' ? 'cancelled' : 'interrupted';
+      const message = info.kind === 'cancelled' ? 'Cancelled; resume continues where it stopped.' : `Stopped: ${info.message}`;
+      this.finish(id, state, message);
+      this.log.warn('session stopped', { sessionId: id, code: info.code });
+      return { sessionId: id, state, message, nextStep: `syncdrift resume ${id}`, rows: [], writes: ctx.writes };
+    } finally {
+      releaseOwner(token);
+    }
+  }
+
+  private finish(id: string, state: SessionState, message: string | null): void {
+    const s = this.journal.getSession(id);
+    if (!s) return;
+    this.journal.updateSession(id, { state, meta: { ...s.meta, owner: null, message }, at: this.now() });
+  }
+
+  private record(ctx: Ctx, stepId: string, kind: 'intent' | 'result', data: unknown): void {
+    const seq = this.journal.append({ sessionId: ctx.sessionId, stepId, kind, at: this.now(), data });
+    const entry: JournalEntry = { seq, sessionId: ctx.sessionId, stepId, kind, at: this.now(), data };
+    const prev = ctx.statuses.get(stepId);
+    ctx.statuses.set(stepId, kind === 'intent' ? { state: 'uncertain', intent: entry } : { state: 'done', intent: prev && prev.state !== 'pending' ? prev.intent : null, result: entry });
+    this.hook(() => this.opts.hooks?.afterJournalAppend?.({ sessionId: ctx.sessionId, stepId, kind, seq }));
+  }
+
+  private effectDone(ctx: Ctx, stepId: string): void {
+    this.hook(() => this.opts.hooks?.afterEffect?.({ sessionId: ctx.sessionId, stepId }));
+  }
+
+  private hook(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      throw new ProcessDeath(e);
+    }
+  }
+
+  private steps<K extends PlanStep['kind']>(ctx: Ctx, kind: K): StepOf<K>[] {
+    return ctx.plan.steps.filter((s): s is StepOf<K> => s.kind === kind);
+  }
+
+  private async execute(ctx: Ctx): Promise<void> {
+    await this.runAdWrites(ctx);
+    await this.runReplication(ctx);
+    await this.runGraphWrites(ctx);
+    await this.runRecord(ctx);
+    await this.runBypass(ctx);
+    await this.runCycle(ctx);
+    await this.runVerify(ctx);
+  }
+
+  // --- AD writes (compare-and-set) ---
+
+  private async runAdWrites(ctx: Ctx): Promise<void> {
+    const steps = this.steps(ctx, 'ad-write');
+    for (const [i, step] of steps.entries()) {
+      throwIfCancelled(ctx.signal, 'The remediation');
+      const st = statusOf(ctx.statuses, step.id);
+      if (st.state === 'done') continue;
+      const dir = this.opts.onPrem(step.sourceId);
+      if (st.state === 'uncertain') {
+        // Did the write land before the interruption? AD reads are authoritative on the bound DC.
+        const u = await dir.readUser(step.dn, ctx.signal ? { signal: ctx.signal } : {});
+        const now = u ? normValue(u.mobile) : undefined;
+        if (now !== undefined && sameValue(now, step.next)) {
+          this.record(ctx, step.id, 'result', { outcome: 'applied', previous: step.expected, written: step.next, foundOnResume: true });
+          continue;
+        }
+        if (now === undefined || !sameValue(now, step.expected)) {
+          this.record(ctx, step.id, 'result', { outcome: 'conflict', error: now === undefined ? 'the AD object no longer exists' : `AD mobile is now ${show(now)}, not ${show(step.expected)}` });
+          continue;
+        }
+      } else this.record(ctx, step.id, 'intent', { expected: step.expected, next: step.next });
+      try {
+        const r = await dir.writeMobile({ dn: step.dn, expected: step.expected, next: step.next }, ctx.signal ? { signal: ctx.signal } : {});
+        ctx.writes.ad++;
+        this.effectDone(ctx, step.id);
+        this.record(ctx, step.id, 'result', { outcome: 'applied', previous: r.previous, written: r.written });
+      } catch (e) {
+        if (e instanceof ProcessDeath || e instanceof CancelledError) throw e;
+        if (isSyncDriftError(e) && (e.kind === 'conflict' || e.kind === 'not-found' || e.kind === 'permission' || e.kind === 'validation')) {
+          this.record(ctx, step.id, 'result', { outcome: e.kind === 'conflict' || e.kind === 'not-found' ? 'conflict' : 'failed', error: e.message });
+        } else throw e;
+      }
+      ctx.progress({ phase: 'ad-write', done: i + 1, total: steps.length });
+    }
+    const bad = steps.filter((s) => AdResult.safeParse(this.resultData(ctx, s.id)).data?.outcome !== 'applied');
+    if (bad.length > 0 && ctx.plan.needsBypass) {
+      throw new Halt('failed', `${bad.length} AD write(s) did not apply (${bad.map((b) => b.upn).join(', ')}): stopped before the bypass, which would otherwise overwrite the cloud values you chose to keep. Rescan and re-decide those rows.`);
+    }
+  }
+
+  private resultData(ctx: Ctx, stepId: string): unknown {
+    const st = statusOf(ctx.statuses, stepId);
+    return st.state === 'done' ? st.result.data : undefined;
+  }
+
+  // --- replication to the Connect server's DCs ---
+
+  private async runReplication(ctx: Ctx): Promise<void> {
+    const step = this.steps(ctx, 'await-replication')[0];
+    if (!step || statusOf(ctx.statuses, step.id).state === 'done') return;
+    if (statusOf(ctx.statuses, step.id).state === 'pending') this.record(ctx, step.id, 'intent', { dcs: step.dcs });
+    const written = this.steps(ctx, 'ad-write').filter((s) => AdResult.safeParse(this.resultData(ctx, s.id)).data?.outcome === 'applied');
+    const deadline = Date.now() + this.timing.replicationTimeoutMs;
+    let pending = written;
+    for (;;) {
+      throwIfCancelled(ctx.signal, 'Waiting for replication');
+      const still: typeof pending = [];
+      for (const s of pending) {
+        const states = await this.opts.onPrem(s.sourceId).replicaStates(s.dn, step.dcs.length > 0 ? step.dcs : undefined);
+        if (!states.every((r) => !r.error && sameValue(r.value, s.next))) still.push(s);
+      }
+      pending = still;
+      ctx.progress({ phase: 'replication', done: written.length - pending.length, total: written.length });
+      if (pending.length === 0) {
+        this.record(ctx, step.id, 'result', { outcome: 'replicated' });
+        return;
+      }
+      if (Date.now() >= deadline) break;
+      await this.sleep(this.timing.pollMs, ctx.signal);
+    }
+    const list = pending.map((s) => ({ upn: s.upn, dn: s.dn, dcs: step.dcs }));
+    if (this.opts.operator?.confirmReplication && (await this.opts.operator.confirmReplication(list))) {
+      this.record(ctx, step.id, 'result', { outcome: 'confirmed', pending: list.map((p) => p.dn) });
+      return;
+    }
+    throw new Halt('awaiting-replication', `${pending.length} AD write(s) not yet visible on ${step.dcs.join(', ') || 'the DCs'}: the cycle would export the old values.`, `Wait for AD replication, then: syncdrift resume ${ctx.sessionId}`);
+  }
+
+  // --- per-user Graph writes ---
+
+  private async runGraphWrites(ctx: Ctx): Promise<void> {
+    const steps = this.steps(ctx, 'graph-patch').filter((s) => statusOf(ctx.statuses, s.id).state !== 'done');
+    if (steps.length === 0) return;
+    const uncertain = steps.filter((s) => statusOf(ctx.statuses, s.id).state === 'uncertain');
+    const toWrite: typeof steps = steps.filter((s) => statusOf(ctx.statuses, s.id).state === 'pending');
+    if (uncertain.length > 0) {
+      // Graph reads can lag writes: poll for a while before concluding an uncertain PATCH did not land.
+      const landed = await this.pollCloud(ctx, uncertain, this.timing.resumeReadWindowMs);
+      for (const s of uncertain) {
+        const now = landed.get(s.id);
+        if (now === undefined) this.record(ctx, s.id, 'result', { outcome: 'conflict', error: 'the cloud user no longer exists' });
+        else if (sameValue(now, s.next)) this.record(ctx, s.id, 'result', { outcome: 'applied', foundOnResume: true });
+        else if (sameValue(now, s.expected)) toWrite.push(s);
+        else this.record(ctx, s.id, 'result', { outcome: 'conflict', error: `mobilePhone is now ${show(now)}, not ${show(s.expected)}` });
+      }
+    }
+    // Compare before set: Graph has no conditional PATCH for this, so a fresh read stands in for it.
+    const current = await this.cloud.readUsers(toWrite.map((s) => s.userId), { ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const go: typeof steps = [];
+    for (const s of toWrite) {
+      const c = current.get(s.userId);
+      const now = c ? normValue(c.mobilePhone) : undefined;
+      const isIntentLogged = statusOf(ctx.statuses, s.id).state === 'uncertain';
+      if (now !== undefined && sameValue(now, s.expected)) {
+        go.push(s);
+        if (!isIntentLogged) this.record(ctx, s.id, 'intent', { expected: s.expected, next: s.next });
+        continue;
+      }
+      if (!isIntentLogged) this.record(ctx, s.id, 'intent', { expected: s.expected, next: s.next });
+      this.record(ctx, s.id, 'result', { outcome: 'conflict', error: now === undefined ? 'the cloud user no longer exists' : `mobilePhone is now ${show(now)}, not ${show(s.expected)}` });
+    }
+    if (go.length === 0) return;
+    const r = await this.cloud.patchMobile(
+      go.map((s) => ({ userId: s.userId, mobilePhone: s.next })),
+      { ...(ctx.signal ? { signal: ctx.signal } : {}), onProgress: (e) => ctx.progress({ ...e, phase: 'graph-write' }) },
+    );
+    ctx.writes.graph += go.length;
+    for (const s of go) this.effectDone(ctx, s.id);
+    const byUser = new Map(r.results.map((x) => [x.userId, x]));
+    for (const s of go) {
+      const x = byUser.get(s.userId);
+      if (x?.ok) this.record(ctx, s.id, 'result', { outcome: 'applied', status: x.status });
+      else this.record(ctx, s.id, 'result', { outcome: 'failed', status: x?.status ?? 0, error: x?.error ? `${x.error.code}: ${x.error.message}` : 'no answer for this item' });
+    }
+  }
+
+  /** Polls the cloud for the steps' users until each shows `next` or the window ends; returns current values. */
+  private async pollCloud(ctx: Ctx, steps: ReadonlyArray<StepOf<'graph-patch'>>, windowMs: number): Promise<Map<string, string | null>> {
+    const deadline = Date.now() + windowMs;
+    const out = new Map<string, string | null>();
+    for (;;) {
+      const cur = await this.cloud.readUsers(steps.map((s) => s.userId), { ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      out.clear();
+      for (const s of steps) {
+        const c = cur.get(s.userId);
+        if (c) out.set(s.id, normValue(c.mobilePhone));
+      }
+      const allLanded = steps.every((s) => out.has(s.id) && sameValue(out.get(s.id), s.next));
+      if (allLanded || Date.now() >= deadline) return out;
+      await this.sleep(this.timing.pollMs, ctx.signal);
+    }
+  }
+
+  // --- record every blast-radius cloud value before the bypass ---
+
+  private async runRecord(ctx: Ctx): Promise<void> {
+    const step = this.steps(ctx, 'record-cloud-values')[0];
+    if (!step || statusOf(ctx.statuses, step.id).state === 'done') return;
+    // Safe to redo: the bypass intent comes only after this result, so the cloud is still untouched by it.
+    if (statusOf(ctx.statuses, step.id).state === 'pending') this.record(ctx, step.id, 'intent', { rows: step.rowKeys.length });
+    const ids = step.rowKeys.flatMap((k) => {
+      const r = ctx.rows.get(k);
+      return r?.cloud ? [{ rowKey: k, userId: r.cloud.id }] : [];
+    });
+    const cur = await this.cloud.readUsers(
+      ids.map((x) => x.userId),
+      { ...(ctx.signal ? { signal: ctx.signal } : {}) },
+    );
+    const values = ids.map((x) => {
+      const c = cur.get(x.userId);
+      return { rowKey: x.rowKey, userId: x.userId, value: c ? normValue(c.mobilePhone) : null, found: !!c };
+    });
+    ctx.progress({ phase: 'record', done: values.length, total: values.length });
+    this.record(ctx, step.id, 'result', { values });
+  }
+
+  // --- the tenant-wide bypass ---
+
+  private async runBypass(ctx: Ctx): Promise<void> {
+    const step = this.steps(ctx, 'set-bypass')[0];
+    if (!step) return;
+    const st = statusOf(ctx.statuses, step.id);
+    if (st.state === 'done') return;
+    const now = await this.cloud.getBypass(ctx.signal ? { signal: ctx.signal } : {});
+    if (now.state !== 'known') throw new Halt('failed', `The bypass cannot be read: ${now.reason} It needs a delegated Global Administrator sign-in.`);
+    let before = now.enabled;
+    if (st.state === 'uncertain') {
+      const intent = BypassIntent.safeParse(st.intent.data);
+      before = intent.success ? intent.data.before : before;
+      if (now.enabled === step.enabled) {
+        this.record(ctx, step.id, 'result', { outcome: 'applied', before, after: now.enabled, foundOnResume: true });
+        return;
+      }
+    } else this.record(ctx, step.id, 'intent', { enabled: step.enabled, before });
+    const r = await this.cloud.setBypass(step.enabled, ctx.signal ? { signal: ctx.signal } : {});
+    if (before !== step.enabled) ctx.writes.bypass++;
+    this.effectDone(ctx, step.id);
+    this.record(ctx, step.id, 'result', { outcome: 'applied', before, after: r.enabled });
+    ctx.progress({ phase: 'bypass', done: 1, total: 1 });
+  }
+
+  // --- the full (initial) cycle ---
+
+  private async runCycle(ctx: Ctx): Promise<void> {
+    const step = this.steps(ctx, 'sync-cycle')[0];
+    if (!step) return;
+    const st = statusOf(ctx.statuses, step.id);
+    if (st.state === 'done') return;
+    if (st.state === 'pending') this.record(ctx, step.id, 'intent', { policy: step.policy, engine: step.engine });
+    if (this.opts.runSyncCycle) {
+      // A full cycle is idempotent: an uncertain one is simply run again.
+      const r = await this.opts.runSyncCycle('initial', { ...(ctx.signal ? { signal: ctx.signal } : {}), onProgress: (e) => ctx.progress({ ...e, phase: 'sync-cycle' }) });
+      ctx.writes.cycles++;
+      this.effectDone(ctx, step.id);
+      this.record(ctx, step.id, 'result', { outcome: 'ran', summary: r.summary });
+      return;
+    }
+    if (this.opts.operator?.confirmCycle && (await this.opts.operator.confirmCycle(step.instructions))) {
+      this.record(ctx, step.id, 'result', { outcome: 'confirmed' });
+      return;
+    }
+    throw new Halt('awaiting-cycle', 'The bypass is on; a full (initial) sync cycle must run now.', `${step.instructions}\nThen: syncdrift resume ${ctx.sessionId}`);
+  }
+
+  // --- verification: only reads mark a row fixed ---
+
+  private async readRows(rows: readonly PlanRow[], signal?: AbortSignal): Promise<Map<string, { onPrem: string | null | undefined; cloud: string | null | undefined }>> {
+    const cloud = await this.cloud.readUsers(rows.flatMap((r) => (r.cloud ? [r.cloud.id] : [])), { ...(signal ? { signal } : {}) });
+    const out = new Map<string, { onPrem: string | null | undefined; cloud: string | null | undefined }>();
+    for (const r of rows) {
+      const u = r.onPrem ? await this.opts.onPrem(r.onPrem.sourceId).readUser(r.onPrem.dn, signal ? { signal } : {}) : null;
+      const c = r.cloud ? cloud.get(r.cloud.id) : null;
+      out.set(r.key, { onPrem: u ? normValue(u.mobile) : undefined, cloud: c ? normValue(c.mobilePhone) : undefined });
+    }
+    return out;
+  }
+
+  private async runVerify(ctx: Ctx): Promise<void> {
+    const step = this.steps(ctx, 'verify')[0];
+    if (!step) return;
+    const st = statusOf(ctx.statuses, step.id);
+    const prior = st.state === 'done' ? VerifyResult.safeParse(st.result.data) : null;
+    if (prior?.success && prior.data.outcome === 'verified') return;
+    this.record(ctx, step.id, 'intent', { rows: step.rowKeys.length });
+    const targets = step.rowKeys.map((k) => ctx.rows.get(k)).filter((r): r is PlanRow => !!r && !this.failedRow(ctx, r.key));
+    const deadline = Date.now() + this.timing.verifyTimeoutMs;
+    let pending = targets;
+    for (;;) {
+      throwIfCancelled(ctx.signal, 'The verification');
+      const now = await this.readRows(pending, ctx.signal);
+      pending = pending.filter((r) => {
+        const v = now.get(r.key);
+        return !(r.intended && v && sameValue(v.onPrem, r.intended.onPrem) && sameValue(v.cloud, r.intended.cloud));
+      });
+      ctx.progress({ phase: 'verify', done: targets.length - pending.length, total: targets.length, message: pending.length ? `${pending.length} pending` : 'all verified' });
+      if (pending.length === 0 || Date.now() >= deadline) break;
+      await this.sleep(this.timing.pollMs, ctx.signal);
+    }
+    this.record(ctx, step.id, 'result', { outcome: pending.length === 0 ? 'verified' : 'timeout', pending: pending.map((r) => r.key) });
+  }
+
+  /** A row whose own write failed or conflicted: it is reported as such, not waited for. */
+  private failedRow(ctx: Ctx, rowKey: string): { state: 'failed' | 'conflict'; message: string } | null {
+    for (const id of [`ad:${rowKey}`, `graph:${rowKey}`]) {
+      const d = this.resultData(ctx, id);
+      if (d === undefined) continue;
+      const r = (id.startsWith('ad:') ? AdResult : GraphResult).safeParse(d);
+      if (r.success && r.data.outcome !== 'applied') return { state: r.data.outcome === 'conflict' ? 'conflict' : 'failed', message: r.data.error ?? r.data.outcome };
+    }
+    return null;
+  }
+
+  private async outcomeRows(ctx: Ctx): Promise<RowOutcome[]> {
+    const verify = this.steps(ctx, 'verify')[0];
+    if (!verify) return [];
+    const rows = verify.rowKeys.map((k) => ctx.rows.get(k)).filter((r): r is PlanRow => !!r);
+    const vr = VerifyResult.safeParse(this.resultData(ctx, verify.id));
+    const now = await this.readRows(rows, ctx.signal);
+    return rows.map((r) => {
+      const v = now.get(r.key);
+      const actual = v ? { onPrem: v.onPrem ?? null, cloud: v.cloud ?? null } : null;
+      const failed = this.failedRow(ctx, r.key);
+      if (failed) return { rowKey: r.key, upn: r.upn, state: failed.state, intended: r.intended, actual, message: failed.message };
+      if (!vr.success) return { rowKey: r.key, upn: r.upn, state: 'not-started', intended: r.intended, actual };
+      const ok = vr.data.outcome === 'verified' || !vr.data.pending.includes(r.key);
+      return { rowKey: r.key, upn: r.upn, state: ok ? 'fixed' : 'pending', intended: r.intended, actual };
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Undo
+
+  /**
+   * Undoes a session: the bypass off if this session turned it on, AD values restored
+   * (compare-and-set), per-user cloud values restored; values erased by bypass + sync are offered
+   * back as AD writes. Interrupted undo resumes by calling undo again.
+   */
+  async undo(sessionId: string, o: RunOptions = {}): Promise<UndoReport> {
+    const s = this.journal.getSession(sessionId);
+    if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${sessionId}. List them with: syncdrift sessions`);
+    const state = effectiveState(s);
+    if (state === 'running' || state === 'verifying' || state === 'undoing') throw new SyncDriftError('conflict', 'SESSION_BUSY', `Session ${sessionId} is being executed by another process (pid ${s.meta.owner?.pid ?? '?'}).`);
+    const plan = parsePlan(s.plan, `session ${sessionId}.plan`);
+    const token = randomUUID();
+    const meta: SessionMeta = { ...s.meta, owner: claimOwner(token), undo: { startedAt: s.meta.undo?.startedAt ?? this.now(), finishedAt: null } };
+    this.journal.updateSession(sessionId, { state: 'undoing', meta, at: this.now() });
+    const ctx: Ctx = {
+      sessionId,
+      plan,
+      rows: new Map(plan.rows.map((r) => [r.key, r])),
+      statuses: stepStatuses(this.journal.entries(sessionId)),
+      signal: o.signal,
+      progress: o.onProgress ?? noProgress,
+      writes: { ad: 0, graph: 0, bypass: 0, cycles: 0 },
+    };
+    const report: UndoReport = { sessionId, state: 'undone', restored: [], notRestored: [], offers: [] };
+    try {
+      await this.undoSteps(ctx, report);
+    } catch (e) {
+      if (e instanceof ProcessDeath) {
+        releaseOwner(token);
+        throw e.original;
+      }
+      const info = toErrorInfo(e);
+      report.notRestored.push({ rowKey: null, upn: null, message: `Undo stopped: ${info.message}. Run undo again to continue.` });
+      report.state = 'undo-partial';
+      this.journal.updateSession(sessionId, { state: 'undo-partial', meta: { ...meta, owner: null, message: `Undo stopped: ${info.message}` }, at: this.now() });
+      releaseOwner(token);
+      return report;
+    }
+    report.state = report.notRestored.length === 0 ? 'undone' : 'undo-partial';
+    const message = report.state === 'undone' ? 'Undone.' : `Undo finished; ${report.notRestored.length} item(s) could not be restored.`;
+    this.journal.updateSession(sessionId, { state: report.state, meta: { ...meta, owner: null, message, undo: { startedAt: meta.undo?.startedAt ?? this.now(), finishedAt: this.now() } }, at: this.now() });
+    releaseOwner(token);
+    return report;
+  }
+
+  private async undoSteps(ctx: Ctx, report: UndoReport): Promise<void> {
+    const signalOpt = ctx.signal ? { signal: ctx.signal } : {};
+    // 1. The bypass first: it is what keeps overwriting cloud values tenant-wide.
+    const bypass = this.steps(ctx, 'set-bypass')[0];
+    if (bypass) {
+      const st = statusOf(ctx.statuses, bypass.id);
+      const intent = st.state !== 'pending' && st.intent ? BypassIntent.safeParse(st.intent.data) : null;
+      const before = intent?.success ? intent.data.before : null;
+      const id = 'undo:bypass';
+      if (st.state !== 'pending' && before === false && statusOf(ctx.statuses, id).state !== 'done') {
+        const now = await this.cloud.getBypass(signalOpt);
+        if (now.state === 'known' && now.enabled) {
+          if (statusOf(ctx.statuses, id).state === 'pending') this.record(ctx, id, 'intent', { enabled: false });
+          await this.cloud.setBypass(false, signalOpt);
+          this.effectDone(ctx, id);
+        } else if (statusOf(ctx.statuses, id).state === 'pending') this.record(ctx, id, 'intent', { enabled: false });
+        this.record(ctx, id, 'result', { outcome: 'applied' });
+      }
+      if (statusOf(ctx.statuses, id).state === 'done') report.restored.push({ rowKey: '', upn: '', side: 'tenant', value: 'false', message: 'BypassDirSyncOverrides turned off again (this session had turned it on).' });
+      else if (before === true) report.notRestored.push({ rowKey: null, upn: null, message: 'BypassDirSyncOverrides was already on before this session: left on.' });
+    }
+
+    // 2. AD values, compare-and-set against what this session wrote.
+    for (const step of this.steps(ctx, 'ad-write')) {
+      throwIfCancelled(ctx.signal, 'The undo');
+      const applied = AdResult.safeParse(this.resultData(ctx, step.id));
+      if (!applied.success || applied.data.outcome !== 'applied') continue;
+      const previous = applied.data.previous === undefined ? step.expected : normValue(applied.data.previous);
+      const written = applied.data.written === undefined ? step.next : normValue(applied.data.written);
+      const id = `undo:${step.id}`;
+      const st = statusOf(ctx.statuses, id);
+      const dir = this.opts.onPrem(step.sourceId);
+      if (st.state !== 'done') {
+        let doWrite = true;
+        if (st.state === 'uncertain') {
+          const u = await dir.readUser(step.dn, signalOpt);
+          if (u && sameValue(u.mobile, previous)) {
+            this.record(ctx, id, 'result', { outcome: 'applied', message: 'found restored on resume' });
+            doWrite = false;
+          }
+        } else this.record(ctx, id, 'intent', { expected: written, next: previous });
+        if (doWrite) {
+          try {
+            await dir.writeMobile({ dn: step.dn, expected: written, next: previous }, signalOpt);
+            this.effectDone(ctx, id);
+            this.record(ctx, id, 'result', { outcome: 'applied' });
+          } catch (e) {
+            if (e instanceof ProcessDeath || e instanceof CancelledError) throw e;
+            if (!isSyncDriftError(e) || !(e.kind === 'conflict' || e.kind === 'not-found')) throw e;
+            this.record(ctx, id, 'result', { outcome: 'conflict', message: e.message });
+          }
+        }
+      }
+      const r = UndoResult.safeParse(this.resultData(ctx, id));
+      if (r.success && r.data.outcome === 'applied') report.restored.push({ rowKey: step.rowKey, upn: step.upn, side: 'onprem', value: previous, message: `AD mobile restored to ${show(previous)}` });
+      else report.notRestored.push({ rowKey: step.rowKey, upn: step.upn, message: `AD mobile not restored: ${r.success ? (r.data.message ?? r.data.outcome) : 'unknown'} (it changed after this session; nothing was overwritten)` });
+    }
+
+    // 3. Per-user cloud values.
+    const graphSteps = this.steps(ctx, 'graph-patch').filter((s) => GraphResult.safeParse(this.resultData(ctx, s.id)).data?.outcome === 'applied');
+    const todo: typeof graphSteps = [];
+    const cur = await this.cloud.readUsers(graphSteps.map((s) => s.userId), signalOpt);
+    for (const s of graphSteps) {
+      const id = `undo:${s.id}`;
+      const st = statusOf(ctx.statuses, id);
+      if (st.state === 'done') continue;
+      const c = cur.get(s.userId);
+      const now = c ? normValue(c.mobilePhone) : undefined;
+      if (st.state === 'uncertain' && sameValue(now, s.expected)) {
+        this.record(ctx, id, 'result', { outcome: 'applied', message: 'found restored on resume' });
+        continue;
+      }
+      if (st.state === 'pending') this.record(ctx, id, 'intent', { expected: s.next, next: s.expected });
+      if (now === undefined || !sameValue(now, s.next)) {
+        this.record(ctx, id, 'result', { outcome: 'conflict', message: now === undefined ? 'the cloud user no longer exists' : `mobilePhone is now ${show(now)}, not ${show(s.next)}` });
+        continue;
+      }
+      todo.push(s);
+    }
+    if (todo.length > 0) {
+      const r = await this.cloud.patchMobile(todo.map((s) => ({ userId: s.userId, mobilePhone: s.expected })), signalOpt);
+      const byUser = new Map(r.results.map((x) => [x.userId, x]));
+      for (const s of todo) {
+        this.effectDone(ctx, `undo:${s.id}`);
+        const x = byUser.get(s.userId);
+        this.record(ctx, `undo:${s.id}`, 'result', x?.ok ? { outcome: 'applied' } : { outcome: 'failed', message: x?.error?.message ?? 'no answer' });
+      }
+    }
+    for (const s of graphSteps) {
+      const r = UndoResult.safeParse(this.resultData(ctx, `undo:${s.id}`));
+      if (r.success && r.data.outcome === 'applied') report.restored.push({ rowKey: s.rowKey, upn: s.upn, side: 'cloud', value: s.expected, message: `mobilePhone restored to ${show(s.expected)}` });
+      else report.notRestored.push({ rowKey: s.rowKey, upn: s.upn, message: `mobilePhone not restored: ${r.success ? (r.data.message ?? r.data.outcome) : 'unknown'}` });
+    }
+
+    // 4. Values the bypass + cycle erased: only AD writes can bring them back; offer them.
+    const rec = RecordResult.safeParse(this.resultData(ctx, 'record-cloud-values'));
+    const cycleRan = statusOf(ctx.statuses, 'initial-cycle').state !== 'pending';
+    if (rec.success && cycleRan) {
+      const recorded = rec.data.values.filter((v) => v.found);
+      const now = await this.cloud.readUsers(recorded.map((v) => v.userId), signalOpt);
+      for (const v of recorded) {
+        const row = ctx.rows.get(v.rowKey);
+        if (!row?.onPrem || row.action === 'keep-cloud') continue;
+        const c = now.get(v.userId);
+        const cloudNow = c ? normValue(c.mobilePhone) : null;
+        if (sameValue(cloudNow, v.value)) continue;
+        const u = await this.opts.onPrem(row.onPrem.sourceId).readUser(row.onPrem.dn, signalOpt);
+        report.offers.push({ rowKey: v.rowKey, upn: row.upn, sourceId: row.onPrem.sourceId, dn: row.onPrem.dn, recordedCloudValue: v.value, currentCloudValue: cloudNow, currentOnPremValue: u ? normValue(u.mobile) : null });
+      }
+      if (report.offers.length > 0) {
+        report.notRestored.push({ rowKey: null, upn: null, message: `${report.offers.length} cloud value(s) were overwritten by the bypass and the cycle; Graph refuses to write them back for synced users. They are offered as AD writes (keep-cloud).` });
+      }
+      report.notRestored.push({ rowKey: null, upn: null, message: 'AlternateMobilePhones values overwritten from otherMobile could not be recorded and are not restored.' });
+    }
+  }
+}
+
+/**
+ * A plan that writes the offered (recorded) cloud values into AD: the only way back for values the
+ * bypass and the cycle erased. Apply it like any plan; the next cycle carries the values.
+ */
+export function buildRestorePlan(undo: UndoReport, offerKeys: readonly string[] | 'all', options: { now?: Date; replicaDcs?: string[]; profile?: string } = {}): Plan {
+  const pick = undo.offers.filter((o) => offerKeys === 'all' || offerKeys.includes(o.rowKey));
+  const now = (options.now ?? new Date()).toISOString();
+  const rows: PlanRow[] = pick.map((o) => ({
+    key: o.rowKey,
+    upn: o.upn,
+    status: 'onprem-missing',
+    action: 'keep-cloud',
+    reason: `restore the cloud value recorded before session ${undo.sessionId}`,
+    selected: true,
+    inBlastRadius: false,
+    onPrem: { sourceId: o.sourceId, dn: o.dn, value: o.currentOnPremValue, otherMobile: [] },
+    cloud: null,
+    route: 'ad-write',
+    intended: null,
+  }));
+  const steps: PlanStep[] = pick.map((o) => ({ id: `ad:${o.rowKey}`, kind: 'ad-write', rowKey: o.rowKey, upn: o.upn, sourceId: o.sourceId, dn: o.dn, expected: o.currentOnPremValue, next: o.recordedCloudValue }));
+  if (steps.length > 0) steps.push({ id: 'replication', kind: 'await-replication', rowKeys: pick.map((o) => o.rowKey), dcs: options.replicaDcs ?? [] });
+  return {
+    format: PLAN_FORMAT,
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    id: randomUUID(),
+    createdAt: now,
+    source: { profile: options.profile ?? 'restore', reportGeneratedAt: now, reportRows: pick.length },
+    syncEngine: 'connect',
+    connectServer: null,
+    replicaDcs: options.replicaDcs ?? [],
+    needsBypass: false,
+    rows,
+    steps,
+    blastRadius: [],
+    warnings: ['These AD writes restore cloud values erased by a bypass session; the next sync cycle carries them to the cloud (the bypass must be on for users with an override).'],
+    cannotUndo: [],
+    blockers: [],
+    supportCase: [],
+    notes: [],
+  };
+}

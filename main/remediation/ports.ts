@@ -1,0 +1,85 @@
+/**
+ * What the remediation engine needs from the outside, as ports: the cloud side (Graph through the
+ * CloudClient, or the sandbox tenant in-process), the sync cycle (the simulator in the sandbox; a
+ * human on the Connect server in production) and the operator who confirms what the engine cannot
+ * observe. On-prem is the OnPremDirectory port itself.
+ */
+import type { ErrorInfo } from '../core/errors';
+import { SyncDriftError } from '../core/errors';
+import type { ProgressSink } from '../core/progress';
+import type { CapabilityCheck, CloudClient } from '../cloud/index';
+
+export interface CloudUserState {
+  id: string;
+  mobilePhone: string | null;
+  /** Graph accepts a per-user write (not synced, or object SOA switched to the cloud). */
+  managed: boolean;
+}
+
+export interface CloudPatchResult {
+  userId: string;
+  ok: boolean;
+  status: number;
+  error: ErrorInfo | null;
+}
+
+export type BypassState = { state: 'known'; enabled: boolean } | { state: 'unknown'; reason: string; code: string };
+
+export interface CallOpts {
+  signal?: AbortSignal;
+  onProgress?: ProgressSink;
+}
+
+export interface RemediationCloud {
+  /** Fresh reads of the listed users; a missing user maps to null. */
+  readUsers(ids: readonly string[], o?: CallOpts): Promise<Map<string, CloudUserState | null>>;
+  /** mobilePhone PATCHes in $batch; per-item results, never throws for one item. */
+  patchMobile(writes: ReadonlyArray<{ userId: string; mobilePhone: string | null }>, o?: CallOpts): Promise<{ results: CloudPatchResult[]; requests: number; retries: number }>;
+  getBypass(o?: CallOpts): Promise<BypassState>;
+  setBypass(enabled: boolean, o?: CallOpts): Promise<{ enabled: boolean }>;
+  checkPermissions(o?: CallOpts): Promise<CapabilityCheck[]>;
+}
+
+/** Runs a full (initial) sync cycle where the product can (the sandbox simulator); absent in production. */
+export type SyncCyclePort = (policy: 'initial', o: CallOpts) => Promise<{ summary: string }>;
+
+/** Questions only a person can answer. Absent or answering false leaves the session waiting (resumable). */
+export interface Operator {
+  /** The AD writes did not show on all listed DCs in time: has replication reached the Connect server's DC? */
+  confirmReplication?(pending: ReadonlyArray<{ upn: string; dn: string; dcs: string[] }>): Promise<boolean>;
+  /** Run the full cycle (instructions are copyable) and answer true once it has finished. */
+  confirmCycle?(instructions: string): Promise<boolean>;
+}
+
+/**
+ * The real cloud side over CloudClient. CloudClient has no single-user read yet, so reads go
+ * through one paged listUsers pass filtered to the ids: correct, but a full read per poll on big
+ * tenants (a per-user GET belongs in main/cloud; noted for its owner).
+ */
+export function cloudPortFromClient(client: CloudClient): RemediationCloud {
+  return {
+    async readUsers(ids, o = {}) {
+      const want = new Set(ids);
+      const out = new Map<string, CloudUserState | null>(ids.map((id) => [id, null]));
+      if (want.size === 0) return out;
+      for await (const page of client.listUsers({ ...(o.signal ? { signal: o.signal } : {}) })) {
+        for (const u of page) if (want.has(u.id)) out.set(u.id, { id: u.id, mobilePhone: u.mobilePhone, managed: u.cloudManaged });
+      }
+      return out;
+    },
+    async patchMobile(writes, o = {}) {
+      const r = await client.patchMobile(writes, { ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+      return { results: r.results.map((x) => ({ userId: x.userId, ok: x.ok, status: x.status, error: x.error })), requests: r.requests, retries: r.retries };
+    },
+    async getBypass(o = {}) {
+      const f = await client.getSyncFeatures(o.signal ? { signal: o.signal } : {});
+      return f.state === 'known' ? { state: 'known', enabled: f.bypassDirSyncOverridesEnabled } : { state: 'unknown', reason: f.reason, code: f.code };
+    },
+    async setBypass(enabled, o = {}) {
+      const f = await client.setBypass(enabled, o.signal ? { signal: o.signal } : {});
+      if (f.state !== 'known') throw new SyncDriftError('permission', f.code, f.reason);
+      return { enabled: f.bypassDirSyncOverridesEnabled };
+    },
+    checkPermissions: (o = {}) => client.checkPermissions({ probe: true, ...(o.signal ? { signal: o.signal } : {}) }),
+  };
+}
