@@ -1,0 +1,22 @@
+/**
+ * One scanner run in its own process, so its peak RSS is its own: prints
+ * {"ms", "users", "pages", "maxRssKiB"} on stdout. Argument: JSON {url, caFile, bindDn, baseDn, searchBase, pageSize}.
+ * The password comes in through SYNCDRIFT_BENCH_LDAP_PASSWORD (never on the command line).
+ */
+import { LdapDirectory } from '../../main/onprem/ldap';
+import { parseOnPremProfile } from '../../main/onprem/profile';
+
+const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; caFile: string; bindDn: string; baseDn: string; searchBase: string; pageSize: number };
+const [source] = parseOnPremProfile({ url: args.url, caFile: args.caFile, bindDn: args.bindDn, baseDn: args.baseDn, searchBases: [args.searchBase], pageSize: args.pageSize });
+if (!source) throw new Error('no source');
+const dir = new LdapDirectory(source, { getPassword: async () => process.env.SYNCDRIFT_BENCH_LDAP_PASSWORD ?? '' });
+const t0 = performance.now();
+let users = 0;
+let pages = 0;
+for await (const page of dir.scan()) {
+  users += page.length;
+  pages++;
+}
+const ms = performance.now() - t0;
+await dir.close();
+process.stdout.write(JSON.stringify({ ms: Math.round(ms), users, pages, maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
