@@ -362,6 +362,14 @@ export async function buildDemo(options: DemoOptions = {}): Promise<SandboxDemo>
   return { directory, tenant, sync, clock, people, builtAt: new Date(now).toISOString() };
 }
 
+/** The help desk account of the demo, as the initiator of legacy edits made from the UI. */
+export function demoHelpdeskActor(tenant: TenantStore): AuditActor {
+  const u = tenant.findByUpn(`kim.akers@${DEMO_INITIAL_DOMAIN}`);
+  if (!u)
+    return { kind: 'user', id: deterministicGuid('demo-cloud/helpdesk'), userPrincipalName: `kim.akers@${DEMO_INITIAL_DOMAIN}` };
+  return { kind: 'user', id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName };
+}
+
 /** Rebuilds the demo from scratch (the UI's "Reset demo"). The caller swaps its references. */
 export function resetDemo(options: DemoOptions = {}): Promise<SandboxDemo> {
   return buildDemo(options);

@@ -163,6 +163,8 @@ export class SandboxDirectory implements OnPremDirectory {
   private clock: Clock;
   private state: SerializedDirectory;
   private byDn = new Map<string, Entry>();
+  /** objectGUIDs in use, tombstones included (AD never reuses one). */
+  private guids = new Set<string>();
 
   constructor(options: SandboxDirectoryOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -219,6 +221,7 @@ export class SandboxDirectory implements OnPremDirectory {
     if (!parsed.success) throw new ValidationError('sandbox directory state', formatIssues(parsed.error.issues));
     this.state = parsed.data;
     this.byDn = new Map(this.state.entries.filter((e) => !e.isDeleted).map((e) => [norm(e.dn), e]));
+    this.guids = new Set(this.state.entries.map((e) => e.objectGuid.toLowerCase()));
   }
 
   /** Changes the clock (e.g. from a scripted demo clock to the system clock). */
@@ -263,7 +266,7 @@ export class SandboxDirectory implements OnPremDirectory {
       throw new SyncDriftError('conflict', 'ONPREM_DN_EXISTS', `A user with DN ${dn} already exists in the sandbox directory.`);
     const objectGuid = seed.objectGuid ?? deterministicGuid(`${this.state.baseDn}/${dn}`);
     if (!isGuidText(objectGuid)) throw new ValidationError(`${dn}.objectGUID`, `"${objectGuid}" is not a GUID`);
-    if (this.state.entries.some((e) => e.objectGuid.toLowerCase() === objectGuid.toLowerCase())) {
+    if (this.guids.has(objectGuid.toLowerCase())) {
       throw new SyncDriftError(
         'conflict',
         'ONPREM_GUID_EXISTS',
@@ -317,6 +320,7 @@ export class SandboxDirectory implements OnPremDirectory {
     entry.mobileLog.push({ value: entry.mobile, meta: entry.meta.mobile ?? null, at: Date.parse(now) });
     this.state.entries.push(entry);
     this.byDn.set(norm(dn), entry);
+    this.guids.add(entry.objectGuid);
     return this.toUser(entry);
   }
 
