@@ -53,6 +53,8 @@ export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 10,
+    // Paint a first screen of rows before the container is measured (first paint is what admins wait for).
+    initialRect: { width: 1200, height: 800 },
   });
 
   const template = useMemo(() => columns.map((c) => `${COLUMN_BY_ID[c].width}px`).join(' '), [columns]);

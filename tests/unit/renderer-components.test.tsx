@@ -1,0 +1,202 @@
+// @vitest-environment jsdom
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { useAppStore } from '../../renderer/src/stores/app-store';
+import { useGridStore } from '../../renderer/src/stores/grid-store';
+import { useDetailsStore } from '../../renderer/src/stores/details-store';
+import { useScanStore } from '../../renderer/src/stores/scan-store';
+import { MismatchGrid } from '../../renderer/src/components/MismatchGrid';
+import { DetailsDrawer } from '../../renderer/src/components/DetailsDrawer';
+import { ScanPanel } from '../../renderer/src/components/ScanPanel';
+import { Profiles } from '../../renderer/src/components/Profiles';
+import { Workbench } from '../../renderer/src/app/App';
+import { DEFAULT_COLUMNS } from '../../renderer/src/grid/model';
+import { FakeApi, makeRow } from '../support/fake-api';
+import type { AppInfo, RowDetails } from '../../preload/contract';
+
+const INFO: AppInfo = { name: 'SyncDrift Workbench', version: '0.1.0', host: 'test', sandbox: true, platform: 'linux', versions: {}, workspacePath: '/tmp/x' };
+
+beforeAll(() => {
+  // jsdom has no layout: give every element a viewport-sized box so the virtualizer renders rows.
+  vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue({ x: 0, y: 0, top: 0, left: 0, bottom: 600, right: 1200, width: 1200, height: 600, toJSON: () => ({}) });
+  for (const [prop, v] of [['offsetHeight', 600], ['offsetWidth', 1200], ['clientHeight', 600], ['clientWidth', 1200]] as const)
+    Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => v });
+  HTMLElement.prototype.scrollTo = () => {};
+});
+
+let api: FakeApi;
+let downloads: { name: string; text: Promise<string> }[];
+beforeEach(() => {
+  api = new FakeApi().handle('prefs.set', () => ({ saved: true })).handle('prefs.get', () => ({ value: null }));
+  useAppStore.setState({ api, info: INFO, status: 'ready', profileId: 'sandbox', notices: [], screen: 'grid' });
+  useGridStore.setState({ search: '', filters: {}, tab: 'attention', sort: null, columns: [...DEFAULT_COLUMNS], prefsScope: null });
+  useGridStore.getState().setRows([], null);
+  useDetailsStore.getState().close();
+  useScanStore.getState().reset();
+  downloads = [];
+  URL.createObjectURL = (b: Blob | MediaSource) => {
+    downloads.push({ name: '', text: (b as Blob).text() });
+    return 'blob:fake';
+  };
+  URL.revokeObjectURL = () => {};
+  vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+    downloads.at(-1)!.name = this.download;
+  });
+});
+afterEach(() => cleanup());
+
+describe('the mismatch grid', () => {
+  const rows = Array.from({ length: 200 }, (_, i) => makeRow(i));
+
+  it('renders only a window of rows, with status chips in colour and text, and tab counts', () => {
+    useGridStore.getState().setRows(rows, 'scan-1');
+    render(<MismatchGrid />);
+    const grid = screen.getByRole('grid');
+    const rendered = within(grid).getAllByTestId('grid-row');
+    expect(rendered.length).toBeGreaterThan(5);
+    expect(rendered.length).toBeLessThan(60);
+    const chip = within(rendered[0]!).getByText('Cloud override');
+    expect(chip.className).toContain('chip-cloud-override');
+    expect(screen.getByRole('tab', { name: /Cloud override/ }).textContent).toContain('40');
+    expect(screen.getByRole('tab', { name: /Needs attention/ }).getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('selects with the keyboard, opens details on Enter and copies rows', async () => {
+    useGridStore.getState().setRows(rows, 'scan-1');
+    useGridStore.getState().setTab('all');
+    api.handle('rows.details', ({ rowKey }) => details(rows.find((r) => r.key === rowKey)!));
+    const writes: string[] = [];
+    Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: async (t: string) => void writes.push(t) } });
+    render(<MismatchGrid />);
+    const grid = screen.getByRole('grid');
+    grid.focus();
+    fireEvent.keyDown(grid, { key: 'ArrowDown' });
+    fireEvent.keyDown(grid, { key: 'ArrowDown', shiftKey: true });
+    fireEvent.keyDown(grid, { key: 'ArrowDown', shiftKey: true });
+    expect(useGridStore.getState().selectedRows().map((r) => r.key)).toEqual(['row-1', 'row-2', 'row-3']);
+    fireEvent.keyDown(grid, { key: 'c', ctrlKey: true });
+    await expect.poll(() => writes.length).toBe(1);
+    expect(writes[0]).toContain('UPN: user1@contoso.com');
+    expect(writes[0]).toContain('UPN: user3@contoso.com');
+    fireEvent.keyDown(grid, { key: 'Enter' });
+    expect(api.callsOf('rows.details')).toEqual([{ scanId: 'scan-1', rowKey: 'row-3' }]);
+  });
+
+  it('filters by tab and quick search, and exports exactly the view as CSV', async () => {
+    useGridStore.getState().setRows(rows, 'scan-1');
+    render(<MismatchGrid />);
+    fireEvent.click(screen.getByRole('tab', { name: /Cloud override/ }));
+    fireEvent.change(screen.getByTestId('filter-upn'), { target: { value: 'user10' } });
+    expect(screen.getByTestId('grid-count').textContent).toContain('3 of 200 rows');
+    fireEvent.click(screen.getByTestId('export-csv'));
+    expect(downloads).toHaveLength(1);
+    expect(downloads[0]!.name).toMatch(/^syncdrift-sandbox-cloud-override-.*\.csv$/);
+    const lines = (await downloads[0]!.text).trimEnd().split('\r\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]!.split(',').slice(0, 3)).toEqual(['User', 'UPN', 'Status']);
+    expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(['user10@contoso.com', 'user100@contoso.com', 'user105@contoso.com']);
+  });
+});
+
+function details(row: ReturnType<typeof makeRow>): RowDetails {
+  return {
+    row,
+    timeline: [
+      { at: '2024-01-01T10:00:00Z', kind: 'onprem-change', label: 'mobile set to 8035551212' },
+      { at: '2024-06-01T10:00:00Z', kind: 'cloud-change', label: 'mobilePhone 9991112222 → 1234567890 by testmobile@contoso.com' },
+      { at: '2025-01-01T10:00:00Z', kind: 'onprem-change', label: 'mobile set to 0987654321 (ignored: override)' },
+    ],
+    audit: { state: 'known', message: '', records: [] },
+    views: [{ title: 'Get-ADUser testmobile -Properties mobile | fl *mobile*', text: '# Rendered from the scan of 2026-01-01\nmobile : 0987654321' }],
+  };
+}
+
+describe('the details drawer', () => {
+  it('shows both sides, the identity, the timeline and the labelled PowerShell views', async () => {
+    const row = makeRow(5);
+    api.handle('rows.details', () => details(row));
+    await act(() => useDetailsStore.getState().open('scan-1', row.key));
+    render(<DetailsDrawer />);
+    const sides = screen.getByTestId('details-sides');
+    expect(sides.textContent).toContain(row.onPrem!.value!);
+    expect(sides.textContent).toContain(row.cloud!.value!);
+    expect(screen.getByTestId('details-identity').textContent).toContain(row.onPrem!.objectGuid);
+    const items = within(screen.getByTestId('timeline')).getAllByRole('listitem').map((li) => li.textContent);
+    expect(items).toHaveLength(3);
+    expect(items[1]).toContain('9991112222 → 1234567890');
+    expect(screen.getByText(/Rendered by SyncDrift from the scan/)).toBeTruthy();
+    expect(screen.getByText(/mobile : 0987654321/)).toBeTruthy();
+    // Sandbox mode offers the training edit on a row with a cloud side.
+    expect(screen.getByTestId('legacy-edit')).toBeTruthy();
+    fireEvent.keyDown(screen.getByTestId('details'), { key: 'Escape' });
+    expect(useDetailsStore.getState().rowKey).toBeNull();
+  });
+});
+
+describe('the scan panel', () => {
+  it('shows on-prem and cloud progress side by side and cancels', async () => {
+    api.handle('scan.start', () => ({ operationId: 'op-1', scanId: 's1' })).handle('op.cancel', () => ({ cancelled: true }));
+    const off = useScanStore.getState().attach(api);
+    render(<ScanPanel />);
+    fireEvent.click(screen.getByTestId('scan-start'));
+    await expect.poll(() => useScanStore.getState().operationId).toBe('op-1');
+    act(() => {
+      api.emit('op.progress', { operationId: 'op-1', phase: 'onprem:corp', done: 1200, total: 5000, pages: 2, retries: 0, elapsedMs: 3000 });
+      api.emit('op.progress', { operationId: 'op-1', phase: 'cloud', done: 999, pages: 1, retries: 3, elapsedMs: 2000 });
+    });
+    expect(screen.getByTestId('phase-onprem:corp').textContent).toContain('1,200 of 5,000');
+    expect(screen.getByTestId('phase-cloud').textContent).toMatch(/Retries\s*3/);
+    fireEvent.click(screen.getByTestId('scan-cancel'));
+    await expect.poll(() => api.callsOf('op.cancel').length).toBe(1);
+    off();
+  });
+});
+
+describe('the profiles screen', () => {
+  it('never shows a stored secret, only that it is in the OS keychain, and clears typed secrets after saving', async () => {
+    const summary = {
+      id: 'p1',
+      name: 'Contoso',
+      kind: 'live' as const,
+      onPrem: [{ id: 'dc1', label: 'ldaps://dc1.contoso.com', secretStored: true }],
+      cloud: { environment: 'global', tenantId: 'contoso.onmicrosoft.com', authType: 'client-secret', secretStored: true },
+      updatedAt: '2026-01-01T00:00:00Z',
+    };
+    api
+      .handle('profiles.list', () => ({ profiles: [summary] }))
+      .handle('profiles.get', () => ({ summary, document: { name: 'Contoso', onPrem: [{ id: 'dc1', url: 'ldaps://dc1.contoso.com', bindDn: 'svc@contoso.com', baseDn: 'DC=contoso,DC=com' }], cloud: { environment: 'global', tenantId: 'contoso.onmicrosoft.com', clientId: 'abc', authType: 'client-secret' } } }))
+      .handle('profiles.save', () => ({ summary }));
+    render(<Profiles />);
+    expect((await screen.findByTestId('profile-p1')).textContent).toContain('password stored in the OS keychain');
+    fireEvent.click(within(screen.getByTestId('profile-p1')).getByText('Edit'));
+    const [pw, secret] = (await screen.findAllByPlaceholderText(/stored in the OS keychain \(type to replace\)/)) as HTMLInputElement[];
+    expect(secret!.value).toBe('');
+    expect(pw!.value).toBe('');
+    fireEvent.change(pw!, { target: { value: 'typed-once' } });
+    fireEvent.click(screen.getByTestId('profile-save'));
+    await expect.poll(() => api.callsOf('profiles.save').length).toBe(1);
+    expect(api.callsOf('profiles.save')[0]).toMatchObject({ id: 'p1', secrets: { onPremPasswords: { dc1: 'typed-once' } } });
+    await expect.poll(() => screen.queryByTestId('profile-editor')).toBeNull();
+    expect(document.body.innerHTML).not.toContain('typed-once');
+  });
+});
+
+describe('the shell', () => {
+  it('navigates by keyboard and remembers the screen', async () => {
+    api
+      .handle('profiles.list', () => ({ profiles: [] }))
+      .handle('dashboard.get', () => {
+        throw new Error('no dashboard in this test');
+      })
+      .handle('scans.list', () => ({ scans: [] }));
+    useAppStore.setState({ screen: 'dashboard' });
+    render(<Workbench />);
+    expect(screen.getByTestId('nav-dashboard').getAttribute('aria-current')).toBe('page');
+    expect(screen.getByTestId('sandbox-banner')).toBeTruthy();
+    fireEvent.keyDown(window, { key: '4', altKey: true });
+    expect(screen.getByTestId('nav-help').getAttribute('aria-current')).toBe('page');
+    expect(screen.getByTestId('about-version').textContent).toBe('0.1.0');
+    const saved = api.callsOf('prefs.set').at(-1) as { scope: string; value: { screen: string } };
+    expect(saved).toMatchObject({ scope: 'layout', value: { screen: 'help', profileId: 'sandbox' } });
+  });
+});
