@@ -1,0 +1,11 @@
+export * from './input';
+export * from './manifest';
+export * from './mask';
+export * from './package';
+export * from './powershell-views';
+export * from './redact';
+export * from './stable-json';
+export * from './verify';
+export { DOC_LINKS, type DocLink } from './links';
+export { renderAffectedUsersCsv, CSV_COLUMNS } from './csv';
+export { renderSummaryHtml, renderSummaryMarkdown, STATUS_WORDS, type SummaryModel, type SummaryUser } from './summary';
