@@ -4,6 +4,8 @@
  */
 import type { Page } from 'playwright-core';
 
+export type ScreenName = 'dashboard' | 'grid' | 'profiles' | 'help';
+
 export class AppPage {
   constructor(readonly page: Page) {}
 
@@ -15,12 +17,20 @@ export class AppPage {
     return this.page.getByTestId('sandbox-banner');
   }
 
+  async open(screen: ScreenName): Promise<void> {
+    await this.page.getByTestId(`nav-${screen}`).click();
+    await this.page.locator(`[data-testid="nav-${screen}"][aria-current="page"]`).waitFor();
+  }
+
+  /** The version shown in Help > About (from app.info). */
   async version(): Promise<string> {
+    await this.open('help');
     return (await this.page.getByTestId('app-version').textContent()) ?? '';
   }
 
   /** Diagnostics' round trip through the contract; returns the status line. */
   async checkServiceConnection(): Promise<string> {
+    await this.open('help');
     await this.page.getByTestId('check-service').click();
     const status = this.page.getByTestId('check-result');
     await status.filter({ hasText: /answered|failed/ }).waitFor({ timeout: 10_000 });
@@ -29,5 +39,10 @@ export class AppPage {
 
   connectError() {
     return this.page.getByTestId('connect-error');
+  }
+
+  /** Latest notice text in the status bar. */
+  async lastNotice(): Promise<string> {
+    return (await this.page.getByTestId('notices').locator('li').last().textContent()) ?? '';
   }
 }

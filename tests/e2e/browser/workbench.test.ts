@@ -1,0 +1,128 @@
+/**
+ * The workbench end to end in Chromium over the loopback host and the sandbox demo: scan, filter to
+ * cloud overrides, open testmobile and read the field report's story in its timeline, export the
+ * view as CSV and read the file back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
+import { startTestHost } from '../support/browser-host';
+import { AppPage } from '../pages/app-page';
+import { DashboardPage } from '../pages/dashboard-page';
+import { GridPage } from '../pages/grid-page';
+import { DetailsPage } from '../pages/details-page';
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let host: Awaited<ReturnType<typeof startTestHost>>;
+const cspViolations: string[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  host = await startTestHost();
+  browser = await launchChromium();
+  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 768 } });
+  page = await context.newPage();
+  await page.exposeFunction('__reportCsp', (v: string) => cspViolations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as unknown as { __reportCsp: (v: string) => void }).__reportCsp(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(host.host.url);
+  await new AppPage(page).waitReady();
+});
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await host?.stop();
+});
+
+describe('the workbench on the sandbox demo', () => {
+  it('shows the sandbox banner and scans the demo with progress per side', async () => {
+    const dash = new DashboardPage(page);
+    await expect(dash.app.sandboxBanner().textContent()).resolves.toContain('Sandbox tenant');
+    const state = await dash.scan();
+    expect(state).toBe('completed');
+    // Both sides reported progress during the scan.
+    expect(await dash.phase('cloud').count()).toBe(1);
+    expect(await page.locator('[data-phase^="onprem:"]').count()).toBeGreaterThanOrEqual(1);
+  });
+
+  it('filters the grid to cloud overrides', async () => {
+    const grid = new GridPage(page);
+    await grid.open();
+    await grid.tab('cloud-override');
+    const n = await grid.tabCount('cloud-override');
+    expect(n).toBeGreaterThan(0);
+    expect(await grid.visibleCount()).toBe(n);
+    const statuses = await grid.renderedStatuses();
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set(['cloud-override']));
+  });
+
+  it('tells the field report’s story for testmobile in its timeline', async () => {
+    const grid = new GridPage(page);
+    await grid.search('testmobile');
+    await expect.poll(() => grid.row('testmobile@').count(), { timeout: 5000 }).toBe(1);
+    await grid.openDetails('testmobile@');
+    const details = new DetailsPage(page);
+    await details.waitLoaded();
+    const sides = await details.sides();
+    expect(sides).toContain('0987654321'); // AD now
+    expect(sides).toContain('1234567890'); // the cloud kept the legacy edit
+    const story = (await details.timeline()).join('\n');
+    const at = (s: string) => story.indexOf(s);
+    expect(at('8035551212')).toBeGreaterThanOrEqual(0);
+    expect(at('9991112222')).toBeGreaterThan(at('8035551212'));
+    expect(at('1234567890')).toBeGreaterThan(at('9991112222'));
+    expect(at('0987654321')).toBeGreaterThan(at('1234567890'));
+    // The legacy edit is a cloud change with an actor.
+    const cloudChange = (await page.locator('[data-testid="timeline"] li.tl-cloud-change').allTextContents()).find((t) => t.includes('1234567890'));
+    expect(cloudChange).toBeTruthy();
+    expect(cloudChange).toMatch(/@|by /);
+    expect(await details.cause()).not.toBe('Likely cause: ');
+    const views = await details.views();
+    expect(views.some((v) => v.includes('0987654321'))).toBe(true);
+    await details.close();
+  });
+
+  it('exports the current view as CSV with exactly its rows', async () => {
+    const grid = new GridPage(page);
+    await grid.search('');
+    await grid.tab('cloud-override');
+    const expected = await grid.visibleCount();
+    const { fileName, rows } = await grid.exportCsv();
+    expect(fileName).toMatch(/\.csv$/);
+    const [header, ...data] = rows;
+    expect(header).toContain('UPN');
+    expect(header).toContain('Status');
+    expect(data).toHaveLength(expected);
+    const status = header!.indexOf('Status');
+    const upn = header!.indexOf('UPN');
+    const cloud = header!.indexOf('Cloud mobilePhone');
+    const onPrem = header!.indexOf('On-prem mobile');
+    expect(new Set(data.map((r) => r[status]))).toEqual(new Set(['Cloud override']));
+    const tm = data.find((r) => r[upn]!.startsWith('testmobile@'));
+    expect(tm?.[cloud]).toBe('1234567890');
+    expect(tm?.[onPrem]).toBe('0987654321');
+  });
+
+  it('remembers the screen and the grid’s columns across a reload', async () => {
+    const grid = new GridPage(page);
+    await page.getByRole('button', { name: 'Columns' }).click();
+    await page.getByTestId('column-cause').check();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.reload();
+    await new AppPage(page).waitReady();
+    await page.getByTestId('grid').waitFor();
+    await grid.page.getByTestId('sort-cause').waitFor();
+  });
+
+  it('ran without CSP violations or page errors', () => {
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
