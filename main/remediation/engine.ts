@@ -639,6 +639,7 @@ export class RemediationEngine {
     const st = statusOf(ctx.statuses, step.id);
     if (st.state === 'done') return;
     if (st.state === 'pending') this.record(ctx, step.id, 'intent', { policy: step.policy, engine: step.engine });
+    ctx.progress({ phase: 'sync-cycle', done: 0, total: 1, message: step.instructions });
     if (this.opts.runSyncCycle) {
       // A full cycle is idempotent: an uncertain one is simply run again.
       const r = await this.opts.runSyncCycle('initial', { ...(ctx.signal ? { signal: ctx.signal } : {}), onProgress: (e) => ctx.progress({ ...e, phase: 'sync-cycle' }) });

@@ -1,0 +1,255 @@
+/**
+ * The remediation engine on the sandbox (sandbox directory, tenant store, sync simulator), replaying
+ * the field report to the end: (a) keep-onprem through the bypass and a full cycle, with its blast
+ * radius; (b) keep-cloud into AD and its undo; conflicts; and a crash at every journal step.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DriftReport } from '../../main/core/model';
+import { buildPlan, buildRestorePlan, decideBulk, SqliteJournalStore, stepStatuses, type Plan } from '../../main/remediation';
+import { fieldReportEnv, keyOf, UPN, DN, type FieldReportEnv } from '../support/remediation-env';
+import { newCounts, sandboxEngine } from '../support/remediation-engine';
+
+const dirs: string[] = [];
+const journalFile = () => {
+  const d = mkdtempSync(join(tmpdir(), 'sd-remediation-'));
+  dirs.push(d);
+  return join(d, 'journal.db');
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function keepOnPremPlan(report: DriftReport, others: Parameters<typeof decideBulk>[1]['others']): Plan {
+  const { decisions, selected } = decideBulk(report, { byStatus: { 'cloud-override': 'keep-onprem' }, users: [UPN.testmobile], others });
+  return buildPlan(report, decisions, { selected, connectServer: 'FMEMS-SYNC01', replicaDcs: ['FMDC01'] });
+}
+
+describe('remediation on the sandbox: the field report to the end', () => {
+  it('(a) keep-onprem via the bypass and an initial cycle leaves both sides at 0987654321; the blast radius named every other differing user', async () => {
+    const env = await fieldReportEnv();
+    const report = await env.scan();
+    expect(report.rows.find((r) => r.upn === UPN.testmobile)?.status).toBe('cloud-override');
+    const plan = keepOnPremPlan(report, { 'onprem-missing': 'skip', 'format-only': 'keep-onprem' });
+    expect(plan.blastRadius.map((b) => [b.upn, b.status]).sort()).toEqual(
+      [
+        [UPN.eve, 'format-only'],
+        [UPN.raj, 'onprem-missing'],
+        [UPN.testmobile, 'cloud-override'],
+      ].sort(),
+    );
+    expect(plan.blastRadius.find((b) => b.upn === UPN.raj)?.effect).toContain('cloud value will be cleared');
+
+    const journal = new SqliteJournalStore(journalFile());
+    const counts = newCounts();
+    const engine = sandboxEngine(env, journal, { counts });
+    const progress: string[] = [];
+    const out = await engine.apply(plan, { onProgress: (e) => progress.push(e.phase) });
+    expect(out.preflight?.ok).toBe(true);
+    expect(out.state).toBe('completed');
+    expect(out.rows.map((r) => [r.upn, r.state]).sort()).toEqual(
+      [
+        [UPN.eve, 'fixed'],
+        [UPN.testmobile, 'fixed'],
+      ].sort(),
+    );
+    expect(env.cloud(UPN.testmobile).mobilePhone).toBe('0987654321');
+    expect((await env.dir.readUser(DN.testmobile))?.mobile).toBe('0987654321');
+    // The onprem-missing neighbour lost its cloud value, as the blast radius said it would.
+    expect(env.cloud(UPN.raj).mobilePhone).toBeNull();
+    expect(env.cloud(UPN.eve).mobilePhone).toBe('+1 803 555 0150');
+    expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(true);
+    expect(counts).toMatchObject({ bypassSets: [true], cycles: 1 });
+    expect(new Set(progress)).toEqual(new Set(['preflight', 'record', 'bypass', 'sync-cycle', 'verify']));
+    // Every blast-radius cloud value was journalled before the bypass intent.
+    const entries = journal.entries(out.sessionId);
+    const rec = entries.find((e) => e.stepId === 'record-cloud-values' && e.kind === 'result');
+    const bypassIntent = entries.find((e) => e.stepId === 'bypass-on' && e.kind === 'intent');
+    expect(rec && bypassIntent && rec.seq < bypassIntent.seq).toBe(true);
+    expect(rec?.data).toMatchObject({ values: expect.arrayContaining([expect.objectContaining({ rowKey: keyOf(report, UPN.raj), value: '+1 803 555 0177' })]) });
+    // A fresh scan agrees.
+    const after = await env.scan();
+    expect(after.rows.find((r) => r.upn === UPN.testmobile)?.status).toBe('in-sync');
+
+    // Undo: the flag off (this session turned it on); erased cloud values come back only as AD writes.
+    const undo = await engine.undo(out.sessionId);
+    expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
+    expect(undo.restored).toContainEqual(expect.objectContaining({ side: 'tenant' }));
+    const raj = undo.offers.find((o) => o.upn === UPN.raj);
+    expect(raj).toMatchObject({ recordedCloudValue: '+1 803 555 0177', currentCloudValue: null, currentOnPremValue: null });
+    expect(undo.offers.map((o) => o.upn)).toContain(UPN.testmobile);
+    expect(undo.state).toBe('undo-partial');
+    expect(engine.sessions()[0]).toMatchObject({ id: out.sessionId, state: 'undo-partial' });
+    const restore = buildRestorePlan(undo, [raj!.rowKey]);
+    const restored = await engine.apply(restore);
+    expect(restored.state).toBe('completed');
+    expect((await env.dir.readUser(DN.raj))?.mobile).toBe('+1 803 555 0177');
+    journal.close();
+  });
+
+  it('(b) keep-cloud writes 1234567890 into AD compare-and-set; undo restores 0987654321', async () => {
+    const env = await fieldReportEnv();
+    const report = await env.scan();
+    const plan = buildPlan(report, [{ rowKey: keyOf(report, UPN.testmobile), action: 'keep-cloud' }], { replicaDcs: ['FMDC01'] });
+    const journal = new SqliteJournalStore(journalFile());
+    const counts = newCounts();
+    const engine = sandboxEngine(env, journal, { counts });
+    const out = await engine.apply(plan);
+    expect(out.state).toBe('completed');
+    expect(out.rows).toEqual([expect.objectContaining({ upn: UPN.testmobile, state: 'fixed', actual: { onPrem: '1234567890', cloud: '1234567890' } })]);
+    expect((await env.dir.readUser(DN.testmobile))?.mobile).toBe('1234567890');
+    expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
+    expect(counts.cycles).toBe(0);
+
+    const undo = await engine.undo(out.sessionId);
+    expect(undo).toMatchObject({ state: 'undone', notRestored: [], offers: [] });
+    expect((await env.dir.readUser(DN.testmobile))?.mobile).toBe('0987654321');
+    expect(counts.adWrites.get(DN.testmobile)).toBe(2);
+    journal.close();
+  });
+
+  it('waits for the Connect server DC before going on, and stops resumable when replication does not come', async () => {
+    const env = await fieldReportEnv();
+    env.dir.setSecondDc({ name: 'FMDC02', lagMs: 60 * 60_000 });
+    const report = await env.scan();
+    const plan = buildPlan(report, [{ rowKey: keyOf(report, UPN.testmobile), action: 'keep-cloud' }], { replicaDcs: ['FMDC02'] });
+    const journal = new SqliteJournalStore(journalFile());
+    const engine = sandboxEngine(env, journal, { timing: { replicationTimeoutMs: 30 } });
+    const out = await engine.apply(plan);
+    expect(out).toMatchObject({ state: 'awaiting-replication', nextStep: expect.stringContaining(`syncdrift resume ${out.sessionId}`) });
+    env.clock.advance(61); // replication arrives
+    const resumed = await engine.resume(out.sessionId);
+    expect(resumed.state).toBe('completed');
+    journal.close();
+  });
+
+  it('a value changed behind the plan becomes a conflict, never an overwrite', async () => {
+    const env = await fieldReportEnv();
+    const report = await env.scan();
+    const plan = buildPlan(report, [{ rowKey: keyOf(report, UPN.testmobile), action: 'keep-cloud' }]);
+    const journal = new SqliteJournalStore(journalFile());
+    // Changed before apply: preflight refuses, nothing is written.
+    env.dir.modifyUser(DN.testmobile, { mobile: '5550001111' });
+    const engine = sandboxEngine(env, journal);
+    const refused = await engine.apply(plan);
+    expect(refused.sessionId).toBe('');
+    expect(refused.preflight?.conflicts).toEqual([expect.objectContaining({ upn: UPN.testmobile, side: 'onprem', planned: '0987654321', actual: '5550001111' })]);
+    expect((await env.dir.readUser(DN.testmobile))?.mobile).toBe('5550001111');
+
+    // Changed between preflight and the write: the compare-and-set refuses it.
+    env.dir.modifyUser(DN.testmobile, { mobile: '0987654321' });
+    const racing = sandboxEngine(env, journal, {
+      hooks: {
+        afterJournalAppend: (e) => {
+          if (e.stepId.startsWith('ad:') && e.kind === 'intent') env.dir.modifyUser(DN.testmobile, { mobile: '5550002222' });
+        },
+      },
+    });
+    const out = await racing.apply(plan);
+    expect(out.rows).toEqual([expect.objectContaining({ upn: UPN.testmobile, state: 'conflict' })]);
+    expect((await env.dir.readUser(DN.testmobile))?.mobile).toBe('5550002222');
+    journal.close();
+  });
+
+  it('refuses without the permissions the steps need, naming them', async () => {
+    const env = await fieldReportEnv();
+    const report = await env.scan();
+    const plan = keepOnPremPlan(report, { 'onprem-missing': 'keep-cloud', 'format-only': 'keep-onprem' });
+    const { sandboxCloudPort } = await import('../../main/remediation');
+    const { admin } = await import('../support/remediation-env');
+    const journal = new SqliteJournalStore(journalFile());
+    const engine = sandboxEngine(env, journal, { cloud: sandboxCloudPort(env.tenant, { actor: admin, missing: ['flipBypass', 'readBypass'] }) });
+    const out = await engine.apply(plan);
+    expect(out.sessionId).toBe('');
+    expect(out.preflight?.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(expect.arrayContaining(['permission:flipBypass', 'bypass']));
+    expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
+    expect((await env.dir.readUser(DN.raj))?.mobile).toBeNull();
+    journal.close();
+  });
+});
+
+describe('crash safety: the process dies at every journal step in turn, then resumes', () => {
+  class Death extends Error {}
+
+  /** Raj keep-cloud (AD write), Zoe keep-onprem (Graph PATCH), testmobile keep-onprem (bypass + cycle). */
+  async function scenario(): Promise<{ env: FieldReportEnv; plan: Plan }> {
+    const env = await fieldReportEnv();
+    const report = await env.scan();
+    const { decisions, selected } = decideBulk(report, {
+      byStatus: { 'cloud-override': 'keep-onprem' },
+      users: [UPN.testmobile, UPN.zoe],
+      others: { 'onprem-missing': 'keep-cloud', 'format-only': 'keep-onprem' },
+    });
+    return { env, plan: buildPlan(report, decisions, { selected, id: 'crash-plan' }) };
+  }
+
+  async function expectFinal(env: FieldReportEnv): Promise<void> {
+    expect(env.cloud(UPN.testmobile).mobilePhone).toBe('0987654321');
+    expect((await env.dir.readUser(DN.raj))?.mobile).toBe('+1 803 555 0177');
+    expect(env.cloud(UPN.raj).mobilePhone).toBe('+1 803 555 0177');
+    expect(env.cloud(UPN.zoe).mobilePhone).toBe('+1 803 555 0161');
+    expect(env.cloud(UPN.eve).mobilePhone).toBe('+1 803 555 0150');
+  }
+
+  it('a clean run for reference', async () => {
+    const { env, plan } = await scenario();
+    const journal = new SqliteJournalStore(journalFile());
+    const out = await sandboxEngine(env, journal).apply(plan);
+    expect(out.state).toBe('completed');
+    await expectFinal(env);
+    journal.close();
+  });
+
+  it('resumes from every point with nothing lost or doubled', async () => {
+    // Count the crash points of a clean run: every journal append, and every moment after an effect.
+    const ref = await scenario();
+    const refJournal = new SqliteJournalStore(journalFile());
+    let appends = 0;
+    let effects = 0;
+    await sandboxEngine(ref.env, refJournal, { hooks: { afterJournalAppend: () => void appends++, afterEffect: () => void effects++ } }).apply(ref.plan);
+    refJournal.close();
+    expect(appends).toBeGreaterThan(10);
+    expect(effects).toBe(4); // AD write, PATCH, bypass, cycle
+
+    const points = [...Array.from({ length: appends }, (_, i) => ({ at: 'append' as const, n: i + 1 })), ...Array.from({ length: effects }, (_, i) => ({ at: 'effect' as const, n: i + 1 }))];
+    for (const point of points) {
+      const { env, plan } = await scenario();
+      const file = journalFile();
+      const counts = newCounts();
+      let seen = 0;
+      const die = () => {
+        if (++seen === point.n) throw new Death(`killed at ${point.at} #${point.n}`);
+      };
+      const first = new SqliteJournalStore(file);
+      const hooks = point.at === 'append' ? { afterJournalAppend: die } : { afterEffect: die };
+      await expect(sandboxEngine(env, first, { counts, hooks }).apply(plan), `${point.at} #${point.n}`).rejects.toBeInstanceOf(Death);
+      first.close();
+
+      // A fresh engine over the same journal file: the session reopens as interrupted and resumes.
+      const second = new SqliteJournalStore(file);
+      const engine = sandboxEngine(env, second, { counts });
+      const [session] = engine.sessions();
+      expect(session?.state, `${point.at} #${point.n}`).toBe('interrupted');
+      const out = await engine.resume(session!.id);
+      expect(out.state, `${point.at} #${point.n}: ${out.message}`).toBe('completed');
+      await expectFinal(env);
+      expect(counts.adWrites.get(DN.raj), `${point.at} #${point.n}`).toBe(1);
+      expect(counts.graphWrites.get(env.cloud(UPN.zoe).id), `${point.at} #${point.n}`).toBe(1);
+      expect(counts.bypassSets).toEqual([true]);
+      expect(counts.cycles).toBeGreaterThanOrEqual(1);
+      expect(counts.cycles).toBeLessThanOrEqual(2); // a cycle cut before its result runs again: it is idempotent
+      // Exactly one result per write step, each applied.
+      const statuses = stepStatuses(second.entries(session!.id));
+      for (const s of plan.steps.filter((x) => x.kind !== 'verify')) {
+        const st = statuses.get(s.id);
+        expect(st?.state, `${s.id} after ${point.at} #${point.n}`).toBe('done');
+        const results = second.entries(session!.id).filter((e) => e.stepId === s.id && e.kind === 'result');
+        expect(results, `${s.id} after ${point.at} #${point.n}`).toHaveLength(1);
+        if (s.kind === 'ad-write' || s.kind === 'graph-patch' || s.kind === 'set-bypass') expect(results[0]?.data).toMatchObject({ outcome: 'applied' });
+      }
+      second.close();
+    }
+  });
+});
