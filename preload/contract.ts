@@ -223,6 +223,8 @@ export const events = {
   'scan.finished': z.object({ operationId: z.string(), scan: ScanInfo }),
   /** Background audit-index fill after a scan: its own progress, independent of the scan. */
   'audit.progress': z.object({ profileId: z.string(), state: z.enum(['filling', 'complete', 'throttled', 'failed']), records: z.number(), message: z.string() }),
+  /** A device code sign-in is waiting for the admin: show the code and where to enter it. */
+  'auth.deviceCode': z.object({ profileId: z.string(), userCode: z.string(), verificationUri: z.string(), message: z.string() }),
   /** The sandbox state changed (sync cycle, legacy edit, reset): views should re-read. */
   'sandbox.changed': z.object({ reason: z.string() }),
 } as const;

@@ -3,10 +3,23 @@
  * returns the contract's handlers. Hosts (Electron utilityProcess, browser host, tests) call this;
  * nothing here knows which host it runs in.
  */
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { z } from 'zod';
+import { join } from 'node:path';
 import type { Clock, Encryptor, Logger, Network } from '../core/ports';
+import { SyncDriftError } from '../core/errors';
+import { timelineOf } from '../drift/timeline';
+import { renderViews } from '../evidence/powershell-views';
+import { openWorkspace, type Workspace } from '../workspace';
+import type { ConnectionTest, ProfileSummary, RowDetails } from '../../preload/contract';
 import { createRouter, validatedEventSink, type Handlers, type Router } from './router';
 import { Operations } from './operations';
 import { APP_NAME, APP_VERSION } from './version';
+import { SandboxRuntime } from './sandbox-runtime';
+import { SecretVault } from './secrets';
+import { ProfileService, SANDBOX_PROFILE_ID } from './profile-service';
+import { CloudConnections, openDirectories, sourceIdOf } from './connections';
+import { ScanService, toScanInfo, withAudit, type ScanTarget } from './scan-service';
 
 export interface ServicePorts {
   host: 'electron' | 'browser' | 'test';
@@ -19,17 +32,107 @@ export interface ServicePorts {
   send: (event: string, payload: unknown) => void;
   /** Extra runtime versions the host knows (electron, chrome). */
   versions?: Record<string, string>;
+  /** Opens a folder in the OS file manager where the host can (Electron); absent elsewhere. */
+  openPath?: (path: string) => Promise<boolean>;
+  /** The host's network port is shared by live cloud clients only where it adds value (Electron's net.fetch). */
+  shareNetwork?: boolean;
 }
 
 export interface Services {
   router: Router;
+  workspace: Workspace;
+  sandbox: SandboxRuntime;
   dispose(): Promise<void>;
 }
 
+const MAX_LOG_BYTES_IN_DIAGNOSTICS = 256 * 1024;
+
 export async function createServices(ports: ServicePorts): Promise<Services> {
+  mkdirSync(ports.workspaceDir, { recursive: true, mode: 0o700 });
+  const workspace = openWorkspace(join(ports.workspaceDir, 'workspace.db'), { clock: ports.clock });
   const ops = new Operations();
   const emit = validatedEventSink(ports.send, ports.logger);
-  void emit;
+  const vault = new SecretVault(workspace, ports.encryptor);
+  const profiles = new ProfileService(workspace, vault, ports.workspaceDir);
+  const sandbox = new SandboxRuntime({ workspace, logger: ports.logger.child({ component: 'sandbox' }), clock: ports.clock });
+  const clouds = new CloudConnections({ vault, logger: ports.logger, clock: ports.clock, encryptor: ports.encryptor, network: ports.shareNetwork ? ports.network : undefined });
+  const scans = new ScanService({ workspace, logger: ports.logger, clock: ports.clock, emit, ops, afterScan: () => sandbox.save() });
+  const logsDir = join(ports.workspaceDir, 'logs');
+  const startedAt = ports.clock.now().toISOString();
+
+  const deviceCode = (profileId: string) => (info: { userCode: string; verificationUri: string; message: string }) =>
+    emit('auth.deviceCode', { profileId, userCode: info.userCode, verificationUri: info.verificationUri, message: info.message });
+
+  /** What a scan of this profile reads from. */
+  async function scanTarget(profileId: string): Promise<ScanTarget> {
+    if (profileId === SANDBOX_PROFILE_ID) {
+      const sb = await sandbox.get();
+      return {
+        profileId,
+        profileName: 'Sandbox tenant (demo)',
+        kind: 'demo',
+        defaultRegion: 'US',
+        directories: [sb.demo.directory],
+        client: sb.client,
+        tenantId: sb.server.tenantId,
+        closeDirectories: false,
+      };
+    }
+    const live = profiles.get(profileId);
+    const client = await clouds.signedIn(profileId, live.profile, deviceCode(profileId));
+    return {
+      profileId,
+      profileName: live.profile.name,
+      kind: 'live',
+      defaultRegion: live.profile.defaultRegion,
+      directories: openDirectories(profileId, live.profile, vault, ports.logger),
+      client,
+      tenantId: live.profile.cloud.tenantId,
+      closeDirectories: true,
+    };
+  }
+
+  function profileSummary(profileId: string): ProfileSummary {
+    if (profileId === SANDBOX_PROFILE_ID) return profiles.sandboxSummary(sandbox.running ? { tenantId: sandbox.running.server.tenantId } : null, startedAt);
+    return profiles.summary(profiles.get(profileId).record);
+  }
+
+  function tenantOf(scanMeta: Record<string, unknown>): string | null {
+    return typeof scanMeta.tenantId === 'string' ? scanMeta.tenantId : null;
+  }
+
+  async function testConnections(profileId: string): Promise<ConnectionTest> {
+    const target = await scanTarget(profileId);
+    const onPrem = await Promise.all(
+      target.directories.map(async (d) => {
+        const info = d.describe();
+        try {
+          const it = d.scan({ pageSize: 1 });
+          await it.next();
+          await it.return?.({ watermark: null, incremental: false, objects: 0 });
+          const tls = info.label.startsWith('ldaps://') ? 'LDAPS (TLS)' : info.kind === 'ldap' ? 'StartTLS' : null;
+          return { sourceId: info.id, ok: true, message: `Bound and read ${info.searchBases.join('; ')}`, tls };
+        } catch (e) {
+          return { sourceId: info.id, ok: false, message: e instanceof Error ? e.message : String(e), tls: null };
+        }
+      }),
+    );
+    if (target.closeDirectories) await Promise.all(target.directories.map((d) => d.close().catch(() => {})));
+    let cloud: ConnectionTest['cloud'];
+    try {
+      const session = target.client.activeSession();
+      const caps = await target.client.checkPermissions({ probe: true });
+      cloud = {
+        ok: true,
+        message: `Signed in to tenant ${target.tenantId}`,
+        signedInAs: session?.username ?? session?.name ?? null,
+        capabilities: caps.map((c) => ({ capability: c.capability, label: c.label, state: c.state, detail: c.state === 'missing' ? (c.grant ?? c.reason) : c.reason })),
+      };
+    } catch (e) {
+      cloud = { ok: false, message: e instanceof Error ? e.message : String(e), signedInAs: null, capabilities: [] };
+    }
+    return { onPrem, cloud };
+  }
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -43,12 +146,166 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
     }),
     'app.echo': ({ text }) => ({ text, receivedAt: ports.clock.now().toISOString() }),
     'op.cancel': ({ operationId }) => ({ cancelled: ops.cancel(operationId) }),
+
+    'profiles.list': () => ({ profiles: [profileSummary(SANDBOX_PROFILE_ID), ...profiles.list()] }),
+    'profiles.get': ({ id }) => {
+      const live = profiles.get(id);
+      return { summary: profiles.summary(live.record), document: live.record.profile };
+    },
+    'profiles.save': async (input) => ({ summary: await profiles.save(input) }),
+    'profiles.duplicate': ({ id }) => ({ summary: profiles.duplicate(id) }),
+    'profiles.delete': async ({ id }) => {
+      await clouds.forget(id);
+      return { deleted: profiles.delete(id) };
+    },
+    'profiles.import': async ({ text }) => ({ summary: await profiles.import(text) }),
+    'profiles.export': ({ id }) => profiles.export(id),
+    'profiles.test': ({ id }) => testConnections(id),
+
+    'dashboard.get': async ({ profileId }) => {
+      const target = await scanTarget(profileId);
+      const [org, features] = await Promise.all([
+        target.client.getOrganization().catch(() => null),
+        target.client.getSyncFeatures().catch((e: unknown) => ({ state: 'unknown' as const, reason: e instanceof Error ? e.message : String(e), code: 'ERROR' })),
+      ]);
+      if (target.closeDirectories) await Promise.all(target.directories.map((d) => d.close().catch(() => {})));
+      const list = workspace.scans.list({ limit: 200 }).filter((s) => s.profileId === profileId);
+      const latest = list[0] ?? null;
+      return {
+        profile: profileSummary(profileId),
+        tenant: {
+          displayName: org?.displayName ?? null,
+          lastSyncAt: org?.onPremisesLastSyncDateTime ?? null,
+          bypass: features.state === 'known' ? (features.bypassDirSyncOverridesEnabled ? 'on' : 'off') : 'unknown',
+          bypassReason:
+            features.state === 'known'
+              ? features.bypassDirSyncOverridesEnabled
+                ? 'BypassDirSyncOverrides is on: AD mobile and otherMobile win at the next full sync for every user.'
+                : 'BypassDirSyncOverrides is off: cloud overrides keep ignoring AD changes.'
+              : features.reason,
+        },
+        latestScan: latest ? toScanInfo(latest) : null,
+        trend: list
+          .filter((s) => s.summary)
+          .slice(0, 30)
+          .reverse()
+          .map((s) => ({ scanId: s.id, at: s.startedAt, byStatus: s.summary!.byStatus })),
+      };
+    },
+
+    'scan.start': async ({ profileId }) => scans.start(await scanTarget(profileId)),
+    'scans.list': ({ profileId }) => ({ scans: workspace.scans.list({ limit: 200 }).filter((s) => s.profileId === profileId).map(toScanInfo) }),
+    'scans.get': ({ scanId }) => toScanInfo(scans.scanOrThrow(scanId)),
+    'rows.page': ({ scanId, offset, limit }) => {
+      const scan = scans.scanOrThrow(scanId);
+      const tenantId = tenantOf(scan.meta);
+      const mark = tenantId ? workspace.audit.mark(tenantId) : null;
+      const lookup = tenantId ? workspace.audit.lookup(tenantId, { complete: Boolean(mark?.coveredFrom) }) : null;
+      const { rows, total } = workspace.rows.query(scanId, { sort: 'seq', offset, limit: Math.min(limit, 5000) });
+      return { total, offset, rows: rows.map((r) => withAudit(r, lookup)) };
+    },
+    'rows.details': async ({ scanId, rowKey }) => {
+      const scan = scans.scanOrThrow(scanId);
+      const stored = workspace.rows.get(scanId, rowKey);
+      if (!stored) throw new SyncDriftError('not-found', 'ROW_NOT_FOUND', `Scan ${scanId} has no row ${rowKey}.`);
+      const tenantId = tenantOf(scan.meta);
+      const mark = tenantId ? workspace.audit.mark(tenantId) : null;
+      const lookup = tenantId ? workspace.audit.lookup(tenantId, { complete: Boolean(mark?.coveredFrom) }) : null;
+      const row = withAudit(stored, lookup);
+      const onPremUser = row.onPrem ? workspace.scans.onPremUser(scanId, row.onPrem.sourceId, row.onPrem.dn) : null;
+      const cloudUser = row.cloud ? workspace.scans.cloudUser(scanId, row.cloud.id) : null;
+      const changes = tenantId && row.cloud ? workspace.audit.forUser(tenantId, row.cloud.id, 50) : [];
+      const audit: RowDetails['audit'] = !row.cloud
+        ? { state: 'unavailable', message: 'No cloud user: nothing in the audit log to look for.', records: [] }
+        : changes.length
+          ? {
+              state: 'known',
+              message: `${changes.length} change(s) of this user's mobile phone in the audit log`,
+              records: changes.map((c) => ({ at: c.at, actor: c.actor ?? 'unknown initiator', oldValue: c.oldValue, newValue: c.newValue, syncWrite: c.syncWrite })),
+            }
+          : mark?.coveredFrom
+            ? { state: 'outside-retention', message: `No change recorded since ${mark.coveredFrom}: an earlier edit is outside the audit log's retention.`, records: [] }
+            : { state: 'loading', message: 'The audit index is still filling in the background.', records: [] };
+      return { row, timeline: timelineOf(row), audit, views: renderViews(row, onPremUser, cloudUser, scan.finishedAt ?? scan.startedAt) };
+    },
+
+    'prefs.get': ({ scope }) => ({ value: workspace.settings.get(`prefs:${scope}`, z.unknown()) ?? null }),
+    'prefs.set': ({ scope, value }) => {
+      const text = JSON.stringify(value ?? null);
+      if (text.length > 64 * 1024) throw new SyncDriftError('validation', 'PREFS_TOO_LARGE', 'value: preferences must stay under 64 KiB');
+      workspace.settings.set(`prefs:${scope}`, value ?? null);
+      return { saved: true };
+    },
+
+    'sandbox.runSync': async ({ type }) => {
+      const sb = await sandbox.get();
+      const r = await sb.demo.sync.runCycle(type);
+      sandbox.save();
+      emit('sandbox.changed', { reason: `${type} sync cycle` });
+      return {
+        type,
+        seen: r.seen,
+        exported: r.exported,
+        ignoredByOverride: r.ignoredDueToOverrideCount,
+        cleared: r.clearedCount,
+        errors: r.errors.map((e) => e.message),
+        finishedAt: r.finishedAt,
+      };
+    },
+    'sandbox.legacyEdit': async ({ cloudUserId, value }) => {
+      const sb = await sandbox.get();
+      const admin = sb.server.users.globalAdmin;
+      sb.demo.tenant.legacyCloudEdit(cloudUserId, value, { kind: 'user', id: admin.id, userPrincipalName: admin.userPrincipalName });
+      sandbox.save();
+      emit('sandbox.changed', { reason: 'legacy cloud edit' });
+      return { done: true };
+    },
+    'sandbox.reset': async () => {
+      await sandbox.reset();
+      emit('sandbox.changed', { reason: 'demo reset' });
+      return { done: true };
+    },
+
+    'help.logs': async () => ({ path: logsDir, opened: ports.openPath ? await ports.openPath(logsDir) : false }),
+    'help.diagnostics': ({ includeDirectoryData }) => {
+      const lines: string[] = [];
+      lines.push(`${APP_NAME} ${APP_VERSION} diagnostics, ${ports.clock.now().toISOString()}`);
+      lines.push(`host: ${ports.host}; platform: ${process.platform} ${process.arch}; node ${process.versions.node}`);
+      for (const [k, v] of Object.entries(ports.versions ?? {})) lines.push(`${k}: ${v}`);
+      lines.push(`network: ${ports.network.describe()}`);
+      lines.push(`secret store: ${ports.encryptor.backend}${ports.encryptor.isStrong ? '' : ' (weak: anyone who can read this account’s files can read stored secrets)'}`);
+      lines.push(`profiles: ${profiles.list().length} live + sandbox (documents and secrets not included)`);
+      lines.push(`scans kept: ${workspace.scans.list({ limit: 1000 }).length}`);
+      if (includeDirectoryData) {
+        const latest = workspace.scans.latest();
+        if (latest?.summary) lines.push(`latest scan ${latest.id} (${latest.profileName}) counts: ${JSON.stringify(latest.summary.byStatus)}`);
+      } else lines.push('directory data: not included (tick the box to include the latest scan’s counts)');
+      lines.push('', '--- recent logs (secrets are redacted when written) ---');
+      try {
+        const files = readdirSync(logsDir).filter((f) => f.endsWith('.log'));
+        for (const f of files) {
+          const p = join(logsDir, f);
+          const size = statSync(p).size;
+          const text = readFileSync(p, 'utf8');
+          lines.push(`## ${f} (${size} bytes${size > MAX_LOG_BYTES_IN_DIAGNOSTICS ? ', last 256 KiB' : ''})`, text.slice(-MAX_LOG_BYTES_IN_DIAGNOSTICS));
+        }
+      } catch {
+        lines.push('(no logs yet)');
+      }
+      const stamp = ports.clock.now().toISOString().replace(/[:.]/g, '-');
+      return { fileName: `syncdrift-diagnostics-${stamp}.txt`, text: lines.join('\n') + '\n' };
+    },
   };
 
   return {
     router: createRouter(handlers, ports.logger),
+    workspace,
+    sandbox,
     async dispose() {
       ops.cancelAll();
+      await sandbox.stop();
+      await clouds.closeAll();
+      workspace.close();
     },
   };
 }

@@ -126,6 +126,17 @@ export class ScanRepository {
     return (stmt.all(scanId) as string[]).map((j) => CloudUser.parse(JSON.parse(j)));
   }
 
+  /** One on-prem user of a scan's snapshot (details pane, evidence), without loading the rest. */
+  onPremUser(scanId: string, sourceId: string, dn: string): OnPremUser | null {
+    const j = this.db.prepare('SELECT json FROM snapshot_onprem WHERE scan_id = ? AND source_id = ? AND dn = ?').pluck().get(scanId, sourceId, dn) as string | undefined;
+    return j ? OnPremUser.parse(JSON.parse(j)) : null;
+  }
+
+  cloudUser(scanId: string, id: string): CloudUser | null {
+    const j = this.db.prepare('SELECT json FROM snapshot_cloud WHERE scan_id = ? AND id = ?').pluck().get(scanId, id) as string | undefined;
+    return j ? CloudUser.parse(JSON.parse(j)) : null;
+  }
+
   /** Replaces the scan's rows in one transaction. */
   saveRows(scanId: string, rows: readonly DriftRow[]): void {
     const del = this.db.prepare('DELETE FROM drift_rows WHERE scan_id = ?');

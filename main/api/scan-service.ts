@@ -1,0 +1,168 @@
+/**
+ * Scans as the workbench runs them: both sides concurrently through their ports (the sandbox or a
+ * live profile), progress as `op.progress`, cancellation by operation id, the result kept in the
+ * workspace (snapshots raw enough to rebuild evidence offline), then the audit index filled in the
+ * background within Graph's reporting limit, with its own progress.
+ */
+import type { CloudClient } from '../cloud';
+import type { CloudUser, DriftRow, OnPremUser } from '../core/model';
+import { CancelledError, SyncDriftError, isSyncDriftError } from '../core/errors';
+import type { Clock, Logger } from '../core/ports';
+import { parseDirectoryAudits } from '../drift/audit';
+import { runScan } from '../drift/pipeline';
+import type { AuditLookup } from '../drift/timeline';
+import type { OnPremDirectory } from '../onprem/port';
+import type { ScanRecord, Workspace } from '../workspace';
+import type { ScanInfo } from '../../preload/contract';
+import type { EventSink } from './router';
+import type { Operations } from './operations';
+
+export interface ScanTarget {
+  profileId: string;
+  profileName: string;
+  kind: 'demo' | 'live';
+  defaultRegion: string | null;
+  directories: OnPremDirectory[];
+  client: CloudClient;
+  tenantId: string;
+  /** Whether the directories should be closed after the scan (live LDAP connections). */
+  closeDirectories: boolean;
+}
+
+export function toScanInfo(r: ScanRecord): ScanInfo {
+  const problems = Array.isArray(r.meta.problems) ? r.meta.problems.map(String) : [];
+  const state = r.status === 'done' ? 'completed' : r.status;
+  return { id: r.id, profileId: r.profileId ?? '', startedAt: r.startedAt, finishedAt: r.finishedAt, state, summary: r.summary, problems };
+}
+
+/** Overlays what the audit index knows now on rows stored before it filled. */
+export function withAudit(row: DriftRow, lookup: AuditLookup | null): DriftRow {
+  if (!row.cloud || !lookup || row.cloud.changeState === 'known') return row;
+  const info = lookup(row.cloud.id);
+  if (info.state !== 'known') return { ...row, cloud: { ...row.cloud, changeState: info.state } };
+  return { ...row, cloud: { ...row.cloud, changeState: 'known', changedAt: info.at ?? null, changedBy: info.actor ?? null } };
+}
+
+export class ScanService {
+  private readonly auditFills = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly deps: { workspace: Workspace; logger: Logger; clock: Clock; emit: EventSink; ops: Operations; afterScan?: () => void },
+  ) {}
+
+  /** Starts a scan in the background; returns at once with its ids. */
+  start(target: ScanTarget): { operationId: string; scanId: string } {
+    const { workspace, emit } = this.deps;
+    const op = this.deps.ops.start();
+    const scan = workspace.scans.create({ profileName: target.profileName, profileId: target.profileId, kind: target.kind, meta: { tenantId: target.tenantId } });
+    const started = performance.now();
+    void (async () => {
+      const onPremUsers: OnPremUser[] = [];
+      const cloudUsers: CloudUser[] = [];
+      try {
+        const mark = workspace.audit.mark(target.tenantId);
+        const org = await target.client.getOrganization({ signal: op.signal }).catch((e: unknown) => {
+          if (e instanceof CancelledError) throw e;
+          return null;
+        });
+        const outcome = await runScan({
+          onPrem: target.directories,
+          cloudUsers: target.client.listUsers({
+            signal: op.signal,
+            onProgress: (p) => emit('op.progress', { operationId: op.id, ...p, phase: 'cloud', elapsedMs: Math.round(performance.now() - started) }),
+          }),
+          profileName: target.profileName,
+          defaultRegion: target.defaultRegion,
+          resolveAuditLookup: async () => workspace.audit.lookup(target.tenantId, { complete: Boolean(mark?.coveredFrom) }),
+          tenantLastSyncAt: org?.onPremisesLastSyncDateTime ?? null,
+          signal: op.signal,
+          continueOnSourceError: true,
+          onProgress: (p) => {
+            if (p.phase === 'cloud') return; // reported by the reader itself, with pages and retries
+            emit('op.progress', { operationId: op.id, ...p, elapsedMs: Math.round(performance.now() - started) });
+          },
+        });
+        onPremUsers.push(...outcome.onPremUsers);
+        cloudUsers.push(...outcome.cloudUsers);
+        workspace.db.transaction(() => {
+          workspace.scans.addOnPremSnapshot(scan.id, outcome.onPremUsers);
+          workspace.scans.addCloudSnapshot(scan.id, outcome.cloudUsers);
+          workspace.scans.saveRows(scan.id, outcome.report.rows);
+          workspace.scans.finish(scan.id, {
+            status: outcome.missing.length ? 'partial' : 'done',
+            summary: outcome.report.summary,
+            finishedAt: outcome.finishedAt,
+            meta: {
+              tenantId: target.tenantId,
+              problems: outcome.missing,
+              sources: outcome.sources.map((s) => ({ ...s.source, objects: s.objects, watermark: s.result?.watermark ?? null, error: s.error ?? null })),
+              tenantLastSyncAt: org?.onPremisesLastSyncDateTime ?? null,
+              tenantDisplayName: org?.displayName ?? null,
+            },
+          });
+        })();
+        emit('scan.finished', { operationId: op.id, scan: toScanInfo(workspace.scans.get(scan.id)!) });
+        this.deps.afterScan?.();
+        this.fillAuditIndex(target);
+      } catch (e) {
+        const cancelled = e instanceof CancelledError || op.signal.aborted;
+        const message = cancelled ? 'The scan was cancelled; nothing was kept from it.' : isSyncDriftError(e) ? e.message : `The scan failed: ${e instanceof Error ? e.message : String(e)}`;
+        if (!cancelled && !isSyncDriftError(e)) this.deps.logger.error('scan failed', { error: e instanceof Error ? e.stack : String(e) });
+        workspace.scans.finish(scan.id, { status: cancelled ? 'cancelled' : 'failed', summary: null, finishedAt: this.deps.clock.now().toISOString(), meta: { tenantId: target.tenantId, problems: [message] } });
+        emit('scan.finished', { operationId: op.id, scan: toScanInfo(workspace.scans.get(scan.id)!) });
+      } finally {
+        op.done();
+        if (target.closeDirectories) await Promise.all(target.directories.map((d) => d.close().catch(() => {})));
+      }
+    })();
+    return { operationId: op.id, scanId: scan.id };
+  }
+
+  /**
+   * Extends the tenant's audit index from its high-water mark. The cost grows with new audit records,
+   * never with the number of users; one fill per tenant at a time.
+   */
+  fillAuditIndex(target: Pick<ScanTarget, 'profileId' | 'tenantId' | 'client'>): Promise<void> {
+    const running = this.auditFills.get(target.tenantId);
+    if (running) return running;
+    const { workspace, emit } = this.deps;
+    const fill = (async () => {
+      const mark = workspace.audit.mark(target.tenantId);
+      let records = 0;
+      emit('audit.progress', { profileId: target.profileId, state: 'filling', records, message: mark?.highWater ? `Reading audit records since ${mark.highWater}` : 'Reading the audit log for the first time' });
+      try {
+        const it = target.client.auditIndex.fetchAuditRecords({
+          since: mark?.highWater ?? null,
+          onProgress: (p) => {
+            if (p.retries) emit('audit.progress', { profileId: target.profileId, state: 'throttled', records, message: 'Waiting for Graph’s reporting limit (5 requests per 10 s)' });
+          },
+        });
+        for (;;) {
+          const step = await it.next();
+          if (step.done) {
+            workspace.audit.add(target.tenantId, [], { highWater: step.value.newest ?? mark?.highWater ?? null, coveredFrom: mark?.coveredFrom ?? step.value.retentionStart });
+            break;
+          }
+          const parsed = parseDirectoryAudits(step.value);
+          records += step.value.length;
+          workspace.audit.add(target.tenantId, parsed.changes);
+          emit('audit.progress', { profileId: target.profileId, state: 'filling', records, message: `${records} audit records read` });
+        }
+        emit('audit.progress', { profileId: target.profileId, state: 'complete', records, message: `Audit index up to date (${records} new records)` });
+      } catch (e) {
+        const message = isSyncDriftError(e) ? e.message : `Reading the audit log failed: ${e instanceof Error ? e.message : String(e)}`;
+        emit('audit.progress', { profileId: target.profileId, state: 'failed', records, message });
+      } finally {
+        this.auditFills.delete(target.tenantId);
+      }
+    })();
+    this.auditFills.set(target.tenantId, fill);
+    return fill;
+  }
+
+  scanOrThrow(scanId: string): ScanRecord {
+    const s = this.deps.workspace.scans.get(scanId);
+    if (!s) throw new SyncDriftError('not-found', 'SCAN_NOT_FOUND', `There is no scan ${scanId} in this workspace (it may have been purged).`);
+    return s;
+  }
+}
