@@ -76,7 +76,10 @@ export function createSandboxCa(commonName = 'SyncDrift Sandbox CA'): SandboxCa 
 }
 
 /** A TLS server certificate for the loopback names, signed by the sandbox CA. */
-export function issueServerCert(ca: SandboxCa, names: { dns: string[]; ips: string[] } = { dns: ['localhost'], ips: ['127.0.0.1', '::1'] }): IssuedCert {
+export function issueServerCert(
+  ca: SandboxCa,
+  names: { dns: string[]; ips: string[] } = { dns: ['localhost'], ips: ['127.0.0.1', '::1'] },
+): IssuedCert {
   const keys = rsaPair();
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
@@ -110,7 +113,12 @@ export function thumbprints(certPem: string): Pick<AppCertificate, 'thumbprintSh
   const der = certDer(certPem);
   const s1 = createHash('sha1').update(der).digest();
   const s256 = createHash('sha256').update(der).digest();
-  return { thumbprintSha1: s1.toString('hex'), thumbprintSha256: s256.toString('hex'), x5t: s1.toString('base64url'), x5tS256: s256.toString('base64url') };
+  return {
+    thumbprintSha1: s1.toString('hex'),
+    thumbprintSha256: s256.toString('hex'),
+    x5t: s1.toString('base64url'),
+    x5tS256: s256.toString('base64url'),
+  };
 }
 
 /** A self-signed certificate an app registration can carry as its credential. */

@@ -10,10 +10,21 @@ import type { AccessClaims, IdentityService } from './identity';
 import type { SandboxRequest, SandboxResponse } from './http';
 import { identityUnitsFor, type SandboxKnobs, type TokenBuckets } from './limits';
 import { FilterSyntaxError, parseFilter, TokenCodec, type FilterClause, type FilterValue } from './odata';
-import { ROLE, SYNC_FEATURE_NAMES, toGraphAudit, type AuditActor, type AuditQuery, type CloudUserPatch, type SyncFeatures, type TenantStore, type TenantUser } from './tenant';
+import {
+  ROLE,
+  SYNC_FEATURE_NAMES,
+  toGraphAudit,
+  type AuditActor,
+  type AuditQuery,
+  type CloudUserPatch,
+  type SyncFeatures,
+  type TenantStore,
+  type TenantUser,
+} from './tenant';
 
 /** The documented message for on-premises-mastered properties (DOMAIN.md). */
-export const SOA_MESSAGE = 'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.';
+export const SOA_MESSAGE =
+  'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.';
 
 const JSON_CT = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 const MAX_TOP = 999;
@@ -22,7 +33,19 @@ const DEFAULT_DELTA_PAGE = 200;
 const DEFAULT_AUDIT_PAGE = 100;
 const MAX_BATCH = 20;
 
-const DEFAULT_USER_PROPS = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
+const DEFAULT_USER_PROPS = [
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
+];
 const USER_PROPS = new Set([
   ...DEFAULT_USER_PROPS,
   'accountEnabled',
@@ -132,13 +155,29 @@ export class GraphService {
     if (!m) return null;
     const version = m[1] as 'v1.0' | 'beta';
     const requestId = randomUUID();
-    const base = { 'request-id': requestId, 'client-request-id': req.headers['client-request-id'] ?? requestId, 'x-ms-ags-diagnostic': '{"ServerInfo":{"DataCenter":"Sandbox","Slice":"L","Ring":"0","ScaleUnit":"000","RoleInstance":"SANDBOX"}}' };
+    const base = {
+      'request-id': requestId,
+      'client-request-id': req.headers['client-request-id'] ?? requestId,
+      'x-ms-ags-diagnostic':
+        '{"ServerInfo":{"DataCenter":"Sandbox","Slice":"L","Ring":"0","ScaleUnit":"000","RoleInstance":"SANDBOX"}}',
+    };
     const auth = req.headers.authorization ?? '';
     const bearer = /^Bearer\s+(.+)$/i.exec(auth);
-    if (!bearer) return this.error(401, 'InvalidAuthenticationToken', 'Access token is empty.', requestId, req, { ...base, 'www-authenticate': 'Bearer realm=""' });
+    if (!bearer)
+      return this.error(401, 'InvalidAuthenticationToken', 'Access token is empty.', requestId, req, {
+        ...base,
+        'www-authenticate': 'Bearer realm=""',
+      });
     const claims = await this.identity.verifyAccessToken(bearer[1]!, req.origin);
     if (!claims) {
-      return this.error(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience, signature or expired token.', requestId, req, { ...base, 'www-authenticate': 'Bearer realm=""' });
+      return this.error(
+        401,
+        'InvalidAuthenticationToken',
+        'Access token validation failure. Invalid audience, signature or expired token.',
+        requestId,
+        req,
+        { ...base, 'www-authenticate': 'Bearer realm=""' },
+      );
     }
     const ctx: Ctx = { req, claims, version, requestId, extra: {} };
     const sub = m[2]!;
@@ -150,12 +189,27 @@ export class GraphService {
     return { ...res, headers: { ...base, ...ctx.extra, ...res.headers } };
   }
 
-  private error(status: number, code: string, message: string, requestId: string, req: SandboxRequest, headers: Record<string, string> = {}): SandboxResponse {
+  private error(
+    status: number,
+    code: string,
+    message: string,
+    requestId: string,
+    req: SandboxRequest,
+    headers: Record<string, string> = {},
+  ): SandboxResponse {
     return {
       status,
       headers: { 'content-type': JSON_CT, ...headers },
       body: JSON.stringify({
-        error: { code, message, innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': requestId, 'client-request-id': req.headers['client-request-id'] ?? requestId } },
+        error: {
+          code,
+          message,
+          innerError: {
+            date: new Date().toISOString().slice(0, 19),
+            'request-id': requestId,
+            'client-request-id': req.headers['client-request-id'] ?? requestId,
+          },
+        },
       }),
     };
   }
@@ -197,10 +251,15 @@ export class GraphService {
     const refused = decisions.filter((d) => !d.ok);
     if (refused.length > 0) {
       const secs = Math.max(...refused.map((d) => d.retryAfterSeconds));
-      throw new GraphHttpError(429, 'TooManyRequests', 'Too many requests. Please retry after the time given in the Retry-After header.', {
-        'retry-after': this.retryAfter(secs),
-        'x-ms-throttle-limit-percentage': '1.0',
-      });
+      throw new GraphHttpError(
+        429,
+        'TooManyRequests',
+        'Too many requests. Please retry after the time given in the Retry-After header.',
+        {
+          'retry-after': this.retryAfter(secs),
+          'x-ms-throttle-limit-percentage': '1.0',
+        },
+      );
     }
     const used = Math.max(...decisions.map((d) => d.usedFraction));
     if (used >= 0.8) ctx.extra['x-ms-throttle-limit-percentage'] = used.toFixed(1);
@@ -228,8 +287,18 @@ export class GraphService {
   /** A Graph-shaped 503 (fault injection). */
   unavailable(req: SandboxRequest, status: number): SandboxResponse {
     const id = randomUUID();
-    const code = status === 503 ? 'ServiceUnavailable' : status === 504 ? 'GatewayTimeout' : status === 502 ? 'BadGateway' : 'InternalServerError';
-    return this.error(status, code, 'The service is temporarily unavailable (sandbox fault injection).', id, req, { 'request-id': id, ...(status === 503 ? { 'retry-after': '2' } : {}) });
+    const code =
+      status === 503
+        ? 'ServiceUnavailable'
+        : status === 504
+          ? 'GatewayTimeout'
+          : status === 502
+            ? 'BadGateway'
+            : 'InternalServerError';
+    return this.error(status, code, 'The service is temporarily unavailable (sandbox fault injection).', id, req, {
+      'request-id': id,
+      ...(status === 503 ? { 'retry-after': '2' } : {}),
+    });
   }
 
   // ----- routing
@@ -258,7 +327,11 @@ export class GraphService {
     if (path === '/auditLogs/directoryAudits' && method === 'GET') return this.audits(ctx, q);
     if ((m = /^\/auditLogs\/directoryAudits\/([^/]+)$/.exec(path)) && method === 'GET') return this.auditById(ctx, m[1]!);
     if (['GET', 'PATCH', 'POST', 'DELETE', 'PUT'].includes(method)) {
-      throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${path.split('/').filter(Boolean).pop() ?? ''}'.`);
+      throw new GraphHttpError(
+        400,
+        'BadRequest',
+        `Resource not found for the segment '${path.split('/').filter(Boolean).pop() ?? ''}'.`,
+      );
     }
     throw new GraphHttpError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
   }
@@ -276,7 +349,17 @@ export class GraphService {
   // ----- organization
 
   private organization(ctx: Ctx): SandboxResponse {
-    if (!has(ctx.claims, ['Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'User.Read', 'User.Read.All'])) throw denied();
+    if (
+      !has(ctx.claims, [
+        'Organization.Read.All',
+        'Organization.ReadWrite.All',
+        'Directory.Read.All',
+        'Directory.ReadWrite.All',
+        'User.Read',
+        'User.Read.All',
+      ])
+    )
+      throw denied();
     this.charge(ctx, 'read', 1);
     const o = this.tenant.organization;
     return this.ok(200, {
@@ -308,9 +391,13 @@ export class GraphService {
   private selectOf(q: URLSearchParams): string[] | null {
     const raw = q.get('$select');
     if (raw === null) return null;
-    const props = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const props = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const p of props) {
-      if (!USER_PROPS.has(p)) throw new GraphHttpError(400, 'BadRequest', `Could not find a property named '${p}' on type 'microsoft.graph.user'.`);
+      if (!USER_PROPS.has(p))
+        throw new GraphHttpError(400, 'BadRequest', `Could not find a property named '${p}' on type 'microsoft.graph.user'.`);
     }
     return props;
   }
@@ -320,24 +407,60 @@ export class GraphService {
     const out: Record<string, unknown> = {};
     for (const p of props) {
       switch (p) {
-        case 'id': out.id = u.id; break;
-        case 'userPrincipalName': out.userPrincipalName = u.userPrincipalName; break;
-        case 'displayName': out.displayName = u.displayName; break;
-        case 'mobilePhone': out.mobilePhone = u.mobilePhone; break;
-        case 'businessPhones': out.businessPhones = u.businessPhones; break;
-        case 'accountEnabled': out.accountEnabled = u.accountEnabled; break;
-        case 'usageLocation': out.usageLocation = u.usageLocation; break;
-        case 'createdDateTime': out.createdDateTime = new Date(u.createdAt).toISOString(); break;
-        case 'userType': out.userType = 'Member'; break;
-        case 'onPremisesSyncEnabled': out.onPremisesSyncEnabled = u.onPremisesSyncEnabled; break;
-        case 'onPremisesImmutableId': out.onPremisesImmutableId = u.onPremisesImmutableId; break;
-        case 'onPremisesSecurityIdentifier': out.onPremisesSecurityIdentifier = u.onPremisesSecurityIdentifier; break;
-        case 'onPremisesLastSyncDateTime': out.onPremisesLastSyncDateTime = u.onPremisesLastSyncAt === null ? null : new Date(u.onPremisesLastSyncAt).toISOString(); break;
-        case 'onPremisesDistinguishedName': out.onPremisesDistinguishedName = u.onPremisesDistinguishedName; break;
-        case 'onPremisesDomainName': out.onPremisesDomainName = u.onPremisesDomainName; break;
-        case 'onPremisesSamAccountName': out.onPremisesSamAccountName = u.onPremisesSamAccountName; break;
-        case 'onPremisesUserPrincipalName': out.onPremisesUserPrincipalName = u.onPremisesUserPrincipalName; break;
-        default: out[p] = null; // givenName, surname, jobTitle, mail, officeLocation, preferredLanguage: not modelled
+        case 'id':
+          out.id = u.id;
+          break;
+        case 'userPrincipalName':
+          out.userPrincipalName = u.userPrincipalName;
+          break;
+        case 'displayName':
+          out.displayName = u.displayName;
+          break;
+        case 'mobilePhone':
+          out.mobilePhone = u.mobilePhone;
+          break;
+        case 'businessPhones':
+          out.businessPhones = u.businessPhones;
+          break;
+        case 'accountEnabled':
+          out.accountEnabled = u.accountEnabled;
+          break;
+        case 'usageLocation':
+          out.usageLocation = u.usageLocation;
+          break;
+        case 'createdDateTime':
+          out.createdDateTime = new Date(u.createdAt).toISOString();
+          break;
+        case 'userType':
+          out.userType = 'Member';
+          break;
+        case 'onPremisesSyncEnabled':
+          out.onPremisesSyncEnabled = u.onPremisesSyncEnabled;
+          break;
+        case 'onPremisesImmutableId':
+          out.onPremisesImmutableId = u.onPremisesImmutableId;
+          break;
+        case 'onPremisesSecurityIdentifier':
+          out.onPremisesSecurityIdentifier = u.onPremisesSecurityIdentifier;
+          break;
+        case 'onPremisesLastSyncDateTime':
+          out.onPremisesLastSyncDateTime =
+            u.onPremisesLastSyncAt === null ? null : new Date(u.onPremisesLastSyncAt).toISOString();
+          break;
+        case 'onPremisesDistinguishedName':
+          out.onPremisesDistinguishedName = u.onPremisesDistinguishedName;
+          break;
+        case 'onPremisesDomainName':
+          out.onPremisesDomainName = u.onPremisesDomainName;
+          break;
+        case 'onPremisesSamAccountName':
+          out.onPremisesSamAccountName = u.onPremisesSamAccountName;
+          break;
+        case 'onPremisesUserPrincipalName':
+          out.onPremisesUserPrincipalName = u.onPremisesUserPrincipalName;
+          break;
+        default:
+          out[p] = null; // givenName, surname, jobTitle, mail, officeLocation, preferredLanguage: not modelled
       }
     }
     return out;
@@ -370,14 +493,35 @@ export class GraphService {
     try {
       clauses = parseFilter(raw);
     } catch (e) {
-      throw new GraphHttpError(400, 'BadRequest', `Invalid filter clause: ${e instanceof FilterSyntaxError ? e.message : 'syntax error'}`);
+      throw new GraphHttpError(
+        400,
+        'BadRequest',
+        `Invalid filter clause: ${e instanceof FilterSyntaxError ? e.message : 'syntax error'}`,
+      );
     }
     const advanced = this.advanced(ctx, q);
-    const unsupported = (prop: string) => new GraphHttpError(400, 'Request_UnsupportedQuery', `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`);
+    const unsupported = (prop: string) =>
+      new GraphHttpError(
+        400,
+        'Request_UnsupportedQuery',
+        `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
+      );
     const preds: ((u: TenantUser) => boolean)[] = [];
     let candidates: TenantUser[] | null = null;
     const get = (u: TenantUser, prop: string): unknown =>
-      prop === 'onPremisesImmutableId' ? u.onPremisesImmutableId : prop === 'onPremisesSyncEnabled' ? u.onPremisesSyncEnabled : prop === 'accountEnabled' ? u.accountEnabled : prop === 'mobilePhone' ? u.mobilePhone : prop === 'displayName' ? u.displayName : prop === 'userPrincipalName' ? u.userPrincipalName.toLowerCase() : u.id;
+      prop === 'onPremisesImmutableId'
+        ? u.onPremisesImmutableId
+        : prop === 'onPremisesSyncEnabled'
+          ? u.onPremisesSyncEnabled
+          : prop === 'accountEnabled'
+            ? u.accountEnabled
+            : prop === 'mobilePhone'
+              ? u.mobilePhone
+              : prop === 'displayName'
+                ? u.displayName
+                : prop === 'userPrincipalName'
+                  ? u.userPrincipalName.toLowerCase()
+                  : u.id;
     const norm = (prop: string, v: unknown) => (prop === 'userPrincipalName' && typeof v === 'string' ? v.toLowerCase() : v);
     const basicEq = new Set(['id', 'userPrincipalName', 'onPremisesImmutableId', 'displayName', 'accountEnabled']);
     // Assumption (docs/sandbox.md): these need the advanced query mode (ConsistencyLevel + $count).
@@ -387,14 +531,20 @@ export class GraphService {
         if (!basicEq.has(c.prop) && !advancedEq.has(c.prop)) throw unsupported(c.prop);
         if (advancedEq.has(c.prop) && !advanced) throw unsupported(c.prop);
         const values: FilterValue[] = c.op === 'in' ? c.values : [c.value];
-        if (c.op === 'in' && values.length > 15) throw new GraphHttpError(400, 'Request_UnsupportedQuery', 'Too many values in the in clause; at most 15 are allowed.');
+        if (c.op === 'in' && values.length > 15)
+          throw new GraphHttpError(400, 'Request_UnsupportedQuery', 'Too many values in the in clause; at most 15 are allowed.');
         const set = new Set(values.map((v) => norm(c.prop, v)));
         preds.push((u) => set.has(get(u, c.prop)));
         if (candidates === null && (c.prop === 'id' || c.prop === 'userPrincipalName' || c.prop === 'onPremisesImmutableId')) {
           const found: TenantUser[] = [];
           for (const v of values) {
             if (typeof v !== 'string') continue;
-            const u = c.prop === 'id' ? this.tenant.getUser(v) : c.prop === 'userPrincipalName' ? this.tenant.findByUpn(v) : this.tenant.findByImmutableId(v);
+            const u =
+              c.prop === 'id'
+                ? this.tenant.getUser(v)
+                : c.prop === 'userPrincipalName'
+                  ? this.tenant.findByUpn(v)
+                  : this.tenant.findByImmutableId(v);
             if (u) found.push(u);
           }
           candidates = found.sort((a, b) => a.ordinal - b.ordinal);
@@ -406,7 +556,11 @@ export class GraphService {
       } else if (c.op === 'startswith') {
         if (c.prop !== 'userPrincipalName' && c.prop !== 'displayName') throw unsupported(c.prop);
         const v = c.value.toLowerCase();
-        preds.push((u) => String(get(u, c.prop) ?? '').toLowerCase().startsWith(v));
+        preds.push((u) =>
+          String(get(u, c.prop) ?? '')
+            .toLowerCase()
+            .startsWith(v),
+        );
       } else {
         throw unsupported(c.prop);
       }
@@ -419,7 +573,11 @@ export class GraphService {
     if (raw === null) return dflt;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1 || n > MAX_TOP) {
-      throw new GraphHttpError(400, 'Request_BadRequest', `Invalid page size specified: '${raw}'. Must be between 1 and ${MAX_TOP} inclusive.`);
+      throw new GraphHttpError(
+        400,
+        'Request_BadRequest',
+        `Invalid page size specified: '${raw}'. Must be between 1 and ${MAX_TOP} inclusive.`,
+      );
     }
     return n;
   }
@@ -444,7 +602,12 @@ export class GraphService {
     const st = q.get('$skiptoken');
     if (st !== null) {
       const p = this.codec.decode('users', st) as { o?: unknown } | undefined;
-      if (!p || typeof p.o !== 'number') throw new GraphHttpError(400, 'Directory_ExpiredPageToken', 'The specified page token value has expired and can no longer be included in your request.');
+      if (!p || typeof p.o !== 'number')
+        throw new GraphHttpError(
+          400,
+          'Directory_ExpiredPageToken',
+          'The specified page token value has expired and can no longer be included in your request.',
+        );
       after = p.o;
     }
     const page: TenantUser[] = [];
@@ -458,7 +621,9 @@ export class GraphService {
       }
       page.push(u);
     }
-    const body: Record<string, unknown> = { '@odata.context': this.context(ctx, select ? `users(${select.join(',')})` : 'users') };
+    const body: Record<string, unknown> = {
+      '@odata.context': this.context(ctx, select ? `users(${select.join(',')})` : 'users'),
+    };
     if (count) {
       let n = 0;
       for (const u of candidates ?? this.tenant.listUsers()) if (pred(u)) n++;
@@ -476,7 +641,8 @@ export class GraphService {
 
   private countUsers(ctx: Ctx, q: URLSearchParams): SandboxResponse {
     this.requireReadUsers(ctx);
-    if ((ctx.req.headers.consistencylevel ?? '').toLowerCase() !== 'eventual') throw new GraphHttpError(400, 'Request_BadRequest', '$count is not currently supported.');
+    if ((ctx.req.headers.consistencylevel ?? '').toLowerCase() !== 'eventual')
+      throw new GraphHttpError(400, 'Request_BadRequest', '$count is not currently supported.');
     const { pred, candidates } = this.userFilter(ctx, new URLSearchParams([...q.entries(), ['$count', 'true']]));
     this.charge(ctx, 'read', 1);
     let n = 0;
@@ -486,7 +652,12 @@ export class GraphService {
 
   private resolve(idOrUpn: string): TenantUser {
     const u = this.tenant.resolveUser(idOrUpn);
-    if (!u) throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!u)
+      throw new GraphHttpError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     return u;
   }
 
@@ -495,14 +666,21 @@ export class GraphService {
     const select = this.selectOf(q);
     this.charge(ctx, 'read', 1);
     const u = this.resolve(id);
-    return this.ok(200, { '@odata.context': this.context(ctx, select ? `users(${select.join(',')})/$entity` : 'users/$entity'), ...this.renderUser(u, select) });
+    return this.ok(200, {
+      '@odata.context': this.context(ctx, select ? `users(${select.join(',')})/$entity` : 'users/$entity'),
+      ...this.renderUser(u, select),
+    });
   }
 
   private parseBody(ctx: Ctx): unknown {
     try {
       return JSON.parse(ctx.req.body || 'null') as unknown;
     } catch {
-      throw new GraphHttpError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+      throw new GraphHttpError(
+        400,
+        'BadRequest',
+        'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+      );
     }
   }
 
@@ -531,7 +709,12 @@ export class GraphService {
     const u = this.resolve(id);
     const r = this.tenant.cloudWrite(u.id, patch, actorOf(ctx.claims));
     if (!r.ok) {
-      if (r.reason === 'not-found') throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+      if (r.reason === 'not-found')
+        throw new GraphHttpError(
+          404,
+          'Request_ResourceNotFound',
+          `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+        );
       throw new GraphHttpError(400, 'Request_BadRequest', SOA_MESSAGE);
     }
     return { status: 204, headers: {}, body: '' };
@@ -541,7 +724,8 @@ export class GraphService {
 
   private delta(ctx: Ctx, q: URLSearchParams): SandboxResponse {
     this.requireReadUsers(ctx);
-    if (q.has('$filter')) throw new GraphHttpError(400, 'Request_UnsupportedQuery', 'The sandbox supports /users/delta without $filter only.');
+    if (q.has('$filter'))
+      throw new GraphHttpError(400, 'Request_UnsupportedQuery', 'The sandbox supports /users/delta without $filter only.');
     this.charge(ctx, 'read', 5);
     const m = /odata\.maxpagesize=(\d+)/i.exec(ctx.req.headers.prefer ?? '');
     const pageSize = Math.min(MAX_TOP, Math.max(1, m ? Number(m[1]) : DEFAULT_DELTA_PAGE));
@@ -549,14 +733,25 @@ export class GraphService {
     let st: St;
     const skip = q.get('$skiptoken');
     const dtok = q.get('$deltatoken');
-    const expired = () => new GraphHttpError(410, 'SyncStateNotFound', 'The sync state generation is not found. Start a new delta round without a token.');
+    const expired = () =>
+      new GraphHttpError(
+        410,
+        'SyncStateNotFound',
+        'The sync state generation is not found. Start a new delta round without a token.',
+      );
     if (skip !== null) {
       const p = this.codec.decode('delta-page', skip) as St | undefined;
       if (!p) throw expired();
       st = p;
     } else if (dtok === 'latest') {
-      const params = new URLSearchParams({ $deltatoken: this.codec.encode('delta', { s: this.tenant.currentSeq, sel: this.selectOf(q) }) });
-      return this.ok(200, { '@odata.context': this.context(ctx, 'users'), '@odata.deltaLink': this.link(ctx, '/users/delta', params), value: [] });
+      const params = new URLSearchParams({
+        $deltatoken: this.codec.encode('delta', { s: this.tenant.currentSeq, sel: this.selectOf(q) }),
+      });
+      return this.ok(200, {
+        '@odata.context': this.context(ctx, 'users'),
+        '@odata.deltaLink': this.link(ctx, '/users/delta', params),
+        value: [],
+      });
     } else if (dtok !== null) {
       const p = this.codec.decode('delta', dtok) as { s: number; sel: string[] | null } | undefined;
       if (!p) throw expired();
@@ -578,11 +773,21 @@ export class GraphService {
       if (u.deletedAt !== null) items.push({ id: u.id, '@removed': { reason: 'changed' } });
       else items.push(this.renderUser(u, select));
     }
-    const body: Record<string, unknown> = { '@odata.context': this.context(ctx, select ? `users(${select.join(',')})` : 'users') };
+    const body: Record<string, unknown> = {
+      '@odata.context': this.context(ctx, select ? `users(${select.join(',')})` : 'users'),
+    };
     if (more) {
-      body['@odata.nextLink'] = this.link(ctx, '/users/delta', new URLSearchParams({ $skiptoken: this.codec.encode('delta-page', { ...st, o: lastOrdinal }) }));
+      body['@odata.nextLink'] = this.link(
+        ctx,
+        '/users/delta',
+        new URLSearchParams({ $skiptoken: this.codec.encode('delta-page', { ...st, o: lastOrdinal }) }),
+      );
     } else {
-      body['@odata.deltaLink'] = this.link(ctx, '/users/delta', new URLSearchParams({ $deltatoken: this.codec.encode('delta', { s: st.e, sel: st.sel }) }));
+      body['@odata.deltaLink'] = this.link(
+        ctx,
+        '/users/delta',
+        new URLSearchParams({ $deltatoken: this.codec.encode('delta', { s: st.e, sel: st.sel }) }),
+      );
     }
     body.value = items;
     return this.ok(200, body);
@@ -594,14 +799,23 @@ export class GraphService {
     if (!has(ctx.claims, ['User-OnPremisesSyncBehavior.ReadWrite.All', ...READ_USERS_APP])) throw denied();
     this.charge(ctx, 'read', 1);
     const u = this.resolve(id);
-    return this.ok(200, { '@odata.context': this.context(ctx, `users('${u.id}')/onPremisesSyncBehavior/$entity`), id: u.id, isCloudManaged: u.cloudManaged });
+    return this.ok(200, {
+      '@odata.context': this.context(ctx, `users('${u.id}')/onPremisesSyncBehavior/$entity`),
+      id: u.id,
+      isCloudManaged: u.cloudManaged,
+    });
   }
 
   private patchSyncBehavior(ctx: Ctx, id: string): SandboxResponse {
     if (!has(ctx.claims, ['User-OnPremisesSyncBehavior.ReadWrite.All'])) throw denied();
-    if (ctx.claims.idtyp === 'user' && !hasRole(ctx.claims, [ROLE.GLOBAL_ADMINISTRATOR, ROLE.HYBRID_IDENTITY_ADMINISTRATOR, ROLE.USER_ADMINISTRATOR])) throw denied();
+    if (
+      ctx.claims.idtyp === 'user' &&
+      !hasRole(ctx.claims, [ROLE.GLOBAL_ADMINISTRATOR, ROLE.HYBRID_IDENTITY_ADMINISTRATOR, ROLE.USER_ADMINISTRATOR])
+    )
+      throw denied();
     const parsed = z.object({ isCloudManaged: z.boolean() }).strict().safeParse(this.parseBody(ctx));
-    if (!parsed.success) throw new GraphHttpError(400, 'Request_BadRequest', "The body must set 'isCloudManaged' (boolean) and nothing else.");
+    if (!parsed.success)
+      throw new GraphHttpError(400, 'Request_BadRequest', "The body must set 'isCloudManaged' (boolean) and nothing else.");
     this.charge(ctx, 'write', 3);
     const u = this.resolve(id);
     this.tenant.setCloudManaged(u.id, parsed.data.isCloudManaged, actorOf(ctx.claims));
@@ -613,7 +827,9 @@ export class GraphService {
   private requireGlobalAdmin(ctx: Ctx, write: boolean): void {
     // Documented: delegated only, and Global Administrator is the only supported role.
     if (ctx.claims.idtyp !== 'user') throw denied();
-    const perms = write ? ['OnPremDirectorySynchronization.ReadWrite.All'] : ['OnPremDirectorySynchronization.Read.All', 'OnPremDirectorySynchronization.ReadWrite.All'];
+    const perms = write
+      ? ['OnPremDirectorySynchronization.ReadWrite.All']
+      : ['OnPremDirectorySynchronization.Read.All', 'OnPremDirectorySynchronization.ReadWrite.All'];
     if (!has(ctx.claims, perms) || !hasRole(ctx.claims, [ROLE.GLOBAL_ADMINISTRATOR])) throw denied();
   }
 
@@ -632,22 +848,50 @@ export class GraphService {
   private getOnPremSync(ctx: Ctx, id: string | null): SandboxResponse {
     this.requireGlobalAdmin(ctx, false);
     this.charge(ctx, 'read', 1);
-    if (id === null) return this.ok(200, { '@odata.context': this.context(ctx, 'directory/onPremisesSynchronization'), value: [this.onPremSyncObject()] });
-    if (id !== this.tenant.tenantId) throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
-    return this.ok(200, { '@odata.context': this.context(ctx, 'directory/onPremisesSynchronization/$entity'), ...this.onPremSyncObject() });
+    if (id === null)
+      return this.ok(200, {
+        '@odata.context': this.context(ctx, 'directory/onPremisesSynchronization'),
+        value: [this.onPremSyncObject()],
+      });
+    if (id !== this.tenant.tenantId)
+      throw new GraphHttpError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    return this.ok(200, {
+      '@odata.context': this.context(ctx, 'directory/onPremisesSynchronization/$entity'),
+      ...this.onPremSyncObject(),
+    });
   }
 
   private patchOnPremSync(ctx: Ctx, id: string): SandboxResponse {
     this.requireGlobalAdmin(ctx, true);
-    if (id !== this.tenant.tenantId) throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
-    const featureShape = Object.fromEntries(SYNC_FEATURE_NAMES.map((n) => [n, z.boolean().optional()])) as Record<string, z.ZodOptional<z.ZodBoolean>>;
+    if (id !== this.tenant.tenantId)
+      throw new GraphHttpError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    const featureShape = Object.fromEntries(SYNC_FEATURE_NAMES.map((n) => [n, z.boolean().optional()])) as Record<
+      string,
+      z.ZodOptional<z.ZodBoolean>
+    >;
     const parsed = z
-      .object({ '@odata.type': z.string().optional(), features: z.object(featureShape).strict().optional(), configuration: z.unknown().optional() })
+      .object({
+        '@odata.type': z.string().optional(),
+        features: z.object(featureShape).strict().optional(),
+        configuration: z.unknown().optional(),
+      })
       .strict()
       .safeParse(this.parseBody(ctx));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new GraphHttpError(400, 'BadRequest', `Invalid request body: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+      throw new GraphHttpError(
+        400,
+        'BadRequest',
+        `Invalid request body: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+      );
     }
     this.charge(ctx, 'write', 3);
     const f = parsed.data.features ?? {};
@@ -667,20 +911,26 @@ export class GraphService {
   private auditQuery(q: URLSearchParams): Omit<AuditQuery, 'top' | 'after'> {
     const out: Omit<AuditQuery, 'top' | 'after'> = {};
     const raw = q.get('$filter');
-    const bad = (what: string) => new GraphHttpError(400, 'BadRequest', `Invalid filter clause: ${what} is not supported on directoryAudits.`);
+    const bad = (what: string) =>
+      new GraphHttpError(400, 'BadRequest', `Invalid filter clause: ${what} is not supported on directoryAudits.`);
     if (raw !== null) {
       let clauses: FilterClause[];
       try {
         clauses = parseFilter(raw);
       } catch (e) {
-        throw new GraphHttpError(400, 'BadRequest', `Invalid filter clause: ${e instanceof FilterSyntaxError ? e.message : 'syntax error'}`);
+        throw new GraphHttpError(
+          400,
+          'BadRequest',
+          `Invalid filter clause: ${e instanceof FilterSyntaxError ? e.message : 'syntax error'}`,
+        );
       }
       for (const c of clauses) {
         if (c.op === 'in' || c.op === 'startswith') throw bad(c.op);
         const v = c.value;
         if (c.prop === 'activityDateTime') {
           const t = typeof v === 'string' ? Date.parse(v) : NaN;
-          if (Number.isNaN(t)) throw new GraphHttpError(400, 'BadRequest', `Invalid filter clause: '${String(v)}' is not a date-time.`);
+          if (Number.isNaN(t))
+            throw new GraphHttpError(400, 'BadRequest', `Invalid filter clause: '${String(v)}' is not a date-time.`);
           if (c.op === 'ge') out.fromMs = Math.max(out.fromMs ?? -Infinity, t);
           else if (c.op === 'gt') out.fromMs = Math.max(out.fromMs ?? -Infinity, t + 1);
           else if (c.op === 'le') out.toMs = Math.min(out.toMs ?? Infinity, t);
@@ -691,18 +941,42 @@ export class GraphService {
         if (c.op !== 'eq' && c.op !== 'any-eq') throw bad(`${c.prop} ${c.op}`);
         if (typeof v !== 'string') throw bad(`${c.prop} with a non-string value`);
         switch (c.prop) {
-          case 'activityDisplayName': out.activityDisplayName = v; break;
-          case 'category': out.category = v; break;
-          case 'result': if (v === 'success' || v === 'failure') out.result = v; else throw bad(`result '${v}'`); break;
-          case 'correlationId': out.correlationId = v; break;
-          case 'loggedByService': out.loggedByService = v; break;
-          case 'targetResources/id': out.targetId = v; break;
-          case 'targetResources/userPrincipalName': out.targetUserPrincipalName = v; break;
-          case 'initiatedBy/user/id': out.initiatorUserId = v; break;
-          case 'initiatedBy/user/userPrincipalName': out.initiatorUserPrincipalName = v; break;
-          case 'initiatedBy/app/appId': out.initiatorAppId = v; break;
-          case 'initiatedBy/app/displayName': out.initiatorAppDisplayName = v; break;
-          default: throw bad(c.prop);
+          case 'activityDisplayName':
+            out.activityDisplayName = v;
+            break;
+          case 'category':
+            out.category = v;
+            break;
+          case 'result':
+            if (v === 'success' || v === 'failure') out.result = v;
+            else throw bad(`result '${v}'`);
+            break;
+          case 'correlationId':
+            out.correlationId = v;
+            break;
+          case 'loggedByService':
+            out.loggedByService = v;
+            break;
+          case 'targetResources/id':
+            out.targetId = v;
+            break;
+          case 'targetResources/userPrincipalName':
+            out.targetUserPrincipalName = v;
+            break;
+          case 'initiatedBy/user/id':
+            out.initiatorUserId = v;
+            break;
+          case 'initiatedBy/user/userPrincipalName':
+            out.initiatorUserPrincipalName = v;
+            break;
+          case 'initiatedBy/app/appId':
+            out.initiatorAppId = v;
+            break;
+          case 'initiatedBy/app/displayName':
+            out.initiatorAppDisplayName = v;
+            break;
+          default:
+            throw bad(c.prop);
         }
       }
     }
@@ -724,7 +998,8 @@ export class GraphService {
     const st = q.get('$skiptoken');
     if (st !== null) {
       const p = this.codec.decode('audits', st) as { at?: unknown; seq?: unknown } | undefined;
-      if (!p || typeof p.at !== 'number' || typeof p.seq !== 'number') throw new GraphHttpError(400, 'BadRequest', 'The $skiptoken is not valid for this request.');
+      if (!p || typeof p.at !== 'number' || typeof p.seq !== 'number')
+        throw new GraphHttpError(400, 'BadRequest', 'The $skiptoken is not valid for this request.');
       after = { at: p.at, seq: p.seq };
     }
     const page = this.tenant.queryAudits({ ...query, top, after });
@@ -753,12 +1028,27 @@ export class GraphService {
     const parsed = BatchSchema.safeParse(this.safeJson(ctx.req.body));
     if (!parsed.success) return this.error(400, 'BadRequest', 'Invalid batch payload format.', ctx.requestId, ctx.req);
     const reqs = parsed.data.requests;
-    if (reqs.length > MAX_BATCH) return this.error(400, 'BadRequest', `The number of requests in the batch exceeds the limit of ${MAX_BATCH}.`, ctx.requestId, ctx.req);
+    if (reqs.length > MAX_BATCH)
+      return this.error(
+        400,
+        'BadRequest',
+        `The number of requests in the batch exceeds the limit of ${MAX_BATCH}.`,
+        ctx.requestId,
+        ctx.req,
+      );
     const ids = new Set<string>();
     for (const r of reqs) {
-      if (ids.has(r.id)) return this.error(400, 'BadRequest', `Batch request id '${r.id}' is not unique.`, ctx.requestId, ctx.req);
+      if (ids.has(r.id))
+        return this.error(400, 'BadRequest', `Batch request id '${r.id}' is not unique.`, ctx.requestId, ctx.req);
       for (const d of r.dependsOn ?? []) {
-        if (!ids.has(d)) return this.error(400, 'BadRequest', `Request '${r.id}' depends on '${d}', which is not an earlier request of this batch.`, ctx.requestId, ctx.req);
+        if (!ids.has(d))
+          return this.error(
+            400,
+            'BadRequest',
+            `Request '${r.id}' depends on '${d}', which is not an earlier request of this batch.`,
+            ctx.requestId,
+            ctx.req,
+          );
       }
       ids.add(r.id);
     }
@@ -772,7 +1062,12 @@ export class GraphService {
           id: r.id,
           status: 424,
           headers: { 'content-type': 'application/json' },
-          body: { error: { code: 'FailedDependency', message: `Request failed because the request it depends on ('${failedDep}') failed.` } },
+          body: {
+            error: {
+              code: 'FailedDependency',
+              message: `Request failed because the request it depends on ('${failedDep}') failed.`,
+            },
+          },
         });
         continue;
       }
@@ -780,7 +1075,13 @@ export class GraphService {
       for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = v;
       let res: SandboxResponse;
       if (r.body !== undefined && !headers['content-type']) {
-        res = this.error(400, 'BadRequest', 'Content-Type header is required for a batch request with a body.', ctx.requestId, ctx.req);
+        res = this.error(
+          400,
+          'BadRequest',
+          'Content-Type header is required for a batch request with a body.',
+          ctx.requestId,
+          ctx.req,
+        );
       } else {
         const url = r.url.startsWith('/') ? r.url : `/${r.url}`;
         const [p, qs] = url.split('?', 2) as [string, string | undefined];
@@ -797,7 +1098,12 @@ export class GraphService {
         res = { ...res, headers: { ...itemCtx.extra, ...res.headers } };
       }
       statusById.set(r.id, res.status);
-      responses.push({ id: r.id, status: res.status, headers: res.headers, ...(res.body ? { body: this.safeJson(res.body) ?? res.body } : {}) });
+      responses.push({
+        id: r.id,
+        status: res.status,
+        headers: res.headers,
+        ...(res.body ? { body: this.safeJson(res.body) ?? res.body } : {}),
+      });
     }
     return this.ok(200, { responses });
   }

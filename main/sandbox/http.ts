@@ -27,7 +27,8 @@ export function html(status: number, page: string, headers: Record<string, strin
     headers: {
       'content-type': 'text/html; charset=utf-8',
       // The sign-in pages load nothing from anywhere; inline style only.
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://localhost:* http://127.0.0.1:*",
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://localhost:* http://127.0.0.1:*",
       ...headers,
     },
     body: page,

@@ -8,7 +8,16 @@
  * `scp` (delegated) or `roles` (app-only), `wids` (directory roles), `idtyp`; ID tokens carry `wids`.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair, importX509, jwtVerify, type JWTPayload, type CryptoKey as JoseKey } from 'jose';
+import {
+  SignJWT,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importX509,
+  jwtVerify,
+  type JWTPayload,
+  type CryptoKey as JoseKey,
+} from 'jose';
 import type { TenantStore, TenantUser, SandboxApp } from './tenant';
 import { escapeHtml, html, json, type SandboxRequest, type SandboxResponse } from './http';
 
@@ -91,7 +100,8 @@ export function redirectMatches(registered: string, actual: string): boolean {
     const a = new URL(actual);
     const loopback = (h: string) => h === 'localhost' || h === '127.0.0.1' || h === '[::1]';
     const path = (u: URL) => u.pathname.replace(/\/+$/, '');
-    if (r.protocol === 'http:' && loopback(r.hostname) && loopback(a.hostname)) return r.hostname === a.hostname && path(r) === path(a);
+    if (r.protocol === 'http:' && loopback(r.hostname) && loopback(a.hostname))
+      return r.hostname === a.hostname && path(r) === path(a);
     return r.href.replace(/\/+$/, '') === a.href.replace(/\/+$/, '');
   } catch {
     return false;
@@ -127,7 +137,12 @@ export class IdentityService {
 
   private tenantSegmentOk(seg: string): boolean {
     const t = this.tenant;
-    return seg === t.tenantId || seg === 'organizations' || seg === 'common' || seg.toLowerCase() === t.organization.initialDomain.toLowerCase();
+    return (
+      seg === t.tenantId ||
+      seg === 'organizations' ||
+      seg === 'common' ||
+      seg.toLowerCase() === t.organization.initialDomain.toLowerCase()
+    );
   }
 
   /** Handles identity routes; returns null when the path is not one. */
@@ -142,7 +157,10 @@ export class IdentityService {
       });
     }
     if (path === '/devicelogin') return method === 'POST' ? this.deviceLoginPost(req) : this.deviceLoginPage(null);
-    const m = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|oauth2\/v2\.0\/(token|devicecode|authorize))$/.exec(path);
+    const m =
+      /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|oauth2\/v2\.0\/(token|devicecode|authorize))$/.exec(
+        path,
+      );
     if (!m) return null;
     if (!this.tenantSegmentOk(m[1]!)) return oauthError(400, 'invalid_tenant', 90002, `Tenant '${m[1]}' not found.`);
     const what = m[2]!;
@@ -173,7 +191,23 @@ export class IdentityService {
       http_logout_supported: true,
       frontchannel_logout_supported: true,
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+      claims_supported: [
+        'sub',
+        'iss',
+        'aud',
+        'exp',
+        'iat',
+        'auth_time',
+        'acr',
+        'nonce',
+        'preferred_username',
+        'name',
+        'tid',
+        'ver',
+        'at_hash',
+        'c_hash',
+        'email',
+      ],
       kerberos_endpoint: `${base}/kerberos`,
       tenant_region_scope: 'NA',
       cloud_instance_name: new URL(origin).host,
@@ -224,7 +258,14 @@ export class IdentityService {
       .sign(this.privateKey);
   }
 
-  private async userTokens(origin: string, app: SandboxApp, user: TenantUser, scopes: string[], oidc: string[], nonce: string | null): Promise<SandboxResponse> {
+  private async userTokens(
+    origin: string,
+    app: SandboxApp,
+    user: TenantUser,
+    scopes: string[],
+    oidc: string[],
+    nonce: string | null,
+  ): Promise<SandboxResponse> {
     const roles = this.tenant.getSignInAccount(user.id)?.roles ?? [];
     const access = await this.accessToken(origin, {
       oid: user.id,
@@ -271,23 +312,43 @@ export class IdentityService {
     return json(200, body, { 'cache-control': 'no-store' });
   }
 
-  private async authenticateClient(req: SandboxRequest, form: URLSearchParams, app: SandboxApp, required: boolean): Promise<SandboxResponse | null> {
+  private async authenticateClient(
+    req: SandboxRequest,
+    form: URLSearchParams,
+    app: SandboxApp,
+    required: boolean,
+  ): Promise<SandboxResponse | null> {
     const secret = form.get('client_secret');
     const assertion = form.get('client_assertion');
     if (secret !== null) {
       if (!this.tenant.verifyClientSecret(app.appId, secret)) {
-        return oauthError(401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+        return oauthError(
+          401,
+          'invalid_client',
+          7000215,
+          'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+        );
       }
       return null;
     }
     if (assertion !== null) {
       if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
-        return oauthError(400, 'invalid_request', 90002, "Invalid client_assertion_type; expected 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.");
+        return oauthError(
+          400,
+          'invalid_request',
+          90002,
+          "Invalid client_assertion_type; expected 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.",
+        );
       }
       return this.verifyAssertion(req, assertion, app);
     }
     if (required) {
-      return oauthError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+      return oauthError(
+        401,
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
     }
     return null;
   }
@@ -300,20 +361,37 @@ export class IdentityService {
       return oauthError(401, 'invalid_client', 50027, 'JWT token is invalid or malformed.');
     }
     const x5tS256 = typeof header['x5t#S256'] === 'string' ? header['x5t#S256'] : null;
-    const cert = app.certificates.find((c) => (x5tS256 !== null && c.x5tS256 === x5tS256) || (header.x5t !== undefined && c.x5t === header.x5t));
+    const cert = app.certificates.find(
+      (c) => (x5tS256 !== null && c.x5tS256 === x5tS256) || (header.x5t !== undefined && c.x5t === header.x5t),
+    );
     if (!cert) {
-      return oauthError(401, 'invalid_client', 700027, `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${x5tS256 ?? header.x5t ?? 'none'}']`);
+      return oauthError(
+        401,
+        'invalid_client',
+        700027,
+        `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${x5tS256 ?? header.x5t ?? 'none'}']`,
+      );
     }
     const alg = header.alg === 'PS256' ? 'PS256' : 'RS256';
     try {
       const key = await importX509(cert.pem, alg);
-      const { payload } = await jwtVerify(assertion, key, { algorithms: ['RS256', 'PS256'], issuer: app.appId, subject: app.appId, clockTolerance: 300 });
+      const { payload } = await jwtVerify(assertion, key, {
+        algorithms: ['RS256', 'PS256'],
+        issuer: app.appId,
+        subject: app.appId,
+        clockTolerance: 300,
+      });
       const auds = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
       const okAud = auds.some((a) => typeof a === 'string' && a.startsWith(`${req.origin}/`) && a.endsWith('/oauth2/v2.0/token'));
       if (!okAud) return oauthError(401, 'invalid_client', 700016, 'The client assertion audience is not this token endpoint.');
       return null;
     } catch (e) {
-      return oauthError(401, 'invalid_client', 700027, `Client assertion failed signature validation. (${e instanceof Error ? e.message : 'invalid'})`);
+      return oauthError(
+        401,
+        'invalid_client',
+        700027,
+        `Client assertion failed signature validation. (${e instanceof Error ? e.message : 'invalid'})`,
+      );
     }
   }
 
@@ -327,20 +405,37 @@ export class IdentityService {
       if (secret !== undefined && !form.has('client_secret')) form.set('client_secret', decodeURIComponent(secret));
     }
     const clientId = form.get('client_id');
-    if (!clientId) return oauthError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+    if (!clientId)
+      return oauthError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
     const app = this.tenant.getApp(clientId);
     if (!app) {
-      return oauthError(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${this.tenant.organization.displayName}'.`);
+      return oauthError(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${clientId}' was not found in the directory '${this.tenant.organization.displayName}'.`,
+      );
     }
     const grant = form.get('grant_type');
     const scopes = this.parseScopes(form.get('scope') ?? '', req.origin);
-    if (!scopes) return oauthError(400, 'invalid_resource', 500011, 'The resource principal named in the scope was not found in the tenant.');
+    if (!scopes)
+      return oauthError(
+        400,
+        'invalid_resource',
+        500011,
+        'The resource principal named in the scope was not found in the tenant.',
+      );
 
     if (grant === 'client_credentials') {
       const fail = await this.authenticateClient(req, form, app, true);
       if (fail) return fail;
       if (!scopes.isDefault || scopes.graph.length > 0) {
-        return oauthError(400, 'invalid_scope', 1002012, "The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).");
+        return oauthError(
+          400,
+          'invalid_scope',
+          1002012,
+          'The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).',
+        );
       }
       const access = await this.accessToken(req.origin, {
         oid: app.servicePrincipalId,
@@ -350,7 +445,11 @@ export class IdentityService {
         idtyp: 'app',
         roles: [...app.appRoles],
       });
-      return json(200, { token_type: 'Bearer', expires_in: TOKEN_LIFETIME_S, ext_expires_in: TOKEN_LIFETIME_S, access_token: access }, { 'cache-control': 'no-store' });
+      return json(
+        200,
+        { token_type: 'Bearer', expires_in: TOKEN_LIFETIME_S, ext_expires_in: TOKEN_LIFETIME_S, access_token: access },
+        { 'cache-control': 'no-store' },
+      );
     }
 
     if (grant === 'authorization_code') {
@@ -358,31 +457,59 @@ export class IdentityService {
       const entry = this.codes.get(code);
       this.codes.delete(code);
       if (!entry || entry.expiresAt < this.tenant.clock.now().getTime() || entry.clientId !== clientId) {
-        return oauthError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
+        return oauthError(
+          400,
+          'invalid_grant',
+          70008,
+          'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+        );
       }
       if (!redirectMatches(entry.redirectUri, form.get('redirect_uri') ?? '')) {
-        return oauthError(400, 'invalid_grant', 50148, 'The redirect_uri does not match the one used in the authorization request.');
+        return oauthError(
+          400,
+          'invalid_grant',
+          50148,
+          'The redirect_uri does not match the one used in the authorization request.',
+        );
       }
       const verifier = form.get('code_verifier') ?? '';
       const expected = entry.method === 'S256' ? b64urlSha256(verifier) : verifier;
       if (!verifier || expected !== entry.challenge) {
-        return oauthError(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
+        return oauthError(
+          400,
+          'invalid_grant',
+          501481,
+          'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+        );
       }
       const fail = await this.authenticateClient(req, form, app, !app.publicClient);
       if (fail) return fail;
       const user = this.tenant.getUser(entry.userId);
       if (!user) return oauthError(400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
-      return this.userTokens(req.origin, app, user, entry.scopes, [...new Set([...scopes.oidc, 'openid', 'profile'])], entry.nonce);
+      return this.userTokens(
+        req.origin,
+        app,
+        user,
+        entry.scopes,
+        [...new Set([...scopes.oidc, 'openid', 'profile'])],
+        entry.nonce,
+      );
     }
 
     // msal sends the short form `device_code`; RFC 8628 names the URN. Entra accepts both.
     if (grant === 'urn:ietf:params:oauth:grant-type:device_code' || grant === 'device_code') {
       const dc = this.devices.get(form.get('device_code') ?? '');
       if (!dc || dc.clientId !== clientId) return oauthError(400, 'invalid_grant', 70000, 'The provided device code is invalid.');
-      if (dc.expiresAt < this.tenant.clock.now().getTime()) return oauthError(400, 'expired_token', 70020, 'The provided authorization code has expired.');
+      if (dc.expiresAt < this.tenant.clock.now().getTime())
+        return oauthError(400, 'expired_token', 70020, 'The provided authorization code has expired.');
       if (dc.status === 'denied') return oauthError(400, 'authorization_declined', 70002, 'The user declined the sign-in.');
       if (dc.status === 'pending' || !dc.userId) {
-        return oauthError(400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
+        return oauthError(
+          400,
+          'authorization_pending',
+          70016,
+          'OAuth 2.0 device flow error. Authorization is pending. Continue polling.',
+        );
       }
       this.devices.delete(form.get('device_code') ?? '');
       this.userCodes.delete(dc.userCode);
@@ -394,14 +521,22 @@ export class IdentityService {
     if (grant === 'refresh_token') {
       const rt = form.get('refresh_token') ?? '';
       const g = this.refresh.get(rt);
-      if (!g || g.clientId !== clientId) return oauthError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
+      if (!g || g.clientId !== clientId)
+        return oauthError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
       const fail = await this.authenticateClient(req, form, app, !app.publicClient);
       if (fail) return fail;
       this.refresh.delete(rt);
       const user = this.tenant.getUser(g.userId);
       if (!user) return oauthError(400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
       const wanted = scopes.isDefault || scopes.graph.length === 0 ? g.scopes : scopes.graph.filter((s) => g.scopes.includes(s));
-      return this.userTokens(req.origin, app, user, wanted, [...new Set([...scopes.oidc, 'openid', 'profile', 'offline_access'])], null);
+      return this.userTokens(
+        req.origin,
+        app,
+        user,
+        wanted,
+        [...new Set([...scopes.oidc, 'openid', 'profile', 'offline_access'])],
+        null,
+      );
     }
 
     return oauthError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant ?? ''}'.`);
@@ -413,11 +548,28 @@ export class IdentityService {
     const form = new URLSearchParams(req.body);
     const app = this.tenant.getApp(form.get('client_id') ?? '');
     if (!app) return oauthError(400, 'unauthorized_client', 700016, 'Application was not found in the directory.');
-    if (!app.publicClient) return oauthError(400, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    if (!app.publicClient)
+      return oauthError(
+        400,
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
     const scopes = this.parseScopes(form.get('scope') ?? '', req.origin);
-    if (!scopes) return oauthError(400, 'invalid_resource', 500011, 'The resource principal named in the scope was not found in the tenant.');
+    if (!scopes)
+      return oauthError(
+        400,
+        'invalid_resource',
+        500011,
+        'The resource principal named in the scope was not found in the tenant.',
+      );
     const deviceCode = randomBytes(32).toString('base64url');
-    const userCode = randomBytes(6).toString('base64').replace(/[^A-Z0-9]/gi, '').toUpperCase().padEnd(8, 'X').slice(0, 9);
+    const userCode = randomBytes(6)
+      .toString('base64')
+      .replace(/[^A-Z0-9]/gi, '')
+      .toUpperCase()
+      .padEnd(8, 'X')
+      .slice(0, 9);
     this.devices.set(deviceCode, {
       userCode,
       clientId: app.appId,
@@ -470,7 +622,10 @@ export class IdentityService {
     const form = new URLSearchParams(req.body);
     const err = this.approveDeviceCode(form.get('user_code') ?? '', form.get('username') ?? '', form.get('password') ?? '');
     if (err) return this.deviceLoginPage(err, form.get('user_code') ?? '');
-    return html(200, page('Signed in', '<p id="done">You have signed in to the sandbox application. You can close this window.</p>', null));
+    return html(
+      200,
+      page('Signed in', '<p id="done">You have signed in to the sandbox application. You can close this window.</p>', null),
+    );
   }
 
   // ----- authorization code + PKCE
@@ -478,19 +633,47 @@ export class IdentityService {
   private authorizeGet(req: SandboxRequest): SandboxResponse {
     const q = req.query;
     const app = this.tenant.getApp(q.get('client_id') ?? '');
-    if (!app) return html(400, page('Sign-in error', '', `AADSTS700016: Application with identifier '${q.get('client_id') ?? ''}' was not found.`));
+    if (!app)
+      return html(
+        400,
+        page('Sign-in error', '', `AADSTS700016: Application with identifier '${q.get('client_id') ?? ''}' was not found.`),
+      );
     const redirectUri = q.get('redirect_uri') ?? '';
     if (!app.redirectUris.some((r) => redirectMatches(r, redirectUri))) {
-      return html(400, page('Sign-in error', '', `AADSTS50011: The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application.`));
+      return html(
+        400,
+        page(
+          'Sign-in error',
+          '',
+          `AADSTS50011: The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application.`,
+        ),
+      );
     }
-    if (q.get('response_type') !== 'code') return this.redirectError(redirectUri, q.get('state'), 'unsupported_response_type', 'Only response_type=code is supported.');
+    if (q.get('response_type') !== 'code')
+      return this.redirectError(
+        redirectUri,
+        q.get('state'),
+        'unsupported_response_type',
+        'Only response_type=code is supported.',
+      );
     const challenge = q.get('code_challenge');
     const method = (q.get('code_challenge_method') ?? 'plain') as 'S256' | 'plain';
     if (!challenge || (method !== 'S256' && method !== 'plain')) {
-      return this.redirectError(redirectUri, q.get('state'), 'invalid_request', 'AADSTS9002325: Proof Key for Code Exchange is required for cross-origin authorization code redemption.');
+      return this.redirectError(
+        redirectUri,
+        q.get('state'),
+        'invalid_request',
+        'AADSTS9002325: Proof Key for Code Exchange is required for cross-origin authorization code redemption.',
+      );
     }
     const scopes = this.parseScopes(q.get('scope') ?? '', req.origin);
-    if (!scopes) return this.redirectError(redirectUri, q.get('state'), 'invalid_resource', 'AADSTS500011: The resource principal was not found.');
+    if (!scopes)
+      return this.redirectError(
+        redirectUri,
+        q.get('state'),
+        'invalid_resource',
+        'AADSTS500011: The resource principal was not found.',
+      );
     const rid = randomBytes(18).toString('base64url');
     this.pending.set(rid, {
       clientId: app.appId,
@@ -527,7 +710,8 @@ export class IdentityService {
     const form = new URLSearchParams(req.body);
     const rid = form.get('rid') ?? '';
     const p = this.pending.get(rid);
-    if (!p || p.expiresAt < this.tenant.clock.now().getTime()) return html(400, page('Sign-in error', '', 'This sign-in request has expired. Start again from the application.'));
+    if (!p || p.expiresAt < this.tenant.clock.now().getTime())
+      return html(400, page('Sign-in error', '', 'This sign-in request has expired. Start again from the application.'));
     const who = this.tenant.verifyPassword(form.get('username') ?? '', form.get('password') ?? '');
     if (!who) return this.signInPage(req, rid, form.get('username') ?? '', 'Your account or password is incorrect.');
     this.pending.delete(rid);
@@ -544,7 +728,10 @@ export class IdentityService {
     });
     const fields: [string, string][] = [['code', code]];
     if (p.state !== null) fields.push(['state', p.state]);
-    fields.push(['client_info', Buffer.from(JSON.stringify({ uid: who.user.id, utid: this.tenant.tenantId })).toString('base64url')]);
+    fields.push([
+      'client_info',
+      Buffer.from(JSON.stringify({ uid: who.user.id, utid: this.tenant.tenantId })).toString('base64url'),
+    ]);
     if (p.responseMode === 'form_post') {
       // As Entra does: a page whose form posts the response to the redirect URI (msal-node 7 requires it).
       const nonce = randomBytes(16).toString('base64');
@@ -553,7 +740,8 @@ export class IdentityService {
         200,
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Working...</title></head><body><form method="post" action="${escapeHtml(p.redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form><script nonce="${nonce}">document.forms[0].submit()</script></body></html>`,
       );
-      res.headers['content-security-policy'] = `default-src 'none'; script-src 'nonce-${nonce}'; form-action http://localhost:* http://127.0.0.1:*`;
+      res.headers['content-security-policy'] =
+        `default-src 'none'; script-src 'nonce-${nonce}'; form-action http://localhost:* http://127.0.0.1:*`;
       res.headers['cache-control'] = 'no-store';
       return res;
     }

@@ -6,8 +6,93 @@
 import { prng } from './limits';
 import type { AuditActor, TenantStore } from './tenant';
 
-const FIRST = ['Ada', 'Adele', 'Alex', 'Amir', 'Ana', 'Anders', 'Aoife', 'Bea', 'Ben', 'Carla', 'Chen', 'Dara', 'David', 'Elif', 'Emma', 'Farah', 'Felix', 'Grace', 'Hana', 'Ivan', 'Jana', 'Jonas', 'Kai', 'Kofi', 'Lara', 'Liam', 'Lucia', 'Mads', 'Maya', 'Mei', 'Nia', 'Noah', 'Olga', 'Omar', 'Pia', 'Priya', 'Rafael', 'Rosa', 'Sami', 'Sara', 'Sven', 'Tariq', 'Ugo', 'Vera', 'Wei', 'Yara', 'Yusuf', 'Zoe'];
-const LAST = ['Andersen', 'Baker', 'Becker', 'Chowdhury', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Haddad', 'Ito', 'Jansen', 'Kowalski', 'Larsen', 'Lee', 'Martin', 'Meyer', 'Moreau', 'Nakamura', 'Nguyen', 'Novak', "O'Brien", 'Okafor', 'Patel', 'Popescu', 'Rossi', 'Santos', 'Schmidt', 'Silva', 'Smith', 'Tanaka', 'Weber', 'Wilson', 'Yilmaz', 'Zhang'];
+const FIRST = [
+  'Ada',
+  'Adele',
+  'Alex',
+  'Amir',
+  'Ana',
+  'Anders',
+  'Aoife',
+  'Bea',
+  'Ben',
+  'Carla',
+  'Chen',
+  'Dara',
+  'David',
+  'Elif',
+  'Emma',
+  'Farah',
+  'Felix',
+  'Grace',
+  'Hana',
+  'Ivan',
+  'Jana',
+  'Jonas',
+  'Kai',
+  'Kofi',
+  'Lara',
+  'Liam',
+  'Lucia',
+  'Mads',
+  'Maya',
+  'Mei',
+  'Nia',
+  'Noah',
+  'Olga',
+  'Omar',
+  'Pia',
+  'Priya',
+  'Rafael',
+  'Rosa',
+  'Sami',
+  'Sara',
+  'Sven',
+  'Tariq',
+  'Ugo',
+  'Vera',
+  'Wei',
+  'Yara',
+  'Yusuf',
+  'Zoe',
+];
+const LAST = [
+  'Andersen',
+  'Baker',
+  'Becker',
+  'Chowdhury',
+  'Costa',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'Garcia',
+  'Haddad',
+  'Ito',
+  'Jansen',
+  'Kowalski',
+  'Larsen',
+  'Lee',
+  'Martin',
+  'Meyer',
+  'Moreau',
+  'Nakamura',
+  'Nguyen',
+  'Novak',
+  "O'Brien",
+  'Okafor',
+  'Patel',
+  'Popescu',
+  'Rossi',
+  'Santos',
+  'Schmidt',
+  'Silva',
+  'Smith',
+  'Tanaka',
+  'Weber',
+  'Wilson',
+  'Yilmaz',
+  'Zhang',
+];
 const OUS = ['Sales', 'Finance', 'Engineering', 'Support', 'Operations', 'Legal', 'Marketing'];
 /** Phone styles admins really type: E.164, national, with dashes, with spaces. */
 const STYLES: ((n: number) => string)[] = [
@@ -29,8 +114,7 @@ export interface SeedPerson {
   samAccountName: string;
   userPrincipalName: string;
   dn: string;
-  /** 16 bytes, as AD holds mS-DS-ConsistencyGuid; base64 is the immutableId. */
-  anchorBytes: Buffer;
+  /** Base64 of the 16 anchor bytes (see anchorBytes()). */
   immutableId: string;
   sid: string;
   mobile: string | null;
@@ -47,18 +131,46 @@ export interface SeedOptions {
   noMobileRate?: number;
 }
 
-function hex(rand: () => number, bytes: number): Buffer {
-  const b = Buffer.allocUnsafe(bytes);
-  for (let i = 0; i < bytes; i += 4) {
-    const v = (rand() * 4294967296) >>> 0;
-    for (let j = 0; j < 4 && i + j < bytes; j++) b[i + j] = (v >>> (8 * j)) & 0xff;
-  }
-  return b;
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Four random uint32 words (16 bytes, little-endian per word). */
+function words(rand: () => number): [number, number, number, number] {
+  return [(rand() * 4294967296) >>> 0, (rand() * 4294967296) >>> 0, (rand() * 4294967296) >>> 0, (rand() * 4294967296) >>> 0];
 }
 
-function guid(b: Buffer): string {
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+function byteAt(w: readonly number[], i: number): number {
+  return (w[i >> 2]! >>> (8 * (i & 3))) & 0xff;
+}
+
+/**
+ * Base64 of the 16 bytes, built without Buffers: seeding 100k+ users allocates millions of small
+ * objects otherwise, and the garbage collector dominates.
+ */
+function base64Of(w: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < 15; i += 3) {
+    const n = (byteAt(w, i) << 16) | (byteAt(w, i + 1) << 8) | byteAt(w, i + 2);
+    out.push(B64[(n >> 18) & 63]!, B64[(n >> 12) & 63]!, B64[(n >> 6) & 63]!, B64[n & 63]!);
+  }
+  const last = byteAt(w, 15);
+  out.push(B64[last >> 2]!, B64[(last & 3) << 4]!, '==');
+  return out.join('');
+}
+
+function guidOf(w: readonly number[]): string {
+  const h = w.map((x) => x.toString(16).padStart(8, '0')).join('');
+  return [
+    h.slice(0, 8),
+    h.slice(8, 12),
+    `4${h.slice(13, 16)}`,
+    `${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}`,
+    h.slice(20, 32),
+  ].join('-');
+}
+
+/** The 16 raw bytes of a person's anchor (mS-DS-ConsistencyGuid as AD holds it). */
+export function anchorBytes(p: Pick<SeedPerson, 'immutableId'>): Buffer {
+  return Buffer.from(p.immutableId, 'base64');
 }
 
 /** Generates people deterministically from the seed. */
@@ -75,27 +187,26 @@ export function* seedPeople(opts: SeedOptions): Generator<SeedPerson> {
     const givenName = FIRST[Math.floor(rand() * FIRST.length)]!;
     const surname = LAST[Math.floor(rand() * LAST.length)]!;
     const ou = OUS[Math.floor(rand() * OUS.length)]!;
-    const idBytes = hex(rand, 16);
-    const anchorBytes = hex(rand, 16);
-    const sam = `${givenName.slice(0, 1)}${surname.replace(/[^A-Za-z]/g, '')}${i}`.toLowerCase().slice(0, 20);
+    const id = guidOf(words(rand));
+    const immutableId = base64Of(words(rand));
+    const sam = [givenName.slice(0, 1), surname.replace(/[^A-Za-z]/g, ''), i].join('').toLowerCase().slice(0, 20);
     const style = STYLES[Math.floor(rand() * STYLES.length)]!;
     const mobile = rand() < noMobile ? null : style(i * 37 + 11);
-    const displayName = `${givenName} ${surname}`;
+    const displayName = [givenName, surname].join(' ');
     yield {
       index: i,
-      id: guid(idBytes),
+      id,
       givenName,
       surname,
       displayName,
       samAccountName: sam,
-      userPrincipalName: `${sam}@${domain}`,
-      dn: `CN=${displayName.replace(/([,+"\\<>;=#])/g, '\\$1')} ${i},OU=${ou},OU=Staff,${dc}`,
-      anchorBytes,
-      immutableId: anchorBytes.toString('base64'),
-      sid: `${domainSid}-${1100 + i}`,
+      userPrincipalName: [sam, domain].join('@'),
+      dn: ['CN=', displayName.replace(/([,+"\\<>;=#])/g, '\\$1'), ' ', i, ',OU=', ou, ',OU=Staff,', dc].join(''),
+      immutableId,
+      sid: [domainSid, 1100 + i].join('-'),
       mobile,
       otherMobile: rand() < 0.05 ? [style(i * 53 + 7)] : [],
-      telephoneNumber: rand() < 0.7 ? `+1 425 555 ${String((i * 13) % 10000).padStart(4, '0')}` : null,
+      telephoneNumber: rand() < 0.7 ? ['+1 425 555 ', String((i * 13) % 10000).padStart(4, '0')].join('') : null,
     };
   }
 }
@@ -128,7 +239,12 @@ export function seedTenant(store: TenantStore, opts: SeedTenantOptions): SeedRes
   const domain = opts.domain ?? 'contoso.example';
   const overrideRate = opts.overrideRate ?? 0;
   const unsyncedRate = opts.unsyncedRate ?? 0;
-  const editor: AuditActor = { kind: 'user', id: '00000000-0000-4000-8000-00000000ad01', userPrincipalName: `helpdesk@${store.organization.initialDomain}`, displayName: 'Helpdesk (legacy portal)' };
+  const editor: AuditActor = {
+    kind: 'user',
+    id: '00000000-0000-4000-8000-00000000ad01',
+    userPrincipalName: `helpdesk@${store.organization.initialDomain}`,
+    displayName: 'Helpdesk (legacy portal)',
+  };
   let overrides = 0;
   let unsynced = 0;
   for (const p of seedPeople(opts)) {

@@ -49,8 +49,6 @@ export interface StartSandboxOptions {
   knobs?: { throttle?: Partial<ThrottleKnobs>; faults?: Partial<FaultKnobs> };
   /** Write the CA certificate (public) to this folder as sandbox-ca.pem. */
   caDir?: string;
-  /** Register the default apps and admin accounts (default true; false for a restored tenant that has them). */
-  defaultPrincipals?: boolean;
 }
 
 /** An app registration as the caller needs it to sign in. */
@@ -195,23 +193,39 @@ export async function startSandboxTenant(opts: StartSandboxOptions = {}): Promis
   };
 
   const admin = async (req: SandboxRequest): Promise<SandboxResponse> => {
-    if (!secretEq(req.headers['x-sandbox-admin-key'] ?? '', adminKey)) return json(401, { error: { code: 'Unauthorized', message: 'The sandbox admin key is missing or wrong.' } });
+    if (!secretEq(req.headers['x-sandbox-admin-key'] ?? '', adminKey))
+      return json(401, { error: { code: 'Unauthorized', message: 'The sandbox admin key is missing or wrong.' } });
     if (req.path === '/_sandbox/knobs') {
       if (req.method === 'GET') return json(200, knobs);
       if (req.method === 'PATCH') {
         const parsed = KnobPatch.safeParse(JSON.parse(req.body || '{}') as unknown);
-        if (!parsed.success) return json(400, { error: { code: 'BadRequest', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } });
+        if (!parsed.success)
+          return json(400, {
+            error: {
+              code: 'BadRequest',
+              message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+            },
+          });
         return json(200, setKnobs(parsed.data));
       }
     }
     const m = /^\/_sandbox\/users\/([^/]+)\/legacyCloudEdit$/.exec(req.path);
     if (m && req.method === 'POST') {
-      const body = z.object({ value: z.string().nullable(), actorUserPrincipalName: z.string().min(1) }).safeParse(JSON.parse(req.body || '{}') as unknown);
-      if (!body.success) return json(400, { error: { code: 'BadRequest', message: 'Body: { value: string | null, actorUserPrincipalName: string }' } });
+      const body = z
+        .object({ value: z.string().nullable(), actorUserPrincipalName: z.string().min(1) })
+        .safeParse(JSON.parse(req.body || '{}') as unknown);
+      if (!body.success)
+        return json(400, {
+          error: { code: 'BadRequest', message: 'Body: { value: string | null, actorUserPrincipalName: string }' },
+        });
       const u = tenant.resolveUser(decodeURIComponent(m[1]!));
       if (!u) return json(404, { error: { code: 'Request_ResourceNotFound', message: 'No such user.' } });
       const actorUser = tenant.findByUpn(body.data.actorUserPrincipalName);
-      const actor: AuditActor = { kind: 'user', id: actorUser?.id ?? '00000000-0000-0000-0000-000000000000', userPrincipalName: body.data.actorUserPrincipalName };
+      const actor: AuditActor = {
+        kind: 'user',
+        id: actorUser?.id ?? '00000000-0000-0000-0000-000000000000',
+        userPrincipalName: body.data.actorUserPrincipalName,
+      };
       tenant.legacyCloudEdit(u.id, body.data.value, actor);
       return { status: 204, headers: {}, body: '' };
     }
@@ -227,7 +241,14 @@ export async function startSandboxTenant(opts: StartSandboxOptions = {}): Promis
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
         const body = await readBody(req);
-        const sreq: SandboxRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body, origin };
+        const sreq: SandboxRequest = {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: url.searchParams,
+          headers,
+          body,
+          origin,
+        };
         const isGraph = url.pathname.startsWith('/v1.0/') || url.pathname.startsWith('/beta/');
         if (isGraph) {
           const f = knobs.faults;
@@ -239,10 +260,20 @@ export async function startSandboxTenant(opts: StartSandboxOptions = {}): Promis
           if (f.unavailable) return send(res, graph.unavailable(sreq, 503));
           if (f.errorRate > 0 && graph.dice() < f.errorRate) return send(res, graph.unavailable(sreq, f.errorStatus));
         }
-        const out = url.pathname.startsWith('/_sandbox/') ? await admin(sreq) : ((await identity.handle(sreq)) ?? (await graph.handle(sreq)) ?? json(404, { error: { code: 'NotFound', message: `No sandbox route for ${url.pathname}.` } }));
+        const out = url.pathname.startsWith('/_sandbox/')
+          ? await admin(sreq)
+          : ((await identity.handle(sreq)) ??
+            (await graph.handle(sreq)) ??
+            json(404, { error: { code: 'NotFound', message: `No sandbox route for ${url.pathname}.` } }));
         send(res, out);
       } catch (e) {
-        if (!res.headersSent) send(res, json(500, { error: { code: 'InternalServerError', message: `Sandbox error: ${e instanceof Error ? e.message : 'unknown'}` } }));
+        if (!res.headersSent)
+          send(
+            res,
+            json(500, {
+              error: { code: 'InternalServerError', message: `Sandbox error: ${e instanceof Error ? e.message : 'unknown'}` },
+            }),
+          );
       }
     })();
   });
@@ -270,12 +301,31 @@ export async function startSandboxTenant(opts: StartSandboxOptions = {}): Promis
   const mkAccount = (label: string, local: string, display: string, roles: string[]): SandboxAccountInfo => {
     const upn = `${local}@${domain}`;
     const password = `Sbx-${randomBytes(12).toString('base64url')}`;
-    const u = tenant.findByUpn(upn) ?? tenant.createUser({ userPrincipalName: upn, displayName: display, onPremisesSyncEnabled: null });
+    const u =
+      tenant.findByUpn(upn) ?? tenant.createUser({ userPrincipalName: upn, displayName: display, onPremisesSyncEnabled: null });
     tenant.addSignInAccount(u.id, password, roles);
     return { id: u.id, userPrincipalName: upn, password, roles, label };
   };
-  const mkApp = (displayName: string, o: { appRoles?: string[]; delegatedScopes?: string[]; publicClient?: boolean; cert?: boolean }): SandboxAppInfo => {
+  const mkApp = (
+    displayName: string,
+    o: { appRoles?: string[]; delegatedScopes?: string[]; publicClient?: boolean; cert?: boolean },
+  ): SandboxAppInfo => {
     const certificate = o.cert ? createAppCertificate(`CN=${displayName}`) : null;
+    const certs = certificate ? [{ pem: certificate.certPem, x5t: certificate.x5t, x5tS256: certificate.x5tS256 }] : [];
+    const existing = tenant.listApps().find((a) => a.displayName === displayName);
+    if (existing) {
+      // A restored tenant: same app ids, fresh credentials for this run.
+      const secret = tenant.resetAppCredentials(existing.appId, { withSecret: !existing.publicClient, certificates: certs });
+      return {
+        appId: existing.appId,
+        displayName,
+        clientSecret: secret,
+        certificate,
+        appRoles: existing.appRoles,
+        delegatedScopes: existing.delegatedScopes,
+        publicClient: existing.publicClient,
+      };
+    }
     const { app, clientSecret } = tenant.registerApp({
       displayName,
       appRoles: o.appRoles,
@@ -283,29 +333,47 @@ export async function startSandboxTenant(opts: StartSandboxOptions = {}): Promis
       publicClient: o.publicClient,
       redirectUris: o.publicClient ? ['http://localhost', 'http://127.0.0.1'] : [],
       withSecret: !o.publicClient,
-      certificates: certificate ? [{ pem: certificate.certPem, x5t: certificate.x5t, x5tS256: certificate.x5tS256 }] : [],
+      certificates: certs,
     });
-    return { appId: app.appId, displayName, clientSecret, certificate, appRoles: app.appRoles, delegatedScopes: app.delegatedScopes, publicClient: app.publicClient };
+    return {
+      appId: app.appId,
+      displayName,
+      clientSecret,
+      certificate,
+      appRoles: app.appRoles,
+      delegatedScopes: app.delegatedScopes,
+      publicClient: app.publicClient,
+    };
   };
-  const withDefaults = opts.defaultPrincipals ?? true;
-  const apps = withDefaults
-    ? {
-        reader: mkApp('SyncDrift Reader (sandbox)', { appRoles: ['User.Read.All', 'AuditLog.Read.All', 'Organization.Read.All'], cert: true }),
-        writer: mkApp('SyncDrift Writer (sandbox)', {
-          appRoles: ['User.Read.All', 'User.ReadWrite.All', 'User-Phone.ReadWrite.All', 'AuditLog.Read.All', 'Organization.Read.All', 'User-OnPremisesSyncBehavior.ReadWrite.All'],
-          cert: true,
-        }),
-        workbench: mkApp('SyncDrift Workbench (sandbox)', { delegatedScopes: WORKBENCH_SCOPES, publicClient: true }),
-      }
-    : null;
-  const users = withDefaults
-    ? {
-        globalAdmin: mkAccount('Global Administrator', 'admin', 'Sandbox Global Admin', [ROLE.GLOBAL_ADMINISTRATOR]),
-        userAdmin: mkAccount('User Administrator (not Global Administrator)', 'useradmin', 'Sandbox User Admin', [ROLE.USER_ADMINISTRATOR]),
-        globalReader: mkAccount('Global Reader', 'reader', 'Sandbox Global Reader', [ROLE.GLOBAL_READER]),
-        hybridAdmin: mkAccount('Hybrid Identity Administrator', 'hybrid', 'Sandbox Hybrid Identity Admin', [ROLE.HYBRID_IDENTITY_ADMINISTRATOR]),
-      }
-    : null;
+  // On a restored tenant the same apps and accounts are found by name and get fresh credentials.
+  const apps = {
+    reader: mkApp('SyncDrift Reader (sandbox)', {
+      appRoles: ['User.Read.All', 'AuditLog.Read.All', 'Organization.Read.All'],
+      cert: true,
+    }),
+    writer: mkApp('SyncDrift Writer (sandbox)', {
+      appRoles: [
+        'User.Read.All',
+        'User.ReadWrite.All',
+        'User-Phone.ReadWrite.All',
+        'AuditLog.Read.All',
+        'Organization.Read.All',
+        'User-OnPremisesSyncBehavior.ReadWrite.All',
+      ],
+      cert: true,
+    }),
+    workbench: mkApp('SyncDrift Workbench (sandbox)', { delegatedScopes: WORKBENCH_SCOPES, publicClient: true }),
+  };
+  const users = {
+    globalAdmin: mkAccount('Global Administrator', 'admin', 'Sandbox Global Admin', [ROLE.GLOBAL_ADMINISTRATOR]),
+    userAdmin: mkAccount('User Administrator (not Global Administrator)', 'useradmin', 'Sandbox User Admin', [
+      ROLE.USER_ADMINISTRATOR,
+    ]),
+    globalReader: mkAccount('Global Reader', 'reader', 'Sandbox Global Reader', [ROLE.GLOBAL_READER]),
+    hybridAdmin: mkAccount('Hybrid Identity Administrator', 'hybrid', 'Sandbox Hybrid Identity Admin', [
+      ROLE.HYBRID_IDENTITY_ADMINISTRATOR,
+    ]),
+  };
 
   return {
     origin,
@@ -317,9 +385,8 @@ export async function startSandboxTenant(opts: StartSandboxOptions = {}): Promis
     graphScope: `${origin}/.default`,
     caPem: ca.certPem,
     caFile,
-    // A restored tenant without default principals gets placeholders the caller must not use.
-    apps: apps ?? (Object.create(null) as SandboxTenant['apps']),
-    users: users ?? (Object.create(null) as SandboxTenant['users']),
+    apps,
+    users,
     tenant,
     identity,
     knobs,

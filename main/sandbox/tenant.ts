@@ -460,13 +460,23 @@ export class TenantStore {
    * Creates a user directly (seeding, cloud-only accounts). Sync-created users normally arrive through
    * `syncWrite({ kind: 'add' })`, which also writes the audit record.
    */
-  createUser(input: Partial<Omit<TenantUser, 'ordinal' | 'changeSeq' | 'deletedAt'>> & { userPrincipalName: string }): TenantUser {
+  createUser(
+    input: Partial<Omit<TenantUser, 'ordinal' | 'changeSeq' | 'deletedAt'>> & { userPrincipalName: string },
+  ): TenantUser {
     const upnKey = input.userPrincipalName.toLowerCase();
     if (this.byUpn.has(upnKey)) {
-      throw new SyncDriftError('conflict', 'SANDBOX_UPN_EXISTS', `A user with userPrincipalName ${input.userPrincipalName} already exists.`);
+      throw new SyncDriftError(
+        'conflict',
+        'SANDBOX_UPN_EXISTS',
+        `A user with userPrincipalName ${input.userPrincipalName} already exists.`,
+      );
     }
     if (input.onPremisesImmutableId && this.byAnchor.has(input.onPremisesImmutableId)) {
-      throw new SyncDriftError('conflict', 'SANDBOX_ANCHOR_EXISTS', `A user with onPremisesImmutableId ${input.onPremisesImmutableId} already exists.`);
+      throw new SyncDriftError(
+        'conflict',
+        'SANDBOX_ANCHOR_EXISTS',
+        `A user with onPremisesImmutableId ${input.onPremisesImmutableId} already exists.`,
+      );
     }
     const id = input.id ?? randomUUID();
     if (this.byId.has(id)) throw new SyncDriftError('conflict', 'SANDBOX_ID_EXISTS', `A user with id ${id} already exists.`);
@@ -551,22 +561,38 @@ export class TenantStore {
       changed.push('displayName');
     }
     if (patch.mobilePhone !== undefined && patch.mobilePhone !== u.mobilePhone) {
-      mods.push({ displayName: this.auditMobilePropertyName, oldValue: auditValue(u.mobilePhone), newValue: auditValue(patch.mobilePhone) });
+      mods.push({
+        displayName: this.auditMobilePropertyName,
+        oldValue: auditValue(u.mobilePhone),
+        newValue: auditValue(patch.mobilePhone),
+      });
       u.mobilePhone = patch.mobilePhone;
       changed.push('mobilePhone');
     }
     if (patch.businessPhones !== undefined && !sameArr(patch.businessPhones, u.businessPhones)) {
-      mods.push({ displayName: 'TelephoneNumber', oldValue: auditValue(u.businessPhones), newValue: auditValue(patch.businessPhones) });
+      mods.push({
+        displayName: 'TelephoneNumber',
+        oldValue: auditValue(u.businessPhones),
+        newValue: auditValue(patch.businessPhones),
+      });
       u.businessPhones = arr(patch.businessPhones);
       changed.push('businessPhones');
     }
     if (patch.usageLocation !== undefined && patch.usageLocation !== u.usageLocation) {
-      mods.push({ displayName: 'UsageLocation', oldValue: auditValue(u.usageLocation), newValue: auditValue(patch.usageLocation) });
+      mods.push({
+        displayName: 'UsageLocation',
+        oldValue: auditValue(u.usageLocation),
+        newValue: auditValue(patch.usageLocation),
+      });
       u.usageLocation = patch.usageLocation;
       changed.push('usageLocation');
     }
     if (patch.accountEnabled !== undefined && patch.accountEnabled !== u.accountEnabled) {
-      mods.push({ displayName: 'AccountEnabled', oldValue: JSON.stringify([u.accountEnabled]), newValue: JSON.stringify([patch.accountEnabled]) });
+      mods.push({
+        displayName: 'AccountEnabled',
+        oldValue: JSON.stringify([u.accountEnabled]),
+        newValue: JSON.stringify([patch.accountEnabled]),
+      });
       u.accountEnabled = patch.accountEnabled;
       changed.push('accountEnabled');
     }
@@ -597,7 +623,11 @@ export class TenantStore {
       u.mobilePhone = value;
     } else {
       const next = opts.alternateMobilePhones ?? (value === null ? [] : [value]);
-      mods.push({ displayName: 'AlternateMobilePhones', oldValue: auditValue(u.alternateMobilePhones), newValue: auditValue(next) });
+      mods.push({
+        displayName: 'AlternateMobilePhones',
+        oldValue: auditValue(u.alternateMobilePhones),
+        newValue: auditValue(next),
+      });
       u.alternateMobilePhones = arr(next);
     }
     if (u.onPremisesSyncEnabled === true) u.dirSyncOverride = true;
@@ -611,7 +641,9 @@ export class TenantStore {
     const u = this.getUser(userId);
     if (!u) return undefined;
     if (u.cloudManaged !== isCloudManaged) {
-      const mods = [{ displayName: 'IsCloudManaged', oldValue: JSON.stringify([u.cloudManaged]), newValue: JSON.stringify([isCloudManaged]) }];
+      const mods = [
+        { displayName: 'IsCloudManaged', oldValue: JSON.stringify([u.cloudManaged]), newValue: JSON.stringify([isCloudManaged]) },
+      ];
       u.cloudManaged = isCloudManaged;
       this.bump(u);
       this.appendUpdateUser(u, actor, mods, null);
@@ -639,7 +671,10 @@ export class TenantStore {
     }
     return {
       kind: 'user',
-      id: createHash('sha256').update(`sync:${this.tenantId}:${server}`).digest('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, '$1-$2-$3-$4-$5'),
+      id: createHash('sha256')
+        .update(`sync:${this.tenantId}:${server}`)
+        .digest('hex')
+        .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, '$1-$2-$3-$4-$5'),
       userPrincipalName: `Sync_${server}_${suffix}@${this.organization.initialDomain}`,
       displayName: 'On-Premises Directory Synchronization Service Account',
     };
@@ -659,14 +694,23 @@ export class TenantStore {
     const now = this.now();
     if (exp.kind === 'delete') {
       if (!existing) return { userId: null, outcome: 'skipped', applied: [], suppressedByOverride: [], reason: 'unknown anchor' };
-      if (existing.cloudManaged) return { userId: existing.id, outcome: 'skipped', applied: [], suppressedByOverride: [], reason: 'cloud-managed' };
+      if (existing.cloudManaged)
+        return { userId: existing.id, outcome: 'skipped', applied: [], suppressedByOverride: [], reason: 'cloud-managed' };
       this.deleteUser(existing.id);
       this.appendAudit({
         activityDisplayName: 'Delete user',
         category: 'UserManagement',
         operationType: 'Delete',
         initiatedBy: actor,
-        targets: [{ id: existing.id, type: 'User', displayName: null, userPrincipalName: existing.userPrincipalName, modifiedProperties: [] }],
+        targets: [
+          {
+            id: existing.id,
+            type: 'User',
+            displayName: null,
+            userPrincipalName: existing.userPrincipalName,
+            modifiedProperties: [],
+          },
+        ],
       });
       return { userId: existing.id, outcome: 'deleted', applied: [], suppressedByOverride: [] };
     }
@@ -694,7 +738,8 @@ export class TenantStore {
       });
       const mods: AuditModifiedProperty[] = [];
       if (u.displayName !== null) mods.push({ displayName: 'DisplayName', oldValue: '[]', newValue: auditValue(u.displayName) });
-      if (u.mobilePhone !== null) mods.push({ displayName: this.auditMobilePropertyName, oldValue: '[]', newValue: auditValue(u.mobilePhone) });
+      if (u.mobilePhone !== null)
+        mods.push({ displayName: this.auditMobilePropertyName, oldValue: '[]', newValue: auditValue(u.mobilePhone) });
       mods.push({ displayName: 'UserPrincipalName', oldValue: '[]', newValue: auditValue(u.userPrincipalName) });
       mods.push({ displayName: 'SourceAnchor', oldValue: '[]', newValue: auditValue(exp.immutableId) });
       mods.push({ displayName: 'Action Client Name', oldValue: null, newValue: JSON.stringify('DirectorySync') });
@@ -703,20 +748,28 @@ export class TenantStore {
         category: 'UserManagement',
         operationType: 'Add',
         initiatedBy: actor,
-        targets: [{ id: u.id, type: 'User', displayName: null, userPrincipalName: u.userPrincipalName, modifiedProperties: mods }],
+        targets: [
+          { id: u.id, type: 'User', displayName: null, userPrincipalName: u.userPrincipalName, modifiedProperties: mods },
+        ],
       });
       return { userId: u.id, outcome: 'added', applied: Object.keys(a), suppressedByOverride: [] };
     }
     const u = existing;
-    if (u.cloudManaged) return { userId: u.id, outcome: 'skipped', applied: [], suppressedByOverride: [], reason: 'cloud-managed' };
-    if (u.onPremisesSyncEnabled !== true) return { userId: u.id, outcome: 'skipped', applied: [], suppressedByOverride: [], reason: 'not synchronized' };
+    if (u.cloudManaged)
+      return { userId: u.id, outcome: 'skipped', applied: [], suppressedByOverride: [], reason: 'cloud-managed' };
+    if (u.onPremisesSyncEnabled !== true)
+      return { userId: u.id, outcome: 'skipped', applied: [], suppressedByOverride: [], reason: 'not synchronized' };
 
     const blocked = u.dirSyncOverride && !this.features.bypassDirSyncOverridesEnabled;
     const applied: string[] = [];
     const suppressed: string[] = [];
     const mods: AuditModifiedProperty[] = [];
     if (a.userPrincipalName !== undefined && a.userPrincipalName !== u.userPrincipalName) {
-      mods.push({ displayName: 'UserPrincipalName', oldValue: auditValue(u.userPrincipalName), newValue: auditValue(a.userPrincipalName) });
+      mods.push({
+        displayName: 'UserPrincipalName',
+        oldValue: auditValue(u.userPrincipalName),
+        newValue: auditValue(a.userPrincipalName),
+      });
       this.setUpn(u, a.userPrincipalName);
       applied.push('userPrincipalName');
     }
@@ -728,7 +781,11 @@ export class TenantStore {
     if (a.mobilePhone !== undefined && a.mobilePhone !== u.mobilePhone) {
       if (blocked) suppressed.push('mobilePhone');
       else {
-        mods.push({ displayName: this.auditMobilePropertyName, oldValue: auditValue(u.mobilePhone), newValue: auditValue(a.mobilePhone) });
+        mods.push({
+          displayName: this.auditMobilePropertyName,
+          oldValue: auditValue(u.mobilePhone),
+          newValue: auditValue(a.mobilePhone),
+        });
         u.mobilePhone = a.mobilePhone;
         applied.push('mobilePhone');
       }
@@ -736,18 +793,30 @@ export class TenantStore {
     if (a.alternateMobilePhones !== undefined && !sameArr(a.alternateMobilePhones, u.alternateMobilePhones)) {
       if (blocked) suppressed.push('alternateMobilePhones');
       else {
-        mods.push({ displayName: 'AlternateMobilePhones', oldValue: auditValue(u.alternateMobilePhones), newValue: auditValue(a.alternateMobilePhones) });
+        mods.push({
+          displayName: 'AlternateMobilePhones',
+          oldValue: auditValue(u.alternateMobilePhones),
+          newValue: auditValue(a.alternateMobilePhones),
+        });
         u.alternateMobilePhones = arr(a.alternateMobilePhones);
         applied.push('alternateMobilePhones');
       }
     }
     if (a.businessPhones !== undefined && !sameArr(a.businessPhones, u.businessPhones)) {
-      mods.push({ displayName: 'TelephoneNumber', oldValue: auditValue(u.businessPhones), newValue: auditValue(a.businessPhones) });
+      mods.push({
+        displayName: 'TelephoneNumber',
+        oldValue: auditValue(u.businessPhones),
+        newValue: auditValue(a.businessPhones),
+      });
       u.businessPhones = arr(a.businessPhones);
       applied.push('businessPhones');
     }
     if (a.accountEnabled !== undefined && a.accountEnabled !== u.accountEnabled) {
-      mods.push({ displayName: 'AccountEnabled', oldValue: JSON.stringify([u.accountEnabled]), newValue: JSON.stringify([a.accountEnabled]) });
+      mods.push({
+        displayName: 'AccountEnabled',
+        oldValue: JSON.stringify([u.accountEnabled]),
+        newValue: JSON.stringify([a.accountEnabled]),
+      });
       u.accountEnabled = a.accountEnabled;
       applied.push('accountEnabled');
     }
@@ -798,11 +867,19 @@ export class TenantStore {
     }
     if (mods.length > 0) {
       this.appendAudit({
-        activityDisplayName: 'Set DirSync feature',
+        activityDisplayName: 'Set directory feature on tenant',
         category: 'DirectoryManagement',
         operationType: 'Update',
         initiatedBy: actor,
-        targets: [{ id: this.tenantId, type: 'Directory', displayName: this.organization.displayName, userPrincipalName: null, modifiedProperties: mods }],
+        targets: [
+          {
+            id: this.tenantId,
+            type: 'Directory',
+            displayName: this.organization.displayName,
+            userPrincipalName: null,
+            modifiedProperties: mods,
+          },
+        ],
       });
     }
     return { ...this.features };
@@ -886,9 +963,14 @@ export class TenantStore {
       }
       const i = r.initiatedBy;
       if (q.initiatorUserId !== undefined && !(i.kind === 'user' && i.id === q.initiatorUserId)) return false;
-      if (q.initiatorUserPrincipalName !== undefined && !(i.kind === 'user' && i.userPrincipalName.toLowerCase() === q.initiatorUserPrincipalName.toLowerCase())) return false;
+      if (
+        q.initiatorUserPrincipalName !== undefined &&
+        !(i.kind === 'user' && i.userPrincipalName.toLowerCase() === q.initiatorUserPrincipalName.toLowerCase())
+      )
+        return false;
       if (q.initiatorAppId !== undefined && !(i.kind === 'app' && i.appId === q.initiatorAppId)) return false;
-      if (q.initiatorAppDisplayName !== undefined && !(i.kind === 'app' && i.displayName === q.initiatorAppDisplayName)) return false;
+      if (q.initiatorAppDisplayName !== undefined && !(i.kind === 'app' && i.displayName === q.initiatorAppDisplayName))
+        return false;
       return true;
     };
     if (order === 'desc') {
@@ -945,6 +1027,22 @@ export class TenantStore {
     return { app, clientSecret };
   }
 
+  /**
+   * Replaces an app's credentials (a restarted sandbox hands out fresh ones: the store keeps only
+   * hashes, so old secrets cannot be given back). Returns the new secret in clear, once.
+   */
+  resetAppCredentials(
+    appId: string,
+    opts: { withSecret: boolean; certificates: { pem: string; x5t: string; x5tS256: string }[] },
+  ): string | null {
+    const app = this.apps.get(appId);
+    if (!app) throw new SyncDriftError('not-found', 'SANDBOX_APP_NOT_FOUND', `No sandbox app with id ${appId}.`);
+    const clientSecret = opts.withSecret ? `sbx~${randomBytes(24).toString('base64url')}` : null;
+    app.secretHashes = clientSecret ? [hashSecret(clientSecret)] : [];
+    app.certificates = opts.certificates;
+    return clientSecret;
+  }
+
   getApp(appId: string): SandboxApp | undefined {
     return this.apps.get(appId);
   }
@@ -962,7 +1060,8 @@ export class TenantStore {
 
   /** Makes a user able to sign in with a password and the given directory roles. */
   addSignInAccount(userId: string, password: string, roles: string[]): SignInAccount {
-    if (!this.getUser(userId)) throw new SyncDriftError('not-found', 'SANDBOX_USER_NOT_FOUND', `No sandbox user with id ${userId}.`);
+    if (!this.getUser(userId))
+      throw new SyncDriftError('not-found', 'SANDBOX_USER_NOT_FOUND', `No sandbox user with id ${userId}.`);
     const salt = randomBytes(12).toString('hex');
     const acct: SignInAccount = { userId, passwordSalt: salt, passwordHash: hashPassword(salt, password), roles: [...roles] };
     this.accounts.set(userId, acct);
@@ -997,7 +1096,11 @@ export class TenantStore {
       seq: this.seq,
       nextOrdinal: this.nextOrdinal,
       auditSeq: this.auditSeq,
-      users: this.users.map((u) => ({ ...u, businessPhones: [...u.businessPhones], alternateMobilePhones: [...u.alternateMobilePhones] })),
+      users: this.users.map((u) => ({
+        ...u,
+        businessPhones: [...u.businessPhones],
+        alternateMobilePhones: [...u.alternateMobilePhones],
+      })),
       audits: this.audits.map((r) => ({ ...r })),
       apps: this.listApps().map((a) => ({ ...a })),
       accounts: [...this.accounts.values()].map((a) => ({ ...a })),
@@ -1009,13 +1112,26 @@ export class TenantStore {
     const parsed = TenantSnapshotSchema.safeParse(data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ValidationError(issue ? issue.path.join('.') : 'snapshot', `not a valid sandbox tenant snapshot: ${issue?.message ?? 'unknown problem'}`);
+      throw new ValidationError(
+        issue ? issue.path.join('.') : 'snapshot',
+        `not a valid sandbox tenant snapshot: ${issue?.message ?? 'unknown problem'}`,
+      );
     }
     const s = parsed.data;
-    const store = new TenantStore({ tenantId: s.tenantId, clock: opts.clock, organization: s.organization, auditRetentionDays: s.auditRetentionDays, auditMobilePropertyName: s.auditMobilePropertyName });
+    const store = new TenantStore({
+      tenantId: s.tenantId,
+      clock: opts.clock,
+      organization: s.organization,
+      auditRetentionDays: s.auditRetentionDays,
+      auditMobilePropertyName: s.auditMobilePropertyName,
+    });
     Object.assign(store.features, s.features);
     for (const u of s.users) {
-      const user: TenantUser = { ...u, businessPhones: arr(u.businessPhones), alternateMobilePhones: arr(u.alternateMobilePhones) };
+      const user: TenantUser = {
+        ...u,
+        businessPhones: arr(u.businessPhones),
+        alternateMobilePhones: arr(u.alternateMobilePhones),
+      };
       store.users.push(user);
       store.byId.set(user.id, user);
       if (user.deletedAt === null) {
@@ -1107,16 +1223,36 @@ export function toGraphAudit(r: AuditRecord): Record<string, unknown> {
       i.kind === 'user'
         ? {
             app: null,
-            user: { id: i.id, displayName: i.displayName ?? null, userPrincipalName: i.userPrincipalName, ipAddress: i.ipAddress ?? '', userType: null, homeTenantId: null, homeTenantName: null },
+            user: {
+              id: i.id,
+              displayName: i.displayName ?? null,
+              userPrincipalName: i.userPrincipalName,
+              ipAddress: i.ipAddress ?? '',
+              userType: null,
+              homeTenantId: null,
+              homeTenantName: null,
+            },
           }
-        : { app: { appId: i.appId, displayName: i.displayName, servicePrincipalId: i.servicePrincipalId ?? null, servicePrincipalName: null }, user: null },
+        : {
+            app: {
+              appId: i.appId,
+              displayName: i.displayName,
+              servicePrincipalId: i.servicePrincipalId ?? null,
+              servicePrincipalName: null,
+            },
+            user: null,
+          },
     targetResources: r.targets.map((t) => ({
       id: t.id,
       displayName: t.displayName,
       type: t.type,
       userPrincipalName: t.userPrincipalName,
       groupType: null,
-      modifiedProperties: t.modifiedProperties.map((m) => ({ displayName: m.displayName, oldValue: m.oldValue, newValue: m.newValue })),
+      modifiedProperties: t.modifiedProperties.map((m) => ({
+        displayName: m.displayName,
+        oldValue: m.oldValue,
+        newValue: m.newValue,
+      })),
     })),
     additionalDetails: r.additionalDetails.map((d) => ({ key: d.key, value: d.value })),
   };
@@ -1126,8 +1262,19 @@ export function toGraphAudit(r: AuditRecord): Record<string, unknown> {
 // Snapshot schema (restore validates files)
 
 const ActorSchema = z.union([
-  z.object({ kind: z.literal('user'), id: z.string(), userPrincipalName: z.string(), displayName: z.string().nullable().optional(), ipAddress: z.string().nullable().optional() }),
-  z.object({ kind: z.literal('app'), appId: z.string(), displayName: z.string(), servicePrincipalId: z.string().nullable().optional() }),
+  z.object({
+    kind: z.literal('user'),
+    id: z.string(),
+    userPrincipalName: z.string(),
+    displayName: z.string().nullable().optional(),
+    ipAddress: z.string().nullable().optional(),
+  }),
+  z.object({
+    kind: z.literal('app'),
+    appId: z.string(),
+    displayName: z.string(),
+    servicePrincipalId: z.string().nullable().optional(),
+  }),
 ]);
 
 const UserSchema = z.object({
@@ -1173,7 +1320,9 @@ const AuditSchema = z.object({
       type: z.enum(['User', 'Directory', 'Application']),
       displayName: z.string().nullable(),
       userPrincipalName: z.string().nullable(),
-      modifiedProperties: z.array(z.object({ displayName: z.string(), oldValue: z.string().nullable(), newValue: z.string().nullable() })),
+      modifiedProperties: z.array(
+        z.object({ displayName: z.string(), oldValue: z.string().nullable(), newValue: z.string().nullable() }),
+      ),
     }),
   ),
   additionalDetails: z.array(z.object({ key: z.string(), value: z.string() })),
@@ -1213,7 +1362,9 @@ const TenantSnapshotSchema = z.object({
       publicClient: z.boolean(),
     }),
   ),
-  accounts: z.array(z.object({ userId: z.string(), passwordSalt: z.string(), passwordHash: z.string(), roles: z.array(z.string()) })),
+  accounts: z.array(
+    z.object({ userId: z.string(), passwordSalt: z.string(), passwordHash: z.string(), roles: z.array(z.string()) }),
+  ),
 });
 
 export type TenantSnapshot = z.input<typeof TenantSnapshotSchema>;

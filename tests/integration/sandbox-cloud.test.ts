@@ -29,7 +29,12 @@ async function appToken(which: 'reader' | 'writer', credential: 'secret' | 'cert
       app.appId,
       credential === 'secret'
         ? { clientSecret: app.clientSecret! }
-        : { clientCertificate: { thumbprintSha256: app.certificate!.thumbprintSha256, privateKey: app.certificate!.privateKeyPem } },
+        : {
+            clientCertificate: {
+              thumbprintSha256: app.certificate!.thumbprintSha256,
+              privateKey: app.certificate!.privateKeyPem,
+            },
+          },
     ),
   );
   const r = await cca.acquireTokenByClientCredential({ scopes: [sb.graphScope] });
@@ -57,12 +62,20 @@ async function signInThroughPage(authorizeUrl: string, upn: string, password: st
   // The form_post page: post its hidden fields to the redirect URI (msal-node's loopback listener).
   const target = /<form method="post" action="([^"]+)"/.exec(formPost)![1]!.replace(/&amp;/g, '&');
   const fields = new URLSearchParams();
-  for (const m of formPost.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields.set(m[1]!, m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
-  const done = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
+  for (const m of formPost.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    fields.set(m[1]!, m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
+  const done = await fetch(target, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: fields.toString(),
+  });
   await done.text();
 }
 
-async function delegatedToken(who: 'globalAdmin' | 'userAdmin', scopes: string[]): Promise<{ accessToken: string; idToken: string }> {
+async function delegatedToken(
+  who: 'globalAdmin' | 'userAdmin',
+  scopes: string[],
+): Promise<{ accessToken: string; idToken: string }> {
   const pca = new PublicClientApplication(msalConfig(sb.apps.workbench.appId));
   const user = sb.users[who];
   const r = await pca.acquireTokenInteractive({
@@ -113,7 +126,12 @@ describe('sign-in against the sandbox with msal-node', () => {
     const wrong = new ConfidentialClientApplication(msalConfig(sb.apps.reader.appId, { clientSecret: 'not-the-secret' }));
     await expect(wrong.acquireTokenByClientCredential({ scopes: [sb.graphScope] })).rejects.toThrow(/AADSTS7000215/);
     const foreign = new ConfidentialClientApplication(
-      msalConfig(sb.apps.reader.appId, { clientCertificate: { thumbprintSha256: sb.apps.writer.certificate!.thumbprintSha256, privateKey: sb.apps.writer.certificate!.privateKeyPem } }),
+      msalConfig(sb.apps.reader.appId, {
+        clientCertificate: {
+          thumbprintSha256: sb.apps.writer.certificate!.thumbprintSha256,
+          privateKey: sb.apps.writer.certificate!.privateKeyPem,
+        },
+      }),
     );
     await expect(foreign.acquireTokenByClientCredential({ scopes: [sb.graphScope] })).rejects.toThrow(/AADSTS700027/);
   });
@@ -129,7 +147,11 @@ describe('sign-in against the sandbox with msal-node', () => {
             method: 'POST',
             dispatcher: agent,
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ user_code: info.userCode, username: admin.userPrincipalName, password: admin.password }).toString(),
+            body: new URLSearchParams({
+              user_code: info.userCode,
+              username: admin.userPrincipalName,
+              password: admin.password,
+            }).toString(),
           });
           expect(await res.text()).toContain('You have signed in');
         })();
@@ -155,7 +177,11 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
       .query({ $count: 'true' })
       .select('id,userPrincipalName,mobilePhone,onPremisesImmutableId')
       .top(999)
-      .get()) as { value: { id: string; onPremisesImmutableId: string | null }[]; '@odata.nextLink'?: string; '@odata.count'?: number };
+      .get()) as {
+      value: { id: string; onPremisesImmutableId: string | null }[];
+      '@odata.nextLink'?: string;
+      '@odata.count'?: number;
+    };
     expect(first.value).toHaveLength(999);
     expect(first['@odata.count']).toBe(sb.tenant.userCount);
     const ids = new Set(first.value.map((u) => u.id));
@@ -174,11 +200,20 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     const client = graph(await appToken('reader'));
     const err = await graphFails(client.api('/users').filter('onPremisesSyncEnabled eq true').get());
     expect(err.code).toBe('Request_UnsupportedQuery');
-    const synced = (await client.api('/users').header('ConsistencyLevel', 'eventual').query({ $count: 'true' }).filter('onPremisesSyncEnabled eq true').top(1).get()) as { '@odata.count': number };
+    const synced = (await client
+      .api('/users')
+      .header('ConsistencyLevel', 'eventual')
+      .query({ $count: 'true' })
+      .filter('onPremisesSyncEnabled eq true')
+      .top(1)
+      .get()) as { '@odata.count': number };
     const expected = [...sb.tenant.listUsers()].filter((u) => u.onPremisesSyncEnabled === true).length;
     expect(synced['@odata.count']).toBe(expected);
     const some = [...sb.tenant.listUsers()].slice(10, 13);
-    const byIds = (await client.api('/users').filter(`id in (${some.map((u) => `'${u.id}'`).join(',')})`).get()) as { value: { id: string }[] };
+    const byIds = (await client
+      .api('/users')
+      .filter(`id in (${some.map((u) => `'${u.id}'`).join(',')})`)
+      .get()) as { value: { id: string }[] };
     expect(byIds.value.map((u) => u.id)).toEqual(some.map((u) => u.id));
   });
 
@@ -188,15 +223,27 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     let deltaLink: string | undefined;
     let seen = 0;
     while (link) {
-      const page = (await client.api(link).header('Prefer', 'odata.maxpagesize=999').get()) as { value: unknown[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
+      const page = (await client.api(link).header('Prefer', 'odata.maxpagesize=999').get()) as {
+        value: unknown[];
+        '@odata.nextLink'?: string;
+        '@odata.deltaLink'?: string;
+      };
       seen += page.value.length;
       link = page['@odata.nextLink'];
       deltaLink = page['@odata.deltaLink'];
     }
     expect(seen).toBe(sb.tenant.userCount);
     const target = [...sb.tenant.listUsers()].find((u) => u.onPremisesSyncEnabled === true)!;
-    sb.tenant.syncWrite({ kind: 'update', immutableId: target.onPremisesImmutableId!, server: 'CONNECT01', attributes: { mobilePhone: '+1 425 555 0000' } });
-    const changed = (await client.api(deltaLink!).get()) as { value: { id: string; mobilePhone: string }[]; '@odata.deltaLink': string };
+    sb.tenant.syncWrite({
+      kind: 'update',
+      immutableId: target.onPremisesImmutableId!,
+      server: 'CONNECT01',
+      attributes: { mobilePhone: '+1 425 555 0000' },
+    });
+    const changed = (await client.api(deltaLink!).get()) as {
+      value: { id: string; mobilePhone: string }[];
+      '@odata.deltaLink': string;
+    };
     expect(changed.value).toEqual([{ id: target.id, mobilePhone: '+1 425 555 0000' }]);
     const quiet = (await client.api(changed['@odata.deltaLink']).get()) as { value: unknown[] };
     expect(quiet.value).toEqual([]);
@@ -219,7 +266,9 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     const client = graph(await appToken('writer'));
     const u = [...sb.tenant.listUsers()].find((x) => x.onPremisesSyncEnabled === true && !x.cloudManaged)!;
     await client.api(`/users/${u.id}/onPremisesSyncBehavior`).version('beta').patch({ isCloudManaged: true });
-    const state = (await client.api(`/users/${u.id}/onPremisesSyncBehavior`).version('beta').get()) as { isCloudManaged: boolean };
+    const state = (await client.api(`/users/${u.id}/onPremisesSyncBehavior`).version('beta').get()) as {
+      isCloudManaged: boolean;
+    };
     expect(state.isCloudManaged).toBe(true);
     await client.api(`/users/${u.id}`).patch({ mobilePhone: '+1 206 555 0102' });
     expect(sb.tenant.getUser(u.id)!.mobilePhone).toBe('+1 206 555 0102');
@@ -229,16 +278,25 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     const app = graph(await appToken('writer'));
     expect((await graphFails(app.api('/directory/onPremisesSynchronization').get())).statusCode).toBe(403);
     const userAdmin = graph((await delegatedToken('userAdmin', ['OnPremDirectorySynchronization.ReadWrite.All'])).accessToken);
-    expect((await graphFails(userAdmin.api('/directory/onPremisesSynchronization').get())).code).toBe('Authorization_RequestDenied');
+    expect((await graphFails(userAdmin.api('/directory/onPremisesSynchronization').get())).code).toBe(
+      'Authorization_RequestDenied',
+    );
     const ga = graph((await delegatedToken('globalAdmin', ['OnPremDirectorySynchronization.ReadWrite.All'])).accessToken);
-    const list = (await ga.api('/directory/onPremisesSynchronization').get()) as { value: { id: string; features: { bypassDirSyncOverridesEnabled: boolean } }[] };
+    const list = (await ga.api('/directory/onPremisesSynchronization').get()) as {
+      value: { id: string; features: { bypassDirSyncOverridesEnabled: boolean } }[];
+    };
     expect(list.value[0]!.features.bypassDirSyncOverridesEnabled).toBe(false);
     const id = list.value[0]!.id;
     await ga.api(`/directory/onPremisesSynchronization/${id}`).patch({ features: { bypassDirSyncOverridesEnabled: true } });
-    const after = (await ga.api(`/directory/onPremisesSynchronization/${id}`).get()) as { features: { bypassDirSyncOverridesEnabled: boolean } };
+    const after = (await ga.api(`/directory/onPremisesSynchronization/${id}`).get()) as {
+      features: { bypassDirSyncOverridesEnabled: boolean };
+    };
     expect(after.features.bypassDirSyncOverridesEnabled).toBe(true);
     expect(sb.tenant.features.bypassDirSyncOverridesEnabled).toBe(true);
-    sb.tenant.setFeatures({ bypassDirSyncOverridesEnabled: false }, { kind: 'user', id: sb.users.globalAdmin.id, userPrincipalName: sb.users.globalAdmin.userPrincipalName });
+    sb.tenant.setFeatures(
+      { bypassDirSyncOverridesEnabled: false },
+      { kind: 'user', id: sb.users.globalAdmin.id, userPrincipalName: sb.users.globalAdmin.userPrincipalName },
+    );
   });
 
   it('shows a legacy cloud edit in directoryAudits as documented', async () => {
@@ -264,7 +322,11 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
       category: string;
       activityDateTime: string;
       initiatedBy: { user: { userPrincipalName: string } | null; app: unknown };
-      targetResources: { id: string; type: string; modifiedProperties: { displayName: string; oldValue: string; newValue: string }[] }[];
+      targetResources: {
+        id: string;
+        type: string;
+        modifiedProperties: { displayName: string; oldValue: string; newValue: string }[];
+      }[];
     };
     expect(rec.category).toBe('UserManagement');
     expect(rec.initiatedBy.user?.userPrincipalName).toBe(sb.users.userAdmin.userPrincipalName);
@@ -274,7 +336,12 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     expect(JSON.parse(prop.oldValue)).toEqual(before === null ? [] : [before]);
     expect(JSON.parse(prop.newValue)).toEqual(['+1 206 555 0199']);
     // The override now holds the cloud value against the next sync.
-    const r = sb.tenant.syncWrite({ kind: 'update', immutableId: u.onPremisesImmutableId!, server: 'CONNECT01', attributes: { mobilePhone: '+1 425 555 4242' } });
+    const r = sb.tenant.syncWrite({
+      kind: 'update',
+      immutableId: u.onPremisesImmutableId!,
+      server: 'CONNECT01',
+      attributes: { mobilePhone: '+1 425 555 4242' },
+    });
     expect(r.suppressedByOverride).toEqual(['mobilePhone']);
   });
 
@@ -286,7 +353,10 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     sb.setKnobs({ throttle: { retryAfterForm: 'alternate' } });
     try {
       for (let i = 0; i < 8; i++) {
-        const res = await undiciFetch(`${sb.graphBaseUrl}/auditLogs/directoryAudits?$top=1`, { dispatcher: agent, headers: { authorization: `Bearer ${token}` } });
+        const res = await undiciFetch(`${sb.graphBaseUrl}/auditLogs/directoryAudits?$top=1`, {
+          dispatcher: agent,
+          headers: { authorization: `Bearer ${token}` },
+        });
         statuses.push(res.status);
         if (res.status === 429) {
           retryAfter.push(res.headers.get('retry-after')!);
@@ -309,7 +379,17 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     try {
       const token = await appToken('reader');
       const results = await Promise.all(
-        Array.from({ length: 30 }, () => undiciFetch(`${sb.graphBaseUrl}/users?$top=5`, { dispatcher: agent, headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({ status: r.status, ra: r.headers.get('retry-after'), pct: r.headers.get('x-ms-throttle-limit-percentage'), body: await r.text() }))),
+        Array.from({ length: 30 }, () =>
+          undiciFetch(`${sb.graphBaseUrl}/users?$top=5`, {
+            dispatcher: agent,
+            headers: { authorization: `Bearer ${token}` },
+          }).then(async (r) => ({
+            status: r.status,
+            ra: r.headers.get('retry-after'),
+            pct: r.headers.get('x-ms-throttle-limit-percentage'),
+            body: await r.text(),
+          })),
+        ),
       );
       const throttled = results.filter((r) => r.status === 429);
       // 40 units at 2 per request: 20 fit; the bucket refills 4 units/s, so a slow run may fit one or two more.
@@ -333,14 +413,28 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     const unsynced = users.filter((u) => u.onPremisesSyncEnabled === false)[1]!;
     const body = {
       requests: [
-        { id: '1', method: 'PATCH', url: `/users/${synced.id}`, headers: { 'Content-Type': 'application/json' }, body: { mobilePhone: '+1 1' } },
-        { id: '2', method: 'PATCH', url: `/users/${unsynced.id}`, headers: { 'Content-Type': 'application/json' }, body: { mobilePhone: '+1 206 555 0103' } },
+        {
+          id: '1',
+          method: 'PATCH',
+          url: `/users/${synced.id}`,
+          headers: { 'Content-Type': 'application/json' },
+          body: { mobilePhone: '+1 1' },
+        },
+        {
+          id: '2',
+          method: 'PATCH',
+          url: `/users/${unsynced.id}`,
+          headers: { 'Content-Type': 'application/json' },
+          body: { mobilePhone: '+1 206 555 0103' },
+        },
         { id: '3', method: 'GET', url: `/users/${synced.id}?$select=id`, dependsOn: ['1'] },
         { id: '4', method: 'GET', url: `/users/${unsynced.id}?$select=mobilePhone`, dependsOn: ['2'] },
         { id: '5', method: 'GET', url: '/users/00000000-0000-0000-0000-000000000000' },
       ],
     };
-    const res = (await client.api('/$batch').post(body)) as { responses: { id: string; status: number; body?: { error?: { code: string }; mobilePhone?: string } }[] };
+    const res = (await client.api('/$batch').post(body)) as {
+      responses: { id: string; status: number; body?: { error?: { code: string }; mobilePhone?: string } }[];
+    };
     const byId = Object.fromEntries(res.responses.map((r) => [r.id, r]));
     expect(byId['1']!.status).toBe(400);
     expect(byId['2']!.status).toBe(204);
@@ -352,9 +446,17 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     sb.setKnobs({ throttle: { writesPer150s: 2 } });
     try {
       const writes = {
-        requests: [0, 1, 2, 3].map((i) => ({ id: `w${i}`, method: 'PATCH', url: `/users/${unsynced.id}`, headers: { 'Content-Type': 'application/json' }, body: { mobilePhone: `+1 206 555 020${i}` } })),
+        requests: [0, 1, 2, 3].map((i) => ({
+          id: `w${i}`,
+          method: 'PATCH',
+          url: `/users/${unsynced.id}`,
+          headers: { 'Content-Type': 'application/json' },
+          body: { mobilePhone: `+1 206 555 020${i}` },
+        })),
       };
-      const r2 = (await client.api('/$batch').post(writes)) as { responses: { id: string; status: number; headers: Record<string, string> }[] };
+      const r2 = (await client.api('/$batch').post(writes)) as {
+        responses: { id: string; status: number; headers: Record<string, string> }[];
+      };
       expect(r2.responses.map((r) => r.status)).toEqual([204, 204, 429, 429]);
       expect(Number(r2.responses[2]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     } finally {
@@ -369,7 +471,10 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     const token = await appToken('reader');
     sb.setKnobs({ faults: { unavailable: true } });
     try {
-      const res = await undiciFetch(`${sb.graphBaseUrl}/organization`, { dispatcher: agent, headers: { authorization: `Bearer ${token}` } });
+      const res = await undiciFetch(`${sb.graphBaseUrl}/organization`, {
+        dispatcher: agent,
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('2');
       await res.arrayBuffer();
@@ -378,7 +483,9 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     }
     sb.setKnobs({ faults: { resetRate: 1 } });
     try {
-      await expect(undiciFetch(`${sb.graphBaseUrl}/organization`, { dispatcher: agent, headers: { authorization: `Bearer ${token}` } })).rejects.toThrow();
+      await expect(
+        undiciFetch(`${sb.graphBaseUrl}/organization`, { dispatcher: agent, headers: { authorization: `Bearer ${token}` } }),
+      ).rejects.toThrow();
     } finally {
       sb.setKnobs({ faults: { resetRate: 0 } });
     }

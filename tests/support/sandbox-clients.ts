@@ -5,7 +5,7 @@
  */
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { Client } from '@microsoft/microsoft-graph-client';
+import { Client, type FetchOptions } from '@microsoft/microsoft-graph-client';
 import type { SandboxTenant } from '../../main/sandbox/server';
 
 export function sandboxAgent(caPem: string): Agent {
@@ -15,7 +15,12 @@ export function sandboxAgent(caPem: string): Agent {
 /** msal-node networkClient over undici with the sandbox CA. */
 export function msalNetwork(agent: Agent): INetworkModule {
   const call = async <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> => {
-    const res = await undiciFetch(url, { method, headers: options?.headers, body: method === 'POST' ? options?.body : undefined, dispatcher: agent });
+    const res = await undiciFetch(url, {
+      method,
+      headers: options?.headers,
+      body: method === 'POST' ? options?.body : undefined,
+      dispatcher: agent,
+    });
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => (headers[k] = v));
     const text = await res.text();
@@ -35,6 +40,6 @@ export function sandboxGraphClient(sb: SandboxTenant, agent: Agent, getToken: ()
     customHosts: new Set([new URL(sb.origin).hostname]),
     authProvider: { getAccessToken: getToken },
     // undici's `dispatcher` is a fetch option Node honours but the DOM RequestInit type does not name.
-    fetchOptions: Object.assign({}, { dispatcher: agent }),
+    fetchOptions: { dispatcher: agent } as unknown as FetchOptions,
   });
 }

@@ -7,14 +7,22 @@ function testClock(start = Date.parse('2025-03-01T08:00:00Z')): Clock & { advanc
   return { now: () => new Date(t), advance: (ms) => (t += ms) };
 }
 
-const admin: AuditActor = { kind: 'user', id: '11111111-1111-1111-1111-111111111111', userPrincipalName: 'admin@contoso.example' };
+const admin: AuditActor = {
+  kind: 'user',
+  id: '11111111-1111-1111-1111-111111111111',
+  userPrincipalName: 'admin@contoso.example',
+};
 
 function syncedUser(store: TenantStore, n: number) {
   return store.syncWrite({
     kind: 'add',
     immutableId: `anchor${n}==`,
     server: 'CONNECT01',
-    attributes: { userPrincipalName: `user${n}@contoso.example`, displayName: `User ${n}`, mobilePhone: `+1 425 555 01${String(n).padStart(2, '0')}` },
+    attributes: {
+      userPrincipalName: `user${n}@contoso.example`,
+      displayName: `User ${n}`,
+      mobilePhone: `+1 425 555 01${String(n).padStart(2, '0')}`,
+    },
   });
 }
 
@@ -24,11 +32,21 @@ describe('sandbox tenant store', () => {
     const store = new TenantStore({ clock });
     const id = syncedUser(store, 1).userId!;
     store.legacyCloudEdit(id, '+1 206 555 0199', admin);
-    const r1 = store.syncWrite({ kind: 'update', immutableId: 'anchor1==', server: 'CONNECT01', attributes: { mobilePhone: '+1 425 555 0142' } });
+    const r1 = store.syncWrite({
+      kind: 'update',
+      immutableId: 'anchor1==',
+      server: 'CONNECT01',
+      attributes: { mobilePhone: '+1 425 555 0142' },
+    });
     expect(r1.suppressedByOverride).toEqual(['mobilePhone']);
     expect(store.getUser(id)!.mobilePhone).toBe('+1 206 555 0199');
     store.setFeatures({ bypassDirSyncOverridesEnabled: true }, admin);
-    const r2 = store.syncWrite({ kind: 'update', immutableId: 'anchor1==', server: 'CONNECT01', attributes: { mobilePhone: '+1 425 555 0142' } });
+    const r2 = store.syncWrite({
+      kind: 'update',
+      immutableId: 'anchor1==',
+      server: 'CONNECT01',
+      attributes: { mobilePhone: '+1 425 555 0142' },
+    });
     expect(r2.applied).toEqual(['mobilePhone']);
     expect(store.getUser(id)!.mobilePhone).toBe('+1 425 555 0142');
   });
@@ -36,7 +54,12 @@ describe('sandbox tenant store', () => {
   it('writes sync audit records with DirectorySync as action client and a Sync_ initiator', () => {
     const store = new TenantStore({ clock: testClock() });
     syncedUser(store, 2);
-    store.syncWrite({ kind: 'update', immutableId: 'anchor2==', server: 'CONNECT01', attributes: { mobilePhone: '+1 425 555 9999' } });
+    store.syncWrite({
+      kind: 'update',
+      immutableId: 'anchor2==',
+      server: 'CONNECT01',
+      attributes: { mobilePhone: '+1 425 555 9999' },
+    });
     const page = store.queryAudits({ activityDisplayName: 'Update user', top: 10 });
     expect(page.records).toHaveLength(1);
     const rec = page.records[0]!;
@@ -51,7 +74,11 @@ describe('sandbox tenant store', () => {
   it('refuses a cloud write of mobilePhone for a synced user and accepts it once cloud managed', () => {
     const store = new TenantStore({ clock: testClock() });
     const id = syncedUser(store, 3).userId!;
-    expect(store.cloudWrite(id, { mobilePhone: '+1 1' }, admin)).toEqual({ ok: false, reason: 'onprem-mastered', properties: ['mobilePhone'] });
+    expect(store.cloudWrite(id, { mobilePhone: '+1 1' }, admin)).toEqual({
+      ok: false,
+      reason: 'onprem-mastered',
+      properties: ['mobilePhone'],
+    });
     store.setCloudManaged(id, true, admin);
     expect(store.cloudWrite(id, { mobilePhone: '+1 1' }, admin)).toEqual({ ok: true, changed: ['mobilePhone'] });
   });
