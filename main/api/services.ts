@@ -18,7 +18,7 @@ import { APP_NAME, APP_VERSION } from './version';
 import { SandboxRuntime } from './sandbox-runtime';
 import { SecretVault } from './secrets';
 import { ProfileService, SANDBOX_PROFILE_ID } from './profile-service';
-import { CloudConnections, openDirectories, sourceIdOf } from './connections';
+import { CloudConnections, openDirectories } from './connections';
 import { ScanService, toScanInfo, withAudit, type ScanTarget } from './scan-service';
 
 export interface ServicePorts {
