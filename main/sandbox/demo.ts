@@ -77,15 +77,26 @@ export interface SandboxDemo {
   builtAt: string;
 }
 
-/** Reads assets/demo/directory.ldif (from the source tree or next to a dist/ bundle), or SYNCDRIFT_DEMO_LDIF. */
+/**
+ * Reads the demo directory: SYNCDRIFT_DEMO_LDIF, else assets/demo/directory.ldif next to the source
+ * tree or a dist/ bundle (both sit two folders below the root), else dist/assets/demo/.
+ */
 export function loadDemoLdif(path?: string): string {
-  const file =
-    path ?? process.env.SYNCDRIFT_DEMO_LDIF ?? fileURLToPath(new URL('../../assets/demo/directory.ldif', import.meta.url));
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ValidationError(file, 'the demo directory could not be read (set SYNCDRIFT_DEMO_LDIF to its path)', { cause: e });
+  const explicit = path ?? process.env.SYNCDRIFT_DEMO_LDIF;
+  const candidates = explicit
+    ? [explicit]
+    : [
+        new URL('../../assets/demo/directory.ldif', import.meta.url),
+        new URL('../assets/demo/directory.ldif', import.meta.url),
+      ].map((u) => fileURLToPath(u));
+  for (const file of candidates) {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (e) {
+      if (explicit) throw new ValidationError(file, 'the demo directory could not be read', { cause: e });
+    }
   }
+  throw new ValidationError(candidates.join(' or '), 'the demo directory was not found (set SYNCDRIFT_DEMO_LDIF to its path)');
 }
 
 function mulberry32(seed: number): () => number {

@@ -394,7 +394,9 @@ export class SandboxDirectory implements OnPremDirectory {
     } else {
       picked = this.state.entries.filter((e) => !e.isDeleted).sort((a, b) => (norm(a.dn) < norm(b.dn) ? -1 : 1));
     }
-    const users = picked.map((e) => this.toUser(e)).filter((u) => options.includeOutOfScope || u.inScope || u.isDeleted);
+    // Incremental reads return objects that left scope too (marked), like the LDAP adapter, so a
+    // rescan learns about them; a full scan leaves them out unless asked.
+    const users = picked.map((e) => this.toUser(e)).filter((u) => options.includeOutOfScope || incremental || u.inScope);
     let done = 0;
     let pages = 0;
     for (let i = 0; i < users.length; i += pageSize) {

@@ -146,6 +146,15 @@ describe('sandbox directory', () => {
     expect(foreign.users.map((u) => u.samAccountName)).toEqual(['testmobile']);
   });
 
+  it('reports an object that left scope on an incremental read, marked out of scope', async () => {
+    const dir = SandboxDirectory.fromLdif(LDIF);
+    const mark = (await collect(dir)).result.watermark ?? undefined;
+    dir.modifyUser(TIM, { adminDescription: 'User_testmobile' });
+    const delta = await collect(dir, { since: mark });
+    expect(delta.users.map((u) => [u.samAccountName, u.inScope])).toEqual([['testmobile', false]]);
+    expect((await collect(dir)).users.map((u) => u.samAccountName)).toEqual(['zangstrom']);
+  });
+
   it('pages the scan and reports progress', async () => {
     const dir = SandboxDirectory.fromLdif(LDIF);
     const pages: number[] = [];
