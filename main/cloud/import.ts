@@ -69,7 +69,12 @@ export function parseGraphUsersJson(text: string, file = 'graph.json'): CloudUse
   const seen = new Set<string>();
   for (const { raw, path } of usersOf(doc, file)) {
     const r = parseUser(fromPowerShell(raw));
-    if ('invalid' in r) throw new ValidationError(`${file}: ${path}`, r.invalid.message.replace(/^user\.?/, '').replace(/^: /, ''));
+    if ('invalid' in r) {
+      const first = r.invalid.message.split('; ')[0] ?? r.invalid.message;
+      const m = /^user\.?([^:]*): (.*)$/.exec(first);
+      const sub = m?.[1] ? (path === '(root)' ? m[1] : `${path}.${m[1]}`) : path;
+      throw new ValidationError(`${file}: ${sub}`, m?.[2] ?? first);
+    }
     if (seen.has(r.user.id)) continue;
     seen.add(r.user.id);
     users.push(r.user);
@@ -94,4 +99,35 @@ export async function importGraphUsersFile(path: string): Promise<CloudUser[]> {
     throw new ValidationError(path, `cannot read the file (${e instanceof Error ? e.message : String(e)})`);
   }
   return parseGraphUsersJson(decodeJsonText(bytes), basename(path));
+}
+
+/** camelCase keys and ISO dates all the way down (Get-MgAuditLogDirectoryAudit | ConvertTo-Json output). */
+export function fromPowerShellDeep(raw: unknown): unknown {
+  if (Array.isArray(raw)) return raw.map(fromPowerShellDeep);
+  if (raw === null || typeof raw !== 'object') {
+    if (typeof raw === 'string') {
+      const ms = MS_DATE.exec(raw);
+      if (ms) return new Date(Number(ms[1])).toISOString();
+    }
+    return raw;
+  }
+  const shallow = fromPowerShell(raw) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(shallow)) out[k] = fromPowerShellDeep(v);
+  return out;
+}
+
+/** Reads a directoryAudits export (Graph pages or PowerShell output) into plain records for parseDirectoryAudits. */
+export async function importAuditJsonFile(path: string): Promise<unknown> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new ValidationError(path, `cannot read the file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  try {
+    return fromPowerShellDeep(JSON.parse(decodeJsonText(bytes)));
+  } catch (e) {
+    throw new ValidationError(basename(path), `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
 }

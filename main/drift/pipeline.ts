@@ -23,6 +23,8 @@ export interface RunScanInput {
   /** Alternative to auditLookup: built once both sides are read (the audit index may have grown meanwhile). */
   resolveAuditLookup?: () => Promise<AuditLookup | undefined>;
   tenantLastSyncAt?: string | null;
+  /** The bases that define scope for unmatched cloud users; default: the sources' searchBases. */
+  scannedBases?: readonly string[];
   signal?: AbortSignal;
   onProgress?: ProgressSink;
   clock?: Clock;
@@ -128,7 +130,7 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
 
   const td = performance.now();
   onProgress({ phase: 'drift', done: 0, total: onPremUsers.length + cloudUsers.length });
-  const scannedBases = sources.filter((s) => !s.error).flatMap((s) => s.source.searchBases);
+  const scannedBases = input.scannedBases ?? sources.filter((s) => !s.error).flatMap((s) => s.source.searchBases);
   const drift = computeDrift(onPremUsers, cloudUsers, {
     defaultRegion: input.defaultRegion ?? null,
     scannedBases,

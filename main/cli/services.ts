@@ -1,0 +1,123 @@
+/**
+ * What the CLI needs from the other capabilities, as named factories. main() takes them as an
+ * argument (tests pass their own); `defaultCliServices` is the production wiring. The live scan
+ * (LDAP + cloud client) and the sandbox demo are filled by main/cloud and main/sandbox: until they
+ * are, their factory fails with a message saying so rather than pretending to scan.
+ */
+import type { CloudUser } from '../core/model';
+import type { Clock, Logger } from '../core/ports';
+import type { ProgressSink } from '../core/progress';
+import type { Profile } from '../core/profile';
+import { SyncDriftError } from '../core/errors';
+import type { OnPremDirectory } from '../onprem/port';
+import type { AuditLookup } from '../drift/timeline';
+import type { Workspace } from '../workspace/workspace';
+import { importLdifFile } from '../onprem/import/ldif';
+import { importAdCsvFile } from '../onprem/import/csv';
+import { exportKitFiles } from '../onprem/import/export-kit';
+
+export interface CliContext {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  logger: Logger;
+  clock: Clock;
+  signal?: AbortSignal;
+  onProgress: ProgressSink;
+  /** The workspace the scan is recorded in (audit index, delta links); null with --no-save. */
+  workspace: Workspace | null;
+  /** For prompts such as a device code: stderr, never stdout. */
+  notify: (line: string) => void;
+}
+
+/** Both sides of one scan, ready for runScan. */
+export interface ScanSources {
+  onPrem: OnPremDirectory[];
+  cloudUsers: AsyncIterable<CloudUser[]>;
+  /** Keys the audit index; null when unknown (offline imports). */
+  tenantId: string | null;
+  /** /organization onPremisesLastSyncDateTime, to tell pending from stuck. */
+  tenantLastSyncAt?: string | null;
+  /** Built after both sides were read. */
+  resolveAuditLookup?: () => Promise<AuditLookup | undefined>;
+  /** Known gaps (e.g. "audit log: permission AuditLog.Read.All missing"): the CLI exits 4 naming them. */
+  missing?: string[];
+  close(): Promise<void>;
+}
+
+export interface DemoSources extends ScanSources {
+  profileName: string;
+  defaultRegion: string | null;
+}
+
+export interface ExportKitFile {
+  name: string;
+  content: string;
+}
+
+export interface CliServices {
+  /** Live scan: an LDAP adapter per profile source and the signed-in cloud client (main/onprem + main/cloud). */
+  openLiveSources(profile: Profile, ctx: CliContext): Promise<ScanSources>;
+  /** The sandbox demo directory and tenant (main/sandbox): no arguments, no credentials. */
+  openDemoSources(ctx: CliContext): Promise<DemoSources>;
+  /** Offline on-prem export: ldifde LDIF or the export kit's CSV (main/onprem/import). */
+  openOnPremImport(input: { ldif: string | null; adcsv: string | null; anchorAttribute?: string; sourceId?: string }): Promise<OnPremDirectory>;
+  /** Files of the export kit (AD side from main/onprem, Entra side from the CLI). */
+  exportKit(opts: { baseDn: string | null; server: string | null }): ExportKitFile[];
+}
+
+function notWired(what: string, where: string): SyncDriftError {
+  return new SyncDriftError('internal', 'NOT_WIRED', `${what} is not available in this build yet (${where} provides it).`);
+}
+
+/** Commands for the Entra ID side of the export kit (Microsoft Graph PowerShell SDK). */
+export function entraExportKit(): ExportKitFile[] {
+  const props = [
+    'Id',
+    'UserPrincipalName',
+    'DisplayName',
+    'MobilePhone',
+    'BusinessPhones',
+    'OnPremisesSyncEnabled',
+    'OnPremisesImmutableId',
+    'OnPremisesSecurityIdentifier',
+    'OnPremisesLastSyncDateTime',
+    'OnPremisesDistinguishedName',
+    'OnPremisesDomainName',
+    'OnPremisesSamAccountName',
+    'OnPremisesUserPrincipalName',
+  ];
+  const ps = [
+    '# SyncDrift export kit: Entra ID users and mobile-phone audit records.',
+    '# Needs the Microsoft Graph PowerShell SDK (Install-Module Microsoft.Graph -Scope CurrentUser).',
+    '# onPremises* properties come back only when named, hence -Property.',
+    "Connect-MgGraph -Scopes 'User.Read.All','AuditLog.Read.All','Directory.Read.All' -NoWelcome",
+    `$props = @(${props.map((p) => `'${p}'`).join(', ')})`,
+    'Get-MgUser -All -Property $props | Select-Object $props |',
+    '  ConvertTo-Json -Depth 4 | Out-File -Encoding utf8 syncdrift-entra-users.json',
+    '# Optional: who changed mobile numbers in the cloud (7 or 30 days of retention).',
+    "Get-MgAuditLogDirectoryAudit -All -Filter \"activityDisplayName eq 'Update user'\" |",
+    '  ConvertTo-Json -Depth 8 | Out-File -Encoding utf8 syncdrift-entra-audit.json',
+    "Write-Host 'Wrote syncdrift-entra-users.json and syncdrift-entra-audit.json.'",
+    "Write-Host 'Then: syncdrift import --ldif syncdrift-users.ldf --graph-json syncdrift-entra-users.json --audit-json syncdrift-entra-audit.json'",
+    '',
+  ].join('\r\n');
+  return [{ name: 'export-entra.ps1', content: ps }];
+}
+
+export const defaultCliServices: CliServices = {
+  async openLiveSources() {
+    throw notWired('The live scan (LDAP adapter + signed-in cloud client)', 'main/cloud createCloudClient with main/onprem LdapDirectory, wired in main/cli/services.ts openLiveSources');
+  },
+  async openDemoSources() {
+    throw notWired('The sandbox demo', 'main/sandbox, wired in main/cli/services.ts openDemoSources');
+  },
+  async openOnPremImport(input) {
+    const opts = { ...(input.anchorAttribute ? { anchorAttribute: input.anchorAttribute } : {}), ...(input.sourceId ? { sourceId: input.sourceId } : {}) };
+    if (input.ldif) return importLdifFile(input.ldif, opts);
+    if (input.adcsv) return importAdCsvFile(input.adcsv, opts);
+    throw new SyncDriftError('validation', 'USAGE', '--ldif or --adcsv is required');
+  },
+  exportKit(opts) {
+    return [...exportKitFiles({ ...(opts.baseDn ? { baseDn: opts.baseDn } : {}), ...(opts.server ? { server: opts.server } : {}) }), ...entraExportKit()];
+  },
+};

@@ -1,0 +1,298 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main, type CliIO } from '../../../main/cli/syncdrift';
+import { CSV_COLUMNS } from '../../../main/cli/format';
+import { parseCommandLine } from '../../../main/cli/args';
+import { loadProfile } from '../../../main/core/profile';
+import { DriftReport } from '../../../main/core/model';
+import { SyncDriftError } from '../../../main/core/errors';
+import { importLdifFile } from '../../../main/onprem/import/ldif';
+import { pagesOf } from '../../../main/drift/pipeline';
+import { importGraphUsersFile } from '../../../main/cloud/import';
+import { openWorkspace } from '../../../main/workspace/workspace';
+import type { CliServices } from '../../../main/cli/services';
+import { contosoGraphPage, contosoLdif, contosoPowerShellJson, contosoProfile, EXPECTED } from './contoso';
+
+let dir: string;
+let nowIso = '2025-02-03T08:00:00Z';
+const clock = { now: () => new Date(nowIso) };
+
+interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function run(argv: string[], services: Partial<CliServices> = {}): Promise<Captured> {
+  let out = '';
+  let err = '';
+  const io: CliIO = {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    env: { SYNCDRIFT_HOME: join(dir, 'home') },
+    cwd: dir,
+    isTTY: false,
+    clock,
+    services,
+  };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const write = (name: string, content: string | object) => {
+  const p = join(dir, name);
+  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return p;
+};
+
+beforeEach(() => {
+  nowIso = '2025-02-03T08:00:00Z';
+  dir = mkdtempSync(join(tmpdir(), 'syncdrift-cli-'));
+  write('contoso-users.ldf', contosoLdif());
+  write('contoso-entra-users.json', contosoGraphPage());
+  write('contoso.json', contosoProfile());
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const statusByUpn = (report: DriftReport) => Object.fromEntries(report.rows.map((r) => [r.upn, r.status]));
+
+describe('syncdrift import', () => {
+  it('gives every expected verdict from an LDIF and a Graph users page', async () => {
+    const r = await run(['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--profile', 'contoso.json', '--format', 'json', '--all']);
+    expect(r.err).not.toMatch(/syncdrift:/);
+    expect(r.code).toBe(0);
+    const report = DriftReport.parse(JSON.parse(r.out));
+    expect(statusByUpn(report)).toEqual(EXPECTED);
+    expect(report.summary.outOfScope).toBe(1);
+    expect(report.summary.onPremUsers).toBe(8);
+    expect(report.profile).toBe('Contoso');
+    expect(Object.keys(report.summary.phases)).toEqual(expect.arrayContaining(['onprem', 'cloud', 'drift', 'total']));
+    expect(report.rows.find((x) => x.upn === 'lee.gu@contoso.com')?.match).toBe('sid');
+    expect(r.err).toMatch(/Saved scan .* in .*workspace\.db/);
+  });
+
+  it('reads Get-MgUser | ConvertTo-Json output (PascalCase, /Date()/) to the same verdicts', async () => {
+    write('ps.json', contosoPowerShellJson());
+    const a = await run(['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'ps.json', '--profile', 'contoso.json', '--format', 'json', '--all', '--no-save']);
+    expect(a.code).toBe(0);
+    expect(statusByUpn(JSON.parse(a.out) as DriftReport)).toEqual(EXPECTED);
+  });
+
+  it('without --all prints only rows needing attention; --fail-on-drift exits 5', async () => {
+    const r = await run(['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--profile', 'contoso.json', '--format', 'json', '--fail-on-drift', '--no-save']);
+    expect(r.code).toBe(5);
+    const report = JSON.parse(r.out) as DriftReport;
+    expect(report.rows.some((x) => x.status === 'in-sync')).toBe(false);
+    expect(report.summary.byStatus['in-sync']).toBe(1);
+    expect(r.err).toMatch(/need attention/);
+  });
+
+  it('writes CSV with the JSON row flattened into fixed columns', async () => {
+    const r = await run(['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--format', 'csv', '--out', 'out/report.csv', '--no-save']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('');
+    const csv = readFileSync(join(dir, 'out/report.csv'), 'utf8').split('\r\n');
+    expect(csv[0]!.split(',')).toEqual([...CSV_COLUMNS]);
+    expect(CSV_COLUMNS).toEqual(expect.arrayContaining(['status', 'upn', 'onPrem.value', 'onPrem.dn', 'cloud.value', 'cloud.changedBy', 'normalized.onPrem', 'cause']));
+    const header = csv[0]!.split(',');
+    const grady = csv.find((l) => l.includes('grady.archie@contoso.com'))!;
+    // The cause has commas, so split with a CSV-aware regex.
+    const cells = grady.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, ''));
+    expect(cells[header.indexOf('onPrem.value')]).toBe('+1 425 555 0103');
+    expect(cells[header.indexOf('cloud.value')]).toBe('+1 206 555 0178');
+    if (process.platform !== 'win32') expect((statSync(join(dir, 'out/report.csv')).mode & 0o777).toString(8)).toBe('600');
+  });
+
+  it('prints a table with a summary; without a profile every unmatched cloud user is in scope', async () => {
+    const r = await run(['import', '--adcsv', 'none.csv', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--adcsv: give either --ldif or --adcsv/);
+    const t = await run(['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--region', 'us', '--no-save']);
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/^STATUS\s+UPN\s+AD MOBILE\s+CLOUD MOBILE\s+LIKELY CAUSE/);
+    expect(t.out).toMatch(/cloud-override\s+grady\.archie@contoso\.com\s+\+1 425 555 0103\s+\+1 206 555 0178/);
+    expect(t.out).toMatch(/emily\.braun@contoso\.com/);
+    expect(t.out).toMatch(/By status: .*unmatched-cloud 2/);
+  });
+
+  it('names the bad file and field of a broken Graph export (exit 2)', async () => {
+    const page = contosoGraphPage();
+    (page.value as Array<Record<string, unknown>>)[3]!.onPremisesLastSyncDateTime = 'last tuesday';
+    write('bad.json', page);
+    const r = await run(['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'bad.json', '--no-save']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad\.json: value\[3\]\.onPremisesLastSyncDateTime/);
+  });
+
+  it('attaches cloud change actors from an audit export', async () => {
+    const alexId = (contosoGraphPage().value as Array<{ id: string; userPrincipalName: string }>).find((u) => u.userPrincipalName.startsWith('alex'))!.id;
+    write('audit.json', {
+      value: [
+        {
+          id: 'Directory_5a1b_AAA1',
+          activityDisplayName: 'Update user',
+          activityDateTime: '2024-12-11T15:42:07.555Z',
+          result: 'success',
+          initiatedBy: { user: { userPrincipalName: 'helpdesk.anna@contoso.com' }, app: null },
+          targetResources: [{ id: alexId, type: 'User', modifiedProperties: [{ displayName: 'MobilePhone', oldValue: '["+1 425 555 0101"]', newValue: '["(425) 555-0101"]' }] }],
+        },
+        { id: 'broken' },
+      ],
+    });
+    const r = await run(['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--audit-json', 'audit.json', '--format', 'json', '--no-save']);
+    expect(r.code).toBe(0);
+    const rows = (JSON.parse(r.out) as DriftReport).rows;
+    expect(rows.find((x) => x.upn === 'alex.wilber@contoso.com')?.cloud).toMatchObject({ changedBy: 'helpdesk.anna@contoso.com', changeState: 'known' });
+    expect(rows.find((x) => x.upn === 'grady.archie@contoso.com')?.cloud?.changeState).toBe('outside-retention');
+    expect(r.err).toMatch(/skipped 1 malformed record/);
+  });
+});
+
+describe('arguments and profiles', () => {
+  it('rejects an unknown format, an unknown option and a missing value, naming the flag (exit 2)', async () => {
+    const a = await run(['scan', '--profile', 'contoso.json', '--format', 'xml']);
+    expect(a.code).toBe(2);
+    expect(a.err).toMatch(/--format: 'xml' is not one of table, json, csv/);
+    const b = await run(['scan', '--profile', 'contoso.json', '--colour']);
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/--colour: unknown option/);
+    const c = await run(['scan', '--profile']);
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/--profile: needs a value/);
+    const d = await run(['scna']);
+    expect(d.code).toBe(2);
+    expect(d.err).toMatch(/unknown command 'scna'/);
+  });
+
+  it('exits 2 naming the field of a profile with a wrong field', async () => {
+    const bad = contosoProfile();
+    (bad.cloud as Record<string, unknown>).tenantID = (bad.cloud as Record<string, unknown>).tenantId;
+    delete (bad.cloud as Record<string, unknown>).tenantId;
+    write('typo.json', bad);
+    const r = await run(['scan', '--profile', 'typo.json']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cloud\.(tenantId|tenantID)/);
+
+    write('url.json', contosoProfile({ onPrem: { ...(contosoProfile().onPrem as object), url: 'https://dc01.contoso.com' } }));
+    const u = await run(['scan', '--profile', 'url.json']);
+    expect(u.code).toBe(2);
+    expect(u.err).toMatch(/onPrem\.url: must be ldaps:\/\/host/);
+
+    write('auth.json', contosoProfile({ cloud: { ...(contosoProfile().cloud as object), auth: { type: 'password' } } }));
+    const v = await run(['scan', '--profile', 'auth.json']);
+    expect(v.code).toBe(2);
+    expect(v.err).toMatch(/cloud\.auth\.type/);
+
+    write('spell.json', contosoProfile({ onPrem: { ...(contosoProfile().onPrem as object), serchBases: ['OU=Staff,DC=contoso,DC=com'] } }));
+    const s = await run(['scan', '--profile', 'spell.json']);
+    expect(s.code).toBe(2);
+    expect(s.err).toMatch(/onPrem\.serchBases: unknown field/);
+
+    const missing = await run(['scan', '--profile', 'nowhere.json']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/nowhere\.json does not exist/);
+  });
+
+  it('resolves relative paths against the profile folder and accepts an array of sources', async () => {
+    const p = contosoProfile({
+      onPrem: [contosoProfile().onPrem, { ...(contosoProfile().onPrem as object), id: 'fabrikam', url: 'ldaps://dc01.fabrikam.com', baseDn: 'DC=fabrikam,DC=com', searchBases: undefined }],
+      cloud: { ...(contosoProfile().cloud as object), auth: { type: 'certificate', certificateFile: 'certs/app.pem', privateKeyFile: '/etc/syncdrift/app.key' } },
+    });
+    write('multi.json', p);
+    const profile = await loadProfile(join(dir, 'multi.json'));
+    expect(profile.onPrem.map((s) => s.id)).toEqual(['dc01.contoso.com', 'fabrikam']);
+    expect(profile.onPrem[0]!.caFile).toBe(join(dir, 'contoso-ca.pem'));
+    expect(profile.cloud.auth).toMatchObject({ certificateFile: join(dir, 'certs/app.pem'), privateKeyFile: '/etc/syncdrift/app.key' });
+    expect(profile.cloud.environment).toBe('global');
+  });
+
+  it('parses each command into typed options', () => {
+    expect(parseCommandLine(['scan', '--profile', 'p.json', '--all', '--format', 'CSV'])).toMatchObject({ command: 'scan', profile: 'p.json', all: true, format: 'csv', save: true });
+    expect(parseCommandLine(['purge', '--older-than', '30d'])).toEqual({ command: 'purge', olderThan: '30d', workspace: null });
+    expect(() => parseCommandLine(['import', '--ldif', 'a.ldf'])).toThrow(/--graph-json: is required/);
+    expect(parseCommandLine([])).toEqual({ command: 'help', topic: null });
+  });
+});
+
+describe('scan, demo and exit codes', () => {
+  it('runs a scan through the pipeline with the live-source factory and records it', async () => {
+    const services: Partial<CliServices> = {
+      openLiveSources: async (profile) => {
+        expect(profile.name).toBe('Contoso');
+        const onPrem = await importLdifFile(join(dir, 'contoso-users.ldf'));
+        const users = await importGraphUsersFile(join(dir, 'contoso-entra-users.json'));
+        return { onPrem: [onPrem], cloudUsers: pagesOf([users.slice(0, 5), users.slice(5)]), tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', close: async () => {} };
+      },
+    };
+    const r = await run(['scan', '--profile', 'contoso.json', '--format', 'json', '--all', '--workspace', 'ws/contoso.db'], services);
+    expect(r.code).toBe(0);
+    const ws = openWorkspace(join(dir, 'ws/contoso.db'));
+    const scan = ws.scans.latest('Contoso')!;
+    expect(scan.kind).toBe('live');
+    expect(scan.meta.tenantId).toBe('72f988bf-86f1-41af-91ab-2d7cd011db47');
+    expect(ws.rows.counts(scan.id)['cloud-override']).toBe(1);
+    ws.close();
+  });
+
+  it('exits 3 when the directory cannot be reached and 4 when data is missing', async () => {
+    const down = await run(['scan', '--profile', 'contoso.json', '--no-save'], {
+      openLiveSources: async () => {
+        throw new SyncDriftError('connection', 'LDAP_UNREACHABLE', 'Cannot reach dc01.contoso.com:636 (connection refused). Check the DC and the firewall.');
+      },
+    });
+    expect(down.code).toBe(3);
+    expect(down.err).toMatch(/Cannot reach dc01\.contoso\.com:636/);
+    const partial = await run(['scan', '--profile', 'contoso.json', '--no-save', '--format', 'json'], {
+      openLiveSources: async () => ({
+        onPrem: [await importLdifFile(join(dir, 'contoso-users.ldf'))],
+        cloudUsers: pagesOf([await importGraphUsersFile(join(dir, 'contoso-entra-users.json'))]),
+        tenantId: null,
+        missing: ['audit log: AuditLog.Read.All not granted'],
+        close: async () => {},
+      }),
+    });
+    expect(partial.code).toBe(4);
+    expect(partial.err).toMatch(/partial data; missing: audit log: AuditLog\.Read\.All not granted/);
+    expect(() => DriftReport.parse(JSON.parse(partial.out))).not.toThrow();
+  });
+
+  it('says plainly when the demo is not in this build, with a log path (exit 1)', async () => {
+    const r = await run(['demo']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/sandbox demo is not available in this build yet/);
+    const log = /details: (.*\.log)\)/.exec(r.err)?.[1];
+    expect(log && existsSync(log)).toBe(true);
+  });
+});
+
+describe('workspace commands', () => {
+  it('purges, exports and imports a workspace', async () => {
+    await run(['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--workspace', 'a.db']);
+    const ex = await run(['export-workspace', '--workspace', 'a.db', '--out', 'a.sdx']);
+    expect(ex.code).toBe(0);
+    expect(ex.err).toMatch(/phone numbers masked/);
+    const im = await run(['import-workspace', 'a.sdx', '--workspace', 'b.db']);
+    expect(im.code).toBe(0);
+    expect(im.err).toMatch(/Imported \d+ record/);
+    const bad = await run(['purge', '--older-than', 'forever', '--workspace', 'b.db']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--older-than: 'forever' is not a duration/);
+    const kept = await run(['purge', '--older-than', '1d', '--workspace', 'b.db']);
+    expect(kept.out).toMatch(/: 0 scan\(s\)/);
+    nowIso = '2025-02-05T08:00:00Z';
+    const p = await run(['purge', '--older-than', '1d', '--workspace', 'b.db']);
+    expect(p.code).toBe(0);
+    expect(p.out).toMatch(/1 scan\(s\)/);
+  });
+
+  it('writes the export kit for both sides', async () => {
+    const r = await run(['export-kit', '--out', 'kit', '--base-dn', 'DC=contoso,DC=com']);
+    expect(r.code).toBe(0);
+    const files = readdirSync(join(dir, 'kit'));
+    expect(files).toContain('export-entra.ps1');
+    expect(files.length).toBeGreaterThan(1);
+    expect(readFileSync(join(dir, 'kit', 'export-entra.ps1'), 'utf8')).toMatch(/OnPremisesImmutableId/);
+  });
+});
