@@ -131,6 +131,11 @@ export class IdentityService {
     return new IdentityService(tenant, privateKey, publicKey, { ...jwk, kid, use: 'sig', alg: 'RS256' }, kid);
   }
 
+  /** Token times follow the tenant's clock, so tests that move time also expire tokens. */
+  private nowS(): number {
+    return Math.floor(this.tenant.clock.now().getTime() / 1000);
+  }
+
   issuer(origin: string): string {
     return `${origin}/${this.tenant.tenantId}/v2.0`;
   }
@@ -251,9 +256,9 @@ export class IdentityService {
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.kid })
       .setIssuer(this.issuer(origin))
       .setAudience(GRAPH_APP_ID)
-      .setIssuedAt()
-      .setNotBefore('0s')
-      .setExpirationTime(`${TOKEN_LIFETIME_S}s`)
+      .setIssuedAt(this.nowS())
+      .setNotBefore(this.nowS())
+      .setExpirationTime(this.nowS() + TOKEN_LIFETIME_S)
       .setJti(randomUUID())
       .sign(this.privateKey);
   }
@@ -291,9 +296,9 @@ export class IdentityService {
       .setIssuer(this.issuer(origin))
       .setAudience(app.appId)
       .setSubject(user.id)
-      .setIssuedAt()
-      .setNotBefore('0s')
-      .setExpirationTime(`${TOKEN_LIFETIME_S}s`)
+      .setIssuedAt(this.nowS())
+      .setNotBefore(this.nowS())
+      .setExpirationTime(this.nowS() + TOKEN_LIFETIME_S)
       .sign(this.privateKey);
     const body: Record<string, unknown> = {
       token_type: 'Bearer',
