@@ -199,22 +199,7 @@ export class RemediationEngine {
   // Sessions
 
   sessions(): SessionSummary[] {
-    return this.journal.listSessions().map((s) => {
-      const plan = this.tryPlan(s.plan);
-      const statuses = stepStatuses(this.journal.entries(s.id));
-      return {
-        id: s.id,
-        state: effectiveState(s),
-        createdAt: s.createdAt,
-        updatedAt: s.updatedAt,
-        planId: plan?.id ?? '(unreadable plan)',
-        profile: plan?.source.profile ?? '',
-        rows: plan?.rows.length ?? 0,
-        steps: plan?.steps.length ?? 0,
-        stepsDone: plan ? plan.steps.filter((st) => statusOf(statuses, st.id).state === 'done').length : 0,
-        message: s.meta.message,
-      };
-    });
+    return sessionSummaries(this.journal);
   }
 
   /** One session: its summary, plan and journal (for the UI's history view). */
@@ -223,14 +208,6 @@ export class RemediationEngine {
     if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${id}. List them with: syncdrift sessions`);
     const summary = this.sessions().find((x) => x.id === id) as SessionSummary;
     return { summary, plan: parsePlan(s.plan, `session ${id}.plan`), journal: this.journal.entries(id) };
-  }
-
-  private tryPlan(raw: unknown): Plan | null {
-    try {
-      return parsePlan(raw);
-    } catch {
-      return null;
-    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -883,6 +860,34 @@ export class RemediationEngine {
       report.notRestored.push({ rowKey: null, upn: null, message: 'AlternateMobilePhones values overwritten from otherMobile could not be recorded and are not restored.' });
     }
   }
+}
+
+function tryPlan(raw: unknown): Plan | null {
+  try {
+    return parsePlan(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** Every session in the journal, newest first, with its effective state (no ports needed). */
+export function sessionSummaries(journal: JournalStore): SessionSummary[] {
+  return journal.listSessions().map((s) => {
+    const plan = tryPlan(s.plan);
+    const statuses = stepStatuses(journal.entries(s.id));
+    return {
+      id: s.id,
+      state: effectiveState(s),
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+      planId: plan?.id ?? '(unreadable plan)',
+      profile: plan?.source.profile ?? '',
+      rows: plan?.rows.length ?? 0,
+      steps: plan?.steps.length ?? 0,
+      stepsDone: plan ? plan.steps.filter((st) => statusOf(statuses, st.id).state === 'done').length : 0,
+      message: s.meta.message,
+    };
+  });
 }
 
 /**

@@ -1,0 +1,497 @@
+/**
+ * `syncdrift plan | apply | sessions | resume | undo`: the remediation engine on the command line.
+ * Exit codes follow the CLI contract (0 done, 1 unexpected, 2 usage or input error, 3 connection /
+ * sign-in / permission) plus 7 "the session is not finished yet" (waiting for the cycle or for
+ * replication, verification pending: resumable) and 8 "refused" (preflight failed, conflicts,
+ * undecided blast radius, or no confirmation): 4–6 already mean other things.
+ */
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DriftReport, type DriftStatus } from '../core/model';
+import { formatIssues, isSyncDriftError, ValidationError, type ErrorKind } from '../core/errors';
+import type { Clock } from '../core/ports';
+import { systemClock } from '../core/ports';
+import type { ProgressEvent } from '../core/progress';
+import { defaultWorkspaceDir } from '../node/workspace-dir';
+import {
+  buildPlan,
+  buildRestorePlan,
+  decideBulk,
+  parseDecideArg,
+  parsePlanText,
+  planReadiness,
+  serializePlan,
+  SqliteJournalStore,
+  sessionSummaries,
+  type BulkAction,
+  type JournalStore,
+  type Operator,
+  type Plan,
+  type PreflightReport,
+  type RemediationEngine,
+  type SessionOutcome,
+  type UndoReport,
+} from '../remediation';
+
+export const REMEDIATION_EXIT = { ok: 0, unexpected: 1, usage: 2, connection: 3, incomplete: 7, refused: 8 } as const;
+
+export interface RemediationCommandIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** A person can answer questions (stdin and stderr are a terminal). */
+  isTTY?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface EngineHandle {
+  engine: RemediationEngine;
+  close(): Promise<void>;
+}
+
+export interface RemediationCommandDeps {
+  /**
+   * Builds the engine over the journal file and the profile's ports (on-prem directories, signed-in
+   * cloud client, and in the sandbox the simulator's cycle). The CLI framework supplies it: profile
+   * loading and sign-in live there. Absent: apply/resume/undo are refused with a clear message.
+   */
+  openEngine?: (ctx: { journalFile: string; profile: string | null; operator: Operator; io: RemediationCommandIo }) => Promise<EngineHandle>;
+  /** Reads a person's answer on a TTY (default: one line from stdin). */
+  ask?: (question: string) => Promise<string>;
+  clock?: Clock;
+}
+
+export const PLAN_USAGE = `Usage: syncdrift plan --report FILE --decide STATUS=ACTION [--decide ...] [--users LIST]
+                      [--others STATUS=ACTION ...] [--workspace W] [--connect-server NAME]
+                      [--replica-dc NAME ...] [--cloud-sync] --out PLAN
+
+Builds a remediation plan (JSON) from a drift report and decisions, with the blast radius.
+
+  --report FILE      a drift report (syncdrift scan --format json)
+  --decide S=A       action A for rows of status S in the selection; A is keep-onprem, keep-cloud,
+                     support-case, skip, or suggested (the timeline's suggestion); repeatable
+  --users LIST       the selection: UPNs, comma-separated or @FILE (one a line); default every row
+  --others S=A       decisions for rows outside --users (the bypass's blast radius needs them)
+  --connect-server   the Entra Connect server's name (shown in the next-step instructions)
+  --replica-dc NAME  a DC the Connect server reads: AD writes must show there first; repeatable
+  --cloud-sync       the tenant uses Entra Cloud Sync (restart the job instead of a cycle)
+  --workspace W      the workspace whose journal later apply/resume/undo use (recorded only)
+  --out PLAN         the plan file to write
+
+Exit codes: 0 written (and ready), 8 written but blocked (undecided blast-radius rows), 2 usage error.
+`;
+
+export const APPLY_USAGE = `Usage: syncdrift apply PLAN [--dry-run] [--yes] [--profile P] [--workspace W]
+
+Preflight (permissions, connectivity, fresh re-read of every value; changed rows become conflicts),
+then the writes in order, the journal, and verification. --dry-run shows the plan and its blast
+radius and writes nothing. Without --yes it asks on a terminal and refuses otherwise.
+
+Exit codes: 0 done and verified, 7 waiting (next step printed; resume later), 8 refused
+(preflight, conflicts, undecided rows, no confirmation), 2 usage, 3 sign-in/permission, 1 unexpected.
+`;
+
+export const SESSIONS_USAGE = `Usage: syncdrift sessions [--workspace W] [--json]
+
+Lists remediation sessions; one interrupted by a crash shows as "interrupted".
+`;
+
+export const RESUME_USAGE = `Usage: syncdrift resume SESSION [--cycle-done] [--replicated] [--profile P] [--workspace W]
+
+Continues a session: re-reads every uncertain write before deciding whether it took effect.
+  --cycle-done   the full sync cycle has finished (answers the question without a terminal)
+  --replicated   the AD writes have reached the Connect server's DC
+`;
+
+export const UNDO_USAGE = `Usage: syncdrift undo SESSION [--yes] [--restore-out PLAN] [--profile P] [--workspace W]
+
+Restores AD values (compare-and-set) and per-user cloud values, turns the bypass off if the session
+turned it on, and lists values the bypass erased; --restore-out writes them as a plan of AD writes.
+`;
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function parse(args: readonly string[], options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>, positionals: number, usage: string): { values: Values; positionals: string[] } {
+  let r;
+  try {
+    r = parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    const m = /'(--?[\w-]+)'/.exec(e instanceof Error ? e.message : '');
+    throw new ValidationError(m?.[1] ?? 'arguments', `${e instanceof Error ? e.message : String(e)}\n\n${usage}`);
+  }
+  if (r.values.help) throw new HelpRequested(usage);
+  if (r.positionals.length !== positionals) throw new ValidationError(positionals ? 'SESSION' : 'arguments', `${positionals ? `expects ${positionals} argument(s)` : `unexpected argument "${r.positionals[0]}"`}\n\n${usage}`);
+  return { values: r.values as Values, positionals: r.positionals };
+}
+
+class HelpRequested extends Error {}
+
+const str = (v: Values, k: string): string | null => {
+  const x = v[k];
+  if (x === undefined) return null;
+  if (typeof x !== 'string' || x.trim() === '') throw new ValidationError(`--${k}`, 'needs a value');
+  return x;
+};
+const list = (v: Values, k: string): string[] => {
+  const x = v[k];
+  return Array.isArray(x) ? x : typeof x === 'string' ? [x] : [];
+};
+
+function readText(io: RemediationCommandIo, file: string, field: string): string {
+  try {
+    return readFileSync(resolve(io.cwd, file), 'utf8');
+  } catch (e) {
+    throw new ValidationError(field, `cannot read ${file} (${(e as { code?: string }).code ?? String(e)})`);
+  }
+}
+
+function writeOwnerOnly(io: RemediationCommandIo, file: string, text: string, field: string): string {
+  const path = resolve(io.cwd, file);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    // Plans hold phone numbers: personal data, owner-only.
+    writeFileSync(path, text, { mode: 0o600 });
+  } catch (e) {
+    throw new ValidationError(field, `cannot write ${file} (${(e as { code?: string }).code ?? String(e)})`);
+  }
+  return path;
+}
+
+/** UPNs from `a@x,b@y` or `@file` (one a line, commas allowed). */
+export function parseUserList(io: RemediationCommandIo, arg: string): string[] {
+  const text = arg.startsWith('@') ? readText(io, arg.slice(1), '--users') : arg;
+  const users = text
+    .split(/[\n,;]/)
+    .map((s) => s.trim())
+    .filter((s) => s && !s.startsWith('#'));
+  if (users.length === 0) throw new ValidationError('--users', 'lists no users');
+  return users;
+}
+
+/** Where the remediation journal lives: next to the workspace database (its own file). */
+export function journalFileFor(io: RemediationCommandIo, workspace: string | null): string {
+  if (!workspace) return join(defaultWorkspaceDir(io.env as NodeJS.ProcessEnv), 'remediation-journal.db');
+  const w = resolve(io.cwd, workspace);
+  return /\.db$/i.test(w) ? join(dirname(w), 'remediation-journal.db') : join(w, 'remediation-journal.db');
+}
+
+function exitFor(kind: ErrorKind): number {
+  if (kind === 'validation') return REMEDIATION_EXIT.usage;
+  if (kind === 'connection' || kind === 'auth' || kind === 'permission' || kind === 'throttled') return REMEDIATION_EXIT.connection;
+  if (kind === 'conflict' || kind === 'not-found') return REMEDIATION_EXIT.refused;
+  return REMEDIATION_EXIT.unexpected;
+}
+
+async function guard(io: RemediationCommandIo, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      io.stdout.write(e.message);
+      return REMEDIATION_EXIT.ok;
+    }
+    if (isSyncDriftError(e)) {
+      io.stderr.write(`syncdrift: ${e.message}\n`);
+      return exitFor(e.kind);
+    }
+    io.stderr.write(`syncdrift: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return REMEDIATION_EXIT.unexpected;
+  }
+}
+
+const show = (v: string | null) => (v === null ? '(empty)' : v);
+
+/** The plan as an admin reads it: steps in order, blast radius, warnings, what cannot be undone. */
+export function renderPlan(plan: Plan): string {
+  const out: string[] = [];
+  out.push(`Plan ${plan.id} (${plan.source.profile}, scan of ${plan.source.reportGeneratedAt})`);
+  const decided = plan.rows.filter((r) => r.action);
+  out.push(`Decisions: ${decided.length} row(s): ${['keep-onprem', 'keep-cloud', 'support-case', 'skip'].map((a) => `${a} ${decided.filter((r) => r.action === a).length}`).join(', ')}`);
+  out.push('', 'Steps, in order:');
+  plan.steps.forEach((s, i) => {
+    const n = `${String(i + 1).padStart(3)}.`;
+    switch (s.kind) {
+      case 'ad-write':
+        out.push(`${n} AD write (compare-and-set) ${s.upn}: mobile ${show(s.expected)} -> ${show(s.next)}`);
+        break;
+      case 'await-replication':
+        out.push(`${n} wait until the ${s.rowKeys.length} AD write(s) show on ${s.dcs.join(', ') || 'the DC'} (the Connect server's DC)`);
+        break;
+      case 'graph-patch':
+        out.push(`${n} Graph PATCH ${s.upn}: mobilePhone ${show(s.expected)} -> ${show(s.next)}`);
+        break;
+      case 'record-cloud-values':
+        out.push(`${n} record the current cloud value of all ${s.rowKeys.length} blast-radius user(s) in the journal`);
+        break;
+      case 'set-bypass':
+        out.push(`${n} turn BypassDirSyncOverrides ${s.enabled ? 'ON (tenant-wide)' : 'off'}`);
+        break;
+      case 'sync-cycle':
+        out.push(`${n} full (initial) sync cycle: ${s.instructions}`);
+        break;
+      case 'verify':
+        out.push(`${n} verify ${s.rowKeys.length} row(s) on both sides (re-read until they show the intended values)`);
+        break;
+    }
+  });
+  if (plan.steps.length === 0) out.push('  (nothing to write)');
+  if (plan.needsBypass) {
+    out.push('', `BLAST RADIUS: ${plan.blastRadius.length} user(s) whose values differ; the bypass and the full cycle make AD win for all of them:`);
+    for (const b of plan.blastRadius) {
+      out.push(`  ${b.selected ? '*' : ' '} ${b.upn.padEnd(36)} ${b.status.padEnd(15)} AD ${show(b.onPremValue).padEnd(18)} cloud ${show(b.cloudValue).padEnd(18)} ${b.action ?? 'UNDECIDED'}: ${b.effect}`);
+    }
+    out.push('  (* = in your selection)');
+  }
+  if (plan.warnings.length) out.push('', 'Warnings:', ...plan.warnings.map((w) => `  - ${w}`));
+  if (plan.cannotUndo.length) out.push('', 'Cannot be undone:', ...plan.cannotUndo.map((w) => `  - ${w}`));
+  if (plan.blockers.length) out.push('', 'Blocked until decided:', ...plan.blockers.map((b) => `  - ${b.upn}: ${b.message}`));
+  if (plan.notes.length) out.push('', 'Notes:', ...plan.notes.map((w) => `  - ${w}`));
+  return `${out.join('\n')}\n`;
+}
+
+function renderPreflight(p: PreflightReport): string {
+  const lines = ['Preflight:'];
+  for (const c of p.checks) lines.push(`  [${c.ok ? 'ok' : c.severity === 'blocking' ? 'FAIL' : 'warn'}] ${c.name}: ${c.message}`);
+  for (const c of p.conflicts) lines.push(`  CONFLICT ${c.upn} (${c.side}): ${c.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function renderOutcome(o: SessionOutcome): string {
+  const lines = [`Session ${o.sessionId || '(none)'}: ${o.state}${o.message ? ` - ${o.message}` : ''}`];
+  lines.push(`Writes: AD ${o.writes.ad}, Graph ${o.writes.graph}, bypass ${o.writes.bypass}, cycles ${o.writes.cycles}`);
+  for (const r of o.rows) {
+    const a = r.actual ? `AD ${show(r.actual.onPrem)}, cloud ${show(r.actual.cloud)}` : 'not read';
+    lines.push(`  ${r.state.padEnd(11)} ${r.upn}: ${a}${r.message ? ` (${r.message})` : ''}`);
+  }
+  if (o.nextStep) lines.push('', 'Next step:', ...o.nextStep.split('\n').map((l) => `  ${l}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function renderUndo(u: UndoReport): string {
+  const lines = [`Undo of ${u.sessionId}: ${u.state}`];
+  for (const r of u.restored) lines.push(`  restored ${r.upn || 'tenant'}: ${r.message}`);
+  for (const r of u.notRestored) lines.push(`  NOT restored ${r.upn ?? ''}${r.upn ? ': ' : ''}${r.message}`);
+  if (u.offers.length) {
+    lines.push('', 'Erased by the bypass + cycle; can come back only as AD writes (keep-cloud):');
+    for (const o of u.offers) lines.push(`  ${o.upn}: was ${show(o.recordedCloudValue)} in the cloud, now ${show(o.currentCloudValue)}; AD ${show(o.currentOnPremValue)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function progressPrinter(io: RemediationCommandIo): (e: ProgressEvent) => void {
+  let last = '';
+  return (e) => {
+    const line = `${e.phase}: ${e.done}${e.total !== undefined ? `/${e.total}` : ''}${e.retries ? ` (${e.retries} retries)` : ''}${e.message ? ` ${e.message}` : ''}`;
+    if (line !== last) io.stderr.write(`  ${line}\n`);
+    last = line;
+  };
+}
+
+async function defaultAsk(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+function operatorFor(io: RemediationCommandIo, deps: RemediationCommandDeps, flags: { cycleDone?: boolean; replicated?: boolean }): Operator {
+  const ask = deps.ask ?? defaultAsk;
+  return {
+    async confirmReplication(pending) {
+      if (flags.replicated) return true;
+      if (!io.isTTY) return false;
+      io.stderr.write(`These AD writes are not yet visible on the Connect server's DC:\n${pending.map((p) => `  ${p.upn} (${p.dn}) on ${p.dcs.join(', ') || 'the DC'}`).join('\n')}\n`);
+      return /^y(es)?$/i.test((await ask('Has replication reached the DC Entra Connect reads? [y/N] ')).trim());
+    },
+    async confirmCycle(instructions) {
+      if (flags.cycleDone) return true;
+      if (!io.isTTY) return false;
+      io.stderr.write(`\nRun the full sync cycle now:\n  ${instructions}\n`);
+      return /^(y(es)?|done)$/i.test((await ask('Type "done" when the cycle has finished (anything else stops here; resume later): ')).trim());
+    },
+  };
+}
+
+async function withEngine<T>(io: RemediationCommandIo, deps: RemediationCommandDeps, v: Values, operator: Operator, fn: (engine: RemediationEngine) => Promise<T>): Promise<T> {
+  if (!deps.openEngine) throw new ValidationError('--profile', 'this build of the CLI cannot connect to AD and Entra ID for remediation (no engine wiring)');
+  const handle = await deps.openEngine({ journalFile: journalFileFor(io, str(v, 'workspace')), profile: str(v, 'profile'), operator, io });
+  try {
+    return await fn(handle.engine);
+  } finally {
+    await handle.close();
+  }
+}
+
+function outcomeExit(o: SessionOutcome): number {
+  if (o.state === 'completed') return REMEDIATION_EXIT.ok;
+  if (!o.sessionId || o.state === 'failed') return REMEDIATION_EXIT.refused;
+  return REMEDIATION_EXIT.incomplete;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** `syncdrift plan`. */
+export function runPlanCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps = {}): Promise<number> {
+  return guard(io, async () => {
+    const { values: v } = parse(
+      args,
+      {
+        report: { type: 'string' },
+        decide: { type: 'string', multiple: true },
+        others: { type: 'string', multiple: true },
+        users: { type: 'string' },
+        workspace: { type: 'string' },
+        out: { type: 'string' },
+        'connect-server': { type: 'string' },
+        'replica-dc': { type: 'string', multiple: true },
+        'cloud-sync': { type: 'boolean' },
+      },
+      0,
+      PLAN_USAGE,
+    );
+    const reportFile = str(v, 'report');
+    if (!reportFile) throw new ValidationError('--report', `is required (a drift report from syncdrift scan --format json)\n\n${PLAN_USAGE}`);
+    const out = str(v, 'out');
+    if (!out) throw new ValidationError('--out', 'is required (the plan file to write)');
+    const decide = list(v, 'decide');
+    if (decide.length === 0) throw new ValidationError('--decide', 'give at least one STATUS=ACTION, e.g. --decide cloud-override=keep-onprem');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readText(io, reportFile, '--report'));
+    } catch (e) {
+      if (e instanceof ValidationError) throw e;
+      throw new ValidationError(reportFile, `is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const parsed = DriftReport.safeParse(raw);
+    if (!parsed.success) throw new ValidationError(reportFile, `is not a drift report: ${formatIssues(parsed.error.issues, 'report')}`);
+    const byStatus: Partial<Record<DriftStatus, BulkAction>> = {};
+    for (const d of decide) {
+      const [s, a] = parseDecideArg(d, '--decide');
+      byStatus[s] = a;
+    }
+    const others: Partial<Record<DriftStatus, BulkAction>> = {};
+    for (const d of list(v, 'others')) {
+      const [s, a] = parseDecideArg(d, '--others');
+      others[s] = a;
+    }
+    const usersArg = str(v, 'users');
+    const users = usersArg ? parseUserList(io, usersArg) : undefined;
+    const bulk = decideBulk(parsed.data, { byStatus, others, ...(users ? { users } : {}) });
+    if (bulk.unknownUsers.length) io.stderr.write(`syncdrift: warning: no row for ${bulk.unknownUsers.join(', ')} in the report\n`);
+    const plan = buildPlan(parsed.data, bulk.decisions, {
+      selected: bulk.selected,
+      syncEngine: v['cloud-sync'] ? 'cloud-sync' : 'connect',
+      connectServer: str(v, 'connect-server'),
+      replicaDcs: list(v, 'replica-dc'),
+      now: (deps.clock ?? systemClock).now(),
+    });
+    const path = writeOwnerOnly(io, out, serializePlan(plan), '--out');
+    io.stderr.write(renderPlan(plan));
+    io.stderr.write(`Wrote ${path}\n`);
+    const ready = planReadiness(plan);
+    if (!ready.ready) {
+      io.stderr.write(`The plan cannot be applied yet: ${ready.why.join('; ')}\n`);
+      return REMEDIATION_EXIT.refused;
+    }
+    return REMEDIATION_EXIT.ok;
+  });
+}
+
+/** `syncdrift apply`. */
+export function runApplyCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps = {}): Promise<number> {
+  return guard(io, async () => {
+    const { values: v, positionals } = parse(args, { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'cycle-done': { type: 'boolean' }, replicated: { type: 'boolean' } }, 1, APPLY_USAGE);
+    const file = positionals[0] as string;
+    const plan = parsePlanText(readText(io, file, 'PLAN'), file);
+    io.stdout.write(renderPlan(plan));
+    if (v['dry-run']) {
+      io.stderr.write('Dry run: nothing was written.\n');
+      return planReadiness(plan).ready ? REMEDIATION_EXIT.ok : REMEDIATION_EXIT.refused;
+    }
+    const ready = planReadiness(plan);
+    if (!ready.ready) {
+      io.stderr.write(`syncdrift: the plan cannot be applied: ${ready.why.join('; ')}\n`);
+      return REMEDIATION_EXIT.refused;
+    }
+    if (!v.yes) {
+      if (!io.isTTY) {
+        io.stderr.write('syncdrift: refusing to write without confirmation: run on a terminal, or pass --yes after reviewing the plan (apply --dry-run).\n');
+        return REMEDIATION_EXIT.refused;
+      }
+      const writes = plan.steps.filter((s) => s.kind === 'ad-write' || s.kind === 'graph-patch').length;
+      const answer = await (deps.ask ?? defaultAsk)(`Apply ${writes} write(s)${plan.needsBypass ? ` and turn on the tenant-wide bypass (${plan.blastRadius.length} user(s) affected)` : ''}? Type "yes": `);
+      if (answer.trim().toLowerCase() !== 'yes') {
+        io.stderr.write('Not confirmed: nothing was written.\n');
+        return REMEDIATION_EXIT.refused;
+      }
+    }
+    const operator = operatorFor(io, deps, { cycleDone: v['cycle-done'] === true, replicated: v.replicated === true });
+    return withEngine(io, deps, v, operator, async (engine) => {
+      const out = await engine.apply(plan, { ...(io.signal ? { signal: io.signal } : {}), onProgress: progressPrinter(io) });
+      if (out.preflight) io.stderr.write(renderPreflight(out.preflight));
+      io.stdout.write(renderOutcome(out));
+      return outcomeExit(out);
+    });
+  });
+}
+
+/** `syncdrift sessions`: needs only the journal, no sign-in. */
+export function runSessionsCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps & { openJournal?: (file: string) => JournalStore } = {}): Promise<number> {
+  return guard(io, async () => {
+    const { values: v } = parse(args, { workspace: { type: 'string' }, json: { type: 'boolean' } }, 0, SESSIONS_USAGE);
+    const journal = (deps.openJournal ?? ((f: string) => new SqliteJournalStore(f)))(journalFileFor(io, str(v, 'workspace')));
+    try {
+      const list = sessionSummaries(journal);
+      if (v.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      else if (list.length === 0) io.stdout.write('No remediation sessions.\n');
+      else {
+        for (const s of list) io.stdout.write(`${s.id}  ${s.state.padEnd(20)} ${s.createdAt}  ${s.profile}  steps ${s.stepsDone}/${s.steps}${s.message ? `  ${s.message}` : ''}\n`);
+      }
+      return REMEDIATION_EXIT.ok;
+    } finally {
+      journal.close();
+    }
+  });
+}
+
+/** `syncdrift resume SESSION`. */
+export function runResumeCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps = {}): Promise<number> {
+  return guard(io, async () => {
+    const { values: v, positionals } = parse(args, { profile: { type: 'string' }, workspace: { type: 'string' }, 'cycle-done': { type: 'boolean' }, replicated: { type: 'boolean' } }, 1, RESUME_USAGE);
+    const operator = operatorFor(io, deps, { cycleDone: v['cycle-done'] === true, replicated: v.replicated === true });
+    return withEngine(io, deps, v, operator, async (engine) => {
+      const out = await engine.resume(positionals[0] as string, { ...(io.signal ? { signal: io.signal } : {}), onProgress: progressPrinter(io) });
+      io.stdout.write(renderOutcome(out));
+      return outcomeExit(out);
+    });
+  });
+}
+
+/** `syncdrift undo SESSION`. */
+export function runUndoCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps = {}): Promise<number> {
+  return guard(io, async () => {
+    const { values: v, positionals } = parse(args, { yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'restore-out': { type: 'string' } }, 1, UNDO_USAGE);
+    if (!v.yes) {
+      if (!io.isTTY) {
+        io.stderr.write('syncdrift: refusing to undo without confirmation: run on a terminal or pass --yes.\n');
+        return REMEDIATION_EXIT.refused;
+      }
+      if ((await (deps.ask ?? defaultAsk)(`Undo session ${positionals[0]}? Type "yes": `)).trim().toLowerCase() !== 'yes') return REMEDIATION_EXIT.refused;
+    }
+    return withEngine(io, deps, v, operatorFor(io, deps, {}), async (engine) => {
+      const report = await engine.undo(positionals[0] as string, { ...(io.signal ? { signal: io.signal } : {}), onProgress: progressPrinter(io) });
+      io.stdout.write(renderUndo(report));
+      const restoreOut = str(v, 'restore-out');
+      if (restoreOut && report.offers.length > 0) {
+        const path = writeOwnerOnly(io, restoreOut, serializePlan(buildRestorePlan(report, 'all', { now: (deps.clock ?? systemClock).now() })), '--restore-out');
+        io.stderr.write(`Wrote the restore plan (AD writes) to ${path}: review it, then syncdrift apply ${restoreOut}\n`);
+      }
+      return report.state === 'undone' ? REMEDIATION_EXIT.ok : REMEDIATION_EXIT.incomplete;
+    });
+  });
+}

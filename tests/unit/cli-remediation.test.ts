@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, runUndoCommand, type RemediationCommandDeps, type RemediationCommandIo } from '../../main/cli/remediation-commands';
+import { SqliteJournalStore } from '../../main/remediation';
+import { fieldReportEnv, UPN, DN, type FieldReportEnv } from '../support/remediation-env';
+import { sandboxEngine } from '../support/remediation-engine';
+
+let dir: string;
+let env: FieldReportEnv;
+let io: RemediationCommandIo & { out: string[]; err: string[] };
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sd-cli-rem-'));
+  env = await fieldReportEnv();
+  writeFileSync(join(dir, 'report.json'), JSON.stringify(await env.scan()));
+  const out: string[] = [];
+  const err: string[] = [];
+  io = { out, err, stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: { HOME: dir, XDG_DATA_HOME: dir }, cwd: dir, isTTY: false };
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const deps = (withCycle = true): RemediationCommandDeps => ({
+  openEngine: async ({ journalFile, operator }) => {
+    const journal = new SqliteJournalStore(journalFile);
+    return { engine: sandboxEngine(env, journal, { operator, withCycle }), close: async () => journal.close() };
+  },
+});
+
+describe('syncdrift plan / apply / sessions / resume / undo', () => {
+  it('plans keep-onprem for testmobile, refuses until the blast radius is decided, then applies and undoes', async () => {
+    const base = ['--report', 'report.json', '--decide', 'cloud-override=keep-onprem', '--users', UPN.testmobile, '--connect-server', 'FMEMS-SYNC01', '--workspace', 'ws'];
+    expect(await runPlanCommand([...base, '--out', 'blocked.json'], io)).toBe(8);
+    expect(io.err.join('')).toMatch(/UNDECIDED: cloud value will be cleared/);
+
+    writeFileSync(join(dir, 'users.txt'), `# the case\n${UPN.testmobile}\n`);
+    const full = ['--report', 'report.json', '--decide', 'cloud-override=keep-onprem', '--users', '@users.txt', '--others', 'onprem-missing=skip', '--others', 'format-only=keep-onprem', '--workspace', 'ws', '--out', 'plan.json'];
+    expect(await runPlanCommand(full, io)).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'))).toMatchObject({ format: 'syncdrift-remediation-plan', schemaVersion: 1, needsBypass: true });
+
+    io.out.length = 0;
+    expect(await runApplyCommand(['plan.json', '--dry-run'], io, deps())).toBe(0);
+    expect(io.out.join('')).toContain('BLAST RADIUS: 3 user(s)');
+    expect(io.out.join('')).toContain(`${UPN.raj}`);
+    expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
+
+    // No terminal and no --yes: refused, nothing written.
+    expect(await runApplyCommand(['plan.json', '--workspace', 'ws'], io, deps())).toBe(8);
+    expect(io.err.join('')).toContain('refusing to write without confirmation');
+    expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
+
+    io.out.length = 0;
+    expect(await runApplyCommand(['plan.json', '--yes', '--workspace', 'ws'], io, deps())).toBe(0);
+    expect(io.out.join('')).toMatch(/: completed/);
+    expect(env.cloud(UPN.testmobile).mobilePhone).toBe('0987654321');
+
+    io.out.length = 0;
+    expect(await runSessionsCommand(['--workspace', 'ws', '--json'], io)).toBe(0);
+    const sessions = JSON.parse(io.out.join('')) as Array<{ id: string; state: string }>;
+    expect(sessions).toEqual([expect.objectContaining({ state: 'completed' })]);
+
+    io.out.length = 0;
+    expect(await runUndoCommand([sessions[0]!.id, '--yes', '--workspace', 'ws', '--restore-out', 'restore.json'], io, deps())).toBe(7);
+    expect(io.out.join('')).toContain('can come back only as AD writes');
+    expect(existsSync(join(dir, 'restore.json'))).toBe(true);
+    expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
+  });
+
+  it('without a cycle port the session waits with the copyable command, and resume --cycle-done finishes it', async () => {
+    expect(await runPlanCommand(['--report', 'report.json', '--decide', 'cloud-override=keep-onprem', '--users', UPN.testmobile, '--others', 'onprem-missing=keep-cloud', '--others', 'format-only=keep-onprem', '--replica-dc', 'FMDC01', '--out', 'p.json'], io)).toBe(0);
+    expect(await runApplyCommand(['p.json', '--yes'], io, deps(false))).toBe(7);
+    expect(io.out.join('')).toContain('Start-ADSyncSyncCycle -PolicyType Initial');
+    expect((await env.dir.readUser(DN.raj))?.mobile).toBe('+1 803 555 0177');
+    const id = /Session (\S+): awaiting-cycle/.exec(io.out.join(''))?.[1];
+    expect(id).toBeTruthy();
+    // The admin runs the cycle on the Connect server (here: the simulator), then confirms.
+    await env.sync.runCycle('initial');
+    io.out.length = 0;
+    expect(await runResumeCommand([id!, '--cycle-done'], io, deps(false))).toBe(0);
+    expect(io.out.join('')).toMatch(/: completed/);
+    expect(env.cloud(UPN.testmobile).mobilePhone).toBe('0987654321');
+  });
+
+  it('names the bad argument', async () => {
+    expect(await runPlanCommand(['--report', 'report.json', '--decide', 'cloud-override=overwrite', '--out', 'x.json'], io)).toBe(2);
+    expect(io.err.join('')).toContain('--decide: unknown action "overwrite"');
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ format: 'syncdrift-remediation-plan', schemaVersion: 1, id: 'x' }));
+    expect(await runApplyCommand(['bad.json', '--dry-run'], io)).toBe(2);
+    expect(io.err.join('')).toMatch(/bad\.json\.\w+/);
+    expect(await runResumeCommand(['nope'], io)).toBe(2);
+    expect(io.err.join('')).toContain('no engine wiring');
+  });
+});
