@@ -17,7 +17,7 @@ const port = (process as unknown as { parentPort: ParentPort }).parentPort;
 
 const cryptoPending = new Map<number, { resolve: (v: string) => void; reject: (e: Error) => void }>();
 let cryptoId = 1;
-function askMain(type: 'encrypt' | 'decrypt', field: 'plain' | 'cipher', value: string): Promise<string> {
+function askMain(type: 'encrypt' | 'decrypt' | 'openPath', field: 'plain' | 'cipher' | 'path', value: string): Promise<string> {
   const id = cryptoId++;
   return new Promise((resolve, reject) => {
     cryptoPending.set(id, { resolve, reject });
@@ -63,6 +63,8 @@ port.on('message', ({ data }) => {
       },
       send: (event, payload) => port.postMessage({ type: 'event', event, payload }),
       versions: msg.versions,
+      openPath: async (path) => (await askMain('openPath', 'path', path)) === 'opened',
+      shareNetwork: true,
     });
     void servicesPromise.then(() => port.postMessage({ type: 'ready' }));
   } else if (msg.type === 'invoke' && servicesPromise) {

@@ -3,7 +3,8 @@
  * window) and relays the contract: renderer -> ipcMain (sender checked) -> utility -> back.
  * The utility process asks the main process for what only it has (safeStorage).
  */
-import { utilityProcess, safeStorage, type UtilityProcess } from 'electron';
+import { utilityProcess, safeStorage, shell, type UtilityProcess } from 'electron';
+import { resolve as resolvePath, sep } from 'node:path';
 import type { Envelope } from '../../preload/contract';
 
 type FromService =
@@ -11,6 +12,7 @@ type FromService =
   | { type: 'event'; event: string; payload: unknown }
   | { type: 'encrypt'; id: number; plain: string }
   | { type: 'decrypt'; id: number; cipher: string }
+  | { type: 'openPath'; id: number; path: string }
   | { type: 'ready' };
 
 export interface ServiceProcess {
@@ -49,6 +51,15 @@ export function startServiceProcess(
             .then((b) => child.postMessage({ type: 'crypto', id: msg.id, ok: true, value: b.toString('base64') }))
             .catch((e: unknown) => child.postMessage({ type: 'crypto', id: msg.id, ok: false, error: String(e) }));
           break;
+        case 'openPath': {
+          // Only folders inside the workspace (the logs folder): the service cannot open arbitrary paths.
+          const target = resolvePath(msg.path);
+          const inside = target === resolvePath(workspaceDir) || target.startsWith(resolvePath(workspaceDir) + sep);
+          const done = (ok: boolean) => child.postMessage({ type: 'crypto', id: msg.id, ok: true, value: ok ? 'opened' : 'refused' });
+          if (!inside) done(false);
+          else void shell.openPath(target).then((err) => done(err === ''));
+          break;
+        }
         case 'decrypt':
           void safeStorage
             .decryptStringAsync(Buffer.from(msg.cipher, 'base64'))
