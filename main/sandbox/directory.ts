@@ -253,13 +253,17 @@ export class SandboxDirectory implements OnPremDirectory {
   /** Adds every user record of the LDIF (objectClass user/inetOrgPerson; other records are skipped). */
   loadLdif(source: string, file = 'ldif'): number {
     const seeds = userSeedsFromLdif(source, file);
-    for (const seed of seeds) this.addUser(seed);
+    for (const seed of seeds) this.insert(seed);
     return seeds.length;
   }
 
   // ---- on-prem admin operations (what Set-ADUser / New-ADUser / Remove-ADUser would do) ----
 
   addUser(seed: SandboxUserSeed): OnPremUser {
+    return this.toUser(this.insert(seed));
+  }
+
+  private insert(seed: SandboxUserSeed): Entry {
     const dn = seed.dn.trim();
     if (!/^[A-Za-z]+=/.test(dn)) throw new ValidationError('dn', `"${seed.dn}" is not a distinguished name`);
     if (this.byDn.has(norm(dn)))
@@ -321,7 +325,7 @@ export class SandboxDirectory implements OnPremDirectory {
     this.state.entries.push(entry);
     this.byDn.set(norm(dn), entry);
     this.guids.add(entry.objectGuid);
-    return this.toUser(entry);
+    return entry;
   }
 
   /** Applies an on-prem edit as one originating write; attributes whose value does not change are left alone (AD drops no-op writes). */
