@@ -7,7 +7,7 @@
  * TanStack Table's, because Table builds a row object per data row on every model change, which is
  * the per-row work we avoid at 100k rows.
  */
-import { useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type MouseEvent } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type MouseEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useGridStore } from '../stores/grid-store';
 import { useAppStore } from '../stores/app-store';
@@ -28,6 +28,41 @@ function Cell({ row, column }: { row: DriftRow; column: ColumnId }) {
   if (column === 'cloudChangedAt' && text) return <span className="muted">{text}</span>;
   return <>{text}</>;
 }
+
+interface GridRowProps {
+  row: DriftRow;
+  rowIndex: number;
+  pos: number;
+  start: number;
+  columns: readonly ColumnId[];
+  selected: boolean;
+  active: boolean;
+  onPointer(e: MouseEvent, pos: number, row: DriftRow): void;
+}
+
+/** Memoized: while scrolling only rows entering the window render; the others keep their DOM. */
+const GridRow = memo(function GridRow({ row, rowIndex, pos, start, columns, selected, active, onPointer }: GridRowProps) {
+  return (
+    <div
+      id={`grid-row-${rowIndex}`}
+      role="row"
+      aria-rowindex={pos + 3}
+      aria-selected={selected}
+      className={`grid-row${selected ? ' selected' : ''}${active ? ' active' : ''}`}
+      style={{ transform: `translateY(${start}px)` }}
+      onClick={(e) => onPointer(e, pos, row)}
+      onDoubleClick={(e) => onPointer(e, pos, row)}
+      data-testid="grid-row"
+      data-upn={row.upn}
+    >
+      {columns.map((c) => (
+        <div key={c} role="gridcell" className={`grid-cell col-${c}`}>
+          <Cell row={row} column={c} />
+        </div>
+      ))}
+    </div>
+  );
+});
 
 export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow) => void }) {
   const view = useGridStore((s) => s.view);
@@ -108,16 +143,30 @@ export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow
     if (handled) e.preventDefault();
   };
 
-  const onRowClick = (e: MouseEvent, pos: number) => {
+  const openRef = useRef(openDetails);
+  openRef.current = openDetails;
+  // Stable across renders so memoized rows do not re-render while scrolling.
+  const onRowPointer = useCallback((e: MouseEvent, pos: number, row: DriftRow) => {
+    if (e.type === 'dblclick') return openRef.current(row);
     scrollRef.current?.focus({ preventScroll: true });
-    g().setActive(pos, e.shiftKey ? 'extend' : e.ctrlKey || e.metaKey ? 'toggle' : 'single');
-  };
+    useGridStore.getState().setActive(pos, e.shiftKey ? 'extend' : e.ctrlKey || e.metaKey ? 'toggle' : 'single');
+  }, []);
 
   const activeRowIndex = view.indices[active];
+  const actionsRef = useRef({ exportCsv, copyRows, openActive: () => openDetails(g().activeRow()) });
+  actionsRef.current = { exportCsv, copyRows, openActive: () => openDetails(g().activeRow()) };
+  const actions = useMemo<ToolbarActions>(
+    () => ({
+      onExport: () => actionsRef.current.exportCsv(),
+      onCopy: () => void actionsRef.current.copyRows(),
+      onOpen: () => actionsRef.current.openActive(),
+    }),
+    [],
+  );
 
   return (
     <section className="grid-screen" aria-label="Mismatches">
-      <GridToolbar count={count} total={index.rows.length} viewMs={viewMs} onExport={exportCsv} onCopy={() => void copyRows()} onOpen={() => openDetails(g().activeRow())} />
+      <GridToolbar count={count} total={index.rows.length} viewMs={viewMs} actions={actions} />
       <StatusTabs />
       {loading && (
         <p className="grid-loading" role="status" data-testid="grid-loading">
@@ -183,28 +232,18 @@ export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow
         <div className="grid-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((item) => {
             const i = view.indices[item.index]!;
-            const row = index.rows[i]!;
-            const isSel = selected.has(i);
             return (
-              <div
-                key={row.key}
-                id={`grid-row-${i}`}
-                role="row"
-                aria-rowindex={item.index + 3}
-                aria-selected={isSel}
-                className={`grid-row${isSel ? ' selected' : ''}${item.index === active ? ' active' : ''}`}
-                style={{ transform: `translateY(${item.start}px)` }}
-                onClick={(e) => onRowClick(e, item.index)}
-                onDoubleClick={() => openDetails(row)}
-                data-testid="grid-row"
-                data-upn={row.upn}
-              >
-                {columns.map((c) => (
-                  <div key={c} role="gridcell" className={`grid-cell col-${c}`}>
-                    <Cell row={row} column={c} />
-                  </div>
-                ))}
-              </div>
+              <GridRow
+                key={i}
+                row={index.rows[i]!}
+                rowIndex={i}
+                pos={item.index}
+                start={item.start}
+                columns={columns}
+                selected={selected.has(i)}
+                active={item.index === active}
+                onPointer={onRowPointer}
+              />
             );
           })}
         </div>
@@ -213,7 +252,13 @@ export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow
   );
 }
 
-function GridToolbar(props: { count: number; total: number; viewMs: number; onExport(): void; onCopy(): void; onOpen(): void }) {
+interface ToolbarActions {
+  onExport(): void;
+  onCopy(): void;
+  onOpen(): void;
+}
+
+const GridToolbar = memo(function GridToolbar(props: { count: number; total: number; viewMs: number; actions: ToolbarActions }) {
   const search = useGridStore((s) => s.search);
   const selectedCount = useGridStore((s) => s.selected.size);
   const hasFilters = useGridStore((s) => s.search !== '' || Object.keys(s.filters).length > 0);
@@ -247,13 +292,13 @@ function GridToolbar(props: { count: number; total: number; viewMs: number; onEx
           Clear filters
         </button>
       )}
-      <button type="button" onClick={props.onOpen} title="Enter">
+      <button type="button" onClick={props.actions.onOpen} title="Enter">
         Details
       </button>
-      <button type="button" onClick={props.onCopy} title="Ctrl+C">
+      <button type="button" onClick={props.actions.onCopy} title="Ctrl+C">
         Copy {selectedCount > 1 ? `${selectedCount} rows` : 'row'}
       </button>
-      <button type="button" onClick={props.onExport} data-testid="export-csv" title="Ctrl+E">
+      <button type="button" onClick={props.actions.onExport} data-testid="export-csv" title="Ctrl+E">
         Export CSV
       </button>
       <div className="popover-anchor">
@@ -269,7 +314,7 @@ function GridToolbar(props: { count: number; total: number; viewMs: number; onEx
       </span>
     </div>
   );
-}
+});
 
 function ColumnChooser({ onClose }: { onClose(): void }) {
   const columns = useGridStore((s) => s.columns);
@@ -314,7 +359,7 @@ function ColumnChooser({ onClose }: { onClose(): void }) {
   );
 }
 
-function StatusTabs() {
+const StatusTabs = memo(function StatusTabs() {
   const tab = useGridStore((s) => s.tab);
   const counts = useGridStore((s) => s.view.counts);
   const refs = useRef<Record<string, HTMLButtonElement | null>>({});
@@ -348,4 +393,4 @@ function StatusTabs() {
       ))}
     </div>
   );
-}
+});

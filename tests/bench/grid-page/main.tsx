@@ -1,0 +1,70 @@
+/**
+ * Bench-only page (never part of the production bundle): the real MismatchGrid and grid store over
+ * synthetic rows fetched as JSON. It exposes window.__bench for tests/bench/grid.bench.ts to drive.
+ */
+import { createRoot } from 'react-dom/client';
+import { flushSync } from 'react-dom';
+import { MismatchGrid } from '../../../renderer/src/components/MismatchGrid';
+import { useAppStore } from '../../../renderer/src/stores/app-store';
+import { useGridStore } from '../../../renderer/src/stores/grid-store';
+import type { DriftRow, SyncDriftApi } from '../../../preload/contract';
+import '../../../renderer/src/styles/app.css';
+
+const noopApi = {
+  invoke: async (channel: string) => {
+    if (channel === 'prefs.set') return { saved: true };
+    if (channel === 'prefs.get') return { value: null };
+    throw new Error(`bench page: ${channel} is not served`);
+  },
+  on: () => () => {},
+} as unknown as SyncDriftApi;
+
+useAppStore.setState({ api: noopApi, status: 'ready', profileId: 'bench' });
+const root = createRoot(document.getElementById('root')!);
+root.render(
+  <div className="shell">
+    <main className="content screen-grid">
+      <MismatchGrid />
+    </main>
+  </div>,
+);
+
+const nextPaint = () => new Promise<number>((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)));
+
+async function load(url: string): Promise<{ rows: number; firstPaintMs: number }> {
+  const rows = (await (await fetch(url)).json()) as DriftRow[];
+  // "Data ready": the rows are in memory, as after the last rows.page answer.
+  const t0 = performance.now();
+  flushSync(() => useGridStore.getState().setRows(rows, 'bench'));
+  const t1 = await nextPaint();
+  if (!document.querySelector('[data-testid="grid-row"]')) throw new Error('no rows painted');
+  return { rows: rows.length, firstPaintMs: t1 - t0 };
+}
+
+async function filter(tab: 'cloud-override' | 'attention' | 'all'): Promise<{ ms: number; storeMs: number; shown: number }> {
+  const t0 = performance.now();
+  flushSync(() => useGridStore.getState().setTab(tab));
+  const t1 = await nextPaint();
+  return { ms: t1 - t0, storeMs: useGridStore.getState().viewMs, shown: useGridStore.getState().view.indices.length };
+}
+
+/** Scrolls the grid by `step` px each frame for `frames` frames; returns each frame's duration. */
+function scroll(frames: number, step: number): Promise<number[]> {
+  const el = document.querySelector<HTMLElement>('[data-testid="grid"]')!;
+  return new Promise((resolve) => {
+    const deltas: number[] = [];
+    let last = performance.now();
+    let n = 0;
+    const tick = (now: number) => {
+      deltas.push(now - last);
+      last = now;
+      el.scrollTop += step;
+      if (++n < frames) requestAnimationFrame(tick);
+      else resolve(deltas.slice(2));
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
+(window as unknown as { __bench: unknown }).__bench = { load, filter, scroll };
+document.body.dataset['benchReady'] = '1';
