@@ -53,8 +53,12 @@ export interface WrittenEvidence extends EvidencePackage {
 /** Statuses where a per-object override is the likely cause: what support is asked to revert. */
 export const OVERRIDE_STATUSES: readonly DriftStatus[] = ['cloud-override', 'format-only', 'cloud-missing', 'onprem-missing'];
 
-/** DOS timestamps carry no zone; built from local fields so every time zone writes the same bytes. */
-const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+/**
+ * DOS timestamps carry no zone and yazl reads local fields: built per call from local fields, so every
+ * time zone writes the same bytes; one day after the DOS epoch, so yazl's clamp (1980-01-01 in the zone
+ * it was loaded in) never applies.
+ */
+const fixedMtime = (): Date => new Date(1980, 0, 2, 0, 0, 0);
 
 function onPremKey(sourceId: string, objectGuid: string): string {
   return `${sourceId}\u0000${objectGuid.toLowerCase()}`;
@@ -332,8 +336,9 @@ export function zipFiles(files: ReadonlyMap<string, Buffer>): Promise<Buffer> {
     zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
     zip.outputStream.on('error', reject);
     zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+    const mtime = fixedMtime();
     for (const name of [...files.keys()].sort()) {
-      zip.addBuffer(files.get(name)!, name, { mtime: FIXED_MTIME, mode: 0o100644, compress: true, forceDosTimestamp: true });
+      zip.addBuffer(files.get(name)!, name, { mtime, mode: 0o100644, compress: true, forceDosTimestamp: true });
     }
     zip.end();
   });

@@ -4,7 +4,7 @@
  * Story: testmobile's AD number changes after a help-desk cloud edit and never arrives; Raj got a
  * cloud number AD never had; Eve's cloud text was retyped (same number); Ana's alternates were edited.
  */
-import { CloudUser, type OnPremUser } from '../../main/core/model';
+import type { CloudUser, DriftReport, OnPremUser } from '../../main/core/model';
 import { WireUser, toCloudUser } from '../../main/cloud/readers';
 import { auditLookupFrom, buildReport, computeDrift, parseDirectoryAudits } from '../../main/drift';
 import type { EvidenceInputData } from '../../main/evidence';
@@ -90,7 +90,7 @@ function asGraphUser(u: TenantUser): CloudUser {
 }
 
 export interface FieldReportScan {
-  input: EvidenceInputData;
+  input: Omit<EvidenceInputData, 'report' | 'onPremUsers' | 'cloudUsers' | 'auditRecords'> & { report: DriftReport; onPremUsers: OnPremUser[]; cloudUsers: CloudUser[]; auditRecords: Record<string, unknown>[] };
   tenant: TenantStore;
   ids: { testmobile: string; raj: string; eve: string; ana: string };
 }

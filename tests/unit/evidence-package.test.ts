@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEvidenceFiles, MANIFEST_NAME, renderViews, sha256Hex, writeEvidencePackage, type EvidenceInputData } from '../../main/evidence';
+import { buildEvidenceFiles, MANIFEST_NAME, renderViews, sha256Hex, writeEvidencePackage } from '../../main/evidence';
 import { fieldReportScan, type FieldReportScan } from '../support/evidence-replay';
 import { readZipEntries } from '../support/evidence-zip';
 
@@ -119,10 +119,10 @@ describe('the evidence package of the field report', () => {
   });
 
   it('renderViews gives the UI drawer the same views, masked on request', () => {
-    const input = scan.input as EvidenceInputData & { report: { rows: { upn: string }[] } };
+    const input = scan.input;
     const row = scan.input.report.rows.find((r) => r.upn === 'testmobile@fortmillems.org')!;
-    const onPrem = scan.input.onPremUsers!.find((u) => u.samAccountName === 'testmobile')!;
-    const cloud = scan.input.cloudUsers!.find((u) => u.id === scan.ids.testmobile)!;
+    const onPrem = scan.input.onPremUsers.find((u) => u.samAccountName === 'testmobile')!;
+    const cloud = scan.input.cloudUsers.find((u) => u.id === scan.ids.testmobile)!;
     const views = renderViews(row, onPrem, cloud, input.report.generatedAt);
     expect(views.map((v) => v.title.split(':')[0])).toEqual(['On-premises Exchange Management Shell', 'MSOnline', 'Exchange Online PowerShell']);
     expect(views.every((v) => /RENDERED/.test(v.title) && /RENDERED/.test(v.text))).toBe(true);
