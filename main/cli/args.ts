@@ -174,6 +174,8 @@ export function usage(topic: CommandName | null): string {
     'Output options (demo, scan, import): --format table|json|csv, --out FILE, --all (include in-sync rows),',
     '  --fail-on-drift (exit 5 when rows need attention), --workspace FILE, --no-save, --quiet',
     '',
+    'Also: sandbox, plan, apply, sessions, resume, undo, evidence, verify-evidence (each with --help).',
+    '',
     'Exit codes: 0 done, 1 unexpected error (log path printed), 2 usage or profile error,',
     '  3 connection or sign-in error, 4 finished with partial data, 5 drift found with --fail-on-drift.',
     'See docs/cli.md.',

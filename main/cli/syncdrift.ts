@@ -22,6 +22,23 @@ import { parseCommandLine, usage, type CommonOutput, type ParsedCommand } from '
 import { renderReport, selectRows } from './format';
 import { createCliProgress } from './progress';
 import { defaultCliServices, type CliContext, type CliServices, type ScanSources } from './services';
+import { runSandboxCommand } from './sandbox-command';
+import { runEvidenceCommand, runVerifyEvidenceCommand } from './evidence-commands';
+import { runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, runUndoCommand } from './remediation-commands';
+
+type ExternalCommand = (args: readonly string[], io: CliIO) => Promise<number>;
+
+/** Commands owned by other capabilities (their own parsing, usage and exit codes). */
+export const EXTERNAL_COMMANDS: Readonly<Record<string, ExternalCommand>> = {
+  sandbox: (a, io) => runSandboxCommand(a, io),
+  plan: (a, io) => runPlanCommand(a, io),
+  apply: (a, io) => runApplyCommand(a, io),
+  sessions: (a, io) => runSessionsCommand(a, io),
+  resume: (a, io) => runResumeCommand(a, io),
+  undo: (a, io) => runUndoCommand(a, io),
+  evidence: (a, io) => runEvidenceCommand(a, io),
+  'verify-evidence': (a, io) => runVerifyEvidenceCommand(a, io),
+};
 
 export const EXIT = { ok: 0, unexpected: 1, usage: 2, connection: 3, partial: 4, drift: 5, cancelled: 130 } as const;
 
@@ -321,6 +338,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   const services: CliServices = { ...defaultCliServices, ...(io.services ?? {}) };
   const run: Run = { io, services, clock, say: (line) => io.stderr.write(`${line}\n`) };
   try {
+    const external = argv[0] !== undefined && Object.hasOwn(EXTERNAL_COMMANDS, argv[0]) ? EXTERNAL_COMMANDS[argv[0]] : undefined;
+    if (external) return await external(argv.slice(1), io);
     const cmd = parseCommandLine(argv);
     return await execute(run, cmd);
   } catch (e) {

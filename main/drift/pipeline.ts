@@ -106,12 +106,28 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
 
   const cloudSide = (async () => {
     let pages = 0;
-    for await (const page of input.cloudUsers) {
-      throwIfCancelled(ctl.signal, 'The scan');
-      pages++;
-      for (const u of page) cloudUsers.push(u);
-      input.onCloudPage?.(page);
-      onProgress({ phase: 'cloud', done: cloudUsers.length, pages, elapsedMs: Math.round(performance.now() - t0) });
+    const it = input.cloudUsers[Symbol.asyncIterator]();
+    // A page can take seconds (throttling): stop waiting for it the moment the scan is cancelled.
+    const aborted = new Promise<never>((_, reject) => {
+      const fail = () => reject(new CancelledError('The scan'));
+      if (ctl.signal.aborted) fail();
+      else ctl.signal.addEventListener('abort', fail, { once: true });
+    });
+    aborted.catch(() => {});
+    try {
+      for (;;) {
+        const step = await Promise.race([it.next(), aborted]);
+        if (step.done) break;
+        throwIfCancelled(ctl.signal, 'The scan');
+        const page = step.value;
+        pages++;
+        for (const u of page) cloudUsers.push(u);
+        input.onCloudPage?.(page);
+        onProgress({ phase: 'cloud', done: cloudUsers.length, pages, elapsedMs: Math.round(performance.now() - t0) });
+      }
+    } catch (e) {
+      void it.return?.();
+      throw e;
     }
     phases.cloud = Math.round(performance.now() - t0);
   })();

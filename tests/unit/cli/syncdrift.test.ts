@@ -208,6 +208,14 @@ describe('arguments and profiles', () => {
     expect(profile.cloud.environment).toBe('global');
   });
 
+  it('hands commands owned by other capabilities to them', async () => {
+    const r = await run(['sandbox', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out + r.err).toMatch(/Usage: syncdrift sandbox/);
+    const h = await run(['--help']);
+    expect(h.out).toMatch(/Also: sandbox, plan, apply/);
+  });
+
   it('parses each command into typed options', () => {
     expect(parseCommandLine(['scan', '--profile', 'p.json', '--all', '--format', 'CSV'])).toMatchObject({ command: 'scan', profile: 'p.json', all: true, format: 'csv', save: true });
     expect(parseCommandLine(['purge', '--older-than', '30d'])).toEqual({ command: 'purge', olderThan: '30d', workspace: null });
