@@ -345,6 +345,81 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     expect(r.suppressedByOverride).toEqual(['mobilePhone']);
   });
 
+  it('pages the audit log newest first and filters by time window and initiator', async () => {
+    sb.resetThrottling();
+    const actor = {
+      kind: 'user' as const,
+      id: sb.users.hybridAdmin.id,
+      userPrincipalName: sb.users.hybridAdmin.userPrincipalName,
+    };
+    const targets = [...sb.tenant.listUsers()].filter((u) => u.onPremisesSyncEnabled === false).slice(0, 3);
+    const from = new Date(Date.now() - 1000).toISOString();
+    for (const t of targets) sb.tenant.legacyCloudEdit(t.id, '+1 206 555 0300', actor);
+    const client = graph(await appToken('reader'));
+    const seen: string[] = [];
+    const first = (await client
+      .api('/auditLogs/directoryAudits')
+      .filter(`activityDateTime ge ${from} and initiatedBy/user/userPrincipalName eq '${actor.userPrincipalName}'`)
+      .top(2)
+      .get()) as { value: { targetResources: { id: string }[]; activityDateTime: string }[]; '@odata.nextLink'?: string };
+    seen.push(...first.value.map((r) => r.targetResources[0]!.id));
+    let next = first['@odata.nextLink'];
+    expect(next).toMatch(/\$skiptoken=/);
+    while (next) {
+      const page = (await client.api(next).get()) as {
+        value: { targetResources: { id: string }[] }[];
+        '@odata.nextLink'?: string;
+      };
+      seen.push(...page.value.map((r) => r.targetResources[0]!.id));
+      next = page['@odata.nextLink'];
+    }
+    expect(seen).toEqual(targets.map((t) => t.id).reverse());
+    const bad = await graphFails(client.api('/auditLogs/directoryAudits').filter("startswith(activityDisplayName,'Upd')").get());
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('restores a serialized tenant into a new sandbox with fresh credentials', async () => {
+    const snapshot = JSON.parse(JSON.stringify(sb.tenant.serialize())) as unknown;
+    expect(JSON.stringify(snapshot)).not.toContain(sb.apps.reader.clientSecret!);
+    const { TenantStore } = await import('../../main/sandbox/tenant');
+    const second = await startSandboxTenant({ tenant: TenantStore.restore(snapshot) });
+    const agent2 = sandboxAgent(second.caPem);
+    try {
+      expect(second.apps.reader.appId).toBe(sb.apps.reader.appId);
+      expect(second.tenant.userCount).toBe(sb.tenant.userCount);
+      const cca = new ConfidentialClientApplication({
+        auth: {
+          clientId: second.apps.reader.appId,
+          authority: second.authority,
+          knownAuthorities: [second.authorityHost],
+          clientSecret: second.apps.reader.clientSecret!,
+        },
+        system: { networkClient: msalNetwork(agent2) },
+      });
+      const r = await cca.acquireTokenByClientCredential({ scopes: [second.graphScope] });
+      const res = await undiciFetch(`${second.graphBaseUrl}/users?$top=1&$select=id`, {
+        dispatcher: agent2,
+        headers: { authorization: `Bearer ${r!.accessToken}` },
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      // The old sandbox's secret no longer works against the new one.
+      const old = new ConfidentialClientApplication({
+        auth: {
+          clientId: second.apps.reader.appId,
+          authority: second.authority,
+          knownAuthorities: [second.authorityHost],
+          clientSecret: sb.apps.reader.clientSecret!,
+        },
+        system: { networkClient: msalNetwork(agent2) },
+      });
+      await expect(old.acquireTokenByClientCredential({ scopes: [second.graphScope] })).rejects.toThrow(/AADSTS7000215/);
+    } finally {
+      await second.close();
+      await agent2.close();
+    }
+  });
+
   it('throttles the audit log at 5 requests per 10 s per app with Retry-After in seconds and HTTP-date form', async () => {
     sb.resetThrottling();
     const token = await appToken('reader');
