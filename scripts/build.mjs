@@ -4,7 +4,7 @@
 // the renderer (Vite). Node-side bundles keep node_modules external (they ship beside the bundle).
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
-import { readFileSync, mkdirSync, chmodSync, existsSync } from 'node:fs';
+import { readFileSync, mkdirSync, chmodSync, existsSync, cpSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -57,5 +57,7 @@ await Promise.all([
       banner: { js: '#!/usr/bin/env node\n' + nodeCommon.banner.js },
     }).then(() => chmodSync(join(root, 'dist/cli/syncdrift.mjs'), 0o755)),
 ]);
+// The sandbox demo directory ships inside dist/ so the packaged app (which holds only dist/) finds it.
+cpSync(join(root, 'assets/demo'), join(root, 'dist/assets/demo'), { recursive: true });
 await viteBuild({ configFile: join(root, 'vite.config.ts'), logLevel: quiet ? 'error' : 'warn' });
 if (!quiet) console.log(`build: dist/ ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -10,6 +10,7 @@ import type { Clock, Encryptor, Logger, Network } from '../core/ports';
 import { SyncDriftError } from '../core/errors';
 import { timelineOf } from '../drift/timeline';
 import { renderViews } from '../evidence/powershell-views';
+import { demoHelpdeskActor } from '../sandbox/demo';
 import { openWorkspace, type Workspace } from '../workspace';
 import type { ConnectionTest, ProfileSummary, RowDetails } from '../../preload/contract';
 import { createRouter, validatedEventSink, type Handlers, type Router } from './router';
@@ -254,8 +255,8 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
     },
     'sandbox.legacyEdit': async ({ cloudUserId, value }) => {
       const sb = await sandbox.get();
-      const admin = sb.server.users.globalAdmin;
-      sb.demo.tenant.legacyCloudEdit(cloudUserId, value, { kind: 'user', id: admin.id, userPrincipalName: admin.userPrincipalName });
+      // The demo's helpdesk operator makes training edits, as in the scripted history.
+      sb.demo.tenant.legacyCloudEdit(cloudUserId, value, demoHelpdeskActor(sb.demo.tenant));
       sandbox.save();
       emit('sandbox.changed', { reason: 'legacy cloud edit' });
       return { done: true };

@@ -1,0 +1,205 @@
+/**
+ * The service side as every host composes it (main/api/services.ts), against the real sandbox tenant
+ * over HTTPS with msal's real device-code flow, the real workspace (SQLite) and the real drift engine.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServices, type Services } from '../../main/api/services';
+import { createLogger } from '../../main/core/logger';
+import { systemClock } from '../../main/core/ports';
+import { createKeyFileEncryptor } from '../../main/node/encryptor';
+import type { DriftRow } from '../../main/core/model';
+
+interface Harness {
+  services: Services;
+  events: Array<{ event: string; payload: unknown }>;
+  call<T = unknown>(channel: string, payload: unknown): Promise<T>;
+  callRaw(channel: string, payload: unknown): Promise<{ ok: boolean; error?: { field?: string; message: string; code: string } }>;
+  waitFor(event: string, pred?: (p: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
+}
+
+async function open(dir: string): Promise<Harness> {
+  const events: Harness['events'] = [];
+  const services = await createServices({
+    host: 'test',
+    workspaceDir: dir,
+    logger: createLogger(() => {}),
+    clock: systemClock,
+    encryptor: createKeyFileEncryptor(join(dir, 'secret.key')),
+    network: { fetch, describe: () => 'test' },
+    send: (event, payload) => events.push({ event, payload }),
+  });
+  const callRaw = async (channel: string, payload: unknown) => {
+    const env = await services.router.dispatch(channel, payload, { origin: 'test' });
+    return env.ok ? { ok: true, value: env.value } : { ok: false, error: env.error };
+  };
+  return {
+    services,
+    events,
+    callRaw,
+    async call<T>(channel: string, payload: unknown) {
+      const env = await services.router.dispatch(channel, payload, { origin: 'test' });
+      if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
+      return env.value as T;
+    },
+    waitFor(event, pred = () => true, timeoutMs = 60_000) {
+      const started = Date.now();
+      return new Promise((resolve, reject) => {
+        const tick = () => {
+          const hit = events.find((e) => e.event === event && pred(e.payload));
+          if (hit) return resolve(hit.payload);
+          if (Date.now() - started > timeoutMs) return reject(new Error(`no ${event} within ${timeoutMs} ms`));
+          setTimeout(tick, 50);
+        };
+        tick();
+      });
+    },
+  };
+}
+
+async function scanSandbox(h: Harness): Promise<{ scanId: string; rows: DriftRow[] }> {
+  const { operationId, scanId } = await h.call<{ operationId: string; scanId: string }>('scan.start', { profileId: 'sandbox' });
+  const done = (await h.waitFor('scan.finished', (p) => (p as { operationId: string }).operationId === operationId)) as { scan: { state: string; problems: string[] } };
+  expect(done.scan.state, done.scan.problems.join('; ')).toBe('completed');
+  const rows: DriftRow[] = [];
+  for (let offset = 0; ; ) {
+    const page = await h.call<{ total: number; rows: DriftRow[] }>('rows.page', { scanId, offset, limit: 5000 });
+    rows.push(...page.rows);
+    offset += page.rows.length;
+    if (offset >= page.total || page.rows.length === 0) break;
+  }
+  return { scanId, rows };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'sd-api-'));
+let h: Harness;
+
+beforeAll(async () => {
+  h = await open(dir);
+});
+afterAll(async () => {
+  await h?.services.dispose();
+});
+
+describe('the sandbox profile through the service side', () => {
+  it('is always listed, and its dashboard reads the bypass state as the sandbox Global Administrator', async () => {
+    const { profiles } = await h.call<{ profiles: Array<{ id: string; kind: string }> }>('profiles.list', {});
+    expect(profiles[0]).toMatchObject({ id: 'sandbox', kind: 'sandbox' });
+    const dash = await h.call<{ tenant: { bypass: string; lastSyncAt: string | null } }>('dashboard.get', { profileId: 'sandbox' });
+    expect(dash.tenant.bypass).toBe('off');
+    expect(dash.tenant.lastSyncAt).not.toBeNull();
+  });
+
+  it('scans the demo and classifies the field report user as a cloud override', async () => {
+    const { scanId, rows } = await scanSandbox(h);
+    const testmobile = rows.find((r) => r.onPrem?.samAccountName === 'testmobile');
+    expect(testmobile).toMatchObject({ status: 'cloud-override', onPrem: { value: '0987654321' }, cloud: { value: '1234567890' } });
+    // Every status the product classifies is present in the demo.
+    const statuses = new Set(rows.map((r) => r.status));
+    for (const s of ['in-sync', 'pending-sync', 'format-only', 'cloud-missing', 'onprem-missing', 'cloud-override', 'unmatched-onprem', 'unmatched-cloud']) expect(statuses).toContain(s);
+    // Progress was reported for both sides.
+    const phases = new Set(h.events.filter((e) => e.event === 'op.progress').map((e) => (e.payload as { phase: string }).phase));
+    expect([...phases].some((p) => p.startsWith('onprem:'))).toBe(true);
+    expect(phases).toContain('cloud');
+
+    // The audit index fills in the background; the details then name who edited the cloud value.
+    await h.waitFor('audit.progress', (p) => (p as { state: string }).state === 'complete');
+    const details = await h.call<{ audit: { state: string; records: Array<{ actor: string; newValue: string | null; syncWrite: boolean }> }; timeline: Array<{ kind: string }>; views: Array<{ title: string; text: string }> }>(
+      'rows.details',
+      { scanId, rowKey: testmobile!.key },
+    );
+    expect(details.audit.state).toBe('known');
+    expect(details.audit.records.find((r) => r.newValue === '1234567890' && !r.syncWrite)?.actor).toMatch(/@/);
+    expect(details.timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['onprem-change', 'sync', 'cloud-change']));
+    expect(details.views).toHaveLength(3);
+    expect(details.views.every((v) => /RENDERED/.test(v.title))).toBe(true);
+    expect(details.views.map((v) => v.text).join('\n')).toContain('1234567890');
+  });
+
+  it('runs a sync cycle in which the override keeps ignoring AD, and keeps the demo across a restart', async () => {
+    const sync = await h.call<{ type: string; ignoredByOverride: number; errors: string[] }>('sandbox.runSync', { type: 'delta' });
+    expect(sync.errors).toEqual([]);
+    const { rows } = await scanSandbox(h);
+    const testmobile = rows.find((r) => r.onPrem?.samAccountName === 'testmobile')!;
+    expect(testmobile.cloud?.value).toBe('1234567890');
+
+    // A training edit, then a restart of the whole service side: the sandbox comes back as it was.
+    await h.call('sandbox.legacyEdit', { cloudUserId: testmobile.cloud!.id, value: '+1 803 555 0000' });
+    await h.services.dispose();
+    h = await open(dir);
+    const after = await scanSandbox(h);
+    expect(after.rows.find((r) => r.onPrem?.samAccountName === 'testmobile')?.cloud?.value).toBe('+1 803 555 0000');
+
+    await h.call('sandbox.reset', {});
+    const reset = await scanSandbox(h);
+    expect(reset.rows.find((r) => r.onPrem?.samAccountName === 'testmobile')?.cloud?.value).toBe('1234567890');
+  });
+});
+
+describe('live profiles', () => {
+  const doc = {
+    name: 'Contoso',
+    onPrem: { url: 'ldaps://dc01.contoso.test:636', bindDn: 'svc-syncdrift@contoso.test', baseDn: 'DC=contoso,DC=test' },
+    cloud: { environment: 'global', tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-3333-4444-555555555555', auth: { type: 'clientSecret', secretEnv: 'SYNCDRIFT_CLIENT_SECRET' } },
+    defaultRegion: 'US',
+  };
+  const SECRET = 'Vault-Test-Secret-7f3c9a';
+  const PASSWORD = 'Ldap-Test-Password-91b2';
+
+  it('refuses a profile with a wrong field and names it, saving nothing', async () => {
+    const before = (await h.call<{ profiles: unknown[] }>('profiles.list', {})).profiles.length;
+    const r = await h.callRaw('profiles.save', { document: { ...doc, cloud: { ...doc.cloud, environment: 'mars' } } });
+    expect(r.ok).toBe(false);
+    expect(r.error?.message).toContain('cloud.environment');
+    const typo = await h.callRaw('profiles.save', { document: { ...doc, onPrem: { ...doc.onPrem, basedn: 'DC=x' } } });
+    expect(typo.error?.message).toMatch(/onPrem\.basedn/);
+    expect((await h.call<{ profiles: unknown[] }>('profiles.list', {})).profiles.length).toBe(before);
+  });
+
+  it('keeps secrets in the vault: never in a channel answer, never in plain text on disk', async () => {
+    const { summary } = await h.call<{ summary: { id: string; onPrem: Array<{ id: string; secretStored: boolean }>; cloud: { secretStored: boolean } } }>('profiles.save', {
+      document: doc,
+      secrets: { onPremPasswords: { 'dc01.contoso.test': PASSWORD }, clientSecret: SECRET },
+    });
+    expect(summary.onPrem[0]).toMatchObject({ id: 'dc01.contoso.test', secretStored: true });
+    expect(summary.cloud.secretStored).toBe(true);
+
+    const answers = JSON.stringify([
+      await h.call('profiles.get', { id: summary.id }),
+      await h.call('profiles.list', {}),
+      await h.call('profiles.export', { id: summary.id }),
+      await h.call('profiles.duplicate', { id: summary.id }),
+      await h.call('help.diagnostics', { includeDirectoryData: true }),
+    ]);
+    expect(answers).not.toContain(SECRET);
+    expect(answers).not.toContain(PASSWORD);
+    for (const f of readdirSync(dir, { recursive: true }) as string[]) {
+      const text = (() => {
+        try {
+          return readFileSync(join(dir, f)).toString('latin1');
+        } catch {
+          return '';
+        }
+      })();
+      expect(text.includes(SECRET) || text.includes(PASSWORD), `${f} holds a secret in plain text`).toBe(false);
+    }
+  });
+
+  it('imports and exports the CLI profile format', async () => {
+    const imported = await h.call<{ summary: { id: string; name: string } }>('profiles.import', { text: JSON.stringify({ ...doc, name: 'Fabrikam' }) });
+    expect(imported.summary.name).toBe('Fabrikam');
+    const exported = await h.call<{ fileName: string; text: string }>('profiles.export', { id: imported.summary.id });
+    expect(exported.fileName).toBe('Fabrikam.syncdrift-profile.json');
+    expect(JSON.parse(exported.text)).toMatchObject({ name: 'Fabrikam', cloud: { tenantId: 'contoso.onmicrosoft.com' } });
+    const bad = await h.callRaw('profiles.import', { text: '{ not json' });
+    expect(bad.error?.message).toMatch(/not valid JSON/);
+    expect((await h.call<{ deleted: boolean }>('profiles.delete', { id: imported.summary.id })).deleted).toBe(true);
+  });
+
+  it('remembers UI preferences per scope', async () => {
+    await h.call('prefs.set', { scope: 'grid:sandbox', value: { columns: ['upn', 'status'] } });
+    expect(await h.call('prefs.get', { scope: 'grid:sandbox' })).toEqual({ value: { columns: ['upn', 'status'] } });
+  });
+});
