@@ -10,13 +10,22 @@ import { SandboxDirectory } from '../../main/sandbox/directory';
 import { SyncSimulator } from '../../main/sandbox/sync';
 import { TenantStore, type AuditActor, type TenantUser } from '../../main/sandbox/tenant';
 
+/** A clock tests move by hand; `live` also lets real time pass (token lifetimes, throttle refill). */
 export class ManualClock {
-  constructor(private t: number) {}
-  now = () => new Date(this.t);
+  private offset = 0;
+  private readonly started = Date.now();
+  constructor(
+    private readonly t: number,
+    private readonly live = false,
+  ) {}
+  now = () => new Date(this.t + this.offset + (this.live ? Date.now() - this.started : 0));
   advance(minutes: number) {
-    this.t += minutes * 60_000;
+    this.offset += minutes * 60_000;
   }
 }
+
+/** Minutes the replay below advances the clock in total. */
+export const REPLAY_MINUTES = 185;
 
 export const BASE = 'OU=Users,OU=Fort Mill,DC=corp,DC=fortmillems,DC=org';
 export const DN = {
@@ -117,7 +126,7 @@ export function cloudUserOf(tenant: TenantStore, u: TenantUser): CloudUser {
 }
 
 /** Replays the field report to the point where the scan says cloud-override for testmobile. */
-export async function fieldReportEnv(options: { tenant?: TenantStore; clock?: ManualClock } = {}): Promise<FieldReportEnv> {
+export async function fieldReportEnv(options: { tenant?: TenantStore; clock?: ManualClock; extraManaged?: number } = {}): Promise<FieldReportEnv> {
   const clock = options.clock ?? new ManualClock(Date.parse('2025-02-03T14:00:00Z'));
   const dir = SandboxDirectory.fromLdif(LDIF, { clock, baseDn: 'DC=corp,DC=fortmillems,DC=org', dcName: 'FMDC01' });
   const tenant = options.tenant ?? new TenantStore({ clock, organization: { initialDomain: 'fortmillems.onmicrosoft.com' } });
@@ -127,6 +136,12 @@ export async function fieldReportEnv(options: { tenant?: TenantStore; clock?: Ma
     if (!u) throw new Error(`no cloud user ${upn}`);
     return u;
   };
+  // Users that left sync scope (Graph accepts their PATCH) and whose AD value moved on since.
+  const extra = Array.from({ length: options.extraManaged ?? 0 }, (_, i) => ({
+    dn: `CN=Moved ${i},${BASE}`,
+    upn: `moved.${i}@fortmillems.org`,
+  }));
+  extra.forEach((x, i) => dir.addUser({ dn: x.dn, samAccountName: `moved${i}`, upn: x.upn, displayName: `Moved ${i}`, mobile: `+1 803 555 ${String(1000 + i)}`, c: 'US' }));
   await sync.runCycle('initial'); // 8035551212 syncs
   clock.advance(10);
   dir.modifyUser(DN.testmobile, { mobile: '9991112222' });
@@ -137,9 +152,11 @@ export async function fieldReportEnv(options: { tenant?: TenantStore; clock?: Ma
   tenant.legacyCloudEdit(cloud(UPN.raj).id, '+1 803 555 0177', helpdesk); // AD empty: onprem-missing
   tenant.legacyCloudEdit(cloud(UPN.eve).id, '(803) 555-0150', helpdesk); // same number: format-only
   tenant.stopSync(cloud(UPN.zoe).id); // no longer synchronized: Graph accepts its PATCH
+  for (const x of extra) tenant.stopSync(cloud(x.upn).id);
   clock.advance(60);
   dir.modifyUser(DN.testmobile, { mobile: '0987654321' });
   dir.modifyUser(DN.zoe, { mobile: '+1 803 555 0161' });
+  extra.forEach((x, i) => dir.modifyUser(x.dn, { mobile: `+1 803 555 ${String(5000 + i)}` }));
   clock.advance(30);
   await sync.runCycle('delta'); // 0987654321 ignored
   clock.advance(5);
