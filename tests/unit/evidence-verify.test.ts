@@ -98,7 +98,7 @@ describe('verifyEvidence', () => {
     const header = at - 30;
     expect(zip.readUInt32LE(header)).toBe(0x04034b50);
     const dataStart = at + name.length + zip.readUInt16LE(header + 28);
-    zip[dataStart + 20] ^= 0xff;
+    zip.writeUInt8(zip.readUInt8(dataStart + 20) ^ 0xff, dataStart + 20);
     const p = join(dir, 'flipped.zip');
     await writeFile(p, zip);
     const r = await verifyEvidence(p);
