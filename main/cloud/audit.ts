@@ -143,11 +143,14 @@ export class AuditReader {
 
   /** Streams "Update user" records newer than `since` (or the whole retention window), page by page. */
   async *fetchAuditRecords(o: AuditFetchOptions = {}): AsyncGenerator<AuditRecord[], AuditFetchSummary> {
+    if (o.since && Number.isNaN(Date.parse(o.since))) throw new ValidationError('since', `not a date-time: ${JSON.stringify(o.since)}`);
+    // Normalized so nothing but an ISO timestamp ever reaches the $filter text.
+    const since = o.since ? new Date(o.since).toISOString() : null;
     const retentionStart = this.retentionStart();
-    const outsideRetention = !o.since || o.since < retentionStart;
-    const filter = [`activityDisplayName eq '${UPDATE_USER}'`, ...(o.since && !outsideRetention ? [`activityDateTime ge ${o.since}`] : [])].join(' and ');
+    const outsideRetention = !since || since < retentionStart;
+    const filter = [`activityDisplayName eq '${UPDATE_USER}'`, ...(since && !outsideRetention ? [`activityDateTime ge ${since}`] : [])].join(' and ');
     // Graph returns newest first; `newest` is only safe to store once the generator has returned.
-    return yield* this.pages({ $filter: filter, $top: String(o.top ?? 999) }, o, { retentionStart, outsideRetention }, o.since ?? null);
+    return yield* this.pages({ $filter: filter, $top: String(o.top ?? 999) }, o, { retentionStart, outsideRetention }, since);
   }
 
   /** All "Update user" records targeting one user, within retention (one or a few requests). */
@@ -185,7 +188,7 @@ export class AuditReader {
         const r = AuditRecord.safeParse(raw);
         if (r.success) {
           records.push(r.data);
-          if (!summary.newest || r.data.activityDateTime > summary.newest) summary.newest = r.data.activityDateTime;
+          if (!summary.newest || Date.parse(r.data.activityDateTime) > Date.parse(summary.newest)) summary.newest = r.data.activityDateTime;
         } else {
           const id = (raw as { id?: unknown })?.id;
           const inv = { id: typeof id === 'string' ? id : null, message: formatIssues(r.error.issues, 'directoryAudit') };

@@ -74,6 +74,8 @@ export class CloudAuth {
    * `.default` again would miss and refresh on every Graph call.
    */
   private readonly granted = new Map<string, string[]>();
+  /** The access token in use per session, with the time to renew it (never leaves this class). */
+  private readonly current = new Map<string, { token: string; refreshAt: number }>();
   private readonly log: Logger;
 
   constructor(opts: CloudAuthOptions) {
@@ -204,16 +206,32 @@ export class CloudAuth {
   async accessToken(key: string, opts: { forceRefresh?: boolean } = {}): Promise<string> {
     const s = this.known.get(key);
     if (!s) throw new SyncDriftError('auth', 'NOT_SIGNED_IN', 'Not signed in to this tenant any more. Sign in again.');
+    // A scan asks for a token per request; msal's cache lookup (with the plugin round trip) is not
+    // free, so keep the current token until five minutes before expiry, as msal itself would.
+    const memo = this.current.get(key);
+    if (!opts.forceRefresh && memo && memo.refreshAt > this.opts.clock.now().getTime()) return memo.token;
+    const token = await this.freshToken(s, key, opts.forceRefresh ?? false);
+    return token;
+  }
+
+  private async freshToken(s: AuthSession, key: string, forceRefresh: boolean): Promise<string> {
+    const keep = (r: AuthenticationResult) => {
+      const exp = r.expiresOn?.getTime();
+      if (exp) this.current.set(key, { token: r.accessToken, refreshAt: exp - 5 * 60_000 });
+      else this.current.delete(key);
+      return r.accessToken;
+    };
+    const opts = { forceRefresh };
     if (s.kind === 'app') {
       const r = await this.appToken(opts.forceRefresh ?? false);
       this.remember(r, 'app');
-      return r.accessToken;
+      return keep(r);
     }
     const account = await this.account(key);
     try {
       const r = await this.pca.acquireTokenSilent({ account, scopes: this.silentScopes(key), forceRefresh: opts.forceRefresh ?? false });
       this.remember(r, 'delegated');
-      return r.accessToken;
+      return keep(r);
     } catch (e) {
       const info = describeAuthError(e);
       throw new SyncDriftError('auth', 'SIGNIN_EXPIRED', `The sign-in of ${s.username ?? 'this account'} can no longer be renewed silently (${info.code}). Sign in again.`, { cause: e });
@@ -237,6 +255,7 @@ export class CloudAuth {
     const s = this.known.get(key);
     this.known.delete(key);
     this.granted.delete(key);
+    this.current.delete(key);
     if (s?.kind === 'app') {
       if (this.cca) await this.cca.clearCache();
       this.cca = null;

@@ -208,20 +208,6 @@ export class GraphTransport {
       await wait(delay, op.signal);
     }
   }
-
-  /** Runs `fn` over items with the adaptive concurrency limit (the transport acquires per request). */
-  async forEachConcurrent<T>(items: readonly T[], fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        throwIfCancelled(signal);
-        const item = items[next++] as T;
-        await fn(item);
-      }
-    };
-    const n = Math.min(items.length, Math.max(1, this.concurrency.current));
-    await Promise.all(Array.from({ length: n }, worker));
-  }
 }
 
 /** Terminal middleware: the SDK's context goes out through the Network port, with our retry loop. */
