@@ -596,6 +596,7 @@ export class GraphService {
     const top = this.topOf(q, DEFAULT_USERS_PAGE);
     const count = this.checkCount(ctx, q);
     if (q.has('$skip')) throw new GraphHttpError(400, 'Request_BadRequest', "'$skip' is not supported by the service.");
+    this.refuseUnmodelled(q);
     const { pred, candidates } = this.userFilter(ctx, q);
     this.charge(ctx, 'read', select ? 1 : 2);
     let after = 0;
@@ -637,6 +638,14 @@ export class GraphService {
     }
     body.value = page.map((u) => this.renderUser(u, select));
     return this.ok(200, body);
+  }
+
+  /** Query options the sandbox does not model are refused, so a client never trusts an ignored option. */
+  private refuseUnmodelled(q: URLSearchParams): void {
+    for (const opt of ['$orderby', '$search', '$expand']) {
+      if (q.has(opt))
+        throw new GraphHttpError(400, 'Request_UnsupportedQuery', `The sandbox tenant does not support '${opt}' on users.`);
+    }
   }
 
   private countUsers(ctx: Ctx, q: URLSearchParams): SandboxResponse {

@@ -75,8 +75,8 @@ async function signInThroughPage(authorizeUrl: string, upn: string, password: st
 async function delegatedToken(
   who: 'globalAdmin' | 'userAdmin',
   scopes: string[],
+  pca = new PublicClientApplication(msalConfig(sb.apps.workbench.appId)),
 ): Promise<{ accessToken: string; idToken: string }> {
-  const pca = new PublicClientApplication(msalConfig(sb.apps.workbench.appId));
   const user = sb.users[who];
   const r = await pca.acquireTokenInteractive({
     scopes: scopes.map((s) => `${sb.origin}/${s}`),
@@ -162,9 +162,20 @@ describe('sign-in against the sandbox with msal-node', () => {
   });
 
   it('completes interactive auth code + PKCE through the sign-in page, with wids in the ID token', async () => {
-    const { accessToken, idToken } = await delegatedToken('globalAdmin', ['User.Read.All']);
+    const pca = new PublicClientApplication(msalConfig(sb.apps.workbench.appId));
+    const { accessToken, idToken } = await delegatedToken('globalAdmin', ['User.Read.All'], pca);
     expect(decodeJwt(idToken).wids).toEqual(['62e90394-69f5-4237-9190-012177145e10']);
     expect(decodeJwt(accessToken).idtyp).toBe('user');
+    // A later silent call redeems the refresh token (offline_access, which msal asks for by default).
+    const [account] = await pca.getAllAccounts();
+    expect(account?.username).toBe(sb.users.globalAdmin.userPrincipalName);
+    const silent = await pca.acquireTokenSilent({
+      account: account!,
+      scopes: [`${sb.origin}/User.Read.All`],
+      forceRefresh: true,
+    });
+    expect(silent.accessToken).not.toBe(accessToken);
+    expect(decodeJwt(silent.accessToken).scp).toBe('User.Read.All');
   });
 });
 
