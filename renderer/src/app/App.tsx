@@ -54,10 +54,15 @@ export function Workbench() {
       void useDashboardStore.getState().load(useAppStore.getState().profileId);
       void useDetailsStore.getState().reload();
     });
+    const offAudit = api.on('audit.progress', ({ state }) => {
+      // Details opened while the audit index was filling said "loading": read them again once it is done.
+      if (state === 'complete' && useDetailsStore.getState().details?.audit.state === 'loading') void useDetailsStore.getState().reload();
+    });
     void useProfilesStore.getState().load();
     return () => {
       off();
       offSandbox();
+      offAudit();
     };
   }, [api]);
 

@@ -8,6 +8,7 @@ import { useDetailsStore } from '../stores/details-store';
 import { errorText, requireApi, useAppStore } from '../stores/app-store';
 import { StatusChip } from './StatusChip';
 import { copyText, formatTime } from '../lib/download';
+import { buildStory } from '../details/story';
 
 const EVENT_LABEL: Record<RowDetails['timeline'][number]['kind'], string> = {
   'onprem-change': 'On-prem change',
@@ -42,6 +43,7 @@ export function DetailsDrawer() {
 
   if (!rowKey) return null;
   const row = details?.row;
+  const story = details ? buildStory(details) : [];
   const close = () => {
     useDetailsStore.getState().close();
     document.querySelector<HTMLElement>('[data-testid="grid"]')?.focus();
@@ -163,14 +165,17 @@ export function DetailsDrawer() {
               {details.audit.message ? `: ${details.audit.message}` : '.'}
             </p>
             <ol className="timeline" data-testid="timeline">
-              {details.timeline.map((ev, i) => (
+              {story.map((ev, i) => (
                 <li key={i} className={`tl tl-${ev.kind}`}>
                   <time dateTime={ev.at}>{formatTime(ev.at)}</time>
                   <span className="tl-kind">{EVENT_LABEL[ev.kind]}</span>
-                  <span className="tl-label">{ev.label}</span>
+                  <span className="tl-label">
+                    {ev.label}
+                    {ev.note && <span className="tl-note"> · {ev.note}</span>}
+                  </span>
                 </li>
               ))}
-              {details.timeline.length === 0 && <li className="muted">No dated events known for this row.</li>}
+              {story.length === 0 && <li className="muted">No dated events known for this row.</li>}
             </ol>
           </section>
           {sandbox && row.cloud && <LegacyEdit cloudUserId={row.cloud.id} current={row.cloud.value} />}

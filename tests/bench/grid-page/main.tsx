@@ -2,6 +2,7 @@
  * Bench-only page (never part of the production bundle): the real MismatchGrid and grid store over
  * synthetic rows fetched as JSON. It exposes window.__bench for tests/bench/grid.bench.ts to drive.
  */
+import '../../../renderer/src/zod-config';
 import { createRoot } from 'react-dom/client';
 import { flushSync } from 'react-dom';
 import { MismatchGrid } from '../../../renderer/src/components/MismatchGrid';
