@@ -1,8 +1,7 @@
 /**
  * What the CLI needs from the other capabilities, as named factories. main() takes them as an
- * argument (tests pass their own); `defaultCliServices` is the production wiring. The live scan
- * (LDAP + cloud client) and the sandbox demo are filled by main/cloud and main/sandbox: until they
- * are, their factory fails with a message saying so rather than pretending to scan.
+ * argument (tests pass their own); `defaultCliServices` is the production wiring (main/cli/sources.ts:
+ * LDAP adapters + cloud client for live scans, the app's sandbox runtime for the demo).
  */
 import type { CloudUser } from '../core/model';
 import type { Clock, Logger } from '../core/ports';
@@ -15,6 +14,7 @@ import type { Workspace } from '../workspace/workspace';
 import { importLdifFile } from '../onprem/import/ldif';
 import { importAdCsvFile } from '../onprem/import/csv';
 import { exportKitFiles } from '../onprem/import/export-kit';
+import { openDemoSources, openLiveSources } from './sources';
 
 export interface CliContext {
   env: Record<string, string | undefined>;
@@ -65,10 +65,6 @@ export interface CliServices {
   exportKit(opts: { baseDn: string | null; server: string | null }): ExportKitFile[];
 }
 
-function notWired(what: string, where: string): SyncDriftError {
-  return new SyncDriftError('internal', 'NOT_WIRED', `${what} is not available in this build yet (${where} provides it).`);
-}
-
 /** Commands for the Entra ID side of the export kit (Microsoft Graph PowerShell SDK). */
 export function entraExportKit(): ExportKitFile[] {
   const props = [
@@ -105,12 +101,8 @@ export function entraExportKit(): ExportKitFile[] {
 }
 
 export const defaultCliServices: CliServices = {
-  async openLiveSources() {
-    throw notWired('The live scan (LDAP adapter + signed-in cloud client)', 'main/cloud createCloudClient with main/onprem LdapDirectory, wired in main/cli/services.ts openLiveSources');
-  },
-  async openDemoSources() {
-    throw notWired('The sandbox demo', 'main/sandbox, wired in main/cli/services.ts openDemoSources');
-  },
+  openLiveSources,
+  openDemoSources,
   async openOnPremImport(input) {
     const opts = { ...(input.anchorAttribute ? { anchorAttribute: input.anchorAttribute } : {}), ...(input.sourceId ? { sourceId: input.sourceId } : {}) };
     if (input.ldif) return importLdifFile(input.ldif, opts);

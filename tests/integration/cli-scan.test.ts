@@ -1,0 +1,144 @@
+/**
+ * `syncdrift scan` end to end against a real Samba AD DC and the sandbox tenant over HTTPS (real
+ * msal-node, client secret), `syncdrift import` on exports of the same data (ldapsearch LDIF, raw
+ * Graph /users pages) with identical verdicts, a DC that is down (exit 3), and `syncdrift demo`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main, type CliIO } from '../../main/cli/syncdrift';
+import { DriftReport } from '../../main/core/model';
+import { LdapDirectory } from '../../main/onprem/ldap';
+import { parseOnPremProfile } from '../../main/onprem/profile';
+import { EXPORT_ATTRIBUTES } from '../../main/onprem/import/export-kit';
+import { SyncSimulator } from '../../main/sandbox/sync';
+import { TenantStore, type AuditActor } from '../../main/sandbox/tenant';
+import { startSandboxTenant, type SandboxTenant } from '../../main/sandbox/server';
+import { createNodeNetwork } from '../../main/cloud/network';
+import { USER_SELECT } from '../../main/cloud/readers';
+import { sambaUnavailableReason, startSambaDc, type SambaDc } from '../support/samba';
+
+const unavailable = sambaUnavailableReason();
+if (unavailable) console.warn(`[cli-scan.test] SKIPPED the Samba part: ${unavailable}`);
+
+let dir: string;
+
+async function run(argv: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIO = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: { SYNCDRIFT_HOME: join(dir, 'home'), ...env }, cwd: dir, isTTY: false };
+  return { code: await main(argv, io), out, err };
+}
+
+const verdicts = (r: DriftReport) => Object.fromEntries(r.rows.map((x) => [x.key, x.status]));
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'syncdrift-cli-it-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('syncdrift demo', () => {
+  it('scans the sandbox demo without arguments or credentials', async () => {
+    const r = await run(['demo', '--format', 'json', '--all', '--no-save'], {});
+    expect(r.err).not.toMatch(/syncdrift:/);
+    expect(r.code).toBe(0);
+    const report = DriftReport.parse(JSON.parse(r.out));
+    const statuses = new Set(report.rows.map((x) => x.status));
+    for (const s of ['in-sync', 'format-only', 'cloud-override', 'onprem-missing', 'cloud-missing', 'unmatched-onprem']) expect(statuses, s).toContain(s);
+    expect(report.rows.find((x) => x.upn.startsWith('testmobile@'))?.status).toBe('cloud-override');
+    expect(report.rows.some((x) => x.cloud?.changeState === 'known')).toBe(true);
+  });
+});
+
+describe.skipIf(unavailable !== null)('syncdrift scan and import (Samba AD DC + sandbox tenant)', () => {
+  let dc: SambaDc;
+  let sb: SandboxTenant;
+  let env: Record<string, string>;
+  const edited: string[] = [];
+
+  beforeAll(async () => {
+    dc = await startSambaDc({ name: 'ldap-it', users: 240 });
+    const [source] = parseOnPremProfile({ url: dc.url, bindDn: dc.adminUpn, baseDn: dc.baseDn, caFile: dc.caFile });
+    const ldap = new LdapDirectory(source!, { getPassword: async () => dc.password });
+    const tenant = new TenantStore({ organization: { initialDomain: 'syncdrift-test.onmicrosoft.com' } });
+    await new SyncSimulator(ldap, tenant, { server: 'SAMBA-SYNC01' }).runCycle('initial');
+    await ldap.close();
+    // Two help-desk edits from before 2025 (overrides): one other number, one cleared.
+    const helpdesk: AuditActor = { kind: 'user', id: '0b8f9d1e-2222-4333-8444-955566677788', userPrincipalName: 'helpdesk@syncdrift.test' };
+    const withMobile = dc.users.filter((u) => u.expectInScope && u.mobile && u.ou === 'Staff');
+    for (const [u, value] of [
+      [withMobile[0]!, '+1 425 555 0999'],
+      [withMobile[1]!, null],
+    ] as const) {
+      const cloud = tenant.findByUpn(u.userPrincipalName)!;
+      tenant.legacyCloudEdit(cloud.id, value, helpdesk);
+      edited.push(u.userPrincipalName.toLowerCase());
+    }
+    sb = await startSandboxTenant({ tenant, caDir: join(dir, 'ca') });
+    env = { SD_LDAP_PASSWORD: dc.password, SD_CLIENT_SECRET: sb.apps.reader.clientSecret!, NODE_EXTRA_CA_CERTS: sb.caFile! };
+    const profile = (url: string) => ({
+      name: 'Samba',
+      onPrem: { url, bindDn: dc.adminUpn, passwordEnv: 'SD_LDAP_PASSWORD', baseDn: dc.baseDn, caFile: dc.caFile, sourceAnchor: 'mS-DS-ConsistencyGuid' },
+      cloud: { tenantId: sb.tenantId, clientId: sb.apps.reader.appId, auth: { type: 'clientSecret', secretEnv: 'SD_CLIENT_SECRET' }, authorityHost: sb.origin, graphBaseUrl: sb.origin },
+      defaultRegion: 'US',
+    });
+    writeFileSync(join(dir, 'samba.json'), JSON.stringify(profile(dc.url)));
+    writeFileSync(join(dir, 'down.json'), JSON.stringify({ ...profile(dc.url), onPrem: { ...profile(dc.url).onPrem, url: `ldaps://${dc.host}:1` } }));
+  }, 600_000);
+  afterAll(async () => {
+    await sb?.close();
+    await dc?.stop();
+  });
+
+  it('scans live and gives the same verdicts from the exports of the same data', async () => {
+    const live = await run(['scan', '--profile', 'samba.json', '--format', 'json', '--all', '--workspace', 'ws.db'], env);
+    expect(live.err).not.toMatch(/syncdrift:/);
+    expect(live.code).toBe(0);
+    const report = DriftReport.parse(JSON.parse(live.out));
+    const byUpn = Object.fromEntries(report.rows.map((x) => [x.upn.toLowerCase(), x]));
+    expect(byUpn[edited[0]!]?.status).toBe('cloud-override');
+    expect(byUpn[edited[0]!]?.cloud?.changedBy).toBe('helpdesk@syncdrift.test');
+    expect(byUpn[edited[1]!]?.status).toBe('cloud-missing');
+    expect(report.summary.byStatus['in-sync']).toBeGreaterThan(100);
+
+    // The customer's exports: ldapsearch LDIF (binary values Base64) and raw Graph /users pages.
+    const ldif = execFileSync(
+      'ldapsearch',
+      ['-LLL', '-H', dc.url, '-x', '-D', dc.adminUpn, '-w', dc.password, '-b', dc.baseDn, '-E', 'pr=500/noprompt', '(&(objectCategory=person)(objectClass=user))', ...EXPORT_ATTRIBUTES],
+      { env: { ...process.env, LDAPTLS_CACERT: dc.caFile }, maxBuffer: 64 * 1024 * 1024 },
+    );
+    writeFileSync(join(dir, 'users.ldf'), ldif);
+    const net = await createNodeNetwork({ extraCaPem: [sb.caPem], env: {} });
+    const tok = (await (
+      await net.fetch(`${sb.authority}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sb.apps.reader.appId, client_secret: sb.apps.reader.clientSecret!, scope: sb.graphScope }).toString(),
+      })
+    ).json()) as { access_token: string };
+    const pages: unknown[] = [];
+    let next: string | undefined = `${sb.graphBaseUrl}/users?$select=${USER_SELECT.join(',')}&$top=100`;
+    while (next) {
+      const page = (await (await net.fetch(next, { headers: { authorization: `Bearer ${tok.access_token}` } })).json()) as { '@odata.nextLink'?: string };
+      pages.push(page);
+      next = page['@odata.nextLink'];
+    }
+    await net.close();
+    writeFileSync(join(dir, 'users.json'), JSON.stringify(pages));
+
+    const offline = await run(['import', '--ldif', 'users.ldf', '--graph-json', 'users.json', '--profile', 'samba.json', '--format', 'json', '--all', '--no-save'], env);
+    expect(offline.err).not.toMatch(/syncdrift:/);
+    expect(offline.code).toBe(0);
+    const imported = DriftReport.parse(JSON.parse(offline.out));
+    // The LDIF's source id is the profile's: keys line up one to one.
+    expect(verdicts(imported)).toEqual(verdicts(report));
+  });
+
+  it('exits 3 when the DC is down, naming it', async () => {
+    const r = await run(['scan', '--profile', 'down.json', '--no-save'], env);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(new RegExp(dc.host.replace(/\./g, '\\.')));
+  });
+});
