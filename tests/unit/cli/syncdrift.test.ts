@@ -266,12 +266,19 @@ describe('scan, demo and exit codes', () => {
     expect(() => DriftReport.parse(JSON.parse(partial.out))).not.toThrow();
   });
 
-  it('says plainly when the demo is not in this build, with a log path (exit 1)', async () => {
-    const r = await run(['demo']);
+  it('exits 1 on an unexpected error and points to a log without secrets', async () => {
+    const r = await run(['demo'], {
+      openDemoSources: async () => {
+        throw Object.assign(new TypeError("Cannot read properties of undefined (reading 'mobilePhone')"), { password: 'hunter2' });
+      },
+    });
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/sandbox demo is not available in this build yet/);
+    expect(r.err).toMatch(/unexpected error: Cannot read properties of undefined/);
     const log = /details: (.*\.log)\)/.exec(r.err)?.[1];
     expect(log && existsSync(log)).toBe(true);
+    const text = readFileSync(log!, 'utf8');
+    expect(text).toMatch(/TypeError/);
+    expect(text).not.toMatch(/hunter2/);
   });
 });
 
