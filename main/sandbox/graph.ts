@@ -736,9 +736,10 @@ export class GraphService {
     if (q.has('$filter'))
       throw new GraphHttpError(400, 'Request_UnsupportedQuery', 'The sandbox supports /users/delta without $filter only.');
     this.charge(ctx, 'read', 5);
+    // Page size: $top or Prefer: odata.maxpagesize on the first call, then carried by the tokens.
     const m = /odata\.maxpagesize=(\d+)/i.exec(ctx.req.headers.prefer ?? '');
-    const pageSize = Math.min(MAX_TOP, Math.max(1, m ? Number(m[1]) : DEFAULT_DELTA_PAGE));
-    type St = { s: number; e: number; o: number; sel: string[] | null };
+    const asked = q.has('$top') ? this.topOf(q, DEFAULT_DELTA_PAGE) : m ? Math.min(MAX_TOP, Math.max(1, Number(m[1]))) : null;
+    type St = { s: number; e: number; o: number; sel: string[] | null; n?: number };
     let st: St;
     const skip = q.get('$skiptoken');
     const dtok = q.get('$deltatoken');
@@ -762,12 +763,14 @@ export class GraphService {
         value: [],
       });
     } else if (dtok !== null) {
-      const p = this.codec.decode('delta', dtok) as { s: number; sel: string[] | null } | undefined;
+      const p = this.codec.decode('delta', dtok) as { s: number; sel: string[] | null; n?: number } | undefined;
       if (!p) throw expired();
-      st = { s: p.s, e: this.tenant.currentSeq, o: 0, sel: p.sel };
+      st = { s: p.s, e: this.tenant.currentSeq, o: 0, sel: p.sel, n: p.n };
     } else {
       st = { s: 0, e: this.tenant.currentSeq, o: 0, sel: this.selectOf(q) };
     }
+    const pageSize = asked ?? st.n ?? DEFAULT_DELTA_PAGE;
+    st.n = pageSize;
     const select = st.sel ? [...new Set(['id', ...st.sel])] : null;
     const items: Record<string, unknown>[] = [];
     let lastOrdinal = st.o;
@@ -795,7 +798,7 @@ export class GraphService {
       body['@odata.deltaLink'] = this.link(
         ctx,
         '/users/delta',
-        new URLSearchParams({ $deltatoken: this.codec.encode('delta', { s: st.e, sel: st.sel }) }),
+        new URLSearchParams({ $deltatoken: this.codec.encode('delta', { s: st.e, sel: st.sel, n: st.n }) }),
       );
     }
     body.value = items;
