@@ -27,7 +27,8 @@ function useNow(active: boolean): number {
 
 function PhaseCard({ p, startedAt, now, running }: { p: PhaseProgress; startedAt: number | null; now: number; running: boolean }) {
   const elapsed = p.elapsedMs ?? (startedAt ? (running ? now : p.updatedAt) - startedAt : 0);
-  const pct = p.total ? Math.min(100, (p.done / p.total) * 100) : null;
+  // Without a total the bar is indeterminate while the scan runs, and full once it has ended.
+  const pct = p.total ? Math.min(100, (p.done / p.total) * 100) : running ? null : 100;
   return (
     <div className="phase" data-testid={`phase-${p.phase}`} data-phase={p.phase}>
       <h4>{phaseTitle(p.phase)}</h4>
