@@ -65,11 +65,10 @@ export async function patchMobile(
   const now = () => o.clock.now().getTime();
   for (const w of writes) if (!USER_ID.test(w.userId)) throw new SyncDriftError('validation', 'BAD_USER_ID', `Not a Graph user id: ${JSON.stringify(w.userId)}`);
   const results = new Map<string, MobileWriteResult>();
-  let itemRetries = 0;
   const op = t.operation('write', {
     ...(o.signal ? { signal: o.signal } : {}),
     capability: 'writeMobilePhone',
-    onRetry: ({ reason }) => progress({ phase: 'write', done: results.size, total: writes.length, retries: op.retries + itemRetries, message: `retrying after ${reason}` }),
+    onRetry: ({ reason }) => progress({ phase: 'write', done: results.size, total: writes.length, retries: op.retries, message: `retrying after ${reason}` }),
   });
   let queue: Pending[] = writes.map((item) => ({ item, attempts: 0, notBefore: 0 }));
   while (queue.length > 0) {
@@ -103,7 +102,6 @@ export async function patchMobile(
       }
       const headers = new Headers(r.headers ?? {});
       if (isRetryableStatus(r.status) && p.attempts <= t.policy.maxRetriesPerRequest && op.budget.take(r.status === 429 ? 'throttle' : 'fault')) {
-        itemRetries++;
         const delay = parseRetryAfter(headers.get('retry-after'), o.clock.now()) ?? backoffDelay(p.attempts - 1, t.policy, o.random);
         again.push({ ...p, notBefore: now() + delay });
         return;
@@ -112,7 +110,8 @@ export async function patchMobile(
       results.set(p.item.userId, { userId: p.item.userId, ok: false, status: r.status, error: toErrorInfo(err), attempts: p.attempts });
     });
     queue = [...again, ...rest];
-    progress({ phase: 'write', done: results.size, total: writes.length, retries: op.retries });
+    const waiting = again.length;
+    progress({ phase: 'write', done: results.size, total: writes.length, retries: op.retries, ...(waiting ? { message: `${waiting} item(s) throttled; retrying after their Retry-After` } : {}) });
   }
   return { results: writes.map((w) => results.get(w.userId) as MobileWriteResult), requests: op.requests, retries: op.retries };
 }

@@ -18,7 +18,7 @@ import { silentLogger } from '../../main/core/logger';
 import { systemClock } from '../../main/core/ports';
 import { startSandboxTenant } from '../../main/sandbox/server';
 
-const RUNS = 3;
+const RUNS = 5;
 
 /** What the client process needs from the sandbox process (bench only: test credentials). */
 interface SandboxInfo {
