@@ -98,6 +98,37 @@ describe('reading users', () => {
     expect(events.some((e) => (e.retries ?? 0) > 0 && /429/.test(e.message ?? ''))).toBe(true);
   });
 
+  it('rides out 5xx answers and reset connections with backoff, every retry counted', async () => {
+    env.sb.setKnobs({ throttle: { disabled: true }, faults: { errorRate: 0.3, errorStatus: 502, resetRate: 0.15, seed: 7 } });
+    try {
+      let users = 0;
+      const gen = reader.listUsers();
+      let n = await gen.next();
+      while (!n.done) {
+        users += n.value.length;
+        n = await gen.next();
+      }
+      expect(users).toBe(env.sb.tenant.userCount);
+      expect(n.value.retries).toBeGreaterThan(0);
+      expect(n.value.requests).toBe(3 + n.value.retries);
+    } finally {
+      env.sb.setKnobs({ faults: { errorRate: 0, resetRate: 0 } });
+    }
+  }, 60_000);
+
+  it('gives up within the per-request cap when the service stays unavailable', async () => {
+    const impatient = env.client({ clientId: env.sb.apps.reader.appId, secrets: { getClientSecret: async () => env.sb.apps.reader.clientSecret! }, retryPolicy: { maxRetriesPerRequest: 1 } });
+    await impatient.signIn({ flow: 'client-credentials' });
+    env.sb.setKnobs({ faults: { unavailable: true } });
+    try {
+      const t0 = Date.now();
+      await expect(impatient.getOrganization()).rejects.toMatchObject({ kind: 'throttled', code: 'GRAPH_THROTTLED' });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1_900); // one Retry-After: 2 honoured, then stop
+    } finally {
+      env.sb.setKnobs({ faults: { unavailable: false } });
+    }
+  });
+
   it('rescans with /users/delta: the second round carries only what changed', async () => {
     const all: CloudUser[] = [];
     const first = writer.delta();
