@@ -140,6 +140,7 @@ const BatchSchema = z.object({
 export class GraphService {
   private readonly codec = new TokenCodec(randomBytes(32));
   private alternate = false;
+  private readonly countCache = new Map<string, number>();
   private diceState: { seed: number; next: () => number } | null = null;
 
   constructor(
@@ -626,8 +627,15 @@ export class GraphService {
       '@odata.context': this.context(ctx, select ? `users(${select.join(',')})` : 'users'),
     };
     if (count) {
-      let n = 0;
-      for (const u of candidates ?? this.tenant.listUsers()) if (pred(u)) n++;
+      // Counting is a full scan; every page of a 500k walk repeats it, so remember it per state.
+      const key = `${this.tenant.currentSeq}|${q.get('$filter') ?? ''}`;
+      let n = this.countCache.get(key);
+      if (n === undefined) {
+        n = 0;
+        for (const u of candidates ?? this.tenant.listUsers()) if (pred(u)) n++;
+        if (this.countCache.size > 64) this.countCache.clear();
+        this.countCache.set(key, n);
+      }
       body['@odata.count'] = n;
     }
     const last = page[page.length - 1];

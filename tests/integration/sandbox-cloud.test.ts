@@ -581,6 +581,23 @@ describe('Graph subset over HTTPS with the Graph SDK', () => {
     }
   });
 
+  it('guards the sandbox admin endpoint with its key', async () => {
+    const res = await undiciFetch(`${sb.origin}/_sandbox/knobs`, {
+      dispatcher: agent,
+      headers: { 'x-sandbox-admin-key': 'guess' },
+    });
+    expect(res.status).toBe(401);
+    await res.arrayBuffer();
+    const ok = await undiciFetch(`${sb.origin}/_sandbox/knobs`, {
+      method: 'PATCH',
+      dispatcher: agent,
+      headers: { 'x-sandbox-admin-key': sb.adminKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ faults: { latencyMs: 0, errorRate: 2 } }),
+    });
+    expect(ok.status).toBe(400);
+    expect(await ok.text()).toMatch(/faults\.errorRate/);
+  });
+
   it('rejects a client that does not trust the sandbox CA', async () => {
     await expect(fetch(`${sb.origin}/${sb.tenantId}/v2.0/.well-known/openid-configuration`)).rejects.toThrow();
   });

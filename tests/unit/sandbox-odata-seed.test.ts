@@ -70,3 +70,15 @@ describe('seeded population', () => {
     expect(res.suppressedByOverride).toEqual(['mobilePhone']);
   });
 });
+
+describe('loopback redirect URIs', () => {
+  it('match on any port for localhost, exactly otherwise', async () => {
+    const { redirectMatches } = await import('../../main/sandbox/identity');
+    expect(redirectMatches('http://localhost', 'http://localhost:51234')).toBe(true);
+    expect(redirectMatches('http://localhost', 'http://localhost:51234/')).toBe(true);
+    expect(redirectMatches('http://localhost', 'http://127.0.0.1:51234')).toBe(false);
+    expect(redirectMatches('http://localhost', 'http://localhost:51234/other')).toBe(false);
+    expect(redirectMatches('https://app.example/cb', 'https://app.example/cb')).toBe(true);
+    expect(redirectMatches('https://app.example/cb', 'https://evil.example/cb')).toBe(false);
+  });
+});
