@@ -205,6 +205,26 @@ export const channels = {
   },
   'sandbox.reset': { input: Empty, output: z.object({ done: z.boolean() }) },
 
+  /**
+   * Builds the support-case evidence package of a scan (zip, base64 for the renderer to save).
+   * Default users: every row that needs attention; `rowKeys` narrows it.
+   */
+  'evidence.build': {
+    input: z
+      .object({
+        scanId: Id,
+        rowKeys: z.array(Id).max(200_000).optional(),
+        mask: z.boolean().default(false),
+      })
+      .strict(),
+    output: z.object({ fileName: z.string(), zipBase64: z.string(), files: z.number().int(), manifestSha256: z.string(), masked: z.boolean() }),
+  },
+  /** Checks a package: every hash matches, nothing missing or extra. */
+  'evidence.verify': {
+    input: z.object({ zipBase64: z.string().min(1).max(300_000_000, 'must be at most about 200 MB') }).strict(),
+    output: z.object({ ok: z.boolean(), problems: z.array(z.object({ kind: z.string(), file: z.string(), message: z.string() })) }),
+  },
+
   /** Help: where the logs are (Electron also opens the folder). */
   'help.logs': { input: Empty, output: z.object({ path: z.string(), opened: z.boolean() }) },
   /** Help: a diagnostics bundle (versions, settings, recent logs; never secrets; directory data only if asked). */

@@ -25,6 +25,8 @@ export interface ScanTarget {
   directories: OnPremDirectory[];
   client: CloudClient;
   tenantId: string;
+  /** The cloud's name for evidence ('global', 'usgov', …; the sandbox is 'custom'). */
+  cloud: 'global' | 'usgov' | 'usgovdod' | 'china' | 'custom';
   /** Whether the directories should be closed after the scan (live LDAP connections). */
   closeDirectories: boolean;
 }
@@ -61,10 +63,16 @@ export class ScanService {
       const cloudUsers: CloudUser[] = [];
       try {
         const mark = workspace.audit.mark(target.tenantId);
-        const org = await target.client.getOrganization({ signal: op.signal }).catch((e: unknown) => {
-          if (e instanceof CancelledError) throw e;
-          return null;
-        });
+        const [org, features] = await Promise.all([
+          target.client.getOrganization({ signal: op.signal }).catch((e: unknown) => {
+            if (e instanceof CancelledError) throw e;
+            return null;
+          }),
+          target.client.getSyncFeatures({ signal: op.signal }).catch((e: unknown) => {
+            if (e instanceof CancelledError) throw e;
+            return { state: 'unknown' as const, reason: e instanceof Error ? e.message : String(e), code: 'ERROR' };
+          }),
+        ]);
         const outcome = await runScan({
           onPrem: target.directories,
           cloudUsers: target.client.listUsers({
@@ -98,6 +106,12 @@ export class ScanService {
               sources: outcome.sources.map((s) => ({ ...s.source, objects: s.objects, watermark: s.result?.watermark ?? null, error: s.error ?? null })),
               tenantLastSyncAt: org?.onPremisesLastSyncDateTime ?? null,
               tenantDisplayName: org?.displayName ?? null,
+              tenantSyncEnabled: org?.onPremisesSyncEnabled ?? null,
+              cloud: target.cloud,
+              syncFeatures:
+                features.state === 'known'
+                  ? { state: 'known', bypassDirSyncOverridesEnabled: features.bypassDirSyncOverridesEnabled, features: features.features }
+                  : { state: 'unknown', reason: features.reason },
             },
           });
         })();
@@ -145,7 +159,10 @@ export class ScanService {
           }
           const parsed = parseDirectoryAudits(step.value);
           records += step.value.length;
-          workspace.audit.add(target.tenantId, parsed.changes);
+          workspace.db.transaction(() => {
+            workspace.audit.add(target.tenantId, parsed.changes);
+            workspace.audit.addRecords(target.tenantId, step.value);
+          })();
           emit('audit.progress', { profileId: target.profileId, state: 'filling', records, message: `${records} audit records read` });
         }
         emit('audit.progress', { profileId: target.profileId, state: 'complete', records, message: `Audit index up to date (${records} new records)` });

@@ -3,13 +3,17 @@
  * returns the contract's handlers. Hosts (Electron utilityProcess, browser host, tests) call this;
  * nothing here knows which host it runs in.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { z } from 'zod';
 import { join } from 'node:path';
 import type { Clock, Encryptor, Logger, Network } from '../core/ports';
 import { SyncDriftError } from '../core/errors';
 import { timelineOf } from '../drift/timeline';
 import { renderViews } from '../evidence/powershell-views';
+import { buildEvidencePackage } from '../evidence/package';
+import { verifyEvidence } from '../evidence/verify';
+import { evidenceInputFromWorkspace } from './evidence-input';
 import { demoHelpdeskActor } from '../sandbox/demo';
 import { openWorkspace, type Workspace } from '../workspace';
 import type { ConnectionTest, ProfileSummary, RowDetails } from '../../preload/contract';
@@ -76,6 +80,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
         directories: [sb.demo.directory],
         client: sb.client,
         tenantId: sb.server.tenantId,
+        cloud: 'custom',
         closeDirectories: false,
       };
     }
@@ -89,6 +94,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       directories: openDirectories(profileId, live.profile, vault, ports.logger),
       client,
       tenantId: live.profile.cloud.tenantId,
+      cloud: live.profile.cloud.authorityHost ? 'custom' : live.profile.cloud.environment,
       closeDirectories: true,
     };
   }
@@ -265,6 +271,27 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       await sandbox.reset();
       emit('sandbox.changed', { reason: 'demo reset' });
       return { done: true };
+    },
+
+    'evidence.build': async ({ scanId, rowKeys, mask }) => {
+      const scan = scans.scanOrThrow(scanId);
+      const operator = scan.profileId === SANDBOX_PROFILE_ID ? (sandbox.running?.client.activeSession()?.username ?? 'sandbox operator') : `${userInfo().username} (workstation account)`;
+      const input = evidenceInputFromWorkspace(workspace, scanId, { operator, rowKeys });
+      const pkg = await buildEvidencePackage(input, { users: rowKeys ? [...rowKeys] : undefined, mask, clock: ports.clock });
+      const stamp = ports.clock.now().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+      const safe = scan.profileName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'scan';
+      return { fileName: `syncdrift-evidence-${safe}-${stamp}.zip`, zipBase64: pkg.zip.toString('base64'), files: pkg.files.size, manifestSha256: pkg.manifestSha256, masked: mask };
+    },
+    'evidence.verify': async ({ zipBase64 }) => {
+      const tmp = mkdtempSync(join(tmpdir(), 'sd-verify-'));
+      try {
+        const file = join(tmp, 'package.zip');
+        writeFileSync(file, Buffer.from(zipBase64, 'base64'), { mode: 0o600 });
+        const r = await verifyEvidence(file);
+        return { ok: r.ok, problems: r.ok ? [] : r.problems.map((p) => ({ kind: p.kind, file: p.file, message: p.message })) };
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
     },
 
     'help.logs': async () => ({ path: logsDir, opened: ports.openPath ? await ports.openPath(logsDir) : false }),

@@ -5,7 +5,14 @@
  */
 import type Sqlite from 'better-sqlite3';
 import type { Clock } from '../core/ports';
+import { z } from 'zod';
 import type { MobileChange } from '../drift/audit';
+
+const RawRecordKeys = z.object({
+  id: z.string().min(1),
+  activityDateTime: z.string().min(1),
+  targetResources: z.array(z.object({ id: z.string().nullish() }).passthrough()).nullish(),
+});
 import { auditLookupFrom, type AuditLookup } from '../drift/timeline';
 
 export interface AuditMark {
@@ -80,6 +87,33 @@ export class AuditIndexRepository {
       }
       return { inserted };
     })();
+  }
+
+  /** Keeps raw directoryAudit records (as Graph returned them) for evidence, indexed by target user. */
+  addRecords(tenantId: string, records: readonly unknown[]): { inserted: number } {
+    const ins = this.db.prepare('INSERT OR IGNORE INTO audit_records (tenant_id, record_id, at, json) VALUES (?, ?, ?, ?)');
+    const tgt = this.db.prepare('INSERT OR IGNORE INTO audit_record_targets (tenant_id, target_id, record_id) VALUES (?, ?, ?)');
+    return this.db.transaction(() => {
+      let inserted = 0;
+      for (const r of records) {
+        const rec = RawRecordKeys.safeParse(r);
+        if (!rec.success) continue; // malformed records were counted by the parser; nothing to index them by
+        inserted += ins.run(tenantId, rec.data.id, rec.data.activityDateTime, JSON.stringify(r)).changes;
+        for (const t of rec.data.targetResources ?? []) if (t.id) tgt.run(tenantId, t.id, rec.data.id);
+      }
+      return { inserted };
+    })();
+  }
+
+  /** The raw records that touched a user, oldest first. */
+  recordsForUser(tenantId: string, userId: string, limit = 200): unknown[] {
+    const rows = this.db
+      .prepare(
+        'SELECT r.json FROM audit_record_targets t JOIN audit_records r ON r.tenant_id = t.tenant_id AND r.record_id = t.record_id WHERE t.tenant_id = ? AND t.target_id = ? ORDER BY r.at, r.record_id LIMIT ?',
+      )
+      .pluck()
+      .all(tenantId, userId, limit) as string[];
+    return rows.map((j) => JSON.parse(j) as unknown);
   }
 
   mark(tenantId: string): AuditMark | null {

@@ -116,6 +116,27 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'raw audit records',
+    // The parsed changes answer the grid; evidence packages carry the records as Graph returned them.
+    sql: `
+      CREATE TABLE audit_records (
+        tenant_id TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        json TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, record_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE audit_record_targets (
+        tenant_id TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, target_id, record_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX audit_records_at ON audit_records(tenant_id, at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

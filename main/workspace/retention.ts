@@ -33,6 +33,8 @@ export function purgeBefore(db: Sqlite.Database, cutoffIso: string): PurgeCounts
   const counts = db.transaction(() => {
     const scans = db.prepare("DELETE FROM scans WHERE started_at < ? AND status != 'running'").run(cutoffIso).changes;
     const auditChanges = db.prepare('DELETE FROM audit_changes WHERE at < ?').run(cutoffIso).changes;
+    db.prepare('DELETE FROM audit_record_targets WHERE record_id IN (SELECT record_id FROM audit_records WHERE at < ?)').run(cutoffIso);
+    db.prepare('DELETE FROM audit_records WHERE at < ?').run(cutoffIso);
     // Sessions that are still executing keep their journal: it is the only record of a half-done change.
     const old = db.prepare("SELECT id FROM sessions WHERE updated_at < ? AND state NOT IN ('executing', 'verifying')").pluck().all(cutoffIso) as string[];
     let journalEntries = 0;

@@ -116,6 +116,19 @@ describe('the sandbox profile through the service side', () => {
     expect(details.views).toHaveLength(3);
     expect(details.views.every((v) => /RENDERED/.test(v.title))).toBe(true);
     expect(details.views.map((v) => v.text).join('\n')).toContain('1234567890');
+
+    // The evidence package of this scan carries the legacy edit's audit record as Graph returned it.
+    const pkg = await h.call<{ fileName: string; zipBase64: string; files: number; masked: boolean }>('evidence.build', { scanId, rowKeys: [testmobile!.key], mask: false });
+    expect(pkg.fileName).toMatch(/^syncdrift-evidence-.*\.zip$/);
+    const zip = Buffer.from(pkg.zipBase64, 'base64');
+    expect(zip.subarray(0, 2).toString()).toBe('PK');
+    expect(await h.call('evidence.verify', { zipBase64: pkg.zipBase64 })).toEqual({ ok: true, problems: [] });
+    // Flip one byte of the first entry's data (local header: 30 bytes + name + extra field).
+    const tampered = Buffer.from(zip);
+    const dataStart = 30 + tampered.readUInt16LE(26) + tampered.readUInt16LE(28);
+    tampered[dataStart + 1] = tampered[dataStart + 1]! ^ 0xff;
+    const bad = await h.call<{ ok: boolean; problems: Array<{ file: string }> }>('evidence.verify', { zipBase64: tampered.toString('base64') });
+    expect(bad.ok).toBe(false);
   });
 
   it('runs a sync cycle in which the override keeps ignoring AD, and keeps the demo across a restart', async () => {
