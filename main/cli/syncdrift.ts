@@ -150,6 +150,8 @@ async function scanAndReport(
     });
     outcome.report.summary.phases.save = Math.round(performance.now() - t);
     run.say(`Saved scan ${scan.id} in ${ws.path}`);
+    const purged = ws.applyRetention();
+    if (purged && purged.scans + purged.auditChanges + purged.sessions > 0) run.say(`Retention: removed ${purged.scans} scan(s) and ${purged.auditChanges} audit change(s) older than ${purged.cutoff}.`);
   }
   const report: DriftReport = selectRows(outcome.report, opts.all);
   emit(run, renderReport(report, opts.format, { width: opts.out ? 0 : (run.io.stdout.columns ?? 0) }), opts.out);

@@ -9,7 +9,7 @@ import { openDatabase, type OpenDatabaseOptions } from './db';
 import { AuditIndexRepository } from './audit-index';
 import { ProfileRepository } from './profiles';
 import { DecisionRepository, JournalRepository, SessionRepository } from './remediation-store';
-import { purgeBefore, type PurgeCounts } from './retention';
+import { parseDuration, purgeBefore, type PurgeCounts } from './retention';
 import { DriftRowRepository, ScanRepository } from './scans';
 import { BlobRepository, SettingsRepository } from './settings';
 import { exportWorkspace, importWorkspace, type ExportResult, type ImportResult } from './transfer';
@@ -45,6 +45,12 @@ export class Workspace {
   purgeOlderThan(olderThanMs: number): PurgeCounts & { cutoff: string } {
     const cutoff = new Date(this.clock.now().getTime() - olderThanMs).toISOString();
     return { ...purgeBefore(this.db, cutoff), cutoff };
+  }
+
+  /** Purges by the retention setting (settings.retention().keep); null when no retention is set. */
+  applyRetention(): (PurgeCounts & { cutoff: string }) | null {
+    const keep = this.settings.retention().keep;
+    return keep ? this.purgeOlderThan(parseDuration(keep, 'settings.retention.keep')) : null;
   }
 
   export(file: string, opts: { scanId?: string; mask?: boolean } = {}): Promise<ExportResult> {

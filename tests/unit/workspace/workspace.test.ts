@@ -329,4 +329,13 @@ describe('retention', () => {
     expect(ws.journal.openIntents(running.id)).toHaveLength(1);
     ws.close();
   });
+
+  it('applies the retention setting when asked, and nothing without one', () => {
+    const ws = open();
+    record(ws, '2024-10-01T11:00:00Z');
+    expect(ws.applyRetention()).toBeNull();
+    ws.settings.setRetention({ keep: '30d' });
+    expect(ws.applyRetention()).toMatchObject({ scans: 1, cutoff: '2025-01-30T12:00:00.000Z' });
+    ws.close();
+  });
 });
