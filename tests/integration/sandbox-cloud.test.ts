@@ -122,6 +122,22 @@ describe('sign-in against the sandbox with msal-node', () => {
     }
   });
 
+  it('also accepts the authority through cloudDiscoveryMetadata and authorityMetadata instead of knownAuthorities', async () => {
+    const get = async (url: string) => (await undiciFetch(url, { dispatcher: agent })).text();
+    const cca = new ConfidentialClientApplication({
+      auth: {
+        clientId: sb.apps.reader.appId,
+        authority: sb.authority,
+        clientSecret: sb.apps.reader.clientSecret!,
+        cloudDiscoveryMetadata: await get(`${sb.origin}/common/discovery/instance`),
+        authorityMetadata: await get(`${sb.authority}/v2.0/.well-known/openid-configuration`),
+      },
+      system: { networkClient: msalNetwork(agent) },
+    });
+    const r = await cca.acquireTokenByClientCredential({ scopes: [sb.graphScope] });
+    expect(decodeJwt(r!.accessToken).appid).toBe(sb.apps.reader.appId);
+  });
+
   it('refuses a wrong secret and a certificate the app does not have', async () => {
     const wrong = new ConfidentialClientApplication(msalConfig(sb.apps.reader.appId, { clientSecret: 'not-the-secret' }));
     await expect(wrong.acquireTokenByClientCredential({ scopes: [sb.graphScope] })).rejects.toThrow(/AADSTS7000215/);
