@@ -164,6 +164,13 @@ class Halt extends Error {
 
 const show = (v: string | null) => (v === null ? '(empty)' : `"${v}"`);
 
+/** Rounds of per-user writes before a throttled or transiently failing item is given up. */
+const MAX_WRITE_ROUNDS = 20;
+
+function transient(status: number, kind: string | undefined): boolean {
+  return status === 429 || status >= 500 || kind === 'throttled' || kind === 'connection';
+}
+
 interface Ctx {
   sessionId: string;
   plan: Plan;
@@ -528,18 +535,34 @@ export class RemediationEngine {
       if (!isIntentLogged) this.record(ctx, s.id, 'intent', { expected: s.expected, next: s.next });
       this.record(ctx, s.id, 'result', { outcome: 'conflict', error: now === undefined ? 'the cloud user no longer exists' : `mobilePhone is now ${show(now)}, not ${show(s.expected)}` });
     }
-    if (go.length === 0) return;
-    const r = await this.cloud.patchMobile(
-      go.map((s) => ({ userId: s.userId, mobilePhone: s.next })),
-      { ...(ctx.signal ? { signal: ctx.signal } : {}), onProgress: (e) => ctx.progress({ ...e, phase: 'graph-write' }) },
-    );
-    ctx.writes.graph += go.length;
-    for (const s of go) this.effectDone(ctx, s.id);
-    const byUser = new Map(r.results.map((x) => [x.userId, x]));
-    for (const s of go) {
-      const x = byUser.get(s.userId);
-      if (x?.ok) this.record(ctx, s.id, 'result', { outcome: 'applied', status: x.status });
-      else this.record(ctx, s.id, 'result', { outcome: 'failed', status: x?.status ?? 0, error: x?.error ? `${x.error.code}: ${x.error.message}` : 'no answer for this item' });
+    // Items refused for throttling or a transient fault go again in a later round (each call gets a
+    // fresh retry budget), as long as rounds make progress: a long storm slows the run, never fails it.
+    let round = go;
+    let done = 0;
+    let retries = 0;
+    for (let n = 1; round.length > 0; n++) {
+      throwIfCancelled(ctx.signal, 'The cloud writes');
+      const r = await this.cloud.patchMobile(
+        round.map((s) => ({ userId: s.userId, mobilePhone: s.next })),
+        { ...(ctx.signal ? { signal: ctx.signal } : {}), onProgress: (e) => ctx.progress({ ...e, phase: 'graph-write', done: done + e.done, total: go.length, retries: retries + (e.retries ?? 0) }) },
+      );
+      retries += r.retries;
+      ctx.writes.graph += r.results.filter((x) => x.ok).length;
+      for (const s of round) this.effectDone(ctx, s.id);
+      const byUser = new Map(r.results.map((x) => [x.userId, x]));
+      const again: typeof round = [];
+      let progressed = false;
+      for (const s of round) {
+        const x = byUser.get(s.userId);
+        if (x?.ok) {
+          this.record(ctx, s.id, 'result', { outcome: 'applied', status: x.status });
+          progressed = true;
+          done++;
+        } else if (x && transient(x.status, x.error?.kind) && n < MAX_WRITE_ROUNDS) again.push(s);
+        else this.record(ctx, s.id, 'result', { outcome: 'failed', status: x?.status ?? 0, error: x?.error ? `${x.error.code}: ${x.error.message}` : 'no answer for this item' });
+      }
+      if (again.length > 0 && !progressed) await this.sleep(Math.min(30_000, 1000 * 2 ** Math.min(n, 5)), ctx.signal);
+      round = again;
     }
   }
 

@@ -21,6 +21,8 @@ export interface CloudPatchResult {
   ok: boolean;
   status: number;
   error: ErrorInfo | null;
+  /** Attempts of this item (item-level 429 retries included), when the transport says. */
+  attempts?: number;
 }
 
 export type BypassState = { state: 'known'; enabled: boolean } | { state: 'unknown'; reason: string; code: string };
@@ -69,7 +71,7 @@ export function cloudPortFromClient(client: CloudClient): RemediationCloud {
     },
     async patchMobile(writes, o = {}) {
       const r = await client.patchMobile(writes, { ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
-      return { results: r.results.map((x) => ({ userId: x.userId, ok: x.ok, status: x.status, error: x.error })), requests: r.requests, retries: r.retries };
+      return { results: r.results.map((x) => ({ userId: x.userId, ok: x.ok, status: x.status, error: x.error, attempts: x.attempts })), requests: r.requests, retries: r.retries };
     },
     async getBypass(o = {}) {
       const f = await client.getSyncFeatures(o.signal ? { signal: o.signal } : {});
