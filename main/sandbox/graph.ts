@@ -307,7 +307,12 @@ export class GraphService {
   private route(ctx: Ctx, method: string, sub: string): SandboxResponse {
     const [pathPart, queryPart] = sub.split('?', 2) as [string, string | undefined];
     const q = queryPart !== undefined ? new URLSearchParams(queryPart) : ctx.req.query;
-    const path = decodeURIComponent(pathPart).replace(/\/+$/, '');
+    let path: string;
+    try {
+      path = decodeURIComponent(pathPart).replace(/\/+$/, '');
+    } catch {
+      throw new GraphHttpError(400, 'BadRequest', 'The request URI is not valid (bad percent-encoding).');
+    }
     let m: RegExpExecArray | null;
     if (path === '/organization' && method === 'GET') return this.organization(ctx);
     if (path === '/users' && method === 'GET') return this.listUsers(ctx, q);
