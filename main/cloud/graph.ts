@@ -10,7 +10,7 @@
 import { Client, ResponseType, type Context, type Middleware, type MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import { CancelledError, SyncDriftError } from '../core/errors';
 import type { Clock, Logger, Network } from '../core/ports';
-import { sleep, throwIfCancelled, type ProgressSink } from '../core/progress';
+import { sleep, throwIfCancelled } from '../core/progress';
 import type { ResolvedCloud } from './clouds';
 import { CAPABILITY_LABEL, REQUIREMENTS, roleName, type Capability } from './permissions';
 import { AdaptiveConcurrency, DEFAULT_RETRY_POLICY, RetryBudget, backoffDelay, isRetryableStatus, isTransientNetworkError, parseRetryAfter, type RetryPolicy } from './throttle';
@@ -272,4 +272,3 @@ export function neededFor(capability: Capability): string {
   return [delegated, app].filter(Boolean).join(' or ') + ' with admin consent';
 }
 
-export type { ProgressSink };
