@@ -325,7 +325,8 @@ export function computeDrift(onPremUsers: Iterable<OnPremUser>, cloudUsers: Iter
     const c = considered[ci]!;
     if (!u.inScope) flags.push('onprem-out-of-default-scope');
     if (ch.approximate) flags.push('onprem-time-approximate');
-    const cloudNorm = normalizeFor(c.user.mobilePhone, region);
+    // Identical text (the common case) is the same number: no second lookup.
+    const cloudNorm = c.user.mobilePhone === u.mobile ? onPremNorm : normalizeFor(c.user.mobilePhone, region);
     flagsOf(cloudNorm, 'cloud', flags);
     const lastSyncAt = c.user.onPremisesLastSyncDateTime;
     const status = classifyPair({

@@ -45,14 +45,19 @@ export class PhoneNormalizer {
 
   normalize(raw: string | null | undefined, region: CountryCode | null): NormalizedPhone | null {
     if (raw === null || raw === undefined) return null;
+    const rawKey = `${region ?? ''}\u0001${raw}`;
+    const exact = this.cache.get(rawKey);
+    if (exact) return exact;
     const trimmed = raw.trim();
     if (trimmed === '') return null;
     const key = `${region ?? ''}\u0000${trimmed.replace(/[\s.\u2010-\u2015-]+/g, '')}`;
-    const hit = this.cache.get(key);
-    if (hit) return hit;
-    this.parses++;
-    const result = parseOne(trimmed, region);
-    this.cache.set(key, result);
+    let result = this.cache.get(key);
+    if (!result) {
+      this.parses++;
+      result = parseOne(trimmed, region);
+      this.cache.set(key, result);
+    }
+    this.cache.set(rawKey, result);
     return result;
   }
 
