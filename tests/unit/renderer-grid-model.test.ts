@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildIndex, computeView, csvField, toCsv, rowAsText, type ViewQuery } from '../../renderer/src/grid/model';
+import { buildIndex, computeView, csvField, ensureSearchKeys, toCsv, rowAsText, type ViewQuery } from '../../renderer/src/grid/model';
 import { makeRow } from '../support/fake-api';
 
 const q = (over: Partial<ViewQuery> = {}): ViewQuery => ({ search: '', tab: 'all', filters: {}, sort: null, ...over });
@@ -26,6 +26,16 @@ describe('the grid model', () => {
     expect(upns(idx, computeView(idx, q({ search: '+14255551013' })))).toEqual(['user13@contoso.com']);
     // The search narrows the tab counts as well.
     expect(computeView(idx, q({ search: 'user42@' })).counts.all).toBe(1);
+  });
+
+  it('builds search keys in slices and finishes them when a search comes first', () => {
+    const idx = buildIndex(rows);
+    expect(idx.search).toBeNull();
+    expect(ensureSearchKeys(idx, () => true)).toBe(false);
+    expect(idx.search!.length).toBeGreaterThan(0);
+    expect(idx.search!.length).toBeLessThan(100);
+    expect(upns(idx, computeView(idx, q({ search: 'user99@' })))).toEqual(['user99@contoso.com']);
+    expect(idx.search).toHaveLength(100);
   });
 
   it('filters per column on the column’s own text only', () => {

@@ -120,8 +120,8 @@ function cloudChangeText(r: DriftRow): string {
 
 export interface RowIndex {
   readonly rows: readonly DriftRow[];
-  /** One lower-cased key per row for the quick search. */
-  readonly search: readonly string[];
+  /** One lower-cased key per row for the quick search; built on first search or when idle (see ensureSearchKeys). */
+  search: string[] | null;
   /** Index into STATUS_ORDER per row. */
   readonly status: Uint8Array;
   /** Lower-cased column text, built on first use of a column filter. */
@@ -132,33 +132,50 @@ export interface RowIndex {
 
 const STATUS_INDEX = new Map<DriftStatus, number>(STATUS_ORDER.map((st, i) => [st, i]));
 
+/** Only the status array is built up front, so the first rows paint without waiting for string work. */
 export function buildIndex(rows: readonly DriftRow[]): RowIndex {
   const n = rows.length;
-  const search = new Array<string>(n);
   const status = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    status[i] = STATUS_INDEX.get(r.status) ?? 0;
-    search[i] = [
-      r.upn,
-      r.onPrem?.displayName,
-      r.cloud?.displayName,
-      r.onPrem?.samAccountName,
-      r.onPrem?.value,
-      r.cloud?.value,
-      r.normalized.onPrem,
-      r.normalized.cloud,
-      r.cloud?.changedBy,
-      r.onPrem?.dn,
-      r.cloud?.id,
-      STATUS_LABEL[r.status],
-      r.status,
-    ]
-      .filter(Boolean)
-      .join('\u0001')
-      .toLowerCase();
+  for (let i = 0; i < n; i++) status[i] = STATUS_INDEX.get(rows[i]!.status) ?? 0;
+  return { rows, search: null, status, colText: new Map(), sorted: new Map() };
+}
+
+function searchKey(r: DriftRow): string {
+  return [
+    r.upn,
+    r.onPrem?.displayName,
+    r.cloud?.displayName,
+    r.onPrem?.samAccountName,
+    r.onPrem?.value,
+    r.cloud?.value,
+    r.normalized.onPrem,
+    r.normalized.cloud,
+    r.cloud?.changedBy,
+    r.onPrem?.dn,
+    r.cloud?.id,
+    STATUS_LABEL[r.status],
+    r.status,
+  ]
+    .filter(Boolean)
+    .join('\u0001')
+    .toLowerCase();
+}
+
+/**
+ * Builds the search keys, all at once (deadline undefined) or in slices until `deadline()` says
+ * stop; returns true when complete. The store calls it in idle slices after the first paint, and
+ * a search before that finishes it synchronously.
+ */
+export function ensureSearchKeys(index: RowIndex, deadline?: () => boolean): boolean {
+  if (index.search && index.search.length === index.rows.length) return true;
+  const keys = index.search ?? [];
+  index.search = keys;
+  const n = index.rows.length;
+  for (let i = keys.length; i < n; i++) {
+    keys.push(searchKey(index.rows[i]!));
+    if (deadline && (i & 1023) === 0 && deadline()) return i + 1 === n;
   }
-  return { rows, search, status, colText: new Map(), sorted: new Map() };
+  return true;
 }
 
 function columnText(index: RowIndex, col: ColumnId): string[] {
@@ -233,7 +250,9 @@ export function computeView(index: RowIndex, q: ViewQuery): View {
   const perStatus = new Uint32Array(STATUS_ORDER.length);
   const out = new Uint32Array(n);
   let m = 0;
-  const { search, status } = index;
+  if (needle) ensureSearchKeys(index);
+  const search = index.search ?? [];
+  const { status } = index;
   for (let k = 0; k < n; k++) {
     const pos = desc ? n - 1 - k : k;
     const i = order ? order[pos]! : pos;

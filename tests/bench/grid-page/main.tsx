@@ -67,5 +67,15 @@ function scroll(frames: number, step: number): Promise<number[]> {
   });
 }
 
-(window as unknown as { __bench: unknown }).__bench = { load, filter, scroll };
+/** Resolves when the idle slices have built every search key (the state a filter normally meets). */
+async function settled(): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const idx = useGridStore.getState().index;
+    if (idx.search && idx.search.length === idx.rows.length) return performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+(window as unknown as { __bench: unknown }).__bench = { load, filter, scroll, settled };
 document.body.dataset['benchReady'] = '1';
