@@ -20,14 +20,14 @@ export function createCliProgress(err: ErrStream, opts: { quiet?: boolean; now?:
   if (opts.quiet) return { sink: () => {}, done: () => {} };
   const now = opts.now ?? (() => Date.now());
   const phases = new Map<string, ProgressEvent>();
-  let last = 0;
+  let last = Number.NEGATIVE_INFINITY;
   let drawn = false;
   const describe = () =>
     [...phases.values()]
       .map((e) => `${e.phase} ${e.done.toLocaleString('en-US')}${e.total ? `/${e.total.toLocaleString('en-US')}` : ''}`)
       .join(' \u00b7 ');
   const sink: ProgressSink = (e) => {
-    phases.set(e.phase.startsWith('onprem') ? e.phase : e.phase, e);
+    phases.set(e.phase, e);
     const t = now();
     if (err.isTTY) {
       if (t - last < 100 && !(e.total && e.done >= e.total)) return;
