@@ -57,7 +57,7 @@ export interface RemediationCommandDeps {
    * cloud client, and in the sandbox the simulator's cycle). The CLI framework supplies it: profile
    * loading and sign-in live there. Absent: apply/resume/undo are refused with a clear message.
    */
-  openEngine?: (ctx: { journalFile: string; profile: string | null; operator: Operator; io: RemediationCommandIo }) => Promise<EngineHandle>;
+  openEngine?: (ctx: { journalFile: string; workspace: string | null; profile: string | null; operator: Operator; io: RemediationCommandIo }) => Promise<EngineHandle>;
   /** Reads a person's answer on a TTY (default: one line from stdin). */
   ask?: (question: string) => Promise<string>;
   clock?: Clock;
@@ -319,7 +319,7 @@ function operatorFor(io: RemediationCommandIo, deps: RemediationCommandDeps, fla
 
 async function withEngine<T>(io: RemediationCommandIo, deps: RemediationCommandDeps, v: Values, operator: Operator, fn: (engine: RemediationEngine) => Promise<T>): Promise<T> {
   if (!deps.openEngine) throw new ValidationError('--profile', 'this build of the CLI cannot connect to AD and Entra ID for remediation (no engine wiring)');
-  const handle = await deps.openEngine({ journalFile: journalFileFor(io, str(v, 'workspace')), profile: str(v, 'profile'), operator, io });
+  const handle = await deps.openEngine({ journalFile: journalFileFor(io, str(v, 'workspace')), workspace: str(v, 'workspace'), profile: str(v, 'profile'), operator, io });
   try {
     return await fn(handle.engine);
   } finally {

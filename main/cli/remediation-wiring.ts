@@ -1,0 +1,117 @@
+/**
+ * Builds the remediation engine for the CLI: with `--profile`, the profile's LDAP sources and a
+ * signed-in CloudClient (the bypass needs a delegated sign-in: deviceCode or interactive); without
+ * one, the sandbox demo of the workspace (the same runtime `syncdrift demo` and the app use), whose
+ * simulator runs the full cycle and whose state is saved back when the command ends.
+ */
+import { join, resolve } from 'node:path';
+import { createCloudClient } from '../cloud';
+import { createNodeNetwork } from '../cloud/network';
+import { ValidationError } from '../core/errors';
+import { createLogger } from '../core/logger';
+import type { Clock } from '../core/ports';
+import { systemClock } from '../core/ports';
+import { loadProfile, toCloudClientProfile } from '../core/profile';
+import { defaultWorkspaceDir } from '../node/workspace-dir';
+import { LdapDirectory } from '../onprem/ldap';
+import { passwordFromEnv } from '../onprem/profile';
+import { SandboxRuntime } from '../api/sandbox-runtime';
+import { openWorkspace } from '../workspace/workspace';
+import { cloudPortFromClient, RemediationEngine, SqliteJournalStore } from '../remediation';
+import type { EngineHandle, RemediationCommandDeps, RemediationCommandIo } from './remediation-commands';
+import type { Operator } from '../remediation';
+
+/** The workspace database the CLI uses (same rule as the other commands' --workspace). */
+function workspaceFile(io: RemediationCommandIo, flag: string | null): string {
+  return flag ? resolve(io.cwd, flag) : join(defaultWorkspaceDir(io.env as NodeJS.ProcessEnv), 'workspace.db');
+}
+
+export function cliRemediationDeps(opts: { clock?: Clock } = {}): RemediationCommandDeps {
+  const clock = opts.clock ?? systemClock;
+  return {
+    clock,
+    openEngine: async ({ journalFile, workspace, profile, operator, io }) => (profile ? openLive(profile, journalFile, operator, io, clock) : openDemo(journalFile, operator, io, clock, workspace)),
+  };
+}
+
+async function openLive(profileFile: string, journalFile: string, operator: Operator, io: RemediationCommandIo, clock: Clock): Promise<EngineHandle> {
+  const profile = await loadProfile(resolve(io.cwd, profileFile));
+  const logger = createLogger(() => {});
+  const extraCa = io.env.NODE_EXTRA_CA_CERTS;
+  const network = await createNodeNetwork({ env: io.env, ...(extraCa ? { extraCaFiles: [extraCa] } : {}) });
+  const directories = new Map(profile.onPrem.map((s) => [s.id ?? new URL(s.url).hostname, new LdapDirectory(s, { getPassword: passwordFromEnv(s, io.env), logger })]));
+  const journal = new SqliteJournalStore(journalFile);
+  const close = async () => {
+    await Promise.all([...directories.values()].map((d) => d.close().catch(() => {})));
+    await network.close().catch(() => {});
+    journal.close();
+  };
+  try {
+    const auth = profile.cloud.auth;
+    const secretEnv = auth.type === 'clientSecret' ? auth.secretEnv : null;
+    const client = createCloudClient({
+      profileCloud: toCloudClientProfile(profile.cloud),
+      network,
+      logger,
+      clock,
+      ...(secretEnv
+        ? {
+            secrets: {
+              getClientSecret: async () => {
+                const v = io.env[secretEnv];
+                if (!v) throw new ValidationError('cloud.auth.secretEnv', `environment variable ${secretEnv} is not set`);
+                return v;
+              },
+            },
+          }
+        : {}),
+    });
+    const signal = io.signal;
+    if (auth.type === 'clientSecret') await client.signIn({ flow: 'client-credentials' });
+    else if (auth.type === 'certificate') throw new ValidationError('cloud.auth', 'remediation from the CLI signs in with deviceCode, interactive or clientSecret; the bypass needs a delegated Global Administrator anyway');
+    else if (auth.type === 'deviceCode') await client.signIn({ flow: 'device-code', onDeviceCode: (i) => io.stderr.write(`${i.message}\n`), ...(signal ? { signal } : {}) });
+    else await client.signIn({ flow: 'interactive', openBrowser: async (url) => void io.stderr.write(`Open this address in a browser to sign in:\n  ${url}\n`), ...(signal ? { signal } : {}) });
+    const onPrem = (sourceId: string) => {
+      const d = directories.get(sourceId);
+      if (!d) throw new ValidationError('plan.rows[].onPrem.sourceId', `the profile has no on-prem source "${sourceId}" (it has ${[...directories.keys()].join(', ')})`);
+      return d;
+    };
+    const engine = new RemediationEngine({ journal, onPrem, cloud: cloudPortFromClient(client), operator, clock, logger });
+    return { engine, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+async function openDemo(journalFile: string, operator: Operator, io: RemediationCommandIo, clock: Clock, workspace: string | null): Promise<EngineHandle> {
+  const logger = createLogger(() => {});
+  const ws = openWorkspace(workspaceFile(io, workspace), { clock });
+  const runtime = new SandboxRuntime({ workspace: ws, logger, clock });
+  const journal = new SqliteJournalStore(journalFile);
+  const close = async () => {
+    await runtime.stop().catch(() => {}); // saves both sides and the simulator to the workspace
+    ws.close();
+    journal.close();
+  };
+  try {
+    const conn = await runtime.get();
+    io.stderr.write('No --profile: remediating the sandbox demo of this workspace.\n');
+    const engine = new RemediationEngine({
+      journal,
+      onPrem: () => conn.demo.directory,
+      cloud: cloudPortFromClient(conn.client),
+      runSyncCycle: async (_policy, o) => {
+        const r = await conn.demo.sync.runCycle('initial', o);
+        return { summary: `initial cycle: ${r.exported} object(s) exported` };
+      },
+      operator,
+      clock,
+      logger,
+    });
+    return { engine, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
