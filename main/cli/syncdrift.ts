@@ -25,17 +25,18 @@ import { defaultCliServices, type CliContext, type CliServices, type ScanSources
 import { runSandboxCommand } from './sandbox-command';
 import { runEvidenceCommand, runVerifyEvidenceCommand } from './evidence-commands';
 import { runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, runUndoCommand } from './remediation-commands';
+import { cliRemediationDeps } from './remediation-wiring';
 
 type ExternalCommand = (args: readonly string[], io: CliIO) => Promise<number>;
 
 /** Commands owned by other capabilities (their own parsing, usage and exit codes). */
 export const EXTERNAL_COMMANDS: Readonly<Record<string, ExternalCommand>> = {
   sandbox: (a, io) => runSandboxCommand(a, io),
-  plan: (a, io) => runPlanCommand(a, io),
-  apply: (a, io) => runApplyCommand(a, io),
+  plan: (a, io) => runPlanCommand(a, io, cliRemediationDeps(io.clock ? { clock: io.clock } : {})),
+  apply: (a, io) => runApplyCommand(a, io, cliRemediationDeps(io.clock ? { clock: io.clock } : {})),
   sessions: (a, io) => runSessionsCommand(a, io),
-  resume: (a, io) => runResumeCommand(a, io),
-  undo: (a, io) => runUndoCommand(a, io),
+  resume: (a, io) => runResumeCommand(a, io, cliRemediationDeps(io.clock ? { clock: io.clock } : {})),
+  undo: (a, io) => runUndoCommand(a, io, cliRemediationDeps(io.clock ? { clock: io.clock } : {})),
   evidence: (a, io) => runEvidenceCommand(a, io),
   'verify-evidence': (a, io) => runVerifyEvidenceCommand(a, io),
 };
