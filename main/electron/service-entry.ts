@@ -6,6 +6,7 @@ import { net } from 'electron';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServices } from '../api/services';
+import { createNetworkFromFetch } from '../cloud/network';
 import { createLogger } from '../core/logger';
 import { systemClock, type Encryptor } from '../core/ports';
 
@@ -57,10 +58,8 @@ port.on('message', ({ data }) => {
       logger: createLogger((l) => stream.write(l + '\n')),
       clock: systemClock,
       encryptor,
-      network: {
-        fetch: (input, init) => net.fetch(String(input), init),
-        describe: () => 'Electron net.fetch (system proxy, OS certificate store)',
-      },
+      // Timeouts on every request come from the cloud client's adapter; proxy and trust from Chromium's net stack.
+      network: createNetworkFromFetch((input, init) => net.fetch(String(input), init), 'Electron net.fetch (system proxy and PAC, OS certificate store)'),
       send: (event, payload) => port.postMessage({ type: 'event', event, payload }),
       versions: msg.versions,
       openPath: async (path) => (await askMain('openPath', 'path', path)) === 'opened',
