@@ -153,6 +153,33 @@ describe('remediation on the sandbox: the field report to the end', () => {
     journal.close();
   });
 
+  it('cancellation stops resumable, and a verification that times out says what is pending', async () => {
+    const env = await fieldReportEnv();
+    const report = await env.scan();
+    const plan = keepOnPremPlan(report, { 'onprem-missing': 'keep-cloud', 'format-only': 'keep-onprem' });
+    const journal = new SqliteJournalStore(journalFile());
+    const ac = new AbortController();
+    // Cancel as soon as the bypass is on: the cycle has not run, nothing is verified yet.
+    const engine = sandboxEngine(env, journal, { hooks: { afterJournalAppend: (e) => void (e.stepId === 'bypass-on' && e.kind === 'result' && ac.abort()) } });
+    const cancelled = await engine.apply(plan, { signal: ac.signal });
+    expect(cancelled).toMatchObject({ state: 'cancelled', nextStep: `syncdrift resume ${cancelled.sessionId}` });
+    expect(env.cloud(UPN.testmobile).mobilePhone).toBe('1234567890');
+
+    // The cycle runs but the sync engine exports nothing for testmobile (say, an export error): verify times out.
+    const stuck = sandboxEngine(env, journal, { withCycle: false, operator: { confirmCycle: async () => true }, timing: { verifyTimeoutMs: 50 } });
+    const timedOut = await stuck.resume(cancelled.sessionId);
+    expect(timedOut.state).toBe('verify-timeout');
+    expect(timedOut.rows.filter((r) => r.state === 'pending').map((r) => r.upn)).toContain(UPN.testmobile);
+    expect(stuck.sessions()[0]?.state).toBe('verify-timeout');
+
+    // Once the cycle has really run, resume verifies again and finishes.
+    await env.sync.runCycle('initial');
+    const done = await stuck.resume(cancelled.sessionId);
+    expect(done.state).toBe('completed');
+    expect(env.cloud(UPN.testmobile).mobilePhone).toBe('0987654321');
+    journal.close();
+  });
+
   it('refuses without the permissions the steps need, naming them', async () => {
     const env = await fieldReportEnv();
     const report = await env.scan();
