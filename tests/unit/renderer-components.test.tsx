@@ -164,7 +164,7 @@ describe('the profiles screen', () => {
     };
     api
       .handle('profiles.list', () => ({ profiles: [summary] }))
-      .handle('profiles.get', () => ({ summary, document: { name: 'Contoso', onPrem: [{ id: 'dc1', url: 'ldaps://dc1.contoso.com', bindDn: 'svc@contoso.com', baseDn: 'DC=contoso,DC=com' }], cloud: { environment: 'global', tenantId: 'contoso.onmicrosoft.com', clientId: 'abc', authType: 'client-secret' } } }))
+      .handle('profiles.get', () => ({ summary, document: { name: 'Contoso', onPrem: [{ id: 'dc1', url: 'ldaps://dc1.contoso.com', bindDn: 'svc@contoso.com', baseDn: 'DC=contoso,DC=com' }], cloud: { environment: 'global', tenantId: 'contoso.onmicrosoft.com', clientId: 'abc', auth: { type: 'clientSecret', secretEnv: 'CONTOSO_SECRET' } } } }))
       .handle('profiles.save', () => ({ summary }));
     render(<Profiles />);
     expect((await screen.findByTestId('profile-p1')).textContent).toContain('password stored in the OS keychain');

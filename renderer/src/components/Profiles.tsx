@@ -14,7 +14,12 @@ type Doc = Record<string, unknown>;
 const NEW_PROFILE: Doc = {
   name: 'New profile',
   onPrem: [{ id: 'dc1', url: 'ldaps://dc1.contoso.com', bindDn: 'svc-syncdrift@contoso.com', baseDn: 'DC=contoso,DC=com' }],
-  cloud: { environment: 'global', tenantId: 'contoso.onmicrosoft.com', clientId: '', authType: 'interactive' },
+  cloud: {
+    environment: 'global',
+    tenantId: 'contoso.onmicrosoft.com',
+    clientId: '00000000-0000-0000-0000-000000000000',
+    auth: { type: 'deviceCode' },
+  },
 };
 
 function asRecord(v: unknown): Doc {
@@ -59,7 +64,11 @@ export function Profiles() {
       <section className="panel" aria-labelledby="profiles-title">
         <div className="panel-head">
           <h2 id="profiles-title">Profiles</h2>
-          <button type="button" onClick={() => setEditing({ id: null, doc: structuredClone(NEW_PROFILE), summary: null })} data-testid="profile-new">
+          <button
+            type="button"
+            onClick={() => setEditing({ id: null, doc: structuredClone(NEW_PROFILE), summary: null })}
+            data-testid="profile-new"
+          >
             New profile
           </button>
           <button type="button" onClick={() => fileRef.current?.click()} data-testid="profile-import">
@@ -110,14 +119,22 @@ export function Profiles() {
                 <td>
                   {p.onPrem.map((s) => (
                     <div key={s.id}>
-                      {s.label} <span className="muted">{s.secretStored ? '· password stored in the OS keychain' : '· no password stored'}</span>
+                      {s.label}{' '}
+                      {p.kind !== 'sandbox' && (
+                        <span className="muted">
+                          {s.secretStored ? '· password stored in the OS keychain' : '· no password stored'}
+                        </span>
+                      )}
                     </div>
                   ))}
                 </td>
                 <td>
                   {p.cloud ? (
                     <>
-                      {p.cloud.tenantId} <span className="muted">({p.cloud.environment}, {p.cloud.authType})</span>
+                      {p.cloud.tenantId}{' '}
+                      <span className="muted">
+                        ({p.cloud.environment}, {p.cloud.authType})
+                      </span>
                     </>
                   ) : (
                     <span className="muted">none</span>
@@ -128,44 +145,26 @@ export function Profiles() {
                   <button type="button" disabled={p.id === activeId} onClick={() => useAppStore.getState().selectProfile(p.id)}>
                     Use
                   </button>
-                  <button type="button" onClick={() => void edit(p)}>
-                    Edit
-                  </button>
+                  {p.kind !== 'sandbox' && (
+                    <button type="button" onClick={() => void edit(p)} data-testid={`profile-edit-${p.id}`}>
+                      Edit
+                    </button>
+                  )}
                   <button type="button" onClick={() => void store().test(p.id)} data-testid={`profile-test-${p.id}`}>
                     Test connection
                   </button>
-                  <button type="button" onClick={() => void act('Duplicate', () => store().duplicate(p.id))}>
-                    Duplicate
-                  </button>
-                  <button
-                    type="button"
-                    onClick={() =>
-                      void act('Export', async () => {
-                        const f = await store().exportFile(p.id);
-                        downloadText(f.fileName, f.text, 'application/json');
-                      })
-                    }
-                  >
-                    Export
-                  </button>
-                  {confirmDelete === p.id ? (
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() =>
-                        void act('Delete', async () => {
-                          setConfirmDelete(null);
-                          await store().remove(p.id);
-                          if (p.id === activeId) useAppStore.getState().selectProfile('sandbox');
-                        })
-                      }
-                    >
-                      Really delete
-                    </button>
+                  {p.kind === 'sandbox' ? (
+                    <span className="muted">built in</span>
                   ) : (
-                    <button type="button" onClick={() => setConfirmDelete(p.id)}>
-                      Delete
-                    </button>
+                    <ProfileFileActions
+                      profile={p}
+                      confirming={confirmDelete === p.id}
+                      onConfirm={setConfirmDelete}
+                      onDeleted={() => {
+                        if (p.id === activeId) useAppStore.getState().selectProfile('sandbox');
+                      }}
+                      act={act}
+                    />
                   )}
                 </td>
               </tr>
@@ -181,11 +180,69 @@ export function Profiles() {
   );
 }
 
+function ProfileFileActions(props: {
+  profile: ProfileSummary;
+  confirming: boolean;
+  onConfirm(id: string | null): void;
+  onDeleted(): void;
+  act(what: string, fn: () => Promise<unknown>): Promise<void>;
+}) {
+  const { profile: p, confirming, onConfirm, onDeleted, act } = props;
+  const store = useProfilesStore.getState;
+  return (
+    <>
+      <button
+        type="button"
+        onClick={() => void act('Duplicate', () => store().duplicate(p.id))}
+        data-testid={`profile-duplicate-${p.id}`}
+      >
+        Duplicate
+      </button>
+      <button
+        type="button"
+        data-testid={`profile-export-${p.id}`}
+        onClick={() =>
+          void act('Export', async () => {
+            const f = await store().exportFile(p.id);
+            downloadText(f.fileName, f.text, 'application/json');
+          })
+        }
+      >
+        Export
+      </button>
+      {confirming ? (
+        <button
+          type="button"
+          className="danger"
+          data-testid={`profile-delete-confirm-${p.id}`}
+          onClick={() =>
+            void act('Delete', async () => {
+              onConfirm(null);
+              await store().remove(p.id);
+              onDeleted();
+            })
+          }
+        >
+          Really delete
+        </button>
+      ) : (
+        <button type="button" onClick={() => onConfirm(p.id)} data-testid={`profile-delete-${p.id}`}>
+          Delete
+        </button>
+      )}
+    </>
+  );
+}
+
 function TestResult({ profile }: { profile: ProfileSummary }) {
   const t = useProfilesStore((s) => s.tests[profile.id]);
   if (!t) return null;
   return (
-    <section className="panel test-result" aria-label={`Connection test of ${profile.name}`} data-testid={`test-result-${profile.id}`}>
+    <section
+      className="panel test-result"
+      aria-label={`Connection test of ${profile.name}`}
+      data-testid={`test-result-${profile.id}`}
+    >
       <h3>Connection test: {profile.name}</h3>
       {t.running && <p role="status">Testing…</p>}
       {t.error && (
@@ -256,7 +313,13 @@ export function ConnectionTestView({ result }: { result: ConnectionTest }) {
  * Fields for what admins change most, over the profile document itself (shown below them as JSON
  * for everything else). The service validates the document and names the field that is wrong.
  */
-function ProfileEditor({ initial, onClose }: { initial: { id: string | null; doc: Doc; summary: ProfileSummary | null }; onClose(): void }) {
+function ProfileEditor({
+  initial,
+  onClose,
+}: {
+  initial: { id: string | null; doc: Doc; summary: ProfileSummary | null };
+  onClose(): void;
+}) {
   const [doc, setDoc] = useState<Doc>(initial.doc);
   const [json, setJson] = useState(() => JSON.stringify(initial.doc, null, 2));
   const [jsonError, setJsonError] = useState<string | null>(null);
@@ -273,8 +336,23 @@ function ProfileEditor({ initial, onClose }: { initial: { id: string | null; doc
   };
   const sources = sourcesOf(doc);
   const cloud = asRecord(doc['cloud']);
-  const setSource = (i: number, key: string, value: string) => update({ ...doc, onPrem: sources.map((s, k) => (k === i ? { ...s, [key]: value } : s)) });
-  const setCloud = (key: string, value: string) => update({ ...doc, cloud: { ...cloud, [key]: value } });
+  const setSource = (i: number, key: string, value: string) =>
+    update({ ...doc, onPrem: sources.map((s, k) => (k === i ? { ...s, [key]: value } : s)) });
+  const setCloud = (key: string, value: unknown) => update({ ...doc, cloud: { ...cloud, [key]: value } });
+  const auth = asRecord(cloud['auth']);
+  const authType = str(auth['type']) || 'deviceCode';
+  const setAuthType = (type: string) =>
+    // Each sign-in kind has its own fields in the profile format; keep the ones that still apply.
+    setCloud(
+      'auth',
+      type === authType
+        ? auth
+        : type === 'clientSecret'
+          ? { type, secretEnv: str(auth['secretEnv']) || 'SYNCDRIFT_CLIENT_SECRET' }
+          : type === 'certificate'
+            ? { type, certificateFile: '', privateKeyFile: '' }
+            : { type },
+    );
   const stored = (sourceId: string) => initial.summary?.onPrem.find((s) => s.id === sourceId)?.secretStored ?? false;
 
   const save = async () => {
@@ -286,7 +364,12 @@ function ProfileEditor({ initial, onClose }: { initial: { id: string | null; doc
         ...(initial.id ? { id: initial.id } : {}),
         document: doc,
         ...(Object.keys(onPremPasswords).length || clientSecret
-          ? { secrets: { ...(Object.keys(onPremPasswords).length ? { onPremPasswords } : {}), ...(clientSecret ? { clientSecret } : {}) } }
+          ? {
+              secrets: {
+                ...(Object.keys(onPremPasswords).length ? { onPremPasswords } : {}),
+                ...(clientSecret ? { clientSecret } : {}),
+              },
+            }
           : {}),
       });
       // The secrets went to the service once; nothing here keeps them.
@@ -313,7 +396,13 @@ function ProfileEditor({ initial, onClose }: { initial: { id: string | null; doc
         <fieldset>
           <legend>Profile</legend>
           <label>
-            Name <input value={str(doc['name'])} onChange={(e) => update({ ...doc, name: e.target.value })} required data-testid="profile-name" />
+            Name{' '}
+            <input
+              value={str(doc['name'])}
+              onChange={(e) => update({ ...doc, name: e.target.value })}
+              required
+              data-testid="profile-name"
+            />
           </label>
         </fieldset>
         {sources.map((s, i) => {
@@ -325,7 +414,12 @@ function ProfileEditor({ initial, onClose }: { initial: { id: string | null; doc
                 Id <input value={str(s['id'])} onChange={(e) => setSource(i, 'id', e.target.value)} />
               </label>
               <label>
-                LDAP URL <input value={str(s['url'])} onChange={(e) => setSource(i, 'url', e.target.value)} placeholder="ldaps://dc1.contoso.com" />
+                LDAP URL{' '}
+                <input
+                  value={str(s['url'])}
+                  onChange={(e) => setSource(i, 'url', e.target.value)}
+                  placeholder="ldaps://dc1.contoso.com"
+                />
               </label>
               <label>
                 Bind account <input value={str(s['bindDn'])} onChange={(e) => setSource(i, 'bindDn', e.target.value)} />
@@ -350,7 +444,12 @@ function ProfileEditor({ initial, onClose }: { initial: { id: string | null; doc
             </fieldset>
           );
         })}
-        <button type="button" onClick={() => update({ ...doc, onPrem: [...sources, { id: `dc${sources.length + 1}`, url: '', bindDn: '', baseDn: '' }] })}>
+        <button
+          type="button"
+          onClick={() =>
+            update({ ...doc, onPrem: [...sources, { id: `dc${sources.length + 1}`, url: '', bindDn: '', baseDn: '' }] })
+          }
+        >
           Add on-prem source
         </button>
         <fieldset>
@@ -372,21 +471,43 @@ function ProfileEditor({ initial, onClose }: { initial: { id: string | null; doc
           </label>
           <label>
             Sign-in{' '}
-            <select value={str(cloud['authType']) || 'interactive'} onChange={(e) => setCloud('authType', e.target.value)}>
+            <select value={authType} onChange={(e) => setAuthType(e.target.value)}>
               <option value="interactive">Interactive (delegated)</option>
-              <option value="device-code">Device code (delegated)</option>
-              <option value="client-secret">Client secret (app-only)</option>
+              <option value="deviceCode">Device code (delegated)</option>
+              <option value="clientSecret">Client secret (app-only)</option>
               <option value="certificate">Certificate (app-only)</option>
             </select>
           </label>
-          {str(cloud['authType']) === 'client-secret' && (
+          {authType === 'certificate' && (
+            <>
+              <label>
+                Certificate file{' '}
+                <input
+                  value={str(auth['certificateFile'])}
+                  onChange={(e) => setCloud('auth', { ...auth, certificateFile: e.target.value })}
+                />
+              </label>
+              <label>
+                Private key file{' '}
+                <input
+                  value={str(auth['privateKeyFile'])}
+                  onChange={(e) => setCloud('auth', { ...auth, privateKeyFile: e.target.value })}
+                />
+              </label>
+            </>
+          )}
+          {authType === 'clientSecret' && (
             <label>
               Client secret{' '}
               <input
                 type="password"
                 autoComplete="new-password"
                 value={clientSecret}
-                placeholder={initial.summary?.cloud?.secretStored ? 'stored in the OS keychain (type to replace)' : 'typed once, kept in the OS keychain'}
+                placeholder={
+                  initial.summary?.cloud?.secretStored
+                    ? 'stored in the OS keychain (type to replace)'
+                    : 'typed once, kept in the OS keychain'
+                }
                 onChange={(e) => setClientSecret(e.target.value)}
               />
             </label>
@@ -403,7 +524,8 @@ function ProfileEditor({ initial, onClose }: { initial: { id: string | null; doc
               setJson(e.target.value);
               try {
                 const parsed: unknown = JSON.parse(e.target.value);
-                if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the document must be a JSON object');
+                if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+                  throw new Error('the document must be a JSON object');
                 setDoc(parsed as Doc);
                 setJsonError(null);
               } catch (err) {

@@ -11,6 +11,7 @@ import { AppPage } from '../pages/app-page';
 import { DashboardPage } from '../pages/dashboard-page';
 import { GridPage } from '../pages/grid-page';
 import { DetailsPage } from '../pages/details-page';
+import { HelpPage, ProfilesPage } from '../pages/profiles-page';
 
 let browser: Browser;
 let context: BrowserContext;
@@ -122,6 +123,86 @@ describe('the workbench on the sandbox demo', () => {
     await new AppPage(page).waitReady();
     await page.getByTestId('grid').waitFor();
     await grid.page.getByTestId('sort-cause').waitFor();
+  });
+
+  it('works from the keyboard: Alt+2, / to search, Enter for details, Esc back to the grid', async () => {
+    await page.keyboard.press('Alt+1');
+    await page.locator('[data-testid="nav-dashboard"][aria-current="page"]').waitFor();
+    await page.keyboard.press('Alt+2');
+    await page.locator('[data-testid="nav-grid"][aria-current="page"]').waitFor();
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('grid-search');
+    await page.keyboard.type('testmobile');
+    await page.keyboard.press('Enter');
+    const grid = new GridPage(page);
+    await expect.poll(() => grid.visibleCount()).toBe(1);
+    await page.getByTestId('grid').focus();
+    await page.keyboard.press('Space');
+    expect(await grid.row('testmobile@').getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('Enter');
+    await new DetailsPage(page).waitLoaded();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('details').waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('grid');
+    await grid.search('');
+  });
+
+  it('trains on the sandbox: a legacy cloud edit on an in-sync user, a delta cycle, and the rescan shows the override', async () => {
+    const grid = new GridPage(page);
+    await grid.open();
+    await grid.search('');
+    await grid.tab('in-sync');
+    const upn = (await grid.rows().first().getAttribute('data-upn'))!;
+    await grid.openDetails(upn);
+    await new DetailsPage(page).waitLoaded();
+    await page.getByTestId('legacy-value').fill('+1 555 000 1111');
+    await page.getByTestId('legacy-edit').click();
+    await expect.poll(() => new AppPage(page).lastNotice(), { timeout: 15_000 }).toContain('Legacy cloud edit done');
+    await page.getByTestId('sync-delta').click();
+    await page.getByTestId('sync-summary').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('sync-summary').textContent()).toMatch(/Delta cycle: \d+ seen/);
+    expect(await new DashboardPage(page).scan()).toBe('completed');
+    await grid.open();
+    await grid.tab('cloud-override');
+    await grid.search(upn);
+    await expect.poll(() => grid.row(upn).count(), { timeout: 15_000 }).toBe(1);
+    expect(await grid.renderedStatuses()).toEqual(['cloud-override']);
+    await grid.search('');
+  });
+
+  it('manages profiles: create with a password typed once, export, duplicate, delete, import, test', async () => {
+    const profiles = new ProfilesPage(page);
+    await profiles.open();
+    const secret = 'e2e-Only-Pa55word';
+    await profiles.create('E2E Contoso', secret);
+    const id = await profiles.idOf('E2E Contoso');
+    expect(await profiles.row('E2E Contoso').textContent()).toContain('password stored in the OS keychain');
+    expect(await page.content()).not.toContain(secret);
+
+    const exported = await profiles.exportFile(id);
+    expect(exported.fileName).toMatch(/\.json$/);
+    expect(exported.text).not.toContain(secret);
+    const doc = JSON.parse(exported.text) as { name: string };
+    expect(doc.name).toBe('E2E Contoso');
+
+    await profiles.duplicate(id);
+    await profiles.row('E2E Contoso (copy)').waitFor();
+    await profiles.remove(await profiles.idOf('E2E Contoso (copy)'));
+
+    await profiles.importText('imported.json', JSON.stringify({ ...doc, name: 'E2E Imported' }));
+    await profiles.row('E2E Imported').waitFor();
+
+    const test = await profiles.test('sandbox');
+    expect(test).toMatch(/Signed in as \S+/);
+    expect(test).toMatch(/granted|missing|unknown/);
+  });
+
+  it('saves a diagnostics bundle and finds the logs', async () => {
+    const help = new HelpPage(page);
+    const bundle = await help.saveDiagnostics(false);
+    expect(bundle.text.length).toBeGreaterThan(10);
+    expect(bundle.text).not.toContain('e2e-Only-Pa55word');
+    expect(await help.logsPath()).toMatch(/logs/);
   });
 
   it('ran without CSP violations or page errors', () => {
