@@ -4,7 +4,7 @@
 // the renderer (Vite). Node-side bundles keep node_modules external (they ship beside the bundle).
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
-import { readFileSync, mkdirSync, chmodSync, existsSync, cpSync } from 'node:fs';
+import { readFileSync, mkdirSync, chmodSync, cpSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -48,7 +48,6 @@ await Promise.all([
     logLevel: 'warning',
   }),
   build({ ...nodeCommon, entryPoints: { host: 'main/host/main.ts' }, outdir: 'dist/host', outExtension: { '.js': '.mjs' } }),
-  existsSync(join(root, 'main/cli/syncdrift.ts')) &&
     build({
       ...nodeCommon,
       entryPoints: { syncdrift: 'main/cli/bin.ts' },
