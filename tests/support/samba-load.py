@@ -1,8 +1,17 @@
 #!/usr/bin/python3
 # Bulk-loads generated users straight into a provisioned (stopped) Samba AD DC's sam.ldb through
 # Samba's own module stack (so objectGUID, SIDs, replPropertyMetaData and USNs are real), in one
-# transaction. About 2.5x faster than adds over LDAP. Usage: samba-load.py SMB_CONF SAM_LDB JSONL
+# transaction. Usage: samba-load.py SMB_CONF SAM_LDB JSONL
 # Each JSONL line: {"dn": ..., "attrs": {name: [str]}, "binary": {name: [base64]}}.
+#
+# Why "batch_mode:1": without it ldb runs every add inside its own sub-transaction, and the first
+# touch of an index list in a sub-transaction deep-copies the whole list (one allocation per
+# entry) so that the add could be rolled back alone. Lists every user is on (objectClass=user,
+# objectCategory=person, the parent OU's one-level index, sAMAccountType, primaryGroupID, ...)
+# grow with the load, so each add cost O(users) mallocs and the load was quadratic: measured
+# 5.7 s of CPU for the first 1,000 users and 32 s for the sixth 1,000. Batch mode drops the
+# per-operation rollback (any failure aborts the whole load, which is what we want anyway) and the
+# copies with it: 2.5-3.5 ms of CPU per user, flat. FLG_NOSYNC: this is a disposable cache.
 import base64
 import json
 import sys
@@ -16,7 +25,7 @@ from samba.samdb import SamDB
 conf, sam, path = sys.argv[1], sys.argv[2], sys.argv[3]
 lp = LoadParm()
 lp.load(conf)
-db = SamDB(url=sam, session_info=system_session(), lp=lp)
+db = SamDB(url=sam, session_info=system_session(), lp=lp, flags=ldb.FLG_NOSYNC, options=["batch_mode:1"])
 start = time.time()
 count = 0
 db.transaction_start()
@@ -33,6 +42,8 @@ try:
                 msg[name] = ldb.MessageElement([base64.b64decode(v) for v in values], ldb.FLAG_MOD_ADD, name)
             db.add(msg)
             count += 1
+            if count % 5000 == 0:
+                print(json.dumps({"progress": count, "seconds": round(time.time() - start, 1)}), file=sys.stderr, flush=True)
     db.transaction_commit()
 except Exception:
     db.transaction_cancel()
