@@ -12,6 +12,7 @@ import { createLogger } from '../core/logger';
 import type { Clock } from '../core/ports';
 import { systemClock } from '../core/ports';
 import { loadProfile, toCloudClientProfile } from '../core/profile';
+import { runScan } from '../drift/pipeline';
 import { defaultWorkspaceDir } from '../node/workspace-dir';
 import { LdapDirectory } from '../onprem/ldap';
 import { passwordFromEnv } from '../onprem/profile';
@@ -76,7 +77,9 @@ async function openLive(profileFile: string, journalFile: string, operator: Oper
       if (!d) throw new ValidationError('plan.rows[].onPrem.sourceId', `the profile has no on-prem source "${sourceId}" (it has ${[...directories.keys()].join(', ')})`);
       return d;
     };
-    const engine = new RemediationEngine({ journal, onPrem, cloud: cloudPortFromClient(client), operator, clock, logger });
+    const rescan = async (o: { signal?: AbortSignal }) =>
+      (await runScan({ onPrem: [...directories.values()], cloudUsers: client.listUsers(o.signal ? { signal: o.signal } : {}), profileName: profile.name, defaultRegion: profile.defaultRegion, clock, ...(o.signal ? { signal: o.signal } : {}) })).report;
+    const engine = new RemediationEngine({ journal, onPrem, cloud: cloudPortFromClient(client), operator, clock, logger, rescan });
     return { engine, close };
   } catch (e) {
     await close();
@@ -108,6 +111,7 @@ async function openDemo(journalFile: string, operator: Operator, io: Remediation
       operator,
       clock,
       logger,
+      rescan: async (o) => (await runScan({ onPrem: [conn.demo.directory], cloudUsers: conn.client.listUsers(o.signal ? { signal: o.signal } : {}), profileName: 'Contoso (sandbox demo)', defaultRegion: 'US', clock, ...(o.signal ? { signal: o.signal } : {}) })).report,
     });
     return { engine, close };
   } catch (e) {

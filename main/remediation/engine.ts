@@ -16,7 +16,8 @@ import { noProgress, sleep as defaultSleep, throwIfCancelled, type ProgressSink 
 import type { OnPremDirectory } from '../onprem/port';
 import type { Capability } from '../cloud/permissions';
 import { claimOwner, effectiveState, releaseOwner, statusOf, stepStatuses, type JournalEntry, type JournalStore, type SessionMeta, type SessionState, type StepStatus } from './journal';
-import { normValue, planReadiness, sameValue } from './plan';
+import { buildPlan, normValue, planReadiness, sameValue } from './plan';
+import type { DriftReport } from '../core/model';
 import { PLAN_FORMAT, PLAN_SCHEMA_VERSION, parsePlan, type Plan, type PlanRow, type PlanStep, type StepOf } from './plan-schema';
 import type { CloudUserState, Operator, RemediationCloud, SyncCyclePort } from './ports';
 
@@ -50,6 +51,11 @@ export interface RemediationEngineOptions {
   timing?: Partial<EngineTiming>;
   hooks?: EngineHooks;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * A fresh full scan. With it, preflight of a bypass plan also finds users whose values began to
+   * differ after the plan's scan: the bypass would change them too, so they become conflicts.
+   */
+  rescan?: (o: RunOptions) => Promise<DriftReport>;
 }
 
 export interface RunOptions {
@@ -68,7 +74,8 @@ export interface PreflightCheck {
 export interface Conflict {
   rowKey: string;
   upn: string;
-  side: 'onprem' | 'cloud';
+  /** 'blast-radius': a user the bypass would now change that the plan does not list. */
+  side: 'onprem' | 'cloud' | 'blast-radius';
   planned: string | null;
   actual: string | null;
   message: string;
@@ -305,6 +312,22 @@ export class RemediationEngine {
         const c = cloudNow.get(r.cloud.id);
         if (!c) conflicts.push({ rowKey: r.key, upn: r.upn, side: 'cloud', planned: r.cloud.value, actual: null, message: 'the cloud user no longer exists' });
         else if (!sameValue(c.mobilePhone, r.cloud.value)) conflicts.push({ rowKey: r.key, upn: r.upn, side: 'cloud', planned: r.cloud.value, actual: normValue(c.mobilePhone), message: `mobilePhone is now ${show(normValue(c.mobilePhone))}, the plan saw ${show(r.cloud.value)}` });
+      }
+    }
+    if (plan.needsBypass && this.opts.rescan) {
+      try {
+        const fresh = await this.opts.rescan(o);
+        const listed = new Set(plan.blastRadius.map((b) => b.rowKey));
+        const kept = plan.rows.flatMap((r) => (r.action ? [{ rowKey: r.key, action: r.action }] : []));
+        const now = buildPlan(fresh, kept, { selected: plan.rows.filter((r) => r.selected).map((r) => r.key) });
+        for (const b of now.blastRadius) {
+          if (listed.has(b.rowKey)) continue;
+          conflicts.push({ rowKey: b.rowKey, upn: b.upn, side: 'blast-radius', planned: null, actual: b.cloudValue, message: `now differs (${b.status}: AD ${show(b.onPremValue)}, cloud ${show(b.cloudValue)}) and the bypass would change it, but the plan does not list it` });
+        }
+        checks.push({ name: 'blast-radius', ok: true, severity: 'blocking', message: `A fresh scan found ${now.blastRadius.length} user(s) in the blast radius (the plan lists ${listed.size}).` });
+      } catch (e) {
+        if (e instanceof CancelledError) throw e;
+        checks.push({ name: 'blast-radius', ok: false, severity: 'blocking', message: `The fresh scan for the blast radius failed: ${toErrorInfo(e).message}` });
       }
     }
     if (conflicts.length > 0) checks.push({ name: 'conflicts', ok: false, severity: 'blocking', message: `${conflicts.length} value(s) changed since the scan: re-decide those rows (rescan, then plan again).` });

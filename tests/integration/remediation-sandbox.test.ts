@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../main/core/model';
 import { buildPlan, buildRestorePlan, decideBulk, SqliteJournalStore, stepStatuses, type Plan } from '../../main/remediation';
-import { fieldReportEnv, keyOf, UPN, DN, type FieldReportEnv } from '../support/remediation-env';
+import { fieldReportEnv, helpdesk, keyOf, UPN, DN, type FieldReportEnv } from '../support/remediation-env';
 import { newCounts, sandboxEngine } from '../support/remediation-engine';
 
 const dirs: string[] = [];
@@ -177,6 +177,19 @@ describe('remediation on the sandbox: the field report to the end', () => {
     const done = await stuck.resume(cancelled.sessionId);
     expect(done.state).toBe('completed');
     expect(env.cloud(UPN.testmobile).mobilePhone).toBe('0987654321');
+    journal.close();
+  });
+
+  it('a user who began to differ after the scan is a blast-radius conflict, not a silent casualty', async () => {
+    const env = await fieldReportEnv();
+    const report = await env.scan();
+    const plan = keepOnPremPlan(report, { 'onprem-missing': 'keep-cloud', 'format-only': 'keep-onprem' });
+    env.tenant.legacyCloudEdit(env.cloud(UPN.ana).id, '+1 803 555 9999', helpdesk);
+    const journal = new SqliteJournalStore(journalFile());
+    const out = await sandboxEngine(env, journal).apply(plan);
+    expect(out.sessionId).toBe('');
+    expect(out.preflight?.conflicts).toEqual([expect.objectContaining({ upn: UPN.ana, side: 'blast-radius', actual: '+1 803 555 9999' })]);
+    expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
     journal.close();
   });
 

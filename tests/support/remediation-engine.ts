@@ -76,6 +76,7 @@ export function sandboxEngine(
           },
         }),
     ...(o.operator ? { operator: o.operator } : {}),
+    rescan: () => env.scan(),
     ...(o.hooks ? { hooks: o.hooks } : {}),
     timing: { ...FAST, ...o.timing },
   });
