@@ -52,6 +52,10 @@ const GridRow = memo(function GridRow({ row, rowIndex, pos, start, columns, sele
       style={{ transform: `translateY(${start}px)` }}
       onClick={(e) => onPointer(e, pos, row)}
       onDoubleClick={(e) => onPointer(e, pos, row)}
+      onMouseDown={(e) => {
+        // A double-click opens details; without this it would also select a word of the cell.
+        if (e.detail > 1) e.preventDefault();
+      }}
       data-testid="grid-row"
       data-upn={row.upn}
     >

@@ -80,6 +80,8 @@ export const useScanStore = create<ScanState>((set, get) => ({
     const offFinished = api.on('scan.finished', ({ operationId, scan }) => {
       const cur = get();
       if (cur.operationId && operationId !== cur.operationId && cur.scanId !== scan.id) return;
+      // Another profile's scan (another window, the CLI on the same workspace) is not this view's business.
+      if (!cur.running && scan.profileId !== useAppStore.getState().profileId) return;
       set({ running: false, cancelling: false, result: scan, scanId: scan.id, operationId });
       if (hasRows(scan)) void useGridStore.getState().loadScan(scan.id);
       void useDashboardStore.getState().load(scan.profileId);
