@@ -6,3 +6,4 @@ export * from './journal-sqlite';
 export * from './ports';
 export * from './engine';
 export { sandboxCloudPort, type SandboxCloudOptions } from './sandbox-cloud';
+export { workspaceJournalStore } from './journal-workspace';

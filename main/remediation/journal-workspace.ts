@@ -1,0 +1,65 @@
+/**
+ * The JournalStore over the workspace's own sessions and journal repositories (main/workspace), so
+ * the app keeps remediation history in the workspace database. The workspace has a coarser session
+ * state; the engine's state, plan and meta live in the session's JSON under `remediation`.
+ */
+import { z } from 'zod';
+import { SyncDriftError } from '../core/errors';
+import type { Workspace } from '../workspace/workspace';
+import type { SessionState as WorkspaceSessionState } from '../workspace/remediation-store';
+import { SessionMeta, SessionState, type JournalEntry, type JournalStore, type StoredSession } from './journal';
+
+const TO_WORKSPACE: Record<SessionState, WorkspaceSessionState> = {
+  running: 'executing',
+  'awaiting-replication': 'executing',
+  'awaiting-cycle': 'executing',
+  verifying: 'verifying',
+  completed: 'done',
+  'verify-timeout': 'verifying',
+  failed: 'failed',
+  cancelled: 'executing',
+  interrupted: 'executing',
+  undoing: 'executing',
+  undone: 'done',
+  'undo-partial': 'done',
+};
+
+const Stored = z.object({ remediation: z.object({ state: SessionState, plan: z.unknown(), meta: SessionMeta }) });
+
+export function workspaceJournalStore(ws: Workspace): JournalStore {
+  const read = (id: string): StoredSession | null => {
+    const r = ws.sessions.get(id);
+    if (!r) return null;
+    const d = Stored.safeParse(r.data);
+    // Sessions without the remediation section belong to another feature: not ours to show.
+    if (!d.success) return null;
+    return { id: r.id, state: d.data.remediation.state, createdAt: r.createdAt, updatedAt: r.updatedAt, plan: d.data.remediation.plan, meta: d.data.remediation.meta };
+  };
+  return {
+    createSession(s) {
+      ws.sessions.create({ id: s.id, state: TO_WORKSPACE[s.state], data: { remediation: { state: s.state, plan: s.plan, meta: s.meta } } });
+    },
+    getSession: read,
+    listSessions() {
+      return ws.sessions
+        .list({ limit: 1000 })
+        .map((r) => read(r.id))
+        .filter((s): s is StoredSession => s !== null);
+    },
+    updateSession(id, patch) {
+      const cur = read(id);
+      if (!cur) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${id} in this workspace.`);
+      const state = patch.state ?? cur.state;
+      ws.sessions.update(id, { state: TO_WORKSPACE[state], data: { remediation: { state, plan: cur.plan, meta: patch.meta ?? cur.meta } } });
+    },
+    append(e) {
+      return (e.kind === 'intent' ? ws.journal.appendIntent(e.sessionId, e.stepId, e.data) : ws.journal.appendResult(e.sessionId, e.stepId, e.data)).seq;
+    },
+    entries(sessionId): JournalEntry[] {
+      return ws.journal.entries(sessionId).map((x) => ({ seq: x.seq, sessionId: x.sessionId, stepId: x.stepId, kind: x.kind, at: x.at, data: x.payload }));
+    },
+    close() {
+      // The workspace belongs to the caller.
+    },
+  };
+}
