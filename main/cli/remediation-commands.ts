@@ -14,6 +14,7 @@ import type { Clock } from '../core/ports';
 import { systemClock } from '../core/ports';
 import type { ProgressEvent } from '../core/progress';
 import { defaultWorkspaceDir } from '../node/workspace-dir';
+import { openWorkspace } from '../workspace/workspace';
 import {
   buildPlan,
   buildRestorePlan,
@@ -22,7 +23,7 @@ import {
   parsePlanText,
   planReadiness,
   serializePlan,
-  SqliteJournalStore,
+  workspaceJournalStore,
   sessionSummaries,
   type BulkAction,
   type JournalStore,
@@ -57,7 +58,7 @@ export interface RemediationCommandDeps {
    * cloud client, and in the sandbox the simulator's cycle). The CLI framework supplies it: profile
    * loading and sign-in live there. Absent: apply/resume/undo are refused with a clear message.
    */
-  openEngine?: (ctx: { journalFile: string; workspace: string | null; profile: string | null; operator: Operator; io: RemediationCommandIo }) => Promise<EngineHandle>;
+  openEngine?: (ctx: { workspaceFile: string; profile: string | null; operator: Operator; io: RemediationCommandIo }) => Promise<EngineHandle>;
   /** Reads a person's answer on a TTY (default: one line from stdin). */
   ask?: (question: string) => Promise<string>;
   clock?: Clock;
@@ -77,7 +78,7 @@ Builds a remediation plan (JSON) from a drift report and decisions, with the bla
   --connect-server   the Entra Connect server's name (shown in the next-step instructions)
   --replica-dc NAME  a DC the Connect server reads: AD writes must show there first; repeatable
   --cloud-sync       the tenant uses Entra Cloud Sync (restart the job instead of a cycle)
-  --workspace W      the workspace whose journal later apply/resume/undo use (recorded only)
+  --workspace W      the workspace whose journal apply/resume/undo use (not needed to plan)
   --out PLAN         the plan file to write
 
 Exit codes: 0 written (and ready), 8 written but blocked (undecided blast-radius rows), 2 usage error.
@@ -95,7 +96,7 @@ Exit codes: 0 done and verified, 7 waiting (next step printed; resume later), 8 
 
 export const SESSIONS_USAGE = `Usage: syncdrift sessions [--workspace W] [--json]
 
-Lists remediation sessions; one interrupted by a crash shows as "interrupted".
+Lists the remediation sessions of the workspace; one interrupted by a crash shows as "interrupted".
 `;
 
 export const RESUME_USAGE = `Usage: syncdrift resume SESSION [--cycle-done] [--replicated] [--profile P] [--workspace W]
@@ -170,11 +171,15 @@ export function parseUserList(io: RemediationCommandIo, arg: string): string[] {
   return users;
 }
 
-/** Where the remediation journal lives: next to the workspace database (its own file). */
-export function journalFileFor(io: RemediationCommandIo, workspace: string | null): string {
-  if (!workspace) return join(defaultWorkspaceDir(io.env as NodeJS.ProcessEnv), 'remediation-journal.db');
-  const w = resolve(io.cwd, workspace);
-  return /\.db$/i.test(w) ? join(dirname(w), 'remediation-journal.db') : join(w, 'remediation-journal.db');
+/** The workspace database (same rule as the other commands' --workspace); the journal lives in it. */
+export function workspaceFileFor(io: RemediationCommandIo, workspace: string | null): string {
+  return workspace ? resolve(io.cwd, workspace) : join(defaultWorkspaceDir(io.env as NodeJS.ProcessEnv), 'workspace.db');
+}
+
+/** The remediation journal inside a workspace database; close() closes the workspace. */
+export function openWorkspaceJournal(file: string): JournalStore {
+  const ws = openWorkspace(file);
+  return { ...workspaceJournalStore(ws), close: () => ws.close() };
 }
 
 function exitFor(kind: ErrorKind): number {
@@ -319,7 +324,7 @@ function operatorFor(io: RemediationCommandIo, deps: RemediationCommandDeps, fla
 
 async function withEngine<T>(io: RemediationCommandIo, deps: RemediationCommandDeps, v: Values, operator: Operator, fn: (engine: RemediationEngine) => Promise<T>): Promise<T> {
   if (!deps.openEngine) throw new ValidationError('--profile', 'this build of the CLI cannot connect to AD and Entra ID for remediation (no engine wiring)');
-  const handle = await deps.openEngine({ journalFile: journalFileFor(io, str(v, 'workspace')), workspace: str(v, 'workspace'), profile: str(v, 'profile'), operator, io });
+  const handle = await deps.openEngine({ workspaceFile: workspaceFileFor(io, str(v, 'workspace')), profile: str(v, 'profile'), operator, io });
   try {
     return await fn(handle.engine);
   } finally {
@@ -444,7 +449,7 @@ export function runApplyCommand(args: readonly string[], io: RemediationCommandI
 export function runSessionsCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps & { openJournal?: (file: string) => JournalStore } = {}): Promise<number> {
   return guard(io, async () => {
     const { values: v } = parse(args, { workspace: { type: 'string' }, json: { type: 'boolean' } }, 0, SESSIONS_USAGE);
-    const journal = (deps.openJournal ?? ((f: string) => new SqliteJournalStore(f)))(journalFileFor(io, str(v, 'workspace')));
+    const journal = (deps.openJournal ?? openWorkspaceJournal)(workspaceFileFor(io, str(v, 'workspace')));
     try {
       const list = sessionSummaries(journal);
       if (v.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);

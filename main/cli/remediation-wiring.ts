@@ -4,7 +4,7 @@
  * one, the sandbox demo of the workspace (the same runtime `syncdrift demo` and the app use), whose
  * simulator runs the full cycle and whose state is saved back when the command ends.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createCloudClient } from '../cloud';
 import { createNodeNetwork } from '../cloud/network';
 import { ValidationError } from '../core/errors';
@@ -13,35 +13,29 @@ import type { Clock } from '../core/ports';
 import { systemClock } from '../core/ports';
 import { loadProfile, toCloudClientProfile } from '../core/profile';
 import { runScan } from '../drift/pipeline';
-import { defaultWorkspaceDir } from '../node/workspace-dir';
 import { LdapDirectory } from '../onprem/ldap';
 import { passwordFromEnv } from '../onprem/profile';
 import { SandboxRuntime } from '../api/sandbox-runtime';
 import { openWorkspace } from '../workspace/workspace';
-import { cloudPortFromClient, RemediationEngine, SqliteJournalStore } from '../remediation';
-import type { EngineHandle, RemediationCommandDeps, RemediationCommandIo } from './remediation-commands';
+import { cloudPortFromClient, RemediationEngine, workspaceJournalStore } from '../remediation';
+import { openWorkspaceJournal, type EngineHandle, type RemediationCommandDeps, type RemediationCommandIo } from './remediation-commands';
 import type { Operator } from '../remediation';
-
-/** The workspace database the CLI uses (same rule as the other commands' --workspace). */
-function workspaceFile(io: RemediationCommandIo, flag: string | null): string {
-  return flag ? resolve(io.cwd, flag) : join(defaultWorkspaceDir(io.env as NodeJS.ProcessEnv), 'workspace.db');
-}
 
 export function cliRemediationDeps(opts: { clock?: Clock } = {}): RemediationCommandDeps {
   const clock = opts.clock ?? systemClock;
   return {
     clock,
-    openEngine: async ({ journalFile, workspace, profile, operator, io }) => (profile ? openLive(profile, journalFile, operator, io, clock) : openDemo(journalFile, operator, io, clock, workspace)),
+    openEngine: async ({ workspaceFile, profile, operator, io }) => (profile ? openLive(profile, workspaceFile, operator, io, clock) : openDemo(workspaceFile, operator, io, clock)),
   };
 }
 
-async function openLive(profileFile: string, journalFile: string, operator: Operator, io: RemediationCommandIo, clock: Clock): Promise<EngineHandle> {
+async function openLive(profileFile: string, workspaceFile: string, operator: Operator, io: RemediationCommandIo, clock: Clock): Promise<EngineHandle> {
   const profile = await loadProfile(resolve(io.cwd, profileFile));
   const logger = createLogger(() => {});
   const extraCa = io.env.NODE_EXTRA_CA_CERTS;
   const network = await createNodeNetwork({ env: io.env, ...(extraCa ? { extraCaFiles: [extraCa] } : {}) });
   const directories = new Map(profile.onPrem.map((s) => [s.id ?? new URL(s.url).hostname, new LdapDirectory(s, { getPassword: passwordFromEnv(s, io.env), logger })]));
-  const journal = new SqliteJournalStore(journalFile);
+  const journal = openWorkspaceJournal(workspaceFile);
   const close = async () => {
     await Promise.all([...directories.values()].map((d) => d.close().catch(() => {})));
     await network.close().catch(() => {});
@@ -87,15 +81,14 @@ async function openLive(profileFile: string, journalFile: string, operator: Oper
   }
 }
 
-async function openDemo(journalFile: string, operator: Operator, io: RemediationCommandIo, clock: Clock, workspace: string | null): Promise<EngineHandle> {
+async function openDemo(workspaceFile: string, operator: Operator, io: RemediationCommandIo, clock: Clock): Promise<EngineHandle> {
   const logger = createLogger(() => {});
-  const ws = openWorkspace(workspaceFile(io, workspace), { clock });
+  const ws = openWorkspace(workspaceFile, { clock });
   const runtime = new SandboxRuntime({ workspace: ws, logger, clock });
-  const journal = new SqliteJournalStore(journalFile);
+  const journal = workspaceJournalStore(ws);
   const close = async () => {
     await runtime.stop().catch(() => {}); // saves both sides and the simulator to the workspace
     ws.close();
-    journal.close();
   };
   try {
     const conn = await runtime.get();

@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, runUndoCommand, type RemediationCommandDeps, type RemediationCommandIo } from '../../main/cli/remediation-commands';
-import { SqliteJournalStore } from '../../main/remediation';
+import { openWorkspaceJournal, runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, runUndoCommand, type RemediationCommandDeps, type RemediationCommandIo } from '../../main/cli/remediation-commands';
 import { fieldReportEnv, UPN, DN, type FieldReportEnv } from '../support/remediation-env';
 import { sandboxEngine } from '../support/remediation-engine';
 
@@ -22,8 +21,8 @@ beforeEach(async () => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const deps = (withCycle = true): RemediationCommandDeps => ({
-  openEngine: async ({ journalFile, operator }) => {
-    const journal = new SqliteJournalStore(journalFile);
+  openEngine: async ({ workspaceFile, operator }) => {
+    const journal = openWorkspaceJournal(workspaceFile);
     return { engine: sandboxEngine(env, journal, { operator, withCycle }), close: async () => journal.close() };
   },
 });
