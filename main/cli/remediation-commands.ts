@@ -76,7 +76,8 @@ Builds a remediation plan (JSON) from a drift report and decisions, with the bla
   --users LIST       the selection: UPNs, comma-separated or @FILE (one a line); default every row
   --others S=A       decisions for rows outside --users (the bypass's blast radius needs them)
   --connect-server   the Entra Connect server's name (shown in the next-step instructions)
-  --replica-dc NAME  a DC the Connect server reads: AD writes must show there first; repeatable
+  --replica-dc DC    a DC the Connect server reads (ldaps:// URL for LDAP profiles): AD writes must
+                     show there first; repeatable; default the profile's DC and its replicaDcs
   --cloud-sync       the tenant uses Entra Cloud Sync (restart the job instead of a cycle)
   --workspace W      the workspace whose journal apply/resume/undo use (not needed to plan)
   --out PLAN         the plan file to write
