@@ -33,36 +33,65 @@ export function isBlank(value: string | null | undefined): boolean {
   return value === null || value === undefined || value.trim() === '';
 }
 
+/** Cache tables of one region: the exact text, and the text without formatting characters. */
+interface RegionTables {
+  /** Keyed by the raw text: lookups hash the caller's string once, with no key built per call. `null` = blank. */
+  exact: Map<string, NormalizedPhone | null>;
+  stripped: Map<string, NormalizedPhone>;
+}
+
 /**
  * Normalizes phone values with a cache per (value, region). Formatting characters that never change
- * the parse (spaces, dots, dashes) are dropped from the cache key, so "425 555 0100" and
+ * the parse (spaces, dots, dashes) are dropped from the second-level key, so "425 555 0100" and
  * "425-555-0100" cost one parse. Parentheses stay in the key: "(0)" is a trunk prefix in some plans.
+ * Deterministic: warming it (e.g. while a scan still reads pages) never changes a result.
  */
 export class PhoneNormalizer {
-  private readonly cache = new Map<string, NormalizedPhone>();
+  private readonly regions = new Map<string, RegionTables>();
+  private lastRegion: CountryCode | null | undefined = undefined;
+  private lastTables: RegionTables | null = null;
   /** Parses actually performed (cache misses), for benchmarks. */
   parses = 0;
 
+  private tablesFor(region: CountryCode | null): RegionTables {
+    if (region === this.lastRegion && this.lastTables) return this.lastTables;
+    const key = region ?? '';
+    let t = this.regions.get(key);
+    if (!t) {
+      t = { exact: new Map(), stripped: new Map() };
+      this.regions.set(key, t);
+    }
+    this.lastRegion = region;
+    this.lastTables = t;
+    return t;
+  }
+
   normalize(raw: string | null | undefined, region: CountryCode | null): NormalizedPhone | null {
     if (raw === null || raw === undefined) return null;
-    const rawKey = `${region ?? ''}\u0001${raw}`;
-    const exact = this.cache.get(rawKey);
-    if (exact) return exact;
+    const t = this.tablesFor(region);
+    const exact = t.exact.get(raw);
+    if (exact !== undefined) return exact;
     const trimmed = raw.trim();
-    if (trimmed === '') return null;
-    const key = `${region ?? ''}\u0000${trimmed.replace(/[\s.\u2010-\u2015-]+/g, '')}`;
-    let result = this.cache.get(key);
+    if (trimmed === '') {
+      t.exact.set(raw, null);
+      return null;
+    }
+    const key = trimmed.replace(/[\s.\u2010-\u2015-]+/g, '');
+    let result = t.stripped.get(key);
     if (!result) {
       this.parses++;
       result = parseOne(trimmed, region);
-      this.cache.set(key, result);
+      t.stripped.set(key, result);
     }
-    this.cache.set(rawKey, result);
+    t.exact.set(raw, result);
     return result;
   }
 
+  /** Cached entries (both levels, all regions). */
   get size(): number {
-    return this.cache.size;
+    let n = 0;
+    for (const t of this.regions.values()) n += t.exact.size + t.stripped.size;
+    return n;
   }
 }
 

@@ -10,7 +10,8 @@ import { SyncDriftError, CancelledError, isSyncDriftError } from '../core/errors
 import type { ProgressSink } from '../core/progress';
 import { noProgress, throwIfCancelled } from '../core/progress';
 import type { OnPremDirectory, ScanOptions, ScanResult, SourceInfo } from '../onprem/port';
-import { buildReport, computeDrift, type DriftResult } from './engine';
+import { buildReport, computeDrift, warmNormalizer, type DriftResult } from './engine';
+import { PhoneNormalizer } from './normalize';
 import type { AuditLookup } from './timeline';
 
 export interface RunScanInput {
@@ -56,7 +57,7 @@ export interface ScanOutcome {
   finishedAt: string;
 }
 
-async function readOnPrem(dir: OnPremDirectory, input: RunScanInput, signal: AbortSignal, sink: OnPremUser[]): Promise<SourceOutcome> {
+async function readOnPrem(dir: OnPremDirectory, input: RunScanInput, signal: AbortSignal, sink: OnPremUser[], normalizer: PhoneNormalizer): Promise<SourceOutcome> {
   const source = dir.describe();
   const onProgress = input.onProgress ?? noProgress;
   const it = dir.scan({ ...(input.scanOptions ?? {}), signal, onProgress: (e) => onProgress({ ...e, phase: `onprem:${source.id}` }) });
@@ -68,6 +69,7 @@ async function readOnPrem(dir: OnPremDirectory, input: RunScanInput, signal: Abo
     objects += step.value.length;
     for (const u of step.value) sink.push(u);
     input.onOnPremPage?.(source, step.value);
+    warmNormalizer(normalizer, { onPrem: step.value }, input.defaultRegion);
   }
 }
 
@@ -85,12 +87,14 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
   const onPremUsers: OnPremUser[] = [];
   const cloudUsers: CloudUser[] = [];
   const missing: string[] = [];
+  // Filled page by page while the other side is still being read, so parsing is off the critical path.
+  const normalizer = new PhoneNormalizer();
 
   const onPremSide = (async () => {
     const outcomes = await Promise.all(
       input.onPrem.map(async (dir) => {
         try {
-          return await readOnPrem(dir, input, ctl.signal, onPremUsers);
+          return await readOnPrem(dir, input, ctl.signal, onPremUsers, normalizer);
         } catch (e) {
           if (!input.continueOnSourceError || input.onPrem.length < 2 || e instanceof CancelledError) throw e;
           const source = dir.describe();
@@ -123,6 +127,7 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
         pages++;
         for (const u of page) cloudUsers.push(u);
         input.onCloudPage?.(page);
+        warmNormalizer(normalizer, { cloud: page }, input.defaultRegion);
         onProgress({ phase: 'cloud', done: cloudUsers.length, pages, elapsedMs: Math.round(performance.now() - t0) });
       }
     } catch (e) {
@@ -151,6 +156,7 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
     defaultRegion: input.defaultRegion ?? null,
     scannedBases,
     tenantLastSyncAt: input.tenantLastSyncAt ?? null,
+    normalizer,
     ...(auditLookup ? { auditLookup } : {}),
   });
   phases.drift = Math.round(performance.now() - td);
