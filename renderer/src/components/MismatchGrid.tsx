@@ -7,12 +7,32 @@
  * TanStack Table's, because Table builds a row object per data row on every model change, which is
  * the per-row work we avoid at 100k rows.
  */
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type MouseEvent } from 'react';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type CSSProperties,
+  type KeyboardEvent,
+  type MouseEvent,
+} from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useGridStore } from '../stores/grid-store';
 import { useAppStore } from '../stores/app-store';
 import { useDetailsStore } from '../stores/details-store';
-import { COLUMNS, COLUMN_BY_ID, STATUS_TABS, TAB_LABEL, rowAsText, toCsv, type ColumnId, type StatusTab } from '../grid/model';
+import {
+  COLUMNS,
+  COLUMN_BY_ID,
+  STATUS_TABS,
+  TAB_LABEL,
+  rowAsText,
+  toCsv,
+  type ColumnId,
+  type SortSpec,
+  type StatusTab,
+} from '../grid/model';
 import type { DriftRow } from '../../../preload/contract';
 import { StatusChip } from './StatusChip';
 import { copyText, downloadText, formatTime } from '../lib/download';
@@ -24,10 +44,61 @@ const DATE_COLUMNS = new Set<ColumnId>(['onPremChangedAt', 'lastSyncAt']);
 function Cell({ row, column }: { row: DriftRow; column: ColumnId }) {
   if (column === 'status') return <StatusChip status={row.status} />;
   const text = COLUMN_BY_ID[column].text(row);
-  if (DATE_COLUMNS.has(column) || (column === 'cloudChangedAt' && row.cloud?.changeState === 'known')) return <>{formatTime(text)}</>;
+  if (DATE_COLUMNS.has(column) || (column === 'cloudChangedAt' && row.cloud?.changeState === 'known'))
+    return <>{formatTime(text)}</>;
   if (column === 'cloudChangedAt' && text) return <span className="muted">{text}</span>;
   return <>{text}</>;
 }
+
+/** Memoized: scrolling re-renders the grid body, never the header and its filter inputs. */
+const GridHeader = memo(function GridHeader({
+  columns,
+  sort,
+  filters,
+}: {
+  columns: readonly ColumnId[];
+  sort: SortSpec | null;
+  filters: Partial<Record<ColumnId, string>>;
+}) {
+  return (
+    <div className="grid-head" role="rowgroup">
+      <div className="grid-row grid-header" role="row" aria-rowindex={1}>
+        {columns.map((c) => (
+          <div
+            key={c}
+            role="columnheader"
+            className="grid-cell"
+            aria-sort={sort?.column === c ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
+          >
+            <button
+              type="button"
+              className="sort-button"
+              onClick={() => useGridStore.getState().toggleSort(c)}
+              data-testid={`sort-${c}`}
+            >
+              {COLUMN_BY_ID[c].label}
+              <span aria-hidden="true">{sort?.column === c ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+            </button>
+          </div>
+        ))}
+      </div>
+      <div className="grid-row grid-filters" role="row" aria-rowindex={2}>
+        {columns.map((c) => (
+          <div key={c} role="columnheader" className="grid-cell">
+            <input
+              type="search"
+              aria-label={`Filter ${COLUMN_BY_ID[c].label}`}
+              placeholder="Filter"
+              value={filters[c] ?? ''}
+              onChange={(e) => useGridStore.getState().setFilter(c, e.target.value)}
+              data-testid={`filter-${c}`}
+            />
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+});
 
 interface GridRowProps {
   row: DriftRow;
@@ -202,37 +273,7 @@ export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow
         style={gridStyle}
         data-testid="grid"
       >
-        <div className="grid-head" role="rowgroup">
-          <div className="grid-row grid-header" role="row" aria-rowindex={1}>
-            {columns.map((c) => (
-              <div
-                key={c}
-                role="columnheader"
-                className="grid-cell"
-                aria-sort={sort?.column === c ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
-              >
-                <button type="button" className="sort-button" onClick={() => g().toggleSort(c)} data-testid={`sort-${c}`}>
-                  {COLUMN_BY_ID[c].label}
-                  <span aria-hidden="true">{sort?.column === c ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
-                </button>
-              </div>
-            ))}
-          </div>
-          <div className="grid-row grid-filters" role="row" aria-rowindex={2}>
-            {columns.map((c) => (
-              <div key={c} role="columnheader" className="grid-cell">
-                <input
-                  type="search"
-                  aria-label={`Filter ${COLUMN_BY_ID[c].label}`}
-                  placeholder="Filter"
-                  value={filters[c] ?? ''}
-                  onChange={(e) => g().setFilter(c, e.target.value)}
-                  data-testid={`filter-${c}`}
-                />
-              </div>
-            ))}
-          </div>
-        </div>
+        <GridHeader columns={columns} sort={sort} filters={filters} />
         <div className="grid-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((item) => {
             const i = view.indices[item.index]!;
@@ -306,7 +347,12 @@ const GridToolbar = memo(function GridToolbar(props: { count: number; total: num
         Export CSV
       </button>
       <div className="popover-anchor">
-        <button type="button" aria-expanded={showColumns} aria-controls="column-chooser" onClick={() => setShowColumns((v) => !v)}>
+        <button
+          type="button"
+          aria-expanded={showColumns}
+          aria-controls="column-chooser"
+          onClick={() => setShowColumns((v) => !v)}
+        >
           Columns
         </button>
         {showColumns && <ColumnChooser onClose={() => setShowColumns(false)} />}
@@ -340,7 +386,8 @@ function ColumnChooser({ onClose }: { onClose(): void }) {
           return (
             <li key={c.id}>
               <label>
-                <input type="checkbox" checked={shown} onChange={() => g().toggleColumn(c.id)} data-testid={`column-${c.id}`} /> {c.label}
+                <input type="checkbox" checked={shown} onChange={() => g().toggleColumn(c.id)} data-testid={`column-${c.id}`} />{' '}
+                {c.label}
               </label>
               {shown && (
                 <span className="column-move">

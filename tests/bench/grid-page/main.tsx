@@ -50,8 +50,7 @@ async function filter(tab: 'cloud-override' | 'attention' | 'all'): Promise<{ ms
 }
 
 /** Scrolls the grid by `step` px each frame for `frames` frames; returns each frame's duration. */
-function scroll(frames: number, step: number): Promise<number[]> {
-  const el = document.querySelector<HTMLElement>('[data-testid="grid"]')!;
+function scroll(frames: number, step: number, el = document.querySelector<HTMLElement>('[data-testid="grid"]')!): Promise<number[]> {
   return new Promise((resolve) => {
     const deltas: number[] = [];
     let last = performance.now();
@@ -77,5 +76,30 @@ async function settled(): Promise<number> {
   }
 }
 
-(window as unknown as { __bench: unknown }).__bench = { load, filter, scroll, settled };
+/**
+ * The same scroll over a static list (no React, no virtualization, 3,000 plain rows): what this
+ * machine's Chromium does for free, to read the grid's frame times against.
+ */
+async function scrollBaseline(frames: number, step: number): Promise<number[]> {
+  const box = document.createElement('div');
+  box.className = 'grid';
+  box.style.position = 'fixed';
+  box.style.inset = '120px 16px 30px 16px';
+  box.style.zIndex = '50';
+  const body = document.createElement('div');
+  for (let i = 0; i < 3000; i++) {
+    const r = document.createElement('div');
+    r.className = 'grid-row';
+    r.textContent = `User ${i}    user${i}@contoso.com    +1 425 555 ${1000 + i}    +1 206 555 ${1000 + i}`;
+    body.appendChild(r);
+  }
+  box.appendChild(body);
+  document.body.appendChild(box);
+  await nextPaint();
+  const out = await scroll(frames, step, box);
+  box.remove();
+  return out;
+}
+
+(window as unknown as { __bench: unknown }).__bench = { load, filter, scroll, settled, scrollBaseline };
 document.body.dataset['benchReady'] = '1';
