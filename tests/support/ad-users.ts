@@ -33,6 +33,11 @@ export interface TestUser {
   disabled: boolean;
   /** pwdLastSet=0: AD answers bind with sub-code 773. */
   mustChangePassword: boolean;
+  /**
+   * pwdLastSet as a FILETIME (decimal) in the past, older than the domain's maxPwdAge (42 days):
+   * AD answers bind with sub-code 532. LDAP only accepts 0 or -1 here, so the offline load sets it.
+   */
+  passwordLastSet: string | null;
   /** What Entra Connect's default user scope decides for this account. */
   expectInScope: boolean;
 }
@@ -43,6 +48,7 @@ export const SPECIAL = {
   reader: 'reader-syncdrift',
   disabled: 'disabled.user',
   mustChange: 'newhire.user',
+  passwordExpired: 'expired.password',
   apostrophe: 'zoe.obrien',
   consistency: 'casey.anchor',
   comma: 'john.smith.comma',
@@ -119,6 +125,7 @@ function base(partial: Partial<TestUser> & Pick<TestUser, 'ou' | 'cn' | 'sAMAcco
     password: null,
     disabled: false,
     mustChangePassword: false,
+    passwordLastSet: null,
     expectInScope: true,
     ...partial,
   };
@@ -132,6 +139,8 @@ export function specialUsers(): TestUser[] {
     base({ ou: 'Service Accounts', cn: 'reader-syncdrift', sAMAccountName: SPECIAL.reader, displayName: 'SyncDrift reader', password: TEST_USER_PASSWORD }),
     base({ ou: 'Special', cn: 'Disabled User', sAMAccountName: SPECIAL.disabled, displayName: 'Disabled User', password: TEST_USER_PASSWORD, disabled: true, mobile: '+1 425 555 0190', c: 'US' }),
     base({ ou: 'Special', cn: 'New Hire', sAMAccountName: SPECIAL.mustChange, displayName: 'New Hire', password: TEST_USER_PASSWORD, mustChangePassword: true }),
+    // 2020-01-01T00:00:00Z as a FILETIME.
+    base({ ou: 'Special', cn: 'Expired Password', sAMAccountName: SPECIAL.passwordExpired, displayName: 'Expired Password', password: TEST_USER_PASSWORD, passwordLastSet: '132223104000000000' }),
     base({ ou: 'Special', cn: "Zoë O'Brien", sAMAccountName: SPECIAL.apostrophe, givenName: 'Zoë', sn: "O'Brien", displayName: "Zoë O'Brien", mobile: '+353 87 123 4567', c: 'IE', otherMobile: ['+353 86 000 0001', '+353 86 000 0002'] }),
     base({ ou: 'Special', cn: 'Casey Anchor', sAMAccountName: SPECIAL.consistency, displayName: 'Casey Anchor', consistencyGuid: guid, mobile: '+1 (425) 555-0177', c: 'US' }),
     base({ ou: 'Special', cn: 'Smith, John', sAMAccountName: SPECIAL.comma, givenName: 'John', sn: 'Smith', displayName: 'Smith, John', mobile: '425-555-0178', c: 'US', telephoneNumber: '+1 425 555 0100' }),

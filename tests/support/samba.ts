@@ -26,7 +26,7 @@ const run = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(HERE, '..', '..');
 /** Bump when the generator or the load changes: cached directories of another version are rebuilt. */
-const DATASET_VERSION = 3;
+const DATASET_VERSION = 4;
 
 export const SAMBA_REALM = 'SYNCDRIFT.TEST';
 export const SAMBA_DOMAIN = 'SYNCDRIFT';
@@ -44,6 +44,12 @@ export interface SambaDcOptions {
    * call starts the DC; a DC already running for another lease holder is shared as it is.
    */
   reset?: boolean;
+  /**
+   * The certificate the DC presents on LDAPS/StartTLS: 'valid' (default; SAN = its IP and
+   * dc1.syncdrift.test, signed by the test CA) or 'expired' (same names and CA, validity in 2020).
+   * A DC already running with the other one is restarted when nobody else holds a lease on it.
+   */
+  certificate?: ServerCertificate;
   /** Progress lines (provisioning, loading); default: stderr. */
   log?: (line: string) => void;
 }
@@ -96,6 +102,8 @@ interface Manifest {
   loadSeconds: number;
 }
 
+export type ServerCertificate = 'valid' | 'expired';
+
 interface RunState {
   pid: number;
   /** Kernel start time of the process (jiffies since boot): guards against a reused pid. */
@@ -103,6 +111,8 @@ interface RunState {
   ip: string;
   conf: string;
   startedAt: string;
+  /** Absent in states written before the option existed: 'valid'. */
+  certificate?: ServerCertificate;
 }
 
 const inProcess = new Map<string, { refs: number; dc: Promise<SambaDc>; realStop: () => Promise<void> }>();
@@ -152,6 +162,7 @@ async function startForProcess(options: SambaDcOptions): Promise<SambaDc> {
   const log = options.log ?? ((l: string) => process.stderr.write(`[samba:${options.name}] ${l}\n`));
   const users = options.users ?? 200;
   const seed = options.seed ?? 42;
+  const certificate = options.certificate ?? 'valid';
   const dir = join(sambaCacheRoot(), options.name);
   mkdirSync(join(dir, 'leases'), { recursive: true });
   const lease = join(dir, 'leases', `${process.pid}-${++leaseCounter}`);
@@ -164,14 +175,17 @@ async function startForProcess(options: SambaDcOptions): Promise<SambaDc> {
     if (running && others.length === 0) {
       const m = readManifest(dir);
       const matches = m?.users === users && m.seed === seed && m.version === DATASET_VERSION;
-      if (options.reset !== false || !matches) {
-        log(`stopping our own orphaned DC (pid ${running.pid}) before a fresh start`);
+      if (options.reset !== false || !matches || (running.certificate ?? 'valid') !== certificate) {
+        log(`stopping our own DC (pid ${running.pid}) before a fresh start`);
         await killOurs(dir, running);
       }
     } else if (running && others.length > 0) {
       const m = readManifest(dir);
       if (m?.users !== users || m.seed !== seed) {
         throw new Error(`Samba DC '${options.name}' is running for another user with ${m?.users} users (seed ${m?.seed}); asked for ${users} (seed ${seed}). Use another name.`);
+      }
+      if ((running.certificate ?? 'valid') !== certificate) {
+        throw new Error(`Samba DC '${options.name}' is running for another user with the ${running.certificate ?? 'valid'} certificate; asked for the ${certificate} one. Use another name or wait.`);
       }
     }
     let state = runningState(dir);
@@ -184,7 +198,7 @@ async function startForProcess(options: SambaDcOptions): Promise<SambaDc> {
       const ip = await chooseAddress(options.name, dir);
       await ensureOnLoopback(ip);
       ensureCerts(dir, ip);
-      state = await launch(dir, ip, log);
+      state = await launch(dir, ip, certificate, log);
     }
     writeFileSync(lease, String(process.pid));
     const tls = join(dir, 'tls');
@@ -301,6 +315,8 @@ interface LoadEntry {
   dn: string;
   attrs: Record<string, string[]>;
   binary?: Record<string, string[]>;
+  /** Written after the add with Samba's bypass control (LDAP accepts only 0 or -1). */
+  pwdLastSet?: string;
 }
 
 const OUS = ['Staff', 'Contractors', 'Service Accounts', 'Special', 'Moved', 'Outside'];
@@ -331,7 +347,7 @@ function loadEntries(users: TestUser[]): LoadEntry[] {
       attrs.userAccountControl = [String(u.disabled ? 514 : 512)];
       if (u.mustChangePassword) attrs.pwdLastSet = ['0'];
     }
-    out.push({ dn: userDn(u), attrs, binary });
+    out.push({ dn: userDn(u), attrs, binary, ...(u.passwordLastSet ? { pwdLastSet: u.passwordLastSet } : {}) });
   }
   return out;
 }
@@ -407,13 +423,28 @@ function ensureCerts(dir: string, ip: string): void {
   makeCa(tls, 'ca', 'SyncDrift Test CA');
   makeCa(tls, 'untrusted-ca', 'Some Other CA');
   const cert = join(tls, `server-${ip}.pem`);
-  if (existsSync(cert)) return;
   const key = join(tls, `server-${ip}.key`);
   const csr = join(tls, `server-${ip}.csr`);
   const ext = join(tls, `server-${ip}.ext`);
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=dc1.syncdrift.test']);
-  writeFileSync(ext, `subjectAltName=IP:${ip},DNS:dc1.syncdrift.test\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`);
-  openssl(['x509', '-req', '-in', csr, '-CA', join(tls, 'ca.pem'), '-CAkey', join(tls, 'ca.key'), '-CAcreateserial', '-out', cert, '-days', '3650', '-extfile', ext]);
+  if (!existsSync(cert)) {
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=dc1.syncdrift.test']);
+    writeFileSync(ext, `subjectAltName=IP:${ip},DNS:dc1.syncdrift.test\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`);
+    openssl(['x509', '-req', '-in', csr, '-CA', join(tls, 'ca.pem'), '-CAkey', join(tls, 'ca.key'), '-CAcreateserial', '-out', cert, '-days', '3650', '-extfile', ext]);
+  }
+  const expired = join(tls, `server-${ip}-expired.pem`);
+  if (!existsSync(expired)) {
+    if (!existsSync(csr)) openssl(['req', '-new', '-key', key, '-out', csr, '-subj', '/CN=dc1.syncdrift.test']);
+    // Same key, names and CA, validity in the past: `openssl x509 -req` cannot backdate (OpenSSL
+    // 3.0 has no -not_before), `openssl ca -startdate/-enddate` can; it wants a minimal CA setup.
+    const caDir = join(tls, 'ca-db');
+    rmSync(caDir, { recursive: true, force: true });
+    mkdirSync(join(caDir, 'new'), { recursive: true });
+    writeFileSync(join(caDir, 'index.txt'), '');
+    writeFileSync(join(caDir, 'serial'), '1000\n');
+    const cnf = join(caDir, 'ca.cnf');
+    writeFileSync(cnf, `[ca]\ndefault_ca = test\n[test]\ndatabase = ${join(caDir, 'index.txt')}\nnew_certs_dir = ${join(caDir, 'new')}\nserial = ${join(caDir, 'serial')}\ndefault_md = sha256\npolicy = any\nunique_subject = no\n[any]\ncommonName = supplied\n`);
+    openssl(['ca', '-batch', '-notext', '-config', cnf, '-cert', join(tls, 'ca.pem'), '-keyfile', join(tls, 'ca.key'), '-in', csr, '-out', expired, '-startdate', '20200101000000Z', '-enddate', '20201231000000Z', '-extfile', ext]);
+  }
 }
 
 function runningState(dir: string): RunState | null {
@@ -493,7 +524,7 @@ async function killOurs(dir: string, s: RunState): Promise<void> {
   rmSync(join(dir, 'run.json'), { force: true });
 }
 
-async function launch(dir: string, ip: string, log: (l: string) => void): Promise<RunState> {
+async function launch(dir: string, ip: string, certificate: ServerCertificate, log: (l: string) => void): Promise<RunState> {
   const conf = join(dir, 'dc', 'etc', 'smb.conf');
   const tls = join(dir, 'tls');
   const logFile = join(dir, 'samba.log');
@@ -510,7 +541,7 @@ async function launch(dir: string, ip: string, log: (l: string) => void): Promis
       '--option=bind interfaces only=yes',
       `--option=pid directory=${join(dir, 'dc', 'run')}`,
       `--option=tls keyfile=${join(tls, `server-${ip}.key`)}`,
-      `--option=tls certfile=${join(tls, `server-${ip}.pem`)}`,
+      `--option=tls certfile=${join(tls, certificate === 'expired' ? `server-${ip}-expired.pem` : `server-${ip}.pem`)}`,
       `--option=tls cafile=${join(tls, 'ca.pem')}`,
     ],
     { detached: true, stdio: ['ignore', out, out] },
@@ -519,13 +550,15 @@ async function launch(dir: string, ip: string, log: (l: string) => void): Promis
   child.unref();
   const pid = child.pid;
   if (pid === undefined) throw new Error('samba did not start (no pid)');
-  const state: RunState = { pid, startTime: processStartTime(pid), ip, conf, startedAt: new Date().toISOString() };
+  const state: RunState = { pid, startTime: processStartTime(pid), ip, conf, startedAt: new Date().toISOString(), certificate };
   writeFileSync(join(dir, 'run.json'), JSON.stringify(state));
   const t0 = Date.now();
   let lastError = '';
   while (Date.now() - t0 < 60_000) {
     if (!pidAlive(pid)) break;
-    const client = new Client({ url: `ldaps://${ip}:636`, connectTimeout: 2000, timeout: 5000, tlsOptions: { ca: readFileSync(join(tls, 'ca.pem')) } });
+    // An expired certificate is the point of that mode: the probe only asks whether LDAPS answers.
+    const tlsOptions = certificate === 'expired' ? { rejectUnauthorized: false } : { ca: readFileSync(join(tls, 'ca.pem')) };
+    const client = new Client({ url: `ldaps://${ip}:636`, connectTimeout: 2000, timeout: 5000, tlsOptions });
     try {
       await client.bind(`Administrator@${TEST_UPN_SUFFIX}`, SAMBA_ADMIN_PASSWORD);
       log(`DC up on ${ip} (pid ${pid}) after ${Date.now() - t0} ms`);
