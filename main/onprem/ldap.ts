@@ -234,7 +234,9 @@ export class LdapDirectory implements OnPremDirectory {
           throw mapOperationError(e, { url: this.source.url, dn: base, operation: 'search', bindDn: this.source.bindDn });
         }
         if (next.done) return;
-        pages++;
+        // A paged search whose result count is a multiple of the page size ends with an empty
+        // page: not a page of users anyone would count.
+        if (next.value.searchEntries.length > 0) pages++;
         const users: OnPremUser[] = [];
         for (const entry of next.value.searchEntries) {
           const u = toOnPremUser(toRaw(entry), { sourceId: this.sourceId, anchorAttribute });
