@@ -7,8 +7,9 @@
  */
 import { z } from 'zod';
 import { DriftRow, DriftStatus, DecisionAction, ScanSummary } from '../main/core/model';
+import { Plan, affectedUserCount } from '../main/remediation/plan-schema';
 
-export { DriftRow, DriftStatus, DecisionAction, ScanSummary };
+export { DriftRow, DriftStatus, DecisionAction, ScanSummary, Plan, affectedUserCount };
 
 export const ErrorInfoSchema = z.object({
   kind: z.string(),
@@ -95,7 +96,7 @@ export const RowQuery = z
   .object({
     scanId: Id,
     offset: z.number().int().min(0).default(0),
-    limit: z.number().int().min(1).max(10_000, 'must be at most 10000 rows per page').default(5000),
+    limit: z.number().int().min(1).max(5000, 'must be at most 5000 rows per page').default(5000),
   })
   .strict();
 
@@ -142,6 +143,92 @@ export const SyncCycleSummary = z.object({
   finishedAt: z.string(),
 });
 export type SyncCycleSummary = z.infer<typeof SyncCycleSummary>;
+
+// --- remediation (wire shapes of main/remediation's results; the handlers' types keep them in step)
+
+const SessionStateWire = z.enum([
+  'running',
+  'awaiting-replication',
+  'awaiting-cycle',
+  'verifying',
+  'completed',
+  'verify-timeout',
+  'failed',
+  'cancelled',
+  'interrupted',
+  'undoing',
+  'undone',
+  'undo-partial',
+]);
+
+export const PreflightWire = z.object({
+  ok: z.boolean(),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), severity: z.enum(['blocking', 'warning']), message: z.string() })),
+  conflicts: z.array(
+    z.object({ rowKey: z.string(), upn: z.string(), side: z.enum(['onprem', 'cloud', 'blast-radius']), planned: z.string().nullable(), actual: z.string().nullable(), message: z.string() }),
+  ),
+  bypassWasOn: z.boolean().nullable(),
+});
+export type PreflightWire = z.infer<typeof PreflightWire>;
+
+const SidesWire = z.object({ onPrem: z.string().nullable(), cloud: z.string().nullable() });
+
+export const SessionOutcomeWire = z.object({
+  sessionId: z.string(),
+  state: SessionStateWire,
+  message: z.string().nullable(),
+  nextStep: z.string().nullable(),
+  rows: z.array(
+    z.object({
+      rowKey: z.string(),
+      upn: z.string(),
+      state: z.enum(['fixed', 'pending', 'failed', 'conflict', 'not-started']),
+      intended: SidesWire.nullable(),
+      actual: SidesWire.nullable(),
+      message: z.string().optional(),
+    }),
+  ),
+  preflight: PreflightWire.optional(),
+  writes: z.object({ ad: z.number(), graph: z.number(), bypass: z.number(), cycles: z.number() }),
+});
+export type SessionOutcomeWire = z.infer<typeof SessionOutcomeWire>;
+
+export const SessionSummaryWire = z.object({
+  id: z.string(),
+  state: SessionStateWire,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  planId: z.string(),
+  profile: z.string(),
+  rows: z.number(),
+  steps: z.number(),
+  stepsDone: z.number(),
+  message: z.string().nullable(),
+  /** True while this service process is running the session (attach to its progress). */
+  live: z.boolean(),
+});
+export type SessionSummaryWire = z.infer<typeof SessionSummaryWire>;
+
+export const UndoReportWire = z.object({
+  sessionId: z.string(),
+  state: SessionStateWire,
+  restored: z.array(z.object({ rowKey: z.string(), upn: z.string(), side: z.enum(['onprem', 'cloud', 'tenant']), value: z.string().nullable(), message: z.string() })),
+  notRestored: z.array(z.object({ rowKey: z.string().nullable(), upn: z.string().nullable(), message: z.string() })),
+  offers: z.array(
+    z.object({
+      rowKey: z.string(),
+      upn: z.string(),
+      sourceId: z.string(),
+      dn: z.string(),
+      recordedCloudValue: z.string().nullable(),
+      currentCloudValue: z.string().nullable(),
+      currentOnPremValue: z.string().nullable(),
+    }),
+  ),
+});
+export type UndoReportWire = z.infer<typeof UndoReportWire>;
+
+const DecisionWire = z.object({ rowKey: Id, action: DecisionAction, reason: z.string().max(500).optional() }).strict();
 
 /** Channel definitions. Names are `capability.verb`. */
 export const channels = {
@@ -225,6 +312,58 @@ export const channels = {
     output: z.object({ ok: z.boolean(), problems: z.array(z.object({ kind: z.string(), file: z.string(), message: z.string() })) }),
   },
 
+  /** Suggested decision per row, with the reason (from the timeline). */
+  'remediation.suggest': {
+    input: z.object({ scanId: Id, rowKeys: z.array(Id).min(1).max(200_000) }).strict(),
+    output: z.object({ suggestions: z.array(z.object({ rowKey: z.string(), action: DecisionAction, reason: z.string(), ask: z.boolean() })) }),
+  },
+  /**
+   * Builds the plan for the selected rows and the decisions so far (pure, so the wizard calls it on
+   * every change). With the bypass, the blast radius lists every differing user of the scan.
+   */
+  'remediation.plan': {
+    input: z.object({ scanId: Id, selected: z.array(Id).min(1).max(200_000), decisions: z.array(DecisionWire).max(200_000) }).strict(),
+    output: z.object({ plan: Plan, readiness: z.object({ ready: z.boolean(), why: z.array(z.string()) }) }),
+  },
+  /** Permissions, connectivity and a fresh read of every affected value; changed rows come back as conflicts. */
+  'remediation.preflight': { input: z.object({ plan: Plan }).strict(), output: PreflightWire },
+  /**
+   * Executes a plan as a journalled session in the background (progress: `op.progress`; end:
+   * `remediation.finished`). `confirmUsers` must equal the number of users the plan changes: the
+   * renderer shows that number in its confirmation, and the service refuses a stale one.
+   */
+  'remediation.apply': {
+    input: z.object({ plan: Plan, confirmUsers: z.number().int().min(0) }).strict(),
+    output: z.object({ operationId: z.string() }),
+  },
+  'remediation.sessions': { input: Empty, output: z.object({ sessions: z.array(SessionSummaryWire) }) },
+  'remediation.session': {
+    input: z.object({ sessionId: Id }).strict(),
+    output: z.object({ summary: SessionSummaryWire, plan: Plan, journalEntries: z.number().int(), lastOutcome: SessionOutcomeWire.nullable() }),
+  },
+  /** Resumes an interrupted or waiting session; `confirm` answers the admin's questions (replication reached, cycle run). */
+  'remediation.resume': {
+    input: z.object({ sessionId: Id, confirm: z.object({ replication: z.boolean().optional(), cycle: z.boolean().optional() }).strict().optional() }).strict(),
+    output: z.object({ operationId: z.string() }),
+  },
+  /** Undoes a session in the background (end: `remediation.undone`). */
+  'remediation.undo': { input: z.object({ sessionId: Id }).strict(), output: z.object({ operationId: z.string() }) },
+  /** Turns an undo's offers (cloud values erased by bypass + sync) into a keep-cloud plan of AD writes. */
+  'remediation.restorePlan': {
+    input: z.object({ sessionId: Id, rowKeys: z.union([z.literal('all'), z.array(Id).min(1)]) }).strict(),
+    output: z.object({ plan: Plan }),
+  },
+  /** The evidence package of a session: the scan's evidence plus plan, journal and verification. */
+  'remediation.evidence': {
+    input: z.object({ sessionId: Id, mask: z.boolean().default(false) }).strict(),
+    output: z.object({ fileName: z.string(), zipBase64: z.string(), files: z.number().int(), manifestSha256: z.string(), masked: z.boolean() }),
+  },
+  /** Sandbox only: make the tenant slow or flaky (training, and resumable-session demos). */
+  'sandbox.knobs': {
+    input: z.object({ latencyMs: z.number().int().min(0).max(10_000).optional(), errorRate: z.number().min(0).max(0.5).optional() }).strict(),
+    output: z.object({ latencyMs: z.number(), errorRate: z.number() }),
+  },
+
   /** Help: where the logs are (Electron also opens the folder). */
   'help.logs': { input: Empty, output: z.object({ path: z.string(), opened: z.boolean() }) },
   /** Help: a diagnostics bundle (versions, settings, recent logs; never secrets; directory data only if asked). */
@@ -243,6 +382,10 @@ export const events = {
   'scan.finished': z.object({ operationId: z.string(), scan: ScanInfo }),
   /** Background audit-index fill after a scan: its own progress, independent of the scan. */
   'audit.progress': z.object({ profileId: z.string(), state: z.enum(['filling', 'complete', 'throttled', 'failed']), records: z.number(), message: z.string() }),
+  'remediation.finished': z.object({ operationId: z.string(), outcome: SessionOutcomeWire }),
+  'remediation.undone': z.object({ operationId: z.string(), report: UndoReportWire }),
+  /** A background remediation operation failed before it produced an outcome. */
+  'remediation.failed': z.object({ operationId: z.string(), sessionId: z.string().nullable(), message: z.string() }),
   /** A device code sign-in is waiting for the admin: show the code and where to enter it. */
   'auth.deviceCode': z.object({ profileId: z.string(), userCode: z.string(), verificationUri: z.string(), message: z.string() }),
   /** The sandbox state changed (sync cycle, legacy edit, reset): views should re-read. */

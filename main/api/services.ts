@@ -25,6 +25,7 @@ import { SecretVault } from './secrets';
 import { ProfileService, SANDBOX_PROFILE_ID } from './profile-service';
 import { CloudConnections, openDirectories } from './connections';
 import { ScanService, toScanInfo, withAudit, type ScanTarget } from './scan-service';
+import { RemediationService, type RemediationTarget } from './remediation-service';
 
 export interface ServicePorts {
   host: 'electron' | 'browser' | 'test';
@@ -97,6 +98,45 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       cloud: live.profile.cloud.authorityHost ? 'custom' : live.profile.cloud.environment,
       closeDirectories: true,
     };
+  }
+
+  /** What remediation writes through: the scan target plus the sync engine and the DCs the Connect server reads. */
+  async function remediationTarget(profileId: string): Promise<RemediationTarget> {
+    const t = await scanTarget(profileId);
+    if (profileId === SANDBOX_PROFILE_ID) {
+      const sb = await sandbox.get();
+      return {
+        ...t,
+        syncEngine: sb.demo.sync.engine === 'cloud-sync' ? 'cloud-sync' : 'connect',
+        connectServer: sb.demo.sync.server,
+        replicaDcs: [],
+        // The sandbox runs the full cycle itself, so training sessions complete end to end.
+        runSyncCycle: async () => {
+          const r = await sb.demo.sync.runCycle('initial');
+          sandbox.save();
+          emit('sandbox.changed', { reason: 'initial sync cycle (remediation)' });
+          return { summary: `Initial cycle on ${r.server}: ${r.exported} exported, ${r.clearedCount} cloud values cleared, ${r.ignoredDueToOverrideCount} ignored by overrides.` };
+        },
+        timing: { pollMs: 300, verifyTimeoutMs: 120_000, replicationTimeoutMs: 60_000, resumeReadWindowMs: 5_000 },
+        afterWrites: () => {
+          sandbox.save();
+          emit('sandbox.changed', { reason: 'remediation' });
+        },
+      };
+    }
+    const live = profiles.get(profileId);
+    return { ...t, syncEngine: 'connect', connectServer: null, replicaDcs: live.profile.onPrem.flatMap((s) => s.replicaDcs ?? []) };
+  }
+  const remediation = new RemediationService({ workspace, logger: ports.logger, clock: ports.clock, emit, ops, target: remediationTarget });
+
+  async function evidenceFor(scanId: string, rowKeys: readonly string[] | undefined, mask: boolean, session?: { plan: unknown; journal: unknown[]; verification: Record<string, unknown> }) {
+    const scan = scans.scanOrThrow(scanId);
+    const operator = scan.profileId === SANDBOX_PROFILE_ID ? (sandbox.running?.client.activeSession()?.username ?? 'sandbox operator') : `${userInfo().username} (workstation account)`;
+    const input = evidenceInputFromWorkspace(workspace, scanId, { operator, rowKeys, ...(session ? { session: session as never } : {}) });
+    const pkg = await buildEvidencePackage(input, { users: rowKeys ? [...rowKeys] : undefined, mask, clock: ports.clock });
+    const stamp = ports.clock.now().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    const safe = scan.profileName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'scan';
+    return { fileName: `syncdrift-evidence-${safe}-${stamp}${session ? '-session' : ''}.zip`, zipBase64: pkg.zip.toString('base64'), files: pkg.files.size, manifestSha256: pkg.manifestSha256, masked: mask };
   }
 
   function profileSummary(profileId: string): ProfileSummary {
@@ -208,7 +248,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       const tenantId = tenantOf(scan.meta);
       const mark = tenantId ? workspace.audit.mark(tenantId) : null;
       const lookup = tenantId ? workspace.audit.lookup(tenantId, { complete: Boolean(mark?.coveredFrom) }) : null;
-      const { rows, total } = workspace.rows.query(scanId, { sort: 'seq', offset, limit: Math.min(limit, 5000) });
+      const { rows, total } = workspace.rows.query(scanId, { sort: 'seq', offset, limit });
       return { total, offset, rows: rows.map((r) => withAudit(r, lookup)) };
     },
     'rows.details': async ({ scanId, rowKey }) => {
@@ -273,15 +313,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       return { done: true };
     },
 
-    'evidence.build': async ({ scanId, rowKeys, mask }) => {
-      const scan = scans.scanOrThrow(scanId);
-      const operator = scan.profileId === SANDBOX_PROFILE_ID ? (sandbox.running?.client.activeSession()?.username ?? 'sandbox operator') : `${userInfo().username} (workstation account)`;
-      const input = evidenceInputFromWorkspace(workspace, scanId, { operator, rowKeys });
-      const pkg = await buildEvidencePackage(input, { users: rowKeys ? [...rowKeys] : undefined, mask, clock: ports.clock });
-      const stamp = ports.clock.now().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-      const safe = scan.profileName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'scan';
-      return { fileName: `syncdrift-evidence-${safe}-${stamp}.zip`, zipBase64: pkg.zip.toString('base64'), files: pkg.files.size, manifestSha256: pkg.manifestSha256, masked: mask };
-    },
+    'evidence.build': ({ scanId, rowKeys, mask }) => evidenceFor(scanId, rowKeys, mask),
     'evidence.verify': async ({ zipBase64 }) => {
       const tmp = mkdtempSync(join(tmpdir(), 'sd-verify-'));
       try {
@@ -292,6 +324,30 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       } finally {
         rmSync(tmp, { recursive: true, force: true });
       }
+    },
+
+    'remediation.suggest': ({ scanId, rowKeys }) => ({ suggestions: remediation.suggest(scanId, rowKeys) }),
+    'remediation.plan': ({ scanId, selected, decisions }) => remediation.plan(scanId, selected, decisions),
+    'remediation.preflight': ({ plan }) => remediation.preflight(plan),
+    'remediation.apply': ({ plan, confirmUsers }) => ({ operationId: remediation.apply(plan, confirmUsers) }),
+    'remediation.sessions': () => ({ sessions: remediation.sessions() }),
+    'remediation.session': ({ sessionId }) => remediation.session(sessionId),
+    'remediation.resume': ({ sessionId, confirm }) => ({ operationId: remediation.resume(sessionId, confirm) }),
+    'remediation.undo': ({ sessionId }) => ({ operationId: remediation.undo(sessionId) }),
+    'remediation.restorePlan': ({ sessionId, rowKeys }) => ({ plan: remediation.restorePlan(sessionId, rowKeys) }),
+    'remediation.evidence': ({ sessionId, mask }) => {
+      const ev = remediation.sessionEvidence(sessionId);
+      return evidenceFor(
+        ev.scanId,
+        ev.plan.rows.map((r) => r.key),
+        mask,
+        { plan: ev.plan, journal: ev.journal, verification: ev.verification },
+      );
+    },
+    'sandbox.knobs': async ({ latencyMs, errorRate }) => {
+      const sb = await sandbox.get();
+      const k = sb.server.setKnobs({ faults: { ...(latencyMs !== undefined ? { latencyMs } : {}), ...(errorRate !== undefined ? { errorRate } : {}) } });
+      return { latencyMs: k.faults.latencyMs, errorRate: k.faults.errorRate };
     },
 
     'help.logs': async () => ({ path: logsDir, opened: ports.openPath ? await ports.openPath(logsDir) : false }),

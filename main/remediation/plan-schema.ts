@@ -116,3 +116,14 @@ export function parsePlanText(text: string, file = 'plan'): Plan {
 export function serializePlan(plan: Plan): string {
   return `${JSON.stringify(plan, null, 2)}\n`;
 }
+
+/**
+ * How many users a plan changes: every row with an intended end state, plus every blast-radius user
+ * the bypass touches. The guided flow names this number in its confirmation and the service checks it.
+ */
+export function affectedUserCount(plan: Plan): number {
+  const keys = new Set<string>();
+  for (const r of plan.rows) if (r.intended && r.action !== 'skip' && r.action !== 'support-case') keys.add(r.key);
+  for (const b of plan.blastRadius) keys.add(b.rowKey);
+  return keys.size;
+}

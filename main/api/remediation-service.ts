@@ -1,0 +1,254 @@
+/**
+ * The guided flow's service side: plans built from a stored scan, preflight, journalled sessions run
+ * in the background (progress as `op.progress`, the end as `remediation.finished`), resume with the
+ * admin's confirmations, undo, restore plans and the session's evidence. One engine per profile,
+ * over the workspace's journal, so the CLI and the app see the same sessions.
+ */
+import { SyncDriftError, isSyncDriftError } from '../core/errors';
+import type { Clock, Logger } from '../core/ports';
+import type { DriftReport } from '../core/model';
+import { runScan } from '../drift/pipeline';
+import type { OnPremDirectory } from '../onprem/port';
+import {
+  RemediationEngine,
+  buildPlan,
+  buildRestorePlan,
+  cloudPortFromClient,
+  planReadiness,
+  sessionSummaries as sessionSummariesOf,
+  suggestDecision,
+  workspaceJournalStore,
+  type EngineTiming,
+  type Operator,
+  type Plan,
+  type SessionOutcome,
+} from '../remediation';
+import { affectedUserCount } from '../remediation/plan-schema';
+import type { Workspace } from '../workspace';
+import type { SessionOutcomeWire } from '../../preload/contract';
+import type { Operations } from './operations';
+import type { EventSink } from './router';
+import type { ScanTarget } from './scan-service';
+import { z } from 'zod';
+
+const Owner = z.object({ scanId: z.string(), profileId: z.string() });
+const ownerKey = (planId: string) => `remediation:plan-owner:${planId}`;
+const outcomeKey = (sessionId: string) => `remediation:outcome:${sessionId}`;
+
+export interface RemediationTarget extends ScanTarget {
+  syncEngine: 'connect' | 'cloud-sync';
+  connectServer: string | null;
+  replicaDcs: string[];
+  /** The sandbox runs the full cycle itself; a real tenant's admin runs it on the Connect server. */
+  runSyncCycle?: () => Promise<{ summary: string }>;
+  timing?: Partial<EngineTiming>;
+  /** Called after writes, e.g. to persist the sandbox. */
+  afterWrites?: () => void;
+}
+
+export class RemediationService {
+  private readonly live = new Map<string, string>(); // sessionId -> operationId
+  private reportCache: { scanId: string; report: DriftReport } | null = null;
+
+  constructor(
+    private readonly deps: {
+      workspace: Workspace;
+      logger: Logger;
+      clock: Clock;
+      emit: EventSink;
+      ops: Operations;
+      target: (profileId: string) => Promise<RemediationTarget>;
+    },
+  ) {}
+
+  report(scanId: string): { report: DriftReport; profileId: string } {
+    const scan = this.deps.workspace.scans.get(scanId);
+    if (!scan) throw new SyncDriftError('not-found', 'SCAN_NOT_FOUND', `There is no scan ${scanId} in this workspace.`);
+    if (!scan.summary || !scan.finishedAt || scan.status === 'failed' || scan.status === 'cancelled')
+      throw new SyncDriftError('validation', 'SCAN_UNFINISHED', 'Plans are built from a finished scan: scan again first.');
+    if (this.reportCache?.scanId !== scanId) {
+      this.reportCache = { scanId, report: { generatedAt: scan.finishedAt, profile: scan.profileName, summary: scan.summary, rows: this.deps.workspace.rows.all(scanId) } };
+    }
+    return { report: this.reportCache.report, profileId: scan.profileId ?? '' };
+  }
+
+  suggest(scanId: string, rowKeys: readonly string[]) {
+    const { report } = this.report(scanId);
+    const wanted = new Set(rowKeys);
+    return report.rows.filter((r) => wanted.has(r.key)).map((r) => ({ rowKey: r.key, ...suggestDecision(r) }));
+  }
+
+  async plan(scanId: string, selected: readonly string[], decisions: ReadonlyArray<{ rowKey: string; action: Plan['rows'][number]['action'] & string; reason?: string }>) {
+    const { report, profileId } = this.report(scanId);
+    const t = await this.deps.target(profileId);
+    const plan = buildPlan(report, decisions, { selected: [...selected], syncEngine: t.syncEngine, connectServer: t.connectServer, replicaDcs: t.replicaDcs, now: this.deps.clock.now() });
+    this.deps.workspace.settings.set(ownerKey(plan.id), { scanId, profileId });
+    return { plan, readiness: planReadiness(plan) };
+  }
+
+  private owner(planId: string): { scanId: string; profileId: string } {
+    const o = this.deps.workspace.settings.get(ownerKey(planId), Owner);
+    if (!o) throw new SyncDriftError('not-found', 'PLAN_UNKNOWN', 'This plan was not built by this workspace; build it again from a scan.');
+    return o;
+  }
+
+  private async engine(profileId: string, operator?: Operator): Promise<{ engine: RemediationEngine; target: RemediationTarget }> {
+    const t = await this.deps.target(profileId);
+    const byId = new Map<string, OnPremDirectory>(t.directories.map((d) => [d.describe().id, d]));
+    const engine = new RemediationEngine({
+      journal: workspaceJournalStore(this.deps.workspace),
+      onPrem: (sourceId) => {
+        const d = byId.get(sourceId);
+        if (!d) throw new SyncDriftError('validation', 'SOURCE_UNKNOWN', `The plan writes to on-prem source "${sourceId}", which this profile does not have.`);
+        return d;
+      },
+      cloud: cloudPortFromClient(t.client),
+      ...(t.runSyncCycle ? { runSyncCycle: () => t.runSyncCycle!() } : {}),
+      ...(operator ? { operator } : {}),
+      clock: this.deps.clock,
+      logger: this.deps.logger.child({ component: 'remediation' }),
+      ...(t.timing ? { timing: t.timing } : {}),
+      rescan: async (o) =>
+        (
+          await runScan({
+            onPrem: t.directories,
+            cloudUsers: t.client.listUsers(o.signal ? { signal: o.signal } : {}),
+            profileName: t.profileName,
+            defaultRegion: t.defaultRegion,
+            clock: this.deps.clock,
+            ...(o.signal ? { signal: o.signal } : {}),
+          })
+        ).report,
+    });
+    return { engine, target: t };
+  }
+
+  async preflight(plan: Plan) {
+    const { engine } = await this.engine(this.owner(plan.id).profileId);
+    return engine.preflight(plan);
+  }
+
+  /** Runs `work` as a background operation tied to a session, with progress and a final event. */
+  private background(sessionHint: string | null, work: (signal: AbortSignal, progress: (p: { phase: string; done: number; total?: number; retries?: number; message?: string }) => void) => Promise<void>): string {
+    const op = this.deps.ops.start();
+    const started = performance.now();
+    if (sessionHint) this.live.set(sessionHint, op.id);
+    void (async () => {
+      try {
+        await work(op.signal, (p) => this.deps.emit('op.progress', { operationId: op.id, ...p, elapsedMs: Math.round(performance.now() - started) }));
+      } catch (e) {
+        const message = isSyncDriftError(e) ? e.message : `Remediation failed: ${e instanceof Error ? e.message : String(e)}`;
+        if (!isSyncDriftError(e)) this.deps.logger.error('remediation operation failed', { error: e instanceof Error ? e.stack : String(e) });
+        this.deps.emit('remediation.failed', { operationId: op.id, sessionId: sessionHint, message });
+      } finally {
+        op.done();
+        if (sessionHint) this.live.delete(sessionHint);
+      }
+    })();
+    return op.id;
+  }
+
+  private finish(operationId: string, outcome: SessionOutcome, t: RemediationTarget): void {
+    if (outcome.sessionId) this.deps.workspace.settings.set(outcomeKey(outcome.sessionId), outcome);
+    t.afterWrites?.();
+    this.deps.emit('remediation.finished', { operationId, outcome: outcome as SessionOutcomeWire });
+  }
+
+  apply(plan: Plan, confirmUsers: number): string {
+    const expected = affectedUserCount(plan);
+    if (confirmUsers !== expected)
+      throw new SyncDriftError('validation', 'CONFIRMATION_STALE', `confirmUsers: the plan changes ${expected} user(s), but the confirmation named ${confirmUsers}. Review the plan again.`);
+    const readiness = planReadiness(plan);
+    if (!readiness.ready) throw new SyncDriftError('validation', 'PLAN_NOT_READY', `The plan is not ready: ${readiness.why.join(' ')}`);
+    const { profileId } = this.owner(plan.id);
+    const opId = this.background(null, async (signal, progress) => {
+      const { engine, target } = await this.engine(profileId);
+      const outcome = await engine.apply(plan, {
+        signal,
+        onProgress: (p) => {
+          progress(p);
+        },
+      });
+      this.finish(opId, outcome, target);
+    });
+    return opId;
+  }
+
+  sessions() {
+    const store = workspaceJournalStore(this.deps.workspace);
+    // Listing needs no connection: summaries come from the journal alone.
+    return sessionSummariesWithLive(store, this.live);
+  }
+
+  session(sessionId: string) {
+    const store = workspaceJournalStore(this.deps.workspace);
+    const s = store.getSession(sessionId);
+    if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `There is no remediation session ${sessionId}.`);
+    const summary = sessionSummariesWithLive(store, this.live).find((x) => x.id === sessionId)!;
+    const plan = s.plan as Plan;
+    const lastOutcome = this.deps.workspace.settings.get(outcomeKey(sessionId), z.unknown()) as SessionOutcomeWire | null;
+    return { summary, plan, journalEntries: store.entries(sessionId).length, lastOutcome };
+  }
+
+  private sessionProfile(sessionId: string): { plan: Plan; owner: { scanId: string; profileId: string } } {
+    const store = workspaceJournalStore(this.deps.workspace);
+    const s = store.getSession(sessionId);
+    if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `There is no remediation session ${sessionId}.`);
+    const plan = s.plan as Plan;
+    return { plan, owner: this.owner(plan.id) };
+  }
+
+  resume(sessionId: string, confirm: { replication?: boolean; cycle?: boolean } = {}): string {
+    if (this.live.has(sessionId)) throw new SyncDriftError('conflict', 'SESSION_RUNNING', 'This session is running right now; follow its progress instead.');
+    const { owner } = this.sessionProfile(sessionId);
+    const operator: Operator = {
+      confirmReplication: async () => confirm.replication === true,
+      confirmCycle: async () => confirm.cycle === true,
+    };
+    const opId = this.background(sessionId, async (signal, progress) => {
+      const { engine, target } = await this.engine(owner.profileId, operator);
+      const outcome = await engine.resume(sessionId, { signal, onProgress: progress });
+      this.finish(opId, outcome, target);
+    });
+    return opId;
+  }
+
+  undo(sessionId: string): string {
+    if (this.live.has(sessionId)) throw new SyncDriftError('conflict', 'SESSION_RUNNING', 'This session is running right now; cancel it first, then undo.');
+    const { owner } = this.sessionProfile(sessionId);
+    const opId = this.background(sessionId, async (signal, progress) => {
+      const { engine, target } = await this.engine(owner.profileId);
+      const report = await engine.undo(sessionId, { signal, onProgress: progress });
+      this.deps.workspace.settings.set(`remediation:undo:${sessionId}`, report);
+      target.afterWrites?.();
+      this.deps.emit('remediation.undone', { operationId: opId, report });
+    });
+    return opId;
+  }
+
+  restorePlan(sessionId: string, rowKeys: 'all' | readonly string[]): Plan {
+    const { plan, owner } = this.sessionProfile(sessionId);
+    const undo = this.deps.workspace.settings.get(`remediation:undo:${sessionId}`, z.unknown());
+    if (!undo) throw new SyncDriftError('validation', 'UNDO_FIRST', 'Undo this session first: the restore plan comes from what the undo could not bring back.');
+    const restore = buildRestorePlan(undo as Parameters<typeof buildRestorePlan>[0], rowKeys === 'all' ? 'all' : [...rowKeys], {
+      now: this.deps.clock.now(),
+      replicaDcs: plan.replicaDcs,
+      profile: plan.source.profile,
+    });
+    this.deps.workspace.settings.set(ownerKey(restore.id), owner);
+    return restore;
+  }
+
+  /** Plan, journal and verification of a session, for its evidence package. */
+  sessionEvidence(sessionId: string): { scanId: string; plan: Plan; journal: unknown[]; verification: Record<string, unknown> } {
+    const { plan, owner } = this.sessionProfile(sessionId);
+    const store = workspaceJournalStore(this.deps.workspace);
+    const journal = store.entries(sessionId) as unknown[];
+    const outcome = this.deps.workspace.settings.get(outcomeKey(sessionId), z.unknown());
+    return { scanId: owner.scanId, plan, journal, verification: (outcome as Record<string, unknown> | null) ?? { state: 'not verified', note: 'The session has no recorded outcome yet.' } };
+  }
+}
+
+function sessionSummariesWithLive(store: ReturnType<typeof workspaceJournalStore>, live: ReadonlyMap<string, string>) {
+  return sessionSummariesOf(store).map((s) => ({ ...s, live: live.has(s.id) }));
+}
