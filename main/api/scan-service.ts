@@ -9,6 +9,7 @@ import type { CloudUser, DriftRow, OnPremUser } from '../core/model';
 import { CancelledError, SyncDriftError, isSyncDriftError } from '../core/errors';
 import type { Clock, Logger } from '../core/ports';
 import { parseDirectoryAudits } from '../drift/audit';
+import { refreshCauseAudit } from '../drift/cause';
 import { runScan } from '../drift/pipeline';
 import type { AuditLookup } from '../drift/timeline';
 import type { OnPremDirectory } from '../onprem/port';
@@ -41,8 +42,10 @@ export function toScanInfo(r: ScanRecord): ScanInfo {
 export function withAudit(row: DriftRow, lookup: AuditLookup | null): DriftRow {
   if (!row.cloud || !lookup || row.cloud.changeState === 'known') return row;
   const info = lookup(row.cloud.id);
-  if (info.state !== 'known') return { ...row, cloud: { ...row.cloud, changeState: info.state } };
-  return { ...row, cloud: { ...row.cloud, changeState: 'known', changedAt: info.at ?? null, changedBy: info.actor ?? null } };
+  if (info.state === row.cloud.changeState) return row;
+  const cause = refreshCauseAudit(row.cause, row.status, { state: row.cloud.changeState }, info);
+  if (info.state !== 'known') return { ...row, cause, cloud: { ...row.cloud, changeState: info.state } };
+  return { ...row, cause, cloud: { ...row.cloud, changeState: 'known', changedAt: info.at ?? null, changedBy: info.actor ?? null } };
 }
 
 export class ScanService {

@@ -26,7 +26,7 @@ export function formatTime(iso: string | null | undefined): string {
   return `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-function auditSentence(c: CloudChangeInfo | undefined, status: DriftStatus): string {
+export function auditSentence(c: CloudChangeInfo | undefined, status: DriftStatus): string {
   if (!c) return '';
   switch (c.state) {
     case 'known':
@@ -77,4 +77,14 @@ export function likelyCause(f: CauseFacts): string {
       if (f.managed) return `Different numbers; ${MANAGED}${audit}`;
       return `Different numbers: the cloud value was edited in the cloud and Entra ID now ignores AD changes to it for this user (override).${audit}`;
   }
+}
+
+/**
+ * A stored cause with its audit clause brought up to date: rows are classified while the audit index
+ * may still be filling, and the clause ("Audit log still loading.") must not outlive that.
+ */
+export function refreshCauseAudit(cause: string, status: DriftStatus, before: CloudChangeInfo, after: CloudChangeInfo): string {
+  const old = auditSentence(before, status);
+  if (!old || !cause.endsWith(old)) return cause;
+  return cause.slice(0, cause.length - old.length) + auditSentence(after, status);
 }

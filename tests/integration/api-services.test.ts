@@ -111,6 +111,9 @@ describe('the sandbox profile through the service side', () => {
       { scanId, rowKey: testmobile!.key },
     );
     expect(details.audit.state).toBe('known');
+    // The cause was written while the audit index was still filling; it now names the editor instead.
+    expect((details as unknown as { row: DriftRow }).row.cause).not.toContain('still loading');
+    expect((details as unknown as { row: DriftRow }).row.cause).toMatch(/Last cloud change: .* by .*@/);
     expect(details.audit.records.find((r) => r.newValue === '1234567890' && !r.syncWrite)?.actor).toMatch(/@/);
     expect(details.timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['onprem-change', 'sync', 'cloud-change']));
     expect(details.views).toHaveLength(3);
