@@ -219,11 +219,13 @@ export async function buildDemo(options: DemoOptions = {}): Promise<SandboxDemo>
   };
 
   // The field report: 8035551212 synced at install; 9991112222 syncs; a cloud edit to 1234567890
-  // sets the override; on-prem 0987654321 is then ignored.
+  // sets the override; on-prem 0987654321 is then ignored. Every step after install lies inside the
+  // 30-day audit retention, so the timeline can tell the whole story (the sync record's old value
+  // is 8035551212).
   const tm = onPrem('testmobile');
-  at(now - 60 * DAY);
+  at(now - 25 * DAY);
   directory.modifyUser(tm.dn, { mobile: '9991112222' });
-  at(now - 60 * DAY + 30 * MIN);
+  at(now - 25 * DAY + 30 * MIN);
   await runSync(sync, 'delta');
   at(now - 20 * DAY);
   tenant.legacyCloudEdit(cloudOf(tm).id, '1234567890', helpdesk);

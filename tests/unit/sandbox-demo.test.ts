@@ -92,14 +92,18 @@ describe('the demo', () => {
     expect(tm).toMatchObject({ status: 'cloud-override', onPrem: { value: '0987654321' }, cloud: { value: '1234567890' } });
     const cloud = demo.tenant.findByUpn('testmobile@contoso.com');
     const history = demo.tenant.queryAudits({ targetId: cloud?.id ?? '', top: 50, order: 'asc' }).records;
-    const mobileValues = history.flatMap(
+    const mobileChanges = history.flatMap(
       (r) =>
         r.targets[0]?.modifiedProperties
           .filter((p) => p.displayName === demo.tenant.auditMobilePropertyName)
-          .map((p) => p.newValue) ?? [],
+          .map((p) => [p.oldValue, p.newValue]) ?? [],
     );
-    // 8035551212 was provisioned more than 30 days ago (outside retention); 9991112222 too; 1234567890 within it.
-    expect(mobileValues).toEqual(['["1234567890"]']);
+    // 8035551212 was provisioned at install (outside retention); the sync of 9991112222 (whose old value
+    // is 8035551212) and the legacy edit to 1234567890 both lie inside the 30-day window.
+    expect(mobileChanges).toEqual([
+      ['["8035551212"]', '["9991112222"]'],
+      ['["9991112222"]', '["1234567890"]'],
+    ]);
     expect(history.at(-1)?.initiatedBy).toMatchObject({ kind: 'user', userPrincipalName: expect.stringMatching(/^kim\.akers@/) });
   });
 

@@ -21,7 +21,7 @@ import {
 } from '../grid/model';
 import { errorText, requireApi } from './app-store';
 
-export const PAGE_SIZE = 10_000;
+export const PAGE_SIZE = 5000;
 
 const GridPrefs = z.object({
   columns: z.array(z.string()).transform((cs) => cs.filter(isColumnId)),
