@@ -86,14 +86,20 @@ export function considerCloudUser(u: CloudUser): ConsideredCloud | null {
   return null;
 }
 
-function mobileChange(u: OnPremUser): { changedAt: string | null; version: number | null; source: NonNullable<DriftRow['onPrem']>['changeSource']; approximate: boolean } {
+interface MobileChangeFacts {
+  changedAt: string | null;
+  version: number | null;
+  source: NonNullable<DriftRow['onPrem']>['changeSource'];
+  approximate: boolean;
+}
+
+function mobileChange(u: OnPremUser): MobileChangeFacts {
   const c = u.changes['mobile'];
   if (c && c.changedAt) return { changedAt: c.changedAt, version: c.version, source: c.source, approximate: c.source === 'whenChanged' };
   return { changedAt: u.whenChanged, version: null, source: 'whenChanged', approximate: true };
 }
 
-function onPremPart(u: OnPremUser): NonNullable<DriftRow['onPrem']> {
-  const ch = mobileChange(u);
+function onPremPart(u: OnPremUser, ch: MobileChangeFacts): NonNullable<DriftRow['onPrem']> {
   return {
     sourceId: u.sourceId,
     dn: u.dn,
@@ -161,16 +167,33 @@ export function warmNormalizer(norm: PhoneNormalizer, page: { onPrem?: readonly 
 }
 
 const UNAVAILABLE: CloudChangeInfo = { state: 'unavailable' };
+const noLookup: AuditLookup = () => UNAVAILABLE;
 
-/** Joins, classifies and explains; see docs/drift.md for the rules. */
-export function computeDrift(onPremUsers: Iterable<OnPremUser>, cloudUsers: Iterable<CloudUser>, options: DriftOptions = {}): DriftResult {
-  const norm = options.normalizer ?? new PhoneNormalizer();
-  const parsesBefore = norm.parses;
-  const bases = (options.scannedBases ?? []).map(normalizeDn).filter((b) => b !== '');
-  const lookup = options.auditLookup ?? (() => UNAVAILABLE);
-  const stuckAfter = options.stuckAfterMs ?? 2 * 3600_000;
-  const tenantSync = options.tenantLastSyncAt ? Date.parse(options.tenantLastSyncAt) : NaN;
-  const stats: DriftStats = {
+/** What only the end of a scan knows: the bases actually scanned, and an audit lookup resolved after reading. */
+export interface DriftFinishOptions {
+  scannedBases?: readonly string[];
+  /** Replaces the builder's lookup; rows already built get their cloud change and cause again. */
+  auditLookup?: AuditLookup;
+}
+
+type Region = ReturnType<typeof pickRegion>;
+
+/**
+ * The drift engine fed page by page (see docs/drift.md for the rules). A scan pipeline adds pages
+ * as they arrive; once every on-prem source is complete (`sealOnPrem`), each cloud page is joined
+ * by anchor and its pairs classified and built into rows right away, so `finish` only does what
+ * needs both sides complete (SID and UPN matches, unmatched users) and assembles the rows in order.
+ * Pure: no I/O, no clock. Fed the same users in the same order it gives exactly what
+ * `computeDrift` gives (which is this builder fed everything at once); the unit tests check that.
+ */
+export class DriftBuilder {
+  private readonly norm: PhoneNormalizer;
+  private readonly parsesBefore: number;
+  private readonly regionDefault: string | null;
+  private readonly tenantSync: number;
+  private readonly stuckAfter: number;
+  private lookup: AuditLookup;
+  private readonly stats: DriftStats = {
     onPremRead: 0,
     onPremInScope: 0,
     onPremOutOfDefaultScope: 0,
@@ -186,174 +209,158 @@ export function computeDrift(onPremUsers: Iterable<OnPremUser>, cloudUsers: Iter
     duplicateAnchors: 0,
     normalizerParses: 0,
   };
-
-  // Index on-prem: source anchor first, objectGUID-derived anchor as fallback, SID second.
-  const onPrem: OnPremUser[] = [];
-  const byAnchor = new Map<string, number>();
+  private readonly onPrem: OnPremUser[] = [];
+  private readonly byAnchor = new Map<string, number>();
   // Fallback anchors (objectGUID bytes, consistency GUID) are built only on the first anchor miss.
-  let byGuidAnchor: Map<string, number> | null = null;
-  const fallbackAnchor = (id: string): number | undefined => {
-    if (!byGuidAnchor) {
-      byGuidAnchor = new Map();
-      for (let i = 0; i < onPrem.length; i++) {
-        const u = onPrem[i]!;
-        const guidAnchor = objectGuidToAnchor(u.objectGuid);
-        if (guidAnchor && guidAnchor !== u.sourceAnchor && !byGuidAnchor.has(guidAnchor)) byGuidAnchor.set(guidAnchor, i);
-        if (u.consistencyGuid && u.consistencyGuid !== u.sourceAnchor && !byGuidAnchor.has(u.consistencyGuid)) byGuidAnchor.set(u.consistencyGuid, i);
+  private byGuidAnchor: Map<string, number> | null = null;
+  private readonly bySid = new Map<string, number>();
+  private readonly duplicate = new Set<number>();
+  private readonly regionCache = new Map<string, Region>();
+  private readonly considered: ConsideredCloud[] = [];
+  private readonly matchOf: Array<'anchor' | 'sid' | null> = [];
+  private readonly cloudTwin: number[] = [];
+  /** Cloud twin per on-prem index, -1 = none; sized at seal time. */
+  private twinOf: Int32Array = new Int32Array(0);
+  /** Rows built as soon as their pair was known, per on-prem index; sized at seal time. */
+  private early: Array<DriftRow | undefined> = [];
+  private sealed = false;
+  private finished = false;
+
+  constructor(private readonly options: DriftOptions = {}) {
+    this.norm = options.normalizer ?? new PhoneNormalizer();
+    this.parsesBefore = this.norm.parses;
+    this.regionDefault = options.defaultRegion ?? null;
+    this.lookup = options.auditLookup ?? noLookup;
+    this.stuckAfter = options.stuckAfterMs ?? 2 * 3600_000;
+    this.tenantSync = options.tenantLastSyncAt ? Date.parse(options.tenantLastSyncAt) : NaN;
+  }
+
+  /** On-prem users, in the order the engine should see them (duplicate anchors: the first wins). */
+  addOnPrem(users: Iterable<OnPremUser>): void {
+    if (this.sealed) throw new Error('DriftBuilder: on-prem users added after sealOnPrem()');
+    const stats = this.stats;
+    for (const u of users) {
+      stats.onPremRead++;
+      if (u.isDeleted) {
+        stats.onPremDeleted++;
+        continue;
       }
-    }
-    return byGuidAnchor.get(id);
-  };
-  const bySid = new Map<string, number>();
-  const duplicate = new Set<number>();
-  for (const u of onPremUsers) {
-    stats.onPremRead++;
-    if (u.isDeleted) {
-      stats.onPremDeleted++;
-      continue;
-    }
-    const i = onPrem.push(u) - 1;
-    if (u.inScope) stats.onPremInScope++;
-    else stats.onPremOutOfDefaultScope++;
-    const prev = byAnchor.get(u.sourceAnchor);
-    if (prev !== undefined) {
-      duplicate.add(prev).add(i);
-      stats.duplicateAnchors++;
-    } else byAnchor.set(u.sourceAnchor, i);
-    if (u.objectSid) {
-      const sid = u.objectSid.toUpperCase();
-      if (!bySid.has(sid)) bySid.set(sid, i);
+      const i = this.onPrem.push(u) - 1;
+      if (u.inScope) stats.onPremInScope++;
+      else stats.onPremOutOfDefaultScope++;
+      const prev = this.byAnchor.get(u.sourceAnchor);
+      if (prev !== undefined) {
+        this.duplicate.add(prev).add(i);
+        stats.duplicateAnchors++;
+      } else this.byAnchor.set(u.sourceAnchor, i);
+      if (u.objectSid) {
+        const sid = u.objectSid.toUpperCase();
+        if (!this.bySid.has(sid)) this.bySid.set(sid, i);
+      }
+      // Parsing now, while the scan waits for pages, keeps it out of the drift step.
+      if (u.mobile !== null && u.inScope) this.norm.normalize(u.mobile, this.regionOf(u));
     }
   }
 
-  // Hard matches: anchor for every cloud user first, so a SID match never steals an anchored twin.
-  const considered: ConsideredCloud[] = [];
-  const twinOf = new Int32Array(onPrem.length).fill(-1);
-  const matchOf: Array<'anchor' | 'sid' | null> = [];
-  const cloudTwin: number[] = [];
-  for (const u of cloudUsers) {
-    stats.cloudRead++;
-    const c = considerCloudUser(u);
-    if (!c) {
-      stats.cloudOnly++;
-      continue;
+  /** Every on-prem source is complete: cloud users waiting so far are joined now, later ones on arrival. */
+  sealOnPrem(): void {
+    if (this.sealed) return;
+    this.sealed = true;
+    this.twinOf = new Int32Array(this.onPrem.length).fill(-1);
+    // Filled by push: a large `new Array(n)` starts out as a slow dictionary in V8.
+    const early: Array<DriftRow | undefined> = [];
+    for (let i = 0; i < this.onPrem.length; i++) early.push(undefined);
+    this.early = early;
+    this.matchByAnchor(0);
+  }
+
+  /** Cloud users, in the order the engine should see them (an anchor goes to its first cloud claimant). */
+  addCloud(users: Iterable<CloudUser>): void {
+    if (this.finished) throw new Error('DriftBuilder: cloud users added after finish()');
+    const stats = this.stats;
+    const from = this.considered.length;
+    let region: Region | undefined;
+    for (const u of users) {
+      stats.cloudRead++;
+      const c = considerCloudUser(u);
+      if (!c) {
+        stats.cloudOnly++;
+        continue;
+      }
+      this.considered.push(c);
+      this.matchOf.push(null);
+      this.cloudTwin.push(-1);
+      if (!this.sealed && u.mobilePhone !== null) {
+        // The twin's region is not known yet: parse under the default one, usually the right guess.
+        region ??= pickRegion(null, this.regionDefault);
+        this.norm.normalize(u.mobilePhone, region);
+      }
     }
-    const ci = considered.push(c) - 1;
-    matchOf.push(null);
-    cloudTwin.push(-1);
-    const id = u.onPremisesImmutableId;
-    if (id) {
-      const i = byAnchor.get(id) ?? fallbackAnchor(id);
+    if (this.sealed) this.matchByAnchor(from);
+  }
+
+  private regionOf(u: OnPremUser): Region {
+    const countryKey = u.country ?? '';
+    let region = this.regionCache.get(countryKey);
+    if (region === undefined) {
+      region = pickRegion(u.country, this.regionDefault);
+      this.regionCache.set(countryKey, region);
+    }
+    return region;
+  }
+
+  private fallbackAnchor(id: string): number | undefined {
+    if (!this.byGuidAnchor) {
+      const map = new Map<string, number>();
+      for (let i = 0; i < this.onPrem.length; i++) {
+        const u = this.onPrem[i]!;
+        const guidAnchor = objectGuidToAnchor(u.objectGuid);
+        if (guidAnchor && guidAnchor !== u.sourceAnchor && !map.has(guidAnchor)) map.set(guidAnchor, i);
+        if (u.consistencyGuid && u.consistencyGuid !== u.sourceAnchor && !map.has(u.consistencyGuid)) map.set(u.consistencyGuid, i);
+      }
+      this.byGuidAnchor = map;
+    }
+    return this.byGuidAnchor.get(id);
+  }
+
+  /** Hard matches by anchor for considered[from..]; a SID match (in finish) never steals an anchored twin. */
+  private matchByAnchor(from: number): void {
+    const { considered, twinOf } = this;
+    for (let ci = from; ci < considered.length; ci++) {
+      const id = considered[ci]!.user.onPremisesImmutableId;
+      if (!id) continue;
+      const i = this.byAnchor.get(id) ?? this.fallbackAnchor(id);
       if (i !== undefined && twinOf[i] === -1) {
         twinOf[i] = ci;
-        cloudTwin[ci] = i;
-        matchOf[ci] = 'anchor';
-        stats.matchedByAnchor++;
+        this.cloudTwin[ci] = i;
+        this.matchOf[ci] = 'anchor';
+        this.stats.matchedByAnchor++;
+        // An anchor pair is final (nothing later takes it away): its row can be built now.
+        this.early[i] = this.matchedRow(i, ci, this.lookup);
       }
     }
   }
-  stats.cloudConsidered = considered.length;
-  for (let ci = 0; ci < considered.length; ci++) {
-    if (cloudTwin[ci] !== -1) continue;
-    const sid = considered[ci]!.user.onPremisesSecurityIdentifier;
-    if (!sid) continue;
-    const i = bySid.get(sid.toUpperCase());
-    if (i !== undefined && twinOf[i] === -1) {
-      twinOf[i] = ci;
-      cloudTwin[ci] = i;
-      matchOf[ci] = 'sid';
-      stats.matchedBySid++;
-    }
-  }
 
-  // Soft matches by UPN among the leftovers, only where unambiguous on both sides.
-  const softCloudByUpn = new Map<string, number>();
-  for (let ci = 0; ci < considered.length; ci++) {
-    if (cloudTwin[ci] !== -1) continue;
-    const u = considered[ci]!.user;
-    for (const upn of new Set([u.userPrincipalName, u.onPremisesUserPrincipalName].filter((x): x is string => !!x).map((x) => x.toLowerCase()))) {
-      softCloudByUpn.set(upn, softCloudByUpn.has(upn) ? -2 : ci);
-    }
-  }
-  const softTwin = new Map<number, number>();
-  const softTaken = new Set<number>();
-  if (softCloudByUpn.size > 0) {
-    const onPremUpnCount = new Map<string, number>();
-    for (let i = 0; i < onPrem.length; i++) {
-      const upn = onPrem[i]!.upn?.toLowerCase();
-      if (twinOf[i] === -1 && upn) onPremUpnCount.set(upn, (onPremUpnCount.get(upn) ?? 0) + 1);
-    }
-    for (let i = 0; i < onPrem.length; i++) {
-      const u = onPrem[i]!;
-      const upn = u.upn?.toLowerCase();
-      if (twinOf[i] !== -1 || !u.inScope || !upn || onPremUpnCount.get(upn) !== 1) continue;
-      const ci = softCloudByUpn.get(upn);
-      if (ci === undefined || ci < 0 || softTaken.has(ci)) continue;
-      softTwin.set(i, ci);
-      softTaken.add(ci);
-      stats.softMatches++;
-    }
-  }
-
-  const byStatus = EMPTY_BY_STATUS();
-  const rows: DriftRow[] = [];
-  const regionDefault = options.defaultRegion ?? null;
-  const regionCache = new Map<string, ReturnType<typeof pickRegion>>();
-  const normalizeFor = (value: string | null, region: ReturnType<typeof pickRegion>): NormalizedPhone | null => norm.normalize(value, region);
-  const flagsOf = (n: NormalizedPhone | null, side: 'onprem' | 'cloud', flags: string[]) => {
-    if (n && !n.parsed) flags.push(`${side}-unparseable`);
-  };
-
-  for (let i = 0; i < onPrem.length; i++) {
-    const u = onPrem[i]!;
-    const ci = twinOf[i]!;
-    if (ci === -1 && !u.inScope) continue;
-    const countryKey = u.country ?? '';
-    let region = regionCache.get(countryKey);
-    if (region === undefined) {
-      region = pickRegion(u.country, regionDefault);
-      regionCache.set(countryKey, region);
-    }
+  private flagsFor(i: number, region: Region, onPremNorm: NormalizedPhone | null): string[] {
     const flags: string[] = [];
     if (!region) flags.push('region-unknown');
-    if (duplicate.has(i)) flags.push('duplicate-anchor');
-    const onPremNorm = normalizeFor(u.mobile, region);
-    flagsOf(onPremNorm, 'onprem', flags);
+    if (this.duplicate.has(i)) flags.push('duplicate-anchor');
+    if (onPremNorm && !onPremNorm.parsed) flags.push('onprem-unparseable');
+    return flags;
+  }
+
+  private matchedRow(i: number, ci: number, lookup: AuditLookup): DriftRow {
+    const u = this.onPrem[i]!;
+    const c = this.considered[ci]!;
+    const region = this.regionOf(u);
+    const onPremNorm = this.norm.normalize(u.mobile, region);
+    const flags = this.flagsFor(i, region, onPremNorm);
     const ch = mobileChange(u);
-
-    if (ci === -1) {
-      const soft = softTwin.get(i);
-      const sc = soft === undefined ? null : considered[soft]!;
-      let cloud: DriftRow['cloud'] = null;
-      let cloudNorm: NormalizedPhone | null = null;
-      if (sc) {
-        flags.push('soft-match');
-        cloud = cloudPart(sc, lookup(sc.user.id));
-        cloudNorm = normalizeFor(sc.user.mobilePhone, region);
-        flagsOf(cloudNorm, 'cloud', flags);
-      }
-      byStatus['unmatched-onprem']++;
-      rows.push({
-        key: rowKey(u, null),
-        attribute: 'mobile',
-        status: 'unmatched-onprem',
-        upn: u.upn ?? u.samAccountName ?? u.dn,
-        match: sc ? 'upn-soft' : null,
-        onPrem: onPremPart(u),
-        cloud,
-        normalized: { onPrem: onPremNorm?.value ?? null, cloud: cloudNorm?.value ?? null },
-        flags,
-        cause: likelyCause({ status: 'unmatched-onprem', softMatchUpn: sc?.user.userPrincipalName ?? null }),
-      });
-      continue;
-    }
-
-    const c = considered[ci]!;
     if (!u.inScope) flags.push('onprem-out-of-default-scope');
     if (ch.approximate) flags.push('onprem-time-approximate');
     // Identical text (the common case) is the same number: no second lookup.
-    const cloudNorm = c.user.mobilePhone === u.mobile ? onPremNorm : normalizeFor(c.user.mobilePhone, region);
-    flagsOf(cloudNorm, 'cloud', flags);
+    const cloudNorm = c.user.mobilePhone === u.mobile ? onPremNorm : this.norm.normalize(c.user.mobilePhone, region);
+    if (cloudNorm && !cloudNorm.parsed) flags.push('cloud-unparseable');
     const lastSyncAt = c.user.onPremisesLastSyncDateTime;
     const status = classifyPair({
       onPremValue: u.mobile,
@@ -366,78 +373,202 @@ export function computeDrift(onPremUsers: Iterable<OnPremUser>, cloudUsers: Iter
     });
     const change = lookup(c.user.id);
     let stuckTenantSyncAt: string | null = null;
-    if (status === 'pending-sync' && ch.changedAt && Number.isFinite(tenantSync) && tenantSync - Date.parse(ch.changedAt) > stuckAfter) {
-      stuckTenantSyncAt = options.tenantLastSyncAt ?? null;
+    if (status === 'pending-sync' && ch.changedAt && Number.isFinite(this.tenantSync) && this.tenantSync - Date.parse(ch.changedAt) > this.stuckAfter) {
+      stuckTenantSyncAt = this.options.tenantLastSyncAt ?? null;
       flags.push('pending-stuck');
     }
-    byStatus[status]++;
-    rows.push({
+    return {
       key: rowKey(u, c.user),
       attribute: 'mobile',
       status,
       upn: c.user.userPrincipalName,
-      match: matchOf[ci] ?? null,
-      onPrem: onPremPart(u),
+      match: this.matchOf[ci] ?? null,
+      onPrem: onPremPart(u, ch),
       cloud: cloudPart(c, change),
       normalized: { onPrem: onPremNorm?.value ?? null, cloud: cloudNorm?.value ?? null },
       flags,
-      cause: likelyCause({
-        status,
-        bothEmpty: isBlank(u.mobile) && isBlank(c.user.mobilePhone),
-        managed: c.managed,
-        onPremChangedAt: ch.changedAt,
-        onPremTimeApproximate: ch.approximate,
-        lastSyncAt,
-        stuckTenantSyncAt,
-        cloudChange: change,
-      }),
-    });
+      cause: matchedCause(u, c, status, ch, stuckTenantSyncAt, change),
+    };
   }
 
-  // Unmatched cloud users: counted only when their DN is absent or under a scanned base.
-  const regionOnly = pickRegion(null, regionDefault);
-  for (let ci = 0; ci < considered.length; ci++) {
-    if (cloudTwin[ci] !== -1 || softTaken.has(ci)) continue;
-    const c = considered[ci]!;
-    if (c.managed && c.user.onPremisesSyncEnabled !== true) {
-      stats.unmatchedUnsynced++;
-      continue;
+  /** SID and UPN matches, the rows not built yet, and the summary. Call once, after every page. */
+  finish(late: DriftFinishOptions = {}): DriftResult {
+    if (this.finished) throw new Error('DriftBuilder: finish() called twice');
+    this.sealOnPrem();
+    this.finished = true;
+    const { stats, onPrem, considered, twinOf, cloudTwin, matchOf } = this;
+    const relook = late.auditLookup !== undefined && late.auditLookup !== this.lookup;
+    if (late.auditLookup) this.lookup = late.auditLookup;
+    const lookup = this.lookup;
+    const bases = (late.scannedBases ?? this.options.scannedBases ?? []).map(normalizeDn).filter((b) => b !== '');
+    stats.cloudConsidered = considered.length;
+
+    for (let ci = 0; ci < considered.length; ci++) {
+      if (cloudTwin[ci] !== -1) continue;
+      const sid = considered[ci]!.user.onPremisesSecurityIdentifier;
+      if (!sid) continue;
+      const i = this.bySid.get(sid.toUpperCase());
+      if (i !== undefined && twinOf[i] === -1) {
+        twinOf[i] = ci;
+        cloudTwin[ci] = i;
+        matchOf[ci] = 'sid';
+        stats.matchedBySid++;
+      }
     }
-    const dn = c.user.onPremisesDistinguishedName;
-    if (dn && bases.length > 0 && !isUnderAnyBase(dn, bases)) {
-      stats.outOfScope++;
-      continue;
+
+    // Soft matches by UPN among the leftovers, only where unambiguous on both sides.
+    const softCloudByUpn = new Map<string, number>();
+    for (let ci = 0; ci < considered.length; ci++) {
+      if (cloudTwin[ci] !== -1) continue;
+      const u = considered[ci]!.user;
+      for (const upn of new Set([u.userPrincipalName, u.onPremisesUserPrincipalName].filter((x): x is string => !!x).map((x) => x.toLowerCase()))) {
+        softCloudByUpn.set(upn, softCloudByUpn.has(upn) ? -2 : ci);
+      }
     }
-    const flags: string[] = [];
-    const cloudNorm = normalizeFor(c.user.mobilePhone, regionOnly);
-    flagsOf(cloudNorm, 'cloud', flags);
-    byStatus['unmatched-cloud']++;
-    rows.push({
-      key: rowKey(null, c.user),
-      attribute: 'mobile',
-      status: 'unmatched-cloud',
-      upn: c.user.userPrincipalName,
-      match: null,
-      onPrem: null,
-      cloud: cloudPart(c, lookup(c.user.id)),
-      normalized: { onPrem: null, cloud: cloudNorm?.value ?? null },
-      flags,
-      cause: likelyCause({ status: 'unmatched-cloud' }),
-    });
+    const softTwin = new Map<number, number>();
+    const softTaken = new Set<number>();
+    if (softCloudByUpn.size > 0) {
+      const onPremUpnCount = new Map<string, number>();
+      for (let i = 0; i < onPrem.length; i++) {
+        const upn = onPrem[i]!.upn?.toLowerCase();
+        if (twinOf[i] === -1 && upn) onPremUpnCount.set(upn, (onPremUpnCount.get(upn) ?? 0) + 1);
+      }
+      for (let i = 0; i < onPrem.length; i++) {
+        const u = onPrem[i]!;
+        const upn = u.upn?.toLowerCase();
+        if (twinOf[i] !== -1 || !u.inScope || !upn || onPremUpnCount.get(upn) !== 1) continue;
+        const ci = softCloudByUpn.get(upn);
+        if (ci === undefined || ci < 0 || softTaken.has(ci)) continue;
+        softTwin.set(i, ci);
+        softTaken.add(ci);
+        stats.softMatches++;
+      }
+    }
+
+    const byStatus = EMPTY_BY_STATUS();
+    const rows: DriftRow[] = [];
+    for (let i = 0; i < onPrem.length; i++) {
+      const ci = twinOf[i]!;
+      const built = this.early[i];
+      if (built) {
+        if (relook) this.relookRow(built, i, ci, lookup);
+        byStatus[built.status]++;
+        rows.push(built);
+        continue;
+      }
+      const u = onPrem[i]!;
+      if (ci === -1 && !u.inScope) continue;
+      if (ci !== -1) {
+        const row = this.matchedRow(i, ci, lookup);
+        byStatus[row.status]++;
+        rows.push(row);
+        continue;
+      }
+      const region = this.regionOf(u);
+      const onPremNorm = this.norm.normalize(u.mobile, region);
+      const flags = this.flagsFor(i, region, onPremNorm);
+      const soft = softTwin.get(i);
+      const sc = soft === undefined ? null : considered[soft]!;
+      let cloud: DriftRow['cloud'] = null;
+      let cloudNorm: NormalizedPhone | null = null;
+      if (sc) {
+        flags.push('soft-match');
+        cloud = cloudPart(sc, lookup(sc.user.id));
+        cloudNorm = this.norm.normalize(sc.user.mobilePhone, region);
+        if (cloudNorm && !cloudNorm.parsed) flags.push('cloud-unparseable');
+      }
+      byStatus['unmatched-onprem']++;
+      rows.push({
+        key: rowKey(u, null),
+        attribute: 'mobile',
+        status: 'unmatched-onprem',
+        upn: u.upn ?? u.samAccountName ?? u.dn,
+        match: sc ? 'upn-soft' : null,
+        onPrem: onPremPart(u, mobileChange(u)),
+        cloud,
+        normalized: { onPrem: onPremNorm?.value ?? null, cloud: cloudNorm?.value ?? null },
+        flags,
+        cause: likelyCause({ status: 'unmatched-onprem', softMatchUpn: sc?.user.userPrincipalName ?? null }),
+      });
+    }
+
+    // Unmatched cloud users: counted only when their DN is absent or under a scanned base.
+    const regionOnly = pickRegion(null, this.regionDefault);
+    for (let ci = 0; ci < considered.length; ci++) {
+      if (cloudTwin[ci] !== -1 || softTaken.has(ci)) continue;
+      const c = considered[ci]!;
+      if (c.managed && c.user.onPremisesSyncEnabled !== true) {
+        stats.unmatchedUnsynced++;
+        continue;
+      }
+      const dn = c.user.onPremisesDistinguishedName;
+      if (dn && bases.length > 0 && !isUnderAnyBase(dn, bases)) {
+        stats.outOfScope++;
+        continue;
+      }
+      const flags: string[] = [];
+      const cloudNorm = this.norm.normalize(c.user.mobilePhone, regionOnly);
+      if (cloudNorm && !cloudNorm.parsed) flags.push('cloud-unparseable');
+      byStatus['unmatched-cloud']++;
+      rows.push({
+        key: rowKey(null, c.user),
+        attribute: 'mobile',
+        status: 'unmatched-cloud',
+        upn: c.user.userPrincipalName,
+        match: null,
+        onPrem: null,
+        cloud: cloudPart(c, lookup(c.user.id)),
+        normalized: { onPrem: null, cloud: cloudNorm?.value ?? null },
+        flags,
+        cause: likelyCause({ status: 'unmatched-cloud' }),
+      });
+    }
+
+    stats.normalizerParses = this.norm.parses - this.parsesBefore;
+    return {
+      rows,
+      stats,
+      summary: {
+        onPremUsers: stats.onPremInScope,
+        cloudUsers: stats.cloudConsidered,
+        outOfScope: stats.outOfScope,
+        byStatus,
+        phases: {},
+      },
+    };
   }
 
-  stats.normalizerParses = norm.parses - parsesBefore;
-  return {
-    rows,
-    stats,
-    summary: {
-      onPremUsers: stats.onPremInScope,
-      cloudUsers: stats.cloudConsidered,
-      outOfScope: stats.outOfScope,
-      byStatus,
-      phases: {},
-    },
-  };
+  /** A row built early under the first lookup: only its cloud change and cause depend on the lookup. */
+  private relookRow(row: DriftRow, i: number, ci: number, lookup: AuditLookup): void {
+    const u = this.onPrem[i]!;
+    const c = this.considered[ci]!;
+    const change = lookup(c.user.id);
+    row.cloud = cloudPart(c, change);
+    const stuck = row.flags.includes('pending-stuck') ? (this.options.tenantLastSyncAt ?? null) : null;
+    row.cause = matchedCause(u, c, row.status, mobileChange(u), stuck, change);
+  }
+}
+
+function matchedCause(u: OnPremUser, c: ConsideredCloud, status: DriftStatus, ch: MobileChangeFacts, stuckTenantSyncAt: string | null, change: CloudChangeInfo): string {
+  return likelyCause({
+    status,
+    bothEmpty: isBlank(u.mobile) && isBlank(c.user.mobilePhone),
+    managed: c.managed,
+    onPremChangedAt: ch.changedAt,
+    onPremTimeApproximate: ch.approximate,
+    lastSyncAt: c.user.onPremisesLastSyncDateTime,
+    stuckTenantSyncAt,
+    cloudChange: change,
+  });
+}
+
+/** Joins, classifies and explains; see docs/drift.md for the rules. */
+export function computeDrift(onPremUsers: Iterable<OnPremUser>, cloudUsers: Iterable<CloudUser>, options: DriftOptions = {}): DriftResult {
+  const b = new DriftBuilder(options);
+  b.addOnPrem(onPremUsers);
+  b.sealOnPrem();
+  b.addCloud(cloudUsers);
+  return b.finish();
 }
 
 /** Wraps a drift result into the public report shape (the CLI's --format json). */

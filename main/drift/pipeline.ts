@@ -10,8 +10,7 @@ import { SyncDriftError, CancelledError, isSyncDriftError } from '../core/errors
 import type { ProgressSink } from '../core/progress';
 import { noProgress, throwIfCancelled } from '../core/progress';
 import type { OnPremDirectory, ScanOptions, ScanResult, SourceInfo } from '../onprem/port';
-import { buildReport, computeDrift, warmNormalizer, type DriftResult } from './engine';
-import { PhoneNormalizer } from './normalize';
+import { buildReport, DriftBuilder, type DriftResult } from './engine';
 import type { AuditLookup } from './timeline';
 
 export interface RunScanInput {
@@ -57,19 +56,24 @@ export interface ScanOutcome {
   finishedAt: string;
 }
 
-async function readOnPrem(dir: OnPremDirectory, input: RunScanInput, signal: AbortSignal, sink: OnPremUser[], normalizer: PhoneNormalizer): Promise<SourceOutcome> {
+async function readOnPrem(dir: OnPremDirectory, input: RunScanInput, signal: AbortSignal, sink: OnPremUser[], builder: DriftBuilder): Promise<SourceOutcome> {
   const source = dir.describe();
   const onProgress = input.onProgress ?? noProgress;
   const it = dir.scan({ ...(input.scanOptions ?? {}), signal, onProgress: (e) => onProgress({ ...e, phase: `onprem:${source.id}` }) });
   let objects = 0;
+  let next = it.next();
   for (;;) {
     throwIfCancelled(signal, 'The scan');
-    const step = await it.next();
+    const step = await next;
     if (step.done) return { source, result: step.value, objects };
+    // Ask for the next page before handling this one: the source's I/O overlaps the engine's work.
+    next = it.next();
+    next.catch(() => {});
     objects += step.value.length;
     for (const u of step.value) sink.push(u);
+    // Same order as the sink: the engine sees exactly the users runScan returns.
+    builder.addOnPrem(step.value);
     input.onOnPremPage?.(source, step.value);
-    warmNormalizer(normalizer, { onPrem: step.value }, input.defaultRegion);
   }
 }
 
@@ -87,14 +91,19 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
   const onPremUsers: OnPremUser[] = [];
   const cloudUsers: CloudUser[] = [];
   const missing: string[] = [];
-  // Filled page by page while the other side is still being read, so parsing is off the critical path.
-  const normalizer = new PhoneNormalizer();
+  // Fed page by page while the sources are still being read: parsing, joining by anchor and
+  // classifying happen while the scan waits for pages; the drift phase only finishes the join.
+  const builder = new DriftBuilder({
+    defaultRegion: input.defaultRegion ?? null,
+    tenantLastSyncAt: input.tenantLastSyncAt ?? null,
+    ...(input.auditLookup ? { auditLookup: input.auditLookup } : {}),
+  });
 
   const onPremSide = (async () => {
     const outcomes = await Promise.all(
       input.onPrem.map(async (dir) => {
         try {
-          return await readOnPrem(dir, input, ctl.signal, onPremUsers, normalizer);
+          return await readOnPrem(dir, input, ctl.signal, onPremUsers, builder);
         } catch (e) {
           if (!input.continueOnSourceError || input.onPrem.length < 2 || e instanceof CancelledError) throw e;
           const source = dir.describe();
@@ -105,6 +114,7 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
       }),
     );
     phases.onprem = Math.round(performance.now() - t0);
+    builder.sealOnPrem();
     return outcomes;
   })();
 
@@ -119,15 +129,19 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
     });
     aborted.catch(() => {});
     try {
+      let next = it.next();
       for (;;) {
-        const step = await Promise.race([it.next(), aborted]);
+        const step = await Promise.race([next, aborted]);
         if (step.done) break;
         throwIfCancelled(ctl.signal, 'The scan');
+        // Request the next page before handling this one, so the wire and the engine overlap.
+        next = it.next();
+        next.catch(() => {});
         const page = step.value;
         pages++;
         for (const u of page) cloudUsers.push(u);
         input.onCloudPage?.(page);
-        warmNormalizer(normalizer, { cloud: page }, input.defaultRegion);
+        builder.addCloud(page);
         onProgress({ phase: 'cloud', done: cloudUsers.length, pages, elapsedMs: Math.round(performance.now() - t0) });
       }
     } catch (e) {
@@ -147,18 +161,12 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
   if (input.signal?.aborted) throw new CancelledError('The scan');
   phases.read = Math.round(performance.now() - t0);
 
-  const auditLookup = input.auditLookup ?? (input.resolveAuditLookup ? await input.resolveAuditLookup() : undefined);
+  const lateLookup = !input.auditLookup && input.resolveAuditLookup ? await input.resolveAuditLookup() : undefined;
 
   const td = performance.now();
   onProgress({ phase: 'drift', done: 0, total: onPremUsers.length + cloudUsers.length });
   const scannedBases = input.scannedBases ?? sources.filter((s) => !s.error).flatMap((s) => s.source.searchBases);
-  const drift = computeDrift(onPremUsers, cloudUsers, {
-    defaultRegion: input.defaultRegion ?? null,
-    scannedBases,
-    tenantLastSyncAt: input.tenantLastSyncAt ?? null,
-    normalizer,
-    ...(auditLookup ? { auditLookup } : {}),
-  });
+  const drift = builder.finish({ scannedBases, ...(lateLookup ? { auditLookup: lateLookup } : {}) });
   phases.drift = Math.round(performance.now() - td);
   phases.total = Math.round(performance.now() - t0);
   onProgress({ phase: 'drift', done: drift.rows.length, total: drift.rows.length });

@@ -1,0 +1,184 @@
+/**
+ * The page-by-page engine (DriftBuilder, what runScan feeds while reading) must give exactly what
+ * computeDrift gives over the whole snapshots: same rows in the same order, same summary, whatever
+ * the page sizes and whichever side arrives first. Deterministic data: the sandbox seed people
+ * (the bench's numbers: US, UK, German, French, national and + forms) with every status, match
+ * kind and flag mixed in by index.
+ */
+import { describe, expect, it } from 'vitest';
+import { computeDrift, DriftBuilder, type DriftOptions, type DriftResult } from '../../../main/drift/engine';
+import { auditLookupFrom, type AuditLookup } from '../../../main/drift/timeline';
+import { runScan, pagesOf } from '../../../main/drift/pipeline';
+import { SnapshotDirectory } from '../../../main/onprem/import/snapshot';
+import { seedPeople } from '../../../main/sandbox/seed';
+import { guidBytesToText } from '../../../main/sandbox/ids';
+import type { CloudUser, OnPremUser } from '../../../main/core/model';
+import type { MobileChange } from '../../../main/drift/audit';
+
+const BASE = 'DC=contoso,DC=example';
+const COUNTRIES = ['US', 'US', 'US', 'GB', 'DE', null, 'XX'] as const;
+
+function dataset(count: number): { onPrem: OnPremUser[]; cloud: CloudUser[] } {
+  const onPrem: OnPremUser[] = [];
+  const cloud: CloudUser[] = [];
+  for (const p of seedPeople({ count, seed: 11, domain: 'contoso.example' })) {
+    const i = p.index;
+    const changedAt = i % 97 === 9 ? '2025-03-02T12:00:00.000Z' : '2025-01-01T08:00:00.000Z';
+    const ad: OnPremUser = {
+      sourceId: 'dc01',
+      dn: p.dn,
+      objectGuid: guidBytesToText(Buffer.from(p.immutableId, 'base64')),
+      consistencyGuid: p.immutableId,
+      sourceAnchor: p.immutableId,
+      objectSid: p.sid,
+      upn: p.userPrincipalName,
+      samAccountName: p.samAccountName,
+      displayName: p.displayName,
+      mobile: i % 67 === 3 ? null : i % 41 === 2 ? '020 7946 0958' : i % 43 === 5 ? 'call me 425 555 0100' : p.mobile,
+      otherMobile: p.otherMobile,
+      telephoneNumber: p.telephoneNumber,
+      country: COUNTRIES[i % COUNTRIES.length]!,
+      whenChanged: '2025-01-02T08:00:00.000Z',
+      usnChanged: 1000 + i,
+      isDeleted: i % 79 === 6,
+      changes: i % 31 === 4 ? {} : { mobile: { changedAt, version: 2, source: 'replPropertyMetaData' } },
+      inScope: i % 83 !== 7,
+      scopeReason: i % 83 === 7 ? 'isCriticalSystemObject' : null,
+    };
+    onPrem.push(ad);
+    // A second AD object claiming the same anchor (the first one wins).
+    if (i % 89 === 8) onPrem.push({ ...ad, dn: `CN=dup ${i},${BASE}`, objectSid: `${p.sid}9`, upn: `dup${i}@contoso.example` });
+    if (i % 101 === 12) continue; // no cloud twin
+    const digits = (ad.mobile ?? '').replace(/\D+/g, '');
+    const twin: CloudUser = {
+      id: p.id,
+      userPrincipalName: i % 113 === 6 ? `${p.samAccountName}@contoso.onmicrosoft.com` : p.userPrincipalName,
+      displayName: p.displayName,
+      mobilePhone:
+        i % 50 === 0 ? `+1 206 555 ${String(i % 10000).padStart(4, '0')}` : i % 53 === 1 ? (digits ? `+${digits}` : null) : i % 61 === 2 ? null : i % 67 === 3 ? '+1 425 555 0111' : ad.mobile,
+      businessPhones: [],
+      onPremisesSyncEnabled: i % 103 === 10 ? false : true,
+      onPremisesImmutableId: i % 71 === 4 || i % 73 === 5 ? null : ad.sourceAnchor,
+      onPremisesSecurityIdentifier: i % 73 === 5 ? 'S-1-5-21-1-2-3-999' : ad.objectSid,
+      onPremisesLastSyncDateTime: '2025-03-01T10:00:00.000Z',
+      onPremisesDistinguishedName: ad.dn,
+      onPremisesDomainName: 'contoso.example',
+      onPremisesSamAccountName: ad.samAccountName,
+      onPremisesUserPrincipalName: i % 73 === 5 ? null : ad.upn,
+      cloudManaged: i % 107 === 11,
+    };
+    cloud.push(twin);
+    // A second cloud user with the same anchor: only the first claimant gets the AD twin.
+    if (i % 109 === 13) cloud.push({ ...twin, id: `${p.id.slice(0, -4)}ffff`, userPrincipalName: `second${i}@contoso.example`, onPremisesUserPrincipalName: null });
+  }
+  // Unmatched cloud users inside and outside the scanned base, and a cloud-only one.
+  for (let k = 0; k < 30; k++) {
+    cloud.push({
+      id: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}`,
+      userPrincipalName: `orphan${k}@contoso.example`,
+      displayName: null,
+      mobilePhone: k % 3 === 0 ? null : `+44 20 7946 ${String(k).padStart(4, '0')}`,
+      businessPhones: [],
+      onPremisesSyncEnabled: k % 5 === 0 ? null : true,
+      onPremisesImmutableId: `b3JwaGFu${k}AAAAAAAAAA==`,
+      onPremisesSecurityIdentifier: null,
+      onPremisesLastSyncDateTime: '2025-03-01T10:00:00.000Z',
+      onPremisesDistinguishedName: k % 2 === 0 ? `CN=o${k},OU=Gone,${BASE}` : `CN=o${k},DC=fabrikam,DC=com`,
+      onPremisesDomainName: null,
+      onPremisesSamAccountName: null,
+      onPremisesUserPrincipalName: null,
+      cloudManaged: false,
+    });
+  }
+  return { onPrem, cloud };
+}
+
+function pages<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Everything but the parse counter, which depends on what was parsed before (cache warmth). */
+function comparable(r: DriftResult): unknown {
+  return { rows: r.rows, summary: r.summary, stats: { ...r.stats, normalizerParses: 0 } };
+}
+
+const { onPrem, cloud } = dataset(3000);
+const changes = new Map<string, MobileChange>(
+  cloud
+    .filter((_, k) => k % 7 === 0)
+    .map((c, k) => [c.id, { cloudUserId: c.id, at: `2025-02-${String(1 + (k % 27)).padStart(2, '0')}T09:00:00Z`, actor: k % 2 ? 'helpdesk@contoso.example' : 'Sync_CONNECT01_1', syncWrite: k % 2 === 0, value: null, previous: null } as unknown as MobileChange]),
+);
+const lookup: AuditLookup = auditLookupFrom(changes, { complete: true });
+const options: DriftOptions = { defaultRegion: 'US', scannedBases: [BASE], tenantLastSyncAt: '2025-03-03T10:00:00.000Z' };
+
+describe('DriftBuilder (page by page) against computeDrift (all at once)', () => {
+  const expected = computeDrift(onPrem, cloud, { ...options, auditLookup: lookup });
+
+  it('covers every status, match kind and the flags the data is built for', () => {
+    for (const [status, n] of Object.entries(expected.summary.byStatus)) expect(n, status).toBeGreaterThan(0);
+    expect(expected.stats.matchedBySid).toBeGreaterThan(0);
+    expect(expected.stats.softMatches).toBeGreaterThan(0);
+    expect(expected.stats.duplicateAnchors).toBeGreaterThan(0);
+    expect(expected.stats.outOfScope).toBeGreaterThan(0);
+    expect(expected.stats.unmatchedUnsynced).toBeGreaterThan(0);
+    const flags = new Set(expected.rows.flatMap((r) => r.flags));
+    for (const f of ['pending-stuck', 'onprem-unparseable', 'cloud-unparseable', 'onprem-out-of-default-scope', 'onprem-time-approximate', 'duplicate-anchor', 'soft-match']) {
+      expect(flags, f).toContain(f);
+    }
+  });
+
+  it.each([1, 7, 250, 999])('gives identical results with pages of %i, on-prem complete first', (size) => {
+    const b = new DriftBuilder({ ...options, auditLookup: lookup });
+    for (const p of pages(onPrem, size)) b.addOnPrem(p);
+    b.sealOnPrem();
+    for (const p of pages(cloud, size)) b.addCloud(p);
+    expect(comparable(b.finish())).toEqual(comparable(expected));
+  });
+
+  it('gives identical results when cloud pages arrive before and while on-prem pages do', () => {
+    const b = new DriftBuilder({ ...options, auditLookup: lookup });
+    const op = pages(onPrem, 333);
+    const cp = pages(cloud, 200);
+    for (let k = 0; k < Math.max(op.length, cp.length); k++) {
+      if (cp[k]) b.addCloud(cp[k]!);
+      if (op[k]) b.addOnPrem(op[k]!);
+    }
+    b.sealOnPrem();
+    expect(comparable(b.finish())).toEqual(comparable(expected));
+  });
+
+  it('gives identical results when the audit lookup and scanned bases only come at finish', () => {
+    const b = new DriftBuilder({ defaultRegion: options.defaultRegion!, tenantLastSyncAt: options.tenantLastSyncAt! });
+    for (const p of pages(onPrem, 500)) b.addOnPrem(p);
+    b.sealOnPrem();
+    for (const p of pages(cloud, 500)) b.addCloud(p);
+    expect(comparable(b.finish({ auditLookup: lookup, scannedBases: [BASE] }))).toEqual(comparable(expected));
+  });
+
+  it('refuses on-prem pages after the seal and a second finish', () => {
+    const b = new DriftBuilder(options);
+    b.sealOnPrem();
+    expect(() => b.addOnPrem(onPrem.slice(0, 1))).toThrow(/after sealOnPrem/);
+    b.finish();
+    expect(() => b.finish()).toThrow(/twice/);
+  });
+});
+
+describe('runScan streams into the engine', () => {
+  it('reports exactly what computeDrift gives over the users it read', async () => {
+    const dir = new SnapshotDirectory({ id: 'dc01', kind: 'snapshot', label: 'seed', baseDn: BASE, searchBases: [BASE], writable: false }, onPrem);
+    const out = await runScan({
+      onPrem: [dir],
+      cloudUsers: pagesOf(pages(cloud, 999)),
+      profileName: 'streaming',
+      defaultRegion: 'US',
+      tenantLastSyncAt: options.tenantLastSyncAt!,
+      resolveAuditLookup: async () => lookup,
+      scanOptions: { pageSize: 400, includeOutOfScope: true },
+    });
+    expect(out.onPremUsers).toEqual(onPrem);
+    expect(comparable(out.drift)).toEqual(comparable(computeDrift(onPrem, cloud, { ...options, auditLookup: lookup })));
+  });
+});
