@@ -8,17 +8,23 @@ import type { AttributeChange } from '../core/model';
 // ---------------------------------------------------------------------------------------------
 // GUID
 
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Byte positions in text order: the first three groups little-endian, the rest as stored. */
+const GUID_ORDER = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15] as const;
+
 /**
  * The 16 raw bytes of objectGUID / mS-DS-ConsistencyGuid as text, in .NET's mixed-endian order
  * (Guid.ToString()): the first three groups are little-endian, the last two are byte order.
  */
 export function guidToText(bytes: Uint8Array): string {
   if (bytes.length !== 16) throw new ValidationError('objectGUID', `a GUID has 16 bytes, got ${bytes.length}`);
-  const h = Buffer.from(bytes).toString('hex');
-  const b = (i: number) => h.slice(i * 2, i * 2 + 2);
-  return (
-    b(3) + b(2) + b(1) + b(0) + '-' + b(5) + b(4) + '-' + b(7) + b(6) + '-' + b(8) + b(9) + '-' + h.slice(20)
-  ).toLowerCase();
+  // Called for every user and every metadata entry of a scan: a table instead of hex strings.
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    out += HEX[bytes[GUID_ORDER[i] ?? 0] ?? 0];
+    if (i === 3 || i === 5 || i === 7 || i === 9) out += '-';
+  }
+  return out;
 }
 
 const GUID_TEXT = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i;
@@ -131,27 +137,47 @@ export interface ReplMetaEntry {
  * 1601), 16-byte invocation GUID, i64 originating USN, i64 local USN.
  */
 export function decodeReplPropertyMetaData(blob: Uint8Array): ReplMetaEntry[] {
-  const buf = Buffer.from(blob);
+  const { buf, count } = replMetaHeader(blob);
+  const out: ReplMetaEntry[] = [];
+  for (let i = 0; i < count; i++) out.push(replMetaEntry(buf, 16 + 48 * i));
+  return out;
+}
+
+/**
+ * The entry for one attid, or null when the object has none (the attribute was never set).
+ * A scan asks for three attributes of every user: decoding only the hit, not all ~40 entries,
+ * keeps the scanner at the speed of the wire.
+ */
+export function findReplPropertyMetaData(blob: Uint8Array, attid: number): ReplMetaEntry | null {
+  const { buf, count } = replMetaHeader(blob);
+  for (let i = 0; i < count; i++) {
+    const o = 16 + 48 * i;
+    if (buf.readUInt32LE(o) === attid) return replMetaEntry(buf, o);
+  }
+  return null;
+}
+
+function replMetaHeader(blob: Uint8Array): { buf: Buffer; count: number } {
+  const buf = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   const field = 'replPropertyMetaData';
   if (buf.length < 16) throw new ValidationError(field, `blob of ${buf.length} bytes is shorter than its 16-byte header`);
   const version = buf.readUInt32LE(0);
   if (version !== 1) throw new ValidationError(field, `unsupported version ${version} (only 1 is defined)`);
   const count = buf.readUInt32LE(8);
   if (buf.length !== 16 + 48 * count) throw new ValidationError(field, `header says ${count} entries (${16 + 48 * count} bytes), blob has ${buf.length} bytes`);
-  const out: ReplMetaEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    const o = 16 + 48 * i;
-    const secs = buf.readBigUInt64LE(o + 8);
-    out.push({
-      attid: buf.readUInt32LE(o),
-      version: buf.readUInt32LE(o + 4),
-      changedAt: new Date(Number(secs - EPOCH_1601_S) * 1000).toISOString(),
-      originatingDc: guidToText(buf.subarray(o + 16, o + 32)),
-      originatingUsn: Number(buf.readBigInt64LE(o + 32)),
-      localUsn: Number(buf.readBigInt64LE(o + 40)),
-    });
-  }
-  return out;
+  return { buf, count };
+}
+
+function replMetaEntry(buf: Buffer, o: number): ReplMetaEntry {
+  const secs = buf.readBigUInt64LE(o + 8);
+  return {
+    attid: buf.readUInt32LE(o),
+    version: buf.readUInt32LE(o + 4),
+    changedAt: new Date(Number(secs - EPOCH_1601_S) * 1000).toISOString(),
+    originatingDc: guidToText(buf.subarray(o + 16, o + 32)),
+    originatingUsn: Number(buf.readBigInt64LE(o + 32)),
+    localUsn: Number(buf.readBigInt64LE(o + 40)),
+  };
 }
 
 /** Builds a blob in the same layout (tests, and the sandbox directory's LDIF export). */
@@ -238,7 +264,7 @@ export function attributeChange(
   }
   const attid = ATTID[attribute];
   if (meta.binary && meta.binary.length > 0 && attid !== undefined) {
-    const hit = decodeReplPropertyMetaData(meta.binary).find((e) => e.attid === attid);
+    const hit = findReplPropertyMetaData(meta.binary, attid);
     if (hit) return { changedAt: hit.changedAt, version: hit.version, source: 'replPropertyMetaData', originatingDc: hit.originatingDc };
     return { changedAt: null, version: 0, source: 'replPropertyMetaData', originatingDc: null };
   }

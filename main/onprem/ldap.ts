@@ -11,6 +11,7 @@ import { SyncDriftError, ValidationError } from '../core/errors';
 import type { OnPremUser } from '../core/model';
 import { throwIfCancelled } from '../core/progress';
 import type { Logger } from '../core/ports';
+import { readAsBinary } from './binary-attributes';
 import { guidToText } from './decoders';
 import { BINARY_ATTRIBUTES, toOnPremUser, USER_ATTRIBUTES, type RawEntry } from './entry';
 import { mapConnectError, mapOperationError } from './ldap-errors';
@@ -70,9 +71,20 @@ function asArray(v: Entry[string] | undefined): Array<string | Buffer> {
   return Array.isArray(v) ? v : [v];
 }
 
+/** Lower-cased attribute names, cached: a scan sees the same ~20 names on every entry. */
+const lowerNames = new Map<string, string>();
+
 function toRaw(e: Entry): RawEntry {
   const attrs: RawEntry['attrs'] = {};
-  for (const [k, v] of Object.entries(e)) if (k !== 'dn') attrs[k.toLowerCase()] = asArray(v);
+  for (const k in e) {
+    if (k === 'dn') continue;
+    let lower = lowerNames.get(k);
+    if (lower === undefined) {
+      lower = k.toLowerCase();
+      if (lowerNames.size < 1024) lowerNames.set(k, lower);
+    }
+    attrs[lower] = asArray(e[k]);
+  }
   return { dn: e.dn, attrs };
 }
 
@@ -98,6 +110,7 @@ export class LdapDirectory implements OnPremDirectory {
     // Nested bases would return the same users twice: keep the outermost.
     this.searchBases = bases.filter((b, i) => !bases.some((o, j) => j !== i && normDn(o) !== normDn(b) && isUnder(b, o))).filter((b, i, all) => all.findIndex((x) => normDn(x) === normDn(b)) === i);
     if (source.filter) validateExtraFilter(source.filter);
+    readAsBinary([...BINARY_ATTRIBUTES, source.sourceAnchor]);
   }
 
   describe(): SourceInfo {
@@ -225,37 +238,53 @@ export class LdapDirectory implements OnPremDirectory {
       } catch (e) {
         throw mapOperationError(e, { url: this.source.url, dn: base, operation: 'search', bindDn: this.source.bindDn });
       }
-      for (;;) {
-        throwIfCancelled(options.signal, 'The on-prem scan');
-        let next: IteratorResult<{ searchEntries: Entry[] }>;
-        try {
-          next = await iterator.next();
-        } catch (e) {
-          throw mapOperationError(e, { url: this.source.url, dn: base, operation: 'search', bindDn: this.source.bindDn });
-        }
-        if (next.done) return;
-        // A paged search whose result count is a multiple of the page size ends with an empty
-        // page: not a page of users anyone would count.
-        if (next.value.searchEntries.length > 0) pages++;
-        const users: OnPremUser[] = [];
-        for (const entry of next.value.searchEntries) {
-          const u = toOnPremUser(toRaw(entry), { sourceId: this.sourceId, anchorAttribute });
-          if (seen.has(u.objectGuid)) continue;
-          seen.add(u.objectGuid);
-          if (incremental && !u.isDeleted && u.inScope && !this.searchBases.some((b) => isUnder(u.dn, b))) {
-            u.inScope = false;
-            u.scopeReason = 'outside the scanned search bases';
-          }
-          if (!u.inScope && !options.includeOutOfScope && !incremental) continue;
-          users.push(u);
-        }
-        objects += users.length;
-        progress();
-        if (options.signal?.aborted) {
-          await iterator.return?.(undefined);
+      // The next page is asked for before this one is decoded, so the DC produces it while we
+      // decode (a paged search is otherwise strictly: DC works, we wait, we decode, DC waits).
+      let pending: Promise<IteratorResult<{ searchEntries: Entry[] }>> | null = iterator.next();
+      pending.catch(() => {}); // surfaced by the await below; never unhandled when we stop early
+      try {
+        for (;;) {
           throwIfCancelled(options.signal, 'The on-prem scan');
+          let next: IteratorResult<{ searchEntries: Entry[] }>;
+          try {
+            next = await pending;
+          } catch (e) {
+            pending = null;
+            throw mapOperationError(e, { url: this.source.url, dn: base, operation: 'search', bindDn: this.source.bindDn });
+          }
+          if (next.done) {
+            pending = null;
+            return;
+          }
+          pending = iterator.next();
+          pending.catch(() => {});
+          // A paged search whose result count is a multiple of the page size ends with an empty
+          // page: not a page of users anyone would count.
+          if (next.value.searchEntries.length > 0) pages++;
+          const users: OnPremUser[] = [];
+          for (const entry of next.value.searchEntries) {
+            const u = toOnPremUser(toRaw(entry), { sourceId: this.sourceId, anchorAttribute });
+            if (seen.has(u.objectGuid)) continue;
+            seen.add(u.objectGuid);
+            if (incremental && !u.isDeleted && u.inScope && !this.searchBases.some((b) => isUnder(u.dn, b))) {
+              u.inScope = false;
+              u.scopeReason = 'outside the scanned search bases';
+            }
+            if (!u.inScope && !options.includeOutOfScope && !incremental) continue;
+            users.push(u);
+          }
+          objects += users.length;
+          progress();
+          throwIfCancelled(options.signal, 'The on-prem scan');
+          if (users.length) yield users;
         }
-        if (users.length) yield users;
+      } finally {
+        // Stopped early (cancelled, failed, or the consumer left): let the page in flight land,
+        // then close ldapts' generator so it asks for no more.
+        if (pending) {
+          await pending.catch(() => {});
+          await iterator.return?.(undefined);
+        }
       }
     };
 
