@@ -3,7 +3,11 @@
  * must tell "same number, other text" (format-only) from "another number" (cloud-override).
  * Pure; libphonenumber-js with `extract: false` so text around a number is never silently dropped.
  */
-import { parsePhoneNumberFromString, isSupportedCountry, getCountryCallingCode, type CountryCode } from 'libphonenumber-js';
+import { isSupportedCountry } from 'libphonenumber-js';
+import { parsePhoneNumberFromString, getCountryCallingCode, Metadata, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
+// The "min" metadata, which the package's default entry uses too: E.164 equality and possible
+// lengths need nothing more (docs/drift.md, "Metadata").
+import metadata from 'libphonenumber-js/min/metadata';
 
 export interface NormalizedPhone {
   /** E.164, plus `;ext=N` when the value carries an extension; digits only when unparseable. */
@@ -100,7 +104,7 @@ function isNanp(region: CountryCode | null): boolean {
   if (!region) return false;
   let v = NANP.get(region);
   if (v === undefined) {
-    v = getCountryCallingCode(region) === '1';
+    v = getCountryCallingCode(region, metadata) === '1';
     NANP.set(region, v);
   }
   return v;
@@ -124,11 +128,90 @@ function nanpShortcut(value: string, region: CountryCode | null): string | null 
   return null;
 }
 
+/**
+ * The parts of libphonenumber's metadata reader the E.164 fast path needs. They are not in its
+ * type declarations, so their presence is checked once; without them the fast path stays off.
+ */
+interface PlanReader {
+  selectNumberingPlan(countryOrCallingCode: string): void;
+  getCountryCodesForCallingCode(callingCode: string): string[] | undefined;
+  possibleLengths(): number[] | undefined;
+  nationalPrefixForParsing(): string | undefined;
+}
+
+function planReader(): PlanReader | null {
+  const m: unknown = new Metadata(metadata as MetadataJson);
+  const methods = ['selectNumberingPlan', 'getCountryCodesForCallingCode', 'possibleLengths', 'nationalPrefixForParsing'] as const;
+  if (typeof m !== 'object' || m === null) return null;
+  for (const k of methods) if (typeof (m as Record<string, unknown>)[k] !== 'function') return null;
+  return m as PlanReader;
+}
+
+/** Per calling code: what decides a + number's E.164 and possibility (null = always take the full parse). */
+interface CallingCodePlan {
+  /** The national prefix as libphonenumber strips it after the calling code (e.g. "0" in "+44 (0)20…"). */
+  nationalPrefix: RegExp | null;
+  /** Possible national-number lengths of every country sharing the code. */
+  lengths: number[][];
+}
+
+let reader: PlanReader | null | undefined;
+const callingCodePlans = new Map<string, CallingCodePlan | null>();
+
+function callingCodePlan(cc: string): CallingCodePlan | null | undefined {
+  let plan = callingCodePlans.get(cc);
+  if (plan !== undefined) return plan;
+  if (reader === undefined) reader = planReader();
+  const countries = reader?.getCountryCodesForCallingCode(cc);
+  if (!reader || !countries) return undefined;
+  plan = null;
+  reader.selectNumberingPlan(cc);
+  const prefix = reader.nationalPrefixForParsing();
+  const lengths: number[][] = [];
+  for (const country of countries) {
+    reader.selectNumberingPlan(country);
+    const l = reader.possibleLengths();
+    if (!l || l.length === 0) break;
+    lengths.push(l);
+  }
+  if (lengths.length === countries.length) plan = { nationalPrefix: prefix ? new RegExp(`^(?:${prefix})`) : null, lengths };
+  callingCodePlans.set(cc, plan);
+  return plan;
+}
+
+/**
+ * Fast path for values written "+" then digits (spaces, dots, dashes between): libphonenumber
+ * takes the calling code as the first 1-3 digits it knows, strips a national prefix if one follows,
+ * then spends most of its time choosing the exact country among those sharing the code (GB and its
+ * Crown Dependencies for +44) only to check the length against that country's plan. When no
+ * national prefix follows and the length is possible in all of them, or in none, the country does
+ * not matter: the result is "+" and the digits (or unparseable). Anything else returns null and
+ * takes the full parse. A unit test compares both over the seed set and every calling code.
+ */
+function e164Shortcut(value: string): NormalizedPhone | null | undefined {
+  if (value.length > 64 || value.charCodeAt(0) !== 43 || !/^\+[\d .-]+$/.test(value)) return undefined;
+  const d = digitsOf(value);
+  if (d.length < 3 || d[0] === '0') return undefined;
+  for (let n = 1; n <= 3; n++) {
+    const plan = callingCodePlan(d.slice(0, n));
+    if (plan === undefined) continue;
+    if (plan === null) return undefined;
+    const nsn = d.slice(n);
+    if (nsn.length < 2 || nsn.length > 17 || plan.nationalPrefix?.test(nsn)) return undefined;
+    let possible = 0;
+    for (const l of plan.lengths) if (l.includes(nsn.length)) possible++;
+    if (possible === plan.lengths.length) return { value: `+${d}`, parsed: true, region: null };
+    if (possible === 0) return { value: d, parsed: false, region: null };
+    return undefined;
+  }
+  return undefined;
+}
+
 /** The full libphonenumber parse, bypassing the shortcut (exported for the equivalence test). */
 export function parseOneSlow(value: string, region: CountryCode | null): NormalizedPhone {
   let phone: ReturnType<typeof parsePhoneNumberFromString>;
   try {
-    phone = parsePhoneNumberFromString(value, region ? { defaultCountry: region, extract: false } : { extract: false });
+    phone = parsePhoneNumberFromString(value, region ? { defaultCountry: region, extract: false } : { extract: false }, metadata);
   } catch {
     phone = undefined;
   }
@@ -138,10 +221,16 @@ export function parseOneSlow(value: string, region: CountryCode | null): Normali
   return { value: digitsOf(value), parsed: false, region };
 }
 
-function parseOne(value: string, region: CountryCode | null): NormalizedPhone {
+/** The shortcuts only: a result, or null where the full parse is needed (exported for the equivalence tests). */
+export function parseOneFast(value: string, region: CountryCode | null): NormalizedPhone | null {
   const fast = nanpShortcut(value, region);
   if (fast !== null) return { value: fast, parsed: true, region };
-  return parseOneSlow(value, region);
+  const e164 = e164Shortcut(value);
+  return e164 ? { value: e164.value, parsed: e164.parsed, region } : null;
+}
+
+function parseOne(value: string, region: CountryCode | null): NormalizedPhone {
+  return parseOneFast(value, region) ?? parseOneSlow(value, region);
 }
 
 /**

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PhoneNormalizer, pickRegion, sameNumber } from '../../../main/drift/normalize';
+import metadata from 'libphonenumber-js/min/metadata';
+import { PhoneNormalizer, parseOneFast, parseOneSlow, pickRegion, sameNumber } from '../../../main/drift/normalize';
+import { seedPeople } from '../../../main/sandbox/seed';
 
 const n = new PhoneNormalizer();
 const norm = (v: string, region: string | null = 'US') => n.normalize(v, pickRegion(null, region));
@@ -82,5 +84,68 @@ describe('North American shortcut', () => {
       }
     }
     expect(checked).toBe(3000);
+  });
+});
+
+describe('E.164 shortcut', () => {
+  // Every distinct number the sandbox seed produces (mobiles, other mobiles, desk phones, the
+  // legacy cloud edits), in the forms it writes them: the bench's data, 20 % of it UK.
+  const seedValues = (): string[] => {
+    const out = new Set<string>();
+    for (const p of seedPeople({ count: 100_000, seed: 7, domain: 'contoso.example' })) {
+      if (p.mobile) out.add(p.mobile);
+      for (const m of p.otherMobile) out.add(m);
+      if (p.telephoneNumber) out.add(p.telephoneNumber);
+      out.add(`+1 206 555 ${String(p.index % 10000).padStart(4, '0')}`);
+    }
+    return [...out];
+  };
+
+  it('gives exactly the full parse for every seed value, and leaves none of them to it in the US', () => {
+    const values = seedValues();
+    expect(values.length).toBeGreaterThan(35_000);
+    const fast = { US: 0, GB: 0 };
+    for (const region of ['US', 'GB'] as const) {
+      for (const v of values) {
+        const f = parseOneFast(v, region);
+        if (!f) continue;
+        fast[region]++;
+        expect(f, `${v} in ${region}`).toEqual(parseOneSlow(v, region));
+      }
+    }
+    // The seed writes + forms and US national forms: in the US all of them take a shortcut; in GB
+    // every + form does, while "(425) 555-…" is a national number of another plan there.
+    expect(fast.US).toBe(values.length);
+    expect(fast.GB).toBe(values.filter((v) => v.startsWith('+')).length);
+  });
+
+  it('gives exactly the full parse for every calling code, length, leading digit and separator', () => {
+    const codes = Object.keys(metadata.country_calling_codes);
+    expect(codes.length).toBeGreaterThan(200);
+    let fast = 0;
+    let total = 0;
+    for (const cc of codes) {
+      for (let len = 1; len <= 18; len++) {
+        for (const lead of '0125789') {
+          const nsn = (lead + '3141592653589793238').slice(0, len);
+          for (const v of [`+${cc}${nsn}`, `+${cc} ${nsn.slice(0, 3)} ${nsn.slice(3)}`.trim(), `+${cc}-${nsn}`]) {
+            total++;
+            const f = parseOneFast(v, 'US');
+            if (!f) continue;
+            fast++;
+            expect(f, v).toEqual(parseOneSlow(v, 'US'));
+          }
+        }
+      }
+    }
+    // Most combinations are decided without the full parse; the rest (national prefix, mixed lengths) are not guessed.
+    expect(fast / total).toBeGreaterThan(0.5);
+  });
+
+  it('leaves national prefixes after the calling code to the full parse', () => {
+    expect(parseOneFast('+44 020 7946 0958', 'US')).toBeNull();
+    expect(parseOneFast('+44 (0)20 7946 0958', 'US')).toBeNull();
+    expect(n.normalize('+44 020 7946 0958', 'US')?.value).toBe(parseOneSlow('+44 020 7946 0958', 'US').value);
+    expect(parseOneFast('+44 20 7946 0958', 'US')).toEqual({ value: '+442079460958', parsed: true, region: 'US' });
   });
 });
