@@ -140,32 +140,6 @@ export function rowKey(onPrem: OnPremUser | null, cloud: CloudUser | null): stri
   return `mobile:cloud:${cloud?.id ?? 'unknown'}`;
 }
 
-/**
- * Normalizes the phone values of a page ahead of computeDrift, into the normalizer computeDrift
- * is then given: a pipeline does the parsing while it waits for the next page, and the drift step
- * only joins and classifies. Results are cached per (value, region) and parsing is deterministic,
- * so warming never changes a verdict; a value warmed under another region than the engine needs
- * is simply parsed again there. On-prem values use the region computeDrift uses (AD `c`, else the
- * default); cloud values the default region (their twin's `c` is not known yet).
- */
-export function warmNormalizer(norm: PhoneNormalizer, page: { onPrem?: readonly OnPremUser[]; cloud?: readonly CloudUser[] }, defaultRegion: string | null | undefined): void {
-  const regions = new Map<string, ReturnType<typeof pickRegion>>();
-  for (const u of page.onPrem ?? []) {
-    if (u.mobile === null) continue;
-    const countryKey = u.country ?? '';
-    let region = regions.get(countryKey);
-    if (region === undefined) {
-      region = pickRegion(u.country, defaultRegion);
-      regions.set(countryKey, region);
-    }
-    norm.normalize(u.mobile, region);
-  }
-  if (page.cloud && page.cloud.length > 0) {
-    const region = pickRegion(null, defaultRegion);
-    for (const u of page.cloud) if (u.mobilePhone !== null) norm.normalize(u.mobilePhone, region);
-  }
-}
-
 const UNAVAILABLE: CloudChangeInfo = { state: 'unavailable' };
 const noLookup: AuditLookup = () => UNAVAILABLE;
 
