@@ -13,6 +13,10 @@ import { DetailsDrawer } from '../components/DetailsDrawer';
 import { Profiles } from '../components/Profiles';
 import { Help } from '../components/Help';
 import { SandboxBar } from '../components/SandboxBar';
+import { GuidedFlow } from '../components/GuidedFlow';
+import { SessionOffer, Sessions } from '../components/Sessions';
+import { useFlowStore } from '../stores/remediation-store';
+import { useSessionsStore } from '../stores/sessions-store';
 
 export function App() {
   const status = useAppStore((s) => s.status);
@@ -49,6 +53,9 @@ export function Workbench() {
   useEffect(() => {
     if (!api) return;
     const off = useScanStore.getState().attach(api);
+    const offFlow = useFlowStore.getState().attach(api);
+    // A session interrupted (or still running in the service) is offered once when the app starts.
+    void useSessionsStore.getState().checkOffer();
     const offSandbox = api.on('sandbox.changed', ({ reason }) => {
       useAppStore.getState().notify('info', `Sandbox changed (${reason}). Scan again to see the effect in the grid.`);
       void useDashboardStore.getState().load(useAppStore.getState().profileId);
@@ -61,6 +68,7 @@ export function Workbench() {
     void useProfilesStore.getState().load();
     return () => {
       off();
+      offFlow();
       offSandbox();
       offAudit();
     };
@@ -137,9 +145,10 @@ export function Workbench() {
       </header>
       <div className="body">
         <main id="main" className={`content screen-${screen}`} tabIndex={-1}>
+          <SessionOffer />
           <ScreenView screen={screen} />
         </main>
-        {screen === 'grid' && <DetailsDrawer />}
+        {(screen === 'grid' || screen === 'flow') && <DetailsDrawer />}
       </div>
       <Notices />
     </div>
@@ -160,6 +169,10 @@ function ScreenView({ screen }: { screen: Screen }) {
       return <Profiles />;
     case 'help':
       return <Help />;
+    case 'flow':
+      return <GuidedFlow />;
+    case 'sessions':
+      return <Sessions />;
   }
 }
 

@@ -22,6 +22,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useGridStore } from '../stores/grid-store';
 import { useAppStore } from '../stores/app-store';
 import { useDetailsStore } from '../stores/details-store';
+import { useFlowStore } from '../stores/remediation-store';
 import {
   COLUMNS,
   COLUMN_BY_ID,
@@ -192,6 +193,16 @@ export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow
     notify('info', `Exported ${count} row${count === 1 ? '' : 's'} to CSV.`);
   };
 
+  /** Starts the guided fix for the selection, or for every row of the current view (a status tab). */
+  const startFix = () => {
+    if (!scanId) return;
+    const chosen = g().selectedRows();
+    const rows = chosen.length ? chosen : Array.from(view.indices, (i) => index.rows[i]!);
+    if (rows.length === 0) return;
+    void useFlowStore.getState().begin(scanId, rows);
+    useAppStore.getState().navigate('flow');
+  };
+
   const moveTo = (pos: number, mode: 'move' | 'extend') => {
     g().setActive(pos, mode);
     virtualizer.scrollToIndex(Math.max(0, Math.min(count - 1, pos)), { align: 'auto' });
@@ -210,6 +221,7 @@ export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow
     else if (e.key === 'Home') moveTo(0, mode);
     else if (e.key === 'End') moveTo(count - 1, mode);
     else if (e.key === ' ') g().setActive(active, 'toggle');
+    else if (e.key === 'Enter' && ctrl) startFix();
     else if (e.key === 'Enter') openDetails(g().activeRow());
     else if (ctrl && e.key.toLowerCase() === 'a') g().selectAllInView();
     else if (ctrl && e.key.toLowerCase() === 'c') void copyRows();
@@ -228,13 +240,14 @@ export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow
   }, []);
 
   const activeRowIndex = view.indices[active];
-  const actionsRef = useRef({ exportCsv, copyRows, openActive: () => openDetails(g().activeRow()) });
-  actionsRef.current = { exportCsv, copyRows, openActive: () => openDetails(g().activeRow()) };
+  const actionsRef = useRef({ exportCsv, copyRows, startFix, openActive: () => openDetails(g().activeRow()) });
+  actionsRef.current = { exportCsv, copyRows, startFix, openActive: () => openDetails(g().activeRow()) };
   const actions = useMemo<ToolbarActions>(
     () => ({
       onExport: () => actionsRef.current.exportCsv(),
       onCopy: () => void actionsRef.current.copyRows(),
       onOpen: () => actionsRef.current.openActive(),
+      onFix: () => actionsRef.current.startFix(),
     }),
     [],
   );
@@ -301,6 +314,7 @@ interface ToolbarActions {
   onExport(): void;
   onCopy(): void;
   onOpen(): void;
+  onFix(): void;
 }
 
 const GridToolbar = memo(function GridToolbar(props: { count: number; total: number; viewMs: number; actions: ToolbarActions }) {
@@ -342,6 +356,16 @@ const GridToolbar = memo(function GridToolbar(props: { count: number; total: num
       </button>
       <button type="button" onClick={props.actions.onCopy} title="Ctrl+C">
         Copy {selectedCount > 1 ? `${selectedCount} rows` : 'row'}
+      </button>
+      <button
+        type="button"
+        className="primary"
+        onClick={props.actions.onFix}
+        disabled={props.count === 0 && selectedCount === 0}
+        title="Ctrl+Enter: the guided fix for the selected rows, or for every row in this view"
+        data-testid="fix-selected"
+      >
+        Fix {selectedCount > 0 ? `${selectedCount.toLocaleString()} selected` : `${props.count.toLocaleString()} in view`}…
       </button>
       <button type="button" onClick={props.actions.onExport} data-testid="export-csv" title="Ctrl+E">
         Export CSV

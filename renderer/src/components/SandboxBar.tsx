@@ -8,6 +8,18 @@ export function SandboxBar() {
   const [busy, setBusy] = useState<string | null>(null);
   const [last, setLast] = useState<SyncCycleSummary | null>(null);
   const [confirmReset, setConfirmReset] = useState(false);
+  const [latency, setLatency] = useState(0);
+
+  // Training: a slow tenant makes an apply long enough to watch, cancel or interrupt and resume.
+  const setTenantLatency = async (ms: number) => {
+    try {
+      const k = await requireApi().invoke('sandbox.knobs', { latencyMs: ms });
+      setLatency(k.latencyMs);
+      notify('info', k.latencyMs ? `The sandbox tenant now answers after ${k.latencyMs} ms.` : 'The sandbox tenant answers at full speed again.');
+    } catch (e) {
+      notify('error', `Could not change the tenant's speed: ${errorText(e)}`);
+    }
+  };
 
   const runSync = async (type: 'delta' | 'initial') => {
     setBusy(type);
@@ -43,6 +55,15 @@ export function SandboxBar() {
         <button type="button" disabled={!!busy} onClick={() => void runSync('initial')} data-testid="sync-initial">
           Run sync cycle (initial)
         </button>
+        <label className="sandbox-latency">
+          Tenant speed{' '}
+          <select value={latency} onChange={(e) => void setTenantLatency(Number(e.target.value))} data-testid="sandbox-latency">
+            <option value={0}>full speed</option>
+            <option value={500}>slow (0.5 s per request)</option>
+            <option value={1500}>very slow (1.5 s per request)</option>
+            <option value={3000}>crawling (3 s per request)</option>
+          </select>
+        </label>
         {confirmReset ? (
           <button type="button" className="danger" disabled={!!busy} onClick={() => void reset()} data-testid="reset-confirm">
             Really reset the demo

@@ -2,17 +2,19 @@ import { create } from 'zustand';
 import { z } from 'zod';
 import type { AppInfo, SyncDriftApi } from '../../../preload/contract';
 
-export type Screen = 'dashboard' | 'grid' | 'profiles' | 'help';
+export type Screen = 'dashboard' | 'grid' | 'profiles' | 'help' | 'flow' | 'sessions';
 export const SCREENS: readonly { id: Screen; label: string; key: string }[] = [
   { id: 'dashboard', label: 'Dashboard', key: '1' },
   { id: 'grid', label: 'Mismatches', key: '2' },
   { id: 'profiles', label: 'Profiles', key: '3' },
   { id: 'help', label: 'Help', key: '4' },
+  { id: 'flow', label: 'Fix', key: '5' },
+  { id: 'sessions', label: 'Sessions', key: '6' },
 ];
 
 /** The renderer's layout, remembered through prefs (scope `layout`); anything unreadable falls back to defaults. */
 const Layout = z.object({
-  screen: z.enum(['dashboard', 'grid', 'profiles', 'help']).catch('dashboard'),
+  screen: z.enum(['dashboard', 'grid', 'profiles', 'help', 'flow', 'sessions']).catch('dashboard'),
   profileId: z.string().nullable().catch(null),
   drawerWidth: z.number().min(320).max(1400).catch(560),
 });
