@@ -51,9 +51,9 @@ export function sidToText(bytes: Uint8Array): string {
   if (buf.length !== 8 + 4 * count) throw new ValidationError('objectSid', `SID with ${count} sub-authorities must have ${8 + 4 * count} bytes, got ${buf.length}`);
   // The identifier authority is a 48-bit big-endian number.
   const authority = buf.readUIntBE(2, 6);
-  const parts = [`S-1-${authority}`];
-  for (let i = 0; i < count; i++) parts.push(String(buf.readUInt32LE(8 + 4 * i)));
-  return parts.join('-');
+  let out = `S-1-${authority}`;
+  for (let i = 0; i < count; i++) out += `-${buf.readUInt32LE(8 + 4 * i)}`;
+  return out;
 }
 
 /** S-1-5-21-… back to bytes (for imports that carry the textual SID). */
@@ -93,12 +93,24 @@ export function anchorBytes(immutableId: string, field = 'onPremisesImmutableId'
 // ---------------------------------------------------------------------------------------------
 // Times
 
+const CANONICAL_TIME = /^\d{14}\.0Z$/;
+
 /** Seconds between 1601-01-01 and 1970-01-01. */
 const EPOCH_1601_S = 11644473600n;
+const EPOCH_1601_SECONDS = 11644473600;
 
 /** AD GeneralizedTime ("20240305101112.0Z") to ISO 8601; null when absent. */
 export function generalizedTimeToIso(value: string | null | undefined, field = 'whenChanged'): string | null {
   if (value === null || value === undefined || value === '') return null;
+  // What AD and Samba send ("20240305101112.0Z"), once per user per scan: rearranged without a
+  // Date when every field is in range (anything else takes the general path below).
+  if (value.length === 17 && value.endsWith('.0Z') && CANONICAL_TIME.test(value)) {
+    const mo = Number(value.slice(4, 6));
+    const d = Number(value.slice(6, 8));
+    if (mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && Number(value.slice(8, 10)) < 24 && Number(value.slice(10, 12)) < 60 && Number(value.slice(12, 14)) < 60) {
+      return `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}T${value.slice(8, 10)}:${value.slice(10, 12)}:${value.slice(12, 14)}.000Z`;
+    }
+  }
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?Z$/.exec(value.trim());
   if (!m) throw new ValidationError(field, `'${value}' is not a GeneralizedTime (yyyyMMddHHmmss.0Z)`);
   const [, y, mo, d, h, mi, s] = m;
@@ -168,13 +180,24 @@ function replMetaHeader(blob: Uint8Array): { buf: Buffer; count: number } {
   return { buf, count };
 }
 
+/** The last invocationId decoded: a directory has a handful of DCs, so it nearly always repeats. */
+let lastDc: { bytes: Buffer; text: string } | null = null;
+
+function invocationText(buf: Buffer, o: number): string {
+  if (lastDc && buf.compare(lastDc.bytes, 0, 16, o + 16, o + 32) === 0) return lastDc.text;
+  const bytes = Buffer.from(buf.subarray(o + 16, o + 32));
+  lastDc = { bytes, text: guidToText(bytes) };
+  return lastDc.text;
+}
+
 function replMetaEntry(buf: Buffer, o: number): ReplMetaEntry {
-  const secs = buf.readBigUInt64LE(o + 8);
+  // Seconds since 1601 fit a double exactly (< 2^53) for any date a DC can hold.
+  const secs = buf.readUInt32LE(o + 8) + buf.readUInt32LE(o + 12) * 0x100000000;
   return {
     attid: buf.readUInt32LE(o),
     version: buf.readUInt32LE(o + 4),
-    changedAt: new Date(Number(secs - EPOCH_1601_S) * 1000).toISOString(),
-    originatingDc: guidToText(buf.subarray(o + 16, o + 32)),
+    changedAt: new Date((secs - EPOCH_1601_SECONDS) * 1000).toISOString(),
+    originatingDc: invocationText(buf, o),
     originatingUsn: Number(buf.readBigInt64LE(o + 32)),
     localUsn: Number(buf.readBigInt64LE(o + 40)),
   };

@@ -68,11 +68,13 @@ export function scopeExclusion(e: RawEntry): string | null {
   const rtd = one('msExchRecipientTypeDetails');
   if (rtd && /^\d+$/.test(rtd) && (BigInt(rtd) & 0x21c07000n) !== 0n) return `Exchange system mailbox (msExchRecipientTypeDetails=${rtd})`;
   if ((one('adminDescription') ?? '').startsWith('User_')) return 'adminDescription starts with User_ (excluded from sync)';
-  if (/\\0ACNF:/i.test(e.dn.split(/(?<!\\),/)[0] ?? '')) return 'replication conflict object (CNF)';
+  // Only split the DN when it can hold a conflict name at all (the split is the costly part).
+  if (/CNF:/i.test(e.dn) && /\\0ACNF:/i.test(e.dn.split(/(?<!\\),/)[0] ?? '')) return 'replication conflict object (CNF)';
   return null;
 }
 
 const NONE: Array<string | Buffer> = [];
+const NONE_TEXT: readonly string[] = [];
 
 /** Values of a lower-cased attribute name (module-level, not a per-entry closure: scans call this ~20 times per user). */
 function values(e: RawEntry, lower: string): Array<string | Buffer> {
@@ -82,18 +84,27 @@ function values(e: RawEntry, lower: string): Array<string | Buffer> {
 /** Maps one entry to an OnPremUser. Throws ValidationError (field = `where`) on malformed binary data. */
 export function toOnPremUser(e: RawEntry, ctx: { sourceId: string; anchorAttribute: string; where?: string }): OnPremUser {
   const where = ctx.where ?? e.dn;
-  const a = (n: string) => values(e, n.toLowerCase());
-  const one = (n: string) => text(values(e, n.toLowerCase())[0]);
-  const guid = bytes(a('objectGUID')[0], 'objectGUID', where);
+  // Keys of RawEntry are lower-cased: constant lower-case names, no per-user closures.
+  const a = (lower: string) => values(e, lower);
+  const one = (lower: string) => text(values(e, lower)[0]);
+  const guid = bytes(a('objectguid')[0], 'objectGUID', where);
   if (!guid) throw new ValidationError(where, 'objectGUID is missing');
   if (guid.length !== 16) throw new ValidationError(where, `objectGUID has ${guid.length} bytes, not 16`);
-  const consistency = bytes(a('mS-DS-ConsistencyGuid')[0], 'mS-DS-ConsistencyGuid', where);
-  const anchorValue = ctx.anchorAttribute.toLowerCase() === 'objectguid' ? null : ctx.anchorAttribute.toLowerCase() === 'ms-ds-consistencyguid' ? consistency : bytes(a(ctx.anchorAttribute)[0], ctx.anchorAttribute, where);
-  const sid = bytes(a('objectSid')[0], 'objectSid', where);
-  const whenChanged = generalizedTimeToIso(one('whenChanged'), `${where} whenChanged`);
-  const usn = one('uSNChanged');
-  const xml = a('msDS-ReplAttributeMetaData').map((v) => text(v) ?? '');
-  const binMeta = bytes(a('replPropertyMetaData')[0], 'replPropertyMetaData', where);
+  const consistency = bytes(a('ms-ds-consistencyguid')[0], 'mS-DS-ConsistencyGuid', where);
+  const anchorLower = ctx.anchorAttribute.toLowerCase();
+  const anchorValue = anchorLower === 'objectguid' ? null : anchorLower === 'ms-ds-consistencyguid' ? consistency : bytes(a(anchorLower)[0], ctx.anchorAttribute, where);
+  const sid = bytes(a('objectsid')[0], 'objectSid', where);
+  let whenChanged: string | null;
+  try {
+    whenChanged = generalizedTimeToIso(one('whenchanged'));
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ValidationError(`${where} whenChanged`, err.message.replace(/^whenChanged: /, ''), { cause: err });
+    throw err;
+  }
+  const usn = one('usnchanged');
+  const xmlValues = a('msds-replattributemetadata');
+  const xml = xmlValues.length ? xmlValues.map((v) => text(v) ?? '') : NONE_TEXT;
+  const binMeta = bytes(a('replpropertymetadata')[0], 'replPropertyMetaData', where);
   const changes: OnPremUser['changes'] = {};
   for (const attr of TRACKED_ATTRIBUTES) {
     try {
@@ -111,16 +122,16 @@ export function toOnPremUser(e: RawEntry, ctx: { sourceId: string; anchorAttribu
     consistencyGuid: consistency && consistency.length > 0 ? consistency.toString('base64') : null,
     sourceAnchor: sourceAnchor(guid, anchorValue),
     objectSid: sid ? sidToText(sid) : null,
-    upn: one('userPrincipalName'),
-    samAccountName: one('sAMAccountName'),
-    displayName: one('displayName'),
+    upn: one('userprincipalname'),
+    samAccountName: one('samaccountname'),
+    displayName: one('displayname'),
     mobile: one('mobile'),
-    otherMobile: a('otherMobile').map((v) => text(v) ?? ''),
-    telephoneNumber: one('telephoneNumber'),
+    otherMobile: a('othermobile').map((v) => text(v) ?? ''),
+    telephoneNumber: one('telephonenumber'),
     country: one('c'),
     whenChanged,
     usnChanged: usn !== null && /^\d+$/.test(usn) ? Number(usn) : null,
-    isDeleted: (one('isDeleted') ?? '').toUpperCase() === 'TRUE',
+    isDeleted: (one('isdeleted') ?? '').toUpperCase() === 'TRUE',
     changes,
     inScope: exclusion === null,
     scopeReason: exclusion,

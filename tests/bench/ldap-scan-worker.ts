@@ -1,6 +1,6 @@
 /**
  * One scanner run in its own process, so its peak RSS is its own: prints
- * {"ms", "users", "pages", "maxRssKiB"} on stdout. Argument: JSON {url, caFile, bindDn, baseDn, searchBase, pageSize}.
+ * {"ms", "users", "pages", "maxRssKiB", "rssBeforeKiB"} on stdout. Argument: JSON {url, caFile, bindDn, baseDn, searchBase, pageSize}.
  * The password comes in through SYNCDRIFT_BENCH_LDAP_PASSWORD (never on the command line).
  */
 import { LdapDirectory } from '../../main/onprem/ldap';
@@ -10,6 +10,8 @@ const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; caFile: strin
 const [source] = parseOnPremProfile({ url: args.url, caFile: args.caFile, bindDn: args.bindDn, baseDn: args.baseDn, searchBases: [args.searchBase], pageSize: args.pageSize });
 if (!source) throw new Error('no source');
 const dir = new LdapDirectory(source, { getPassword: async () => process.env.SYNCDRIFT_BENCH_LDAP_PASSWORD ?? '' });
+// What the process holds before the scan (node, tsx, the modules): the scan's own share is the rest.
+const rssBeforeKiB = Math.round(process.memoryUsage().rss / 1024);
 const t0 = performance.now();
 let users = 0;
 let pages = 0;
@@ -19,4 +21,4 @@ for await (const page of dir.scan()) {
 }
 const ms = performance.now() - t0;
 await dir.close();
-process.stdout.write(JSON.stringify({ ms: Math.round(ms), users, pages, maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
+process.stdout.write(JSON.stringify({ ms: Math.round(ms), users, pages, maxRssKiB: process.resourceUsage().maxRSS, rssBeforeKiB }) + '\n');

@@ -5,7 +5,8 @@
  * Prints JSON: wall times, peak RSS of each process, the ratio scanner / ldapsearch.
  * Env: BENCH_LDAP_USERS (default 20000), BENCH_LDAP_RUNS (default 3).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,7 @@ interface Run {
   ms: number;
   maxRssKiB: number;
   users?: number;
+  rssBeforeKiB?: number;
 }
 
 function median(xs: number[]): number {
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
       { label: 'domain', base: dc.baseDn },
     ];
     const out: Record<string, unknown>[] = [];
+    const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
     for (const size of sizes) {
       const scanner: Run[] = [];
       const ldapsearch: Run[] = [];
@@ -88,8 +91,8 @@ async function main(): Promise<void> {
           if (which === 'scanner') {
             const arg = JSON.stringify({ url: dc.url, caFile: dc.caFile, bindDn: dc.adminUpn, baseDn: dc.baseDn, searchBase: size.base, pageSize: PAGE });
             const r = await runMeasured(node, ['--import', 'tsx', join(HERE, 'ldap-scan-worker.ts'), arg], { ...process.env, SYNCDRIFT_BENCH_LDAP_PASSWORD: dc.password }, true);
-            const w = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { ms: number; users: number; maxRssKiB: number };
-            scanner.push({ ms: w.ms, maxRssKiB: w.maxRssKiB, users: w.users });
+            const w = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { ms: number; users: number; maxRssKiB: number; rssBeforeKiB: number };
+            scanner.push({ ms: w.ms, maxRssKiB: w.maxRssKiB, users: w.users, rssBeforeKiB: w.rssBeforeKiB });
           } else {
             const r = await runMeasured('ldapsearch', ['-LLL', '-H', dc.url, '-x', '-D', dc.adminUpn, '-y', pwFile, '-b', size.base, '-E', `pr=${PAGE}/noprompt`, filter, ...attrs], { ...process.env, LDAPTLS_CACERT: dc.caFile }, false);
             ldapsearch.push({ ms: Math.round(r.ms), maxRssKiB: r.maxRssKiB });
@@ -102,12 +105,26 @@ async function main(): Promise<void> {
       out.push({
         scope: size.label,
         users,
-        scanner: { runsMs: scanner.map((r) => r.ms), medianMs: sMed, peakRssMiB: Math.round(Math.max(...scanner.map((r) => r.maxRssKiB)) / 1024) },
+        scanner: {
+          runsMs: scanner.map((r) => r.ms),
+          medianMs: sMed,
+          peakRssMiB: Math.round(Math.max(...scanner.map((r) => r.maxRssKiB)) / 1024),
+          // RSS of the worker before it connected (node, tsx, modules): the scan's share is the difference.
+          rssBeforeScanMiB: Math.round(median(scanner.map((r) => r.rssBeforeKiB ?? 0)) / 1024),
+        },
         ldapsearch: { runsMs: ldapsearch.map((r) => r.ms), medianMs: lMed, peakRssMiB: Math.round(Math.max(...ldapsearch.map((r) => r.maxRssKiB)) / 1024) },
         ratio: Math.round((sMed / lMed) * 100) / 100,
       });
     }
-    process.stdout.write(JSON.stringify({ bench: 'ldap', dcUsers: USERS, pageSize: PAGE, runs: RUNS, results: out }, null, 2) + '\n');
+    const machine = {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      samba: spawnSync('/usr/sbin/samba', ['--version'], { encoding: 'utf8' }).stdout.trim(),
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadavg().map((l) => Math.round(l * 100) / 100),
+    };
+    process.stdout.write(JSON.stringify({ bench: 'ldap', dcUsers: USERS, pageSize: PAGE, runs: RUNS, machine, results: out }, null, 2) + '\n');
   } finally {
     await dc.stop();
   }
