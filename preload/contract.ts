@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { DriftRow, DriftStatus, DecisionAction, ScanSummary } from '../main/core/model';
-import { Plan, affectedUserCount } from '../main/remediation/plan-schema';
+import { Plan, SessionState, affectedUserCount } from '../main/remediation/plan-schema';
 
 export { DriftRow, DriftStatus, DecisionAction, ScanSummary, Plan, affectedUserCount };
 
@@ -146,20 +146,7 @@ export type SyncCycleSummary = z.infer<typeof SyncCycleSummary>;
 
 // --- remediation (wire shapes of main/remediation's results; the handlers' types keep them in step)
 
-const SessionStateWire = z.enum([
-  'running',
-  'awaiting-replication',
-  'awaiting-cycle',
-  'verifying',
-  'completed',
-  'verify-timeout',
-  'failed',
-  'cancelled',
-  'interrupted',
-  'undoing',
-  'undone',
-  'undo-partial',
-]);
+const SessionStateWire = SessionState;
 
 export const PreflightWire = z.object({
   ok: z.boolean(),

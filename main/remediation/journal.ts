@@ -9,21 +9,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
-export const SessionState = z.enum([
-  'running',
-  'awaiting-replication',
-  'awaiting-cycle',
-  'verifying',
-  'completed',
-  'verify-timeout',
-  'failed',
-  'cancelled',
-  'interrupted',
-  'undoing',
-  'undone',
-  'undo-partial',
-]);
-export type SessionState = z.infer<typeof SessionState>;
+// Declared in plan-schema.ts: pure, so the bridge contract shares it.
+import { SessionState } from './plan-schema';
+export { SessionState };
 
 /** States in which some engine is (or was, before a crash) working on the session. */
 export const ACTIVE_STATES: ReadonlySet<SessionState> = new Set(['running', 'verifying', 'undoing']);

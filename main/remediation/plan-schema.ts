@@ -8,6 +8,23 @@ import { DecisionAction, DriftStatus, isoDateTime } from '../core/model';
 import { ValidationError, formatIssues } from '../core/errors';
 
 export const PLAN_FORMAT = 'syncdrift-remediation-plan';
+
+/** Where a remediation session stands (journal.ts keeps the sessions; the bridge shows them). */
+export const SessionState = z.enum([
+  'running',
+  'awaiting-replication',
+  'awaiting-cycle',
+  'verifying',
+  'completed',
+  'verify-timeout',
+  'failed',
+  'cancelled',
+  'interrupted',
+  'undoing',
+  'undone',
+  'undo-partial',
+]);
+export type SessionState = z.infer<typeof SessionState>;
 export const PLAN_SCHEMA_VERSION = 1;
 
 const value = z.string().nullable();
