@@ -8,6 +8,7 @@
  *   npm run bench:drift [-- --sizes 10000,100000]
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startSandboxTenant } from '../../main/sandbox/server';
 import { seedPeople } from '../../main/sandbox/seed';
@@ -63,6 +64,8 @@ function onPremFromSeed(count: number): OnPremUser[] {
 }
 
 async function child(input: ChildInput): Promise<void> {
+  // The machine is shared: a scan's wall time says little without the load it ran under.
+  const loadAvg1 = +loadavg()[0]!.toFixed(2);
   const t0 = performance.now();
   const users = onPremFromSeed(input.users);
   const onPremBuildMs = Math.round(performance.now() - t0);
@@ -76,14 +79,18 @@ async function child(input: ChildInput): Promise<void> {
   });
   await client.signIn({ flow: 'client-credentials' });
   const dir = new SnapshotDirectory({ id: 'bench-dc01', kind: 'snapshot', label: 'seed', baseDn: 'DC=contoso,DC=example', searchBases: ['DC=contoso,DC=example'], writable: false }, users);
+  const cpu0 = process.cpuUsage();
   const out = await runScan({ onPrem: [dir], cloudUsers: client.listUsers(), profileName: 'bench', defaultRegion: 'US' });
+  const cpu = process.cpuUsage(cpu0);
   await network.close();
   const phases = out.report.summary.phases;
   process.stdout.write(
     JSON.stringify({
       users: input.users,
+      loadAvg1,
       onPremBuildMs,
       phases,
+      scanCpuMs: Math.round((cpu.user + cpu.system) / 1000),
       driftShareOfScan: +((phases.drift ?? 0) / (phases.total ?? 1)).toFixed(4),
       rows: out.report.rows.length,
       byStatus: out.report.summary.byStatus,
