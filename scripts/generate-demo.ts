@@ -14,20 +14,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEMO_BASE_DN, DEMO_CAST, DEMO_UPN_SUFFIX, type CastMember } from '../main/sandbox/demo-cast';
 import { deterministicGuid, guidTextToBytes } from '../main/sandbox/ids';
 import { formatLdifLine } from '../main/sandbox/ldif';
+import { mulberry32 } from '../main/core/prng';
 
 const POPULATION = 300;
 const DOMAIN_SID = 'S-1-5-21-3623811015-3361044348-30300820';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 let rnd = mulberry32(20250403);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 const digits = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 10)).join('');

@@ -18,6 +18,7 @@ import { SyncSimulator } from './sync';
 import { TenantStore, type AuditActor, type TenantUser } from './tenant';
 import { DEMO_BASE_DN, DEMO_CAST, DEMO_CLOUD_ONLY, type CastMember, type DemoRole } from './demo-cast';
 import { deterministicGuid } from './ids';
+import { mulberry32 } from '../core/prng';
 
 export const DEMO_TENANT_ID = '7d3c1a52-5b8e-4f0a-9c61-2e4d8b9f0a13';
 export const DEMO_INITIAL_DOMAIN = 'contoso-sandbox.onmicrosoft.com';
@@ -99,16 +100,6 @@ export function loadDemoLdif(path?: string): string {
   throw new ValidationError(candidates.join(' or '), 'the demo directory was not found (set SYNCDRIFT_DEMO_LDIF to its path)');
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Another text of the same number, as people retype it (separators dropped or added). */
 export function reformatNumber(v: string): string {

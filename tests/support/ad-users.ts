@@ -4,6 +4,7 @@
  * objectGUID, the accounts Entra Connect's default scope leaves out). Deterministic for a given
  * count and seed, so a cached directory and the tests that read it agree without a database.
  */
+import { mulberry32 as rng } from '../../main/core/prng';
 
 export const TEST_BASE_DN = 'DC=syncdrift,DC=test';
 export const TEST_UPN_SUFFIX = 'syncdrift.test';
@@ -68,17 +69,6 @@ export function userDn(u: Pick<TestUser, 'cn' | 'ou'>, baseDn = TEST_BASE_DN): s
   return `CN=${escapeDnValue(u.cn)},OU=${escapeDnValue(u.ou)},${baseDn}`;
 }
 
-/** mulberry32: tiny, deterministic, good enough to vary test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GIVEN = ['Anna', 'Ben', 'Chloé', 'Dmitri', 'Élodie', 'Farah', 'Görkem', 'Hanna', 'Ímani', 'Jürgen', 'Kenji', 'Léa', 'Mateo', 'Nnamdi', 'Oksana', 'Priya', 'Quinn', 'Ruairí', 'Søren', 'Tomás', 'Uxía', 'Vikram', 'Wen', 'Xóchitl', 'Yusuf', 'Zofia'];
 const FAMILY = ["O'Connor", 'Müller', 'Núñez', 'Smith', 'Åberg', 'Kowalczyk', "D'Souza", 'Nguyen', 'Ødegaard', 'García', 'Papadopoulos', 'Li', 'Brown', 'Łukasiewicz', 'Fernández', 'Schröder', 'Kim', 'Patel', "N'Diaye", 'Tanaka'];
