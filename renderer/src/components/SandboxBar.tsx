@@ -1,5 +1,5 @@
 /** The sandbox banner and its training controls: sync cycles of the simulator and a demo reset. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { SyncCycleSummary } from '../../../preload/contract';
 import { errorText, requireApi, useAppStore } from '../stores/app-store';
 
@@ -9,6 +9,16 @@ export function SandboxBar() {
   const [last, setLast] = useState<SyncCycleSummary | null>(null);
   const [confirmReset, setConfirmReset] = useState(false);
   const [latency, setLatency] = useState(0);
+
+  useEffect(() => {
+    // Read the tenant's current speed (it outlives a reload of this window).
+    requireApi()
+      .invoke('sandbox.knobs', {})
+      .then((k) => setLatency(k.latencyMs))
+      .catch(() => {
+        // Unknown speed: the select shows full speed, which the next choice corrects.
+      });
+  }, []);
 
   // Training: a slow tenant makes an apply long enough to watch, cancel or interrupt and resume.
   const setTenantLatency = async (ms: number) => {

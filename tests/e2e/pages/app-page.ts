@@ -4,7 +4,7 @@
  */
 import type { Page } from 'playwright-core';
 
-export type ScreenName = 'dashboard' | 'grid' | 'profiles' | 'help';
+export type ScreenName = 'dashboard' | 'grid' | 'profiles' | 'help' | 'flow' | 'sessions';
 
 export class AppPage {
   constructor(readonly page: Page) {}
