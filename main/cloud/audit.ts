@@ -11,11 +11,9 @@ import { noProgress, throwIfCancelled, type ProgressSink } from '../core/progres
 import type { GraphTransport } from './graph';
 import { parsePage, type InvalidItem } from './readers';
 import { WindowRateLimiter } from './throttle';
+import { parseDirectoryAudits, type MobileChange } from '../drift/audit';
 
 export const UPDATE_USER = 'Update user';
-/** Display names under which the mobile phone appears; documentation is silent, accept both. */
-export const MOBILE_PROPERTY_NAMES = ['Mobile', 'MobilePhone'] as const;
-
 const nstr = z
   .string()
   .nullish()
@@ -49,48 +47,6 @@ export const AuditRecord = z.object({
     .transform((v) => v ?? []),
 });
 export type AuditRecord = z.infer<typeof AuditRecord>;
-
-/** A mobile-phone change read out of an audit record. */
-export interface MobileChange {
-  auditId: string;
-  userId: string;
-  at: string;
-  oldValue: string | null;
-  newValue: string | null;
-  /** True when Entra Connect / Cloud Sync wrote it (Action Client Name = DirectorySync, or a Sync_ initiator). */
-  bySync: boolean;
-  /** UPN of the initiating user or display name of the initiating app. */
-  initiator: string | null;
-}
-
-/** Values are JSON arrays inside strings (`"[\"+1 425 555 0100\"]"`); a bare string is taken as is. */
-export function auditValue(v: string | null): string | null {
-  if (v === null || v === '') return null;
-  try {
-    const parsed: unknown = JSON.parse(v);
-    if (Array.isArray(parsed)) return parsed.length === 0 ? null : String(parsed[0]);
-    if (typeof parsed === 'string') return parsed;
-    return v;
-  } catch {
-    return v;
-  }
-}
-
-export function mobileChanges(r: AuditRecord): MobileChange[] {
-  const out: MobileChange[] = [];
-  const initiator = r.initiatedBy?.user?.userPrincipalName ?? r.initiatedBy?.app?.displayName ?? null;
-  for (const t of r.targetResources) {
-    if (!t.id) continue;
-    const props = t.modifiedProperties;
-    const actionClient = props.find((p) => p.displayName === 'Action Client Name');
-    const bySync = (actionClient?.newValue ?? '').includes('DirectorySync') || /^Sync_/i.test(initiator ?? '') || /^ConnectSyncProvisioning_/i.test(initiator ?? '');
-    for (const p of props) {
-      if (!p.displayName || !(MOBILE_PROPERTY_NAMES as readonly string[]).includes(p.displayName)) continue;
-      out.push({ auditId: r.id, userId: t.id, at: r.activityDateTime, oldValue: auditValue(p.oldValue), newValue: auditValue(p.newValue), bySync, initiator });
-    }
-  }
-  return out;
-}
 
 export interface AuditFetchOptions {
   /** Newest activityDateTime already stored (inclusive: the caller de-duplicates by id). */
@@ -160,7 +116,8 @@ export class AuditReader {
     const records: AuditRecord[] = [];
     for (;;) {
       const n = await gen.next();
-      if (n.done) return { records, changes: records.flatMap(mobileChanges).filter((c) => c.userId === userId), summary: n.value };
+      // One parser for every reader of the audit log (main/drift/audit.ts): the index, the details pane and evidence agree.
+      if (n.done) return { records, changes: parseDirectoryAudits(records).changes.filter((c) => c.targetId === userId), summary: n.value };
       records.push(...n.value);
     }
   }

@@ -8,7 +8,8 @@ import { SyncDriftError } from '../core/errors';
 import type { Clock, Encryptor, Logger, Network } from '../core/ports';
 import type { CloudUser } from '../core/model';
 import type { ProgressSink } from '../core/progress';
-import { AuditReader, type AuditFetchOptions, type AuditFetchSummary, type AuditRecord, type MobileChange } from './audit';
+import { AuditReader, type AuditFetchOptions, type AuditFetchSummary, type AuditRecord } from './audit';
+import type { MobileChange } from '../drift/audit';
 import { CloudAuth, type AuthSession, type ClientCredential, type DeviceCodeInfo } from './auth';
 import { resolveCloud, type ResolvedCloud } from './clouds';
 import { GraphTransport, type GraphOperation } from './graph';
@@ -266,5 +267,4 @@ export type { AuthSession, CapabilityCheck, Capability, DeviceCodeInfo, DeltaLin
 export { resolveCloud, CLOUDS, graphScopes } from './clouds';
 export { createNodeNetwork, createNetworkFromFetch, msalNetworkClient } from './network';
 export { fileTokenCacheStore, memoryTokenCacheStore } from './token-cache';
-export { mobileChanges, auditValue } from './audit';
 export { USER_SELECT } from './readers';

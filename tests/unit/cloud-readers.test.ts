@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AuditRecord, auditValue, mobileChanges } from '../../main/cloud/audit';
+import { AuditRecord } from '../../main/cloud/audit';
+import { parseAuditValue, parseDirectoryAudits } from '../../main/drift/audit';
 import { graphError } from '../../main/cloud/graph';
 import { parseUser } from '../../main/cloud/readers';
 
@@ -54,9 +55,9 @@ describe('audit records', () => {
     ],
   });
   it('reads the mobile change under either display name, with JSON-in-string values', () => {
-    const [c] = mobileChanges(record);
-    expect(c).toMatchObject({ userId: synced.id, oldValue: '+1 425 555 0100', newValue: null, bySync: true });
-    expect(auditValue('plain text')).toBe('plain text');
+    const [c] = parseDirectoryAudits([record]).changes;
+    expect(c).toMatchObject({ targetId: synced.id, oldValue: '+1 425 555 0100', newValue: null, syncWrite: true });
+    expect(parseAuditValue('plain text')).toBe('plain text');
   });
 });
 
