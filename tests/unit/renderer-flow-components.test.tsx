@@ -1,0 +1,242 @@
+// @vitest-environment jsdom
+/**
+ * The guided flow's screens with a fake service (plans from the real plan builder): the blast radius
+ * blocks the plan until decided, preflight says pass/fail and what to do, the confirmation names the
+ * user count and takes the focus away from the harmful button, a waiting session shows the Connect
+ * command to copy, and an interrupted session is offered when the app starts.
+ */
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { useAppStore } from '../../renderer/src/stores/app-store';
+import { useFlowStore } from '../../renderer/src/stores/remediation-store';
+import { useSessionsStore } from '../../renderer/src/stores/sessions-store';
+import { useGridStore } from '../../renderer/src/stores/grid-store';
+import { useDetailsStore } from '../../renderer/src/stores/details-store';
+import { useScanStore } from '../../renderer/src/stores/scan-store';
+import { GuidedFlow } from '../../renderer/src/components/GuidedFlow';
+import { MismatchGrid } from '../../renderer/src/components/MismatchGrid';
+import { Workbench } from '../../renderer/src/app/App';
+import { DEFAULT_COLUMNS } from '../../renderer/src/grid/model';
+import type { AppInfo, DriftRow, Plan } from '../../preload/contract';
+import { FakeApi } from '../support/fake-api';
+import { suggestDecision } from '../../main/remediation/decisions';
+import { demoRows, flowApi, outcomeFor, summary } from '../support/flow-fixtures';
+
+const INFO: AppInfo = { name: 'SyncDrift Workbench', version: '0.1.0', host: 'test', sandbox: true, platform: 'linux', versions: {}, workspacePath: '/tmp/x' };
+
+beforeAll(() => {
+  vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue({ x: 0, y: 0, top: 0, left: 0, bottom: 600, right: 1200, width: 1200, height: 600, toJSON: () => ({}) });
+  for (const [prop, v] of [['offsetHeight', 600], ['offsetWidth', 1200], ['clientHeight', 600], ['clientWidth', 1200]] as const)
+    Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => v });
+  HTMLElement.prototype.scrollTo = () => {};
+});
+
+let api: FakeApi;
+let rows: DriftRow[];
+let detach: () => void = () => {};
+beforeEach(() => {
+  rows = demoRows();
+  api = flowApi(new FakeApi(), rows).handle('prefs.set', () => ({ saved: true })).handle('prefs.get', () => ({ value: null }));
+  useAppStore.setState({ api, info: { ...INFO, sandbox: false }, status: 'ready', profileId: 'sandbox', notices: [], screen: 'flow' });
+  useFlowStore.getState().close();
+  useSessionsStore.setState({ sessions: [], offer: null, offerChecked: false, error: null });
+  useGridStore.setState({ search: '', filters: {}, tab: 'attention', sort: null, columns: [...DEFAULT_COLUMNS], prefsScope: null });
+  useGridStore.getState().setRows([], null);
+  useDetailsStore.getState().close();
+  useScanStore.getState().reset();
+  detach = useFlowStore.getState().attach(api);
+});
+afterEach(() => {
+  cleanup();
+  detach();
+  useFlowStore.getState().close();
+});
+
+async function settle(): Promise<void> {
+  await act(async () => {
+    for (let i = 0; i < 6; i++) await new Promise((r) => setTimeout(r, 0));
+  });
+}
+
+const testmobile = () => rows.find((r) => r.upn.startsWith('testmobile@'))!;
+
+async function toPlanWithBypass(): Promise<void> {
+  render(<GuidedFlow />);
+  await act(async () => {
+    await useFlowStore.getState().begin('scan-1', [testmobile()]);
+  });
+  await settle();
+  // The suggestion and its reason, and the decision starts as the suggestion.
+  const suggested = suggestDecision(testmobile());
+  expect(screen.getByTestId('decide-table').textContent).toContain(suggested.reason);
+  expect((screen.getByLabelText('Decision for testmobile@contoso.com') as HTMLSelectElement).value).toBe(suggested.action);
+  fireEvent.change(screen.getByLabelText('Decision for testmobile@contoso.com'), { target: { value: 'keep-onprem' } });
+  await settle();
+  fireEvent.click(screen.getByTestId('flow-next'));
+  await settle();
+}
+
+describe('the guided flow', () => {
+  it('shows each suggestion with its reason, then a blast radius that blocks the plan until every row is decided', async () => {
+    await toPlanWithBypass();
+    const blast = screen.getByTestId('blast-radius');
+    expect(blast.textContent).toMatch(/Blast radius: \d+ users the bypass touches/);
+    // Counts per kind, and the effect of each kind.
+    const omissing = screen.getByTestId('blast-kind-onprem-missing');
+    expect(within(omissing).getByTestId('blast-kind-count').textContent).toBe('2');
+    expect(omissing.textContent).toContain('cloud value will be cleared');
+    expect(screen.getByTestId('blast-undecided').textContent).toMatch(/undecided: nothing proceeds/);
+    expect((screen.getByTestId('flow-next') as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId('plan-cannot-undo').textContent).toContain('AlternateMobilePhones');
+
+    fireEvent.change(screen.getByTestId('blast-bulk-onprem-missing'), { target: { value: 'keep-cloud' } });
+    await settle();
+    const last = api.callsOf('remediation.plan').at(-1) as { decisions: { rowKey: string; action: string }[] };
+    expect(last.decisions.filter((d) => d.action === 'keep-cloud')).toHaveLength(2);
+    expect(screen.getByTestId('blast-kind-onprem-missing').textContent).toContain('kept: the cloud value is written into AD first');
+
+    fireEvent.click(screen.getByTestId('blast-suggested'));
+    await settle();
+    expect(screen.getByTestId('blast-undecided').textContent).toContain('Every blast-radius row is decided');
+    expect((screen.getByTestId('flow-next') as HTMLButtonElement).disabled).toBe(false);
+    // Every write of the plan is listed, the Connect command among them.
+    expect(screen.getByTestId('plan-steps').textContent).toContain('Start-ADSyncSyncCycle -PolicyType Initial');
+  });
+
+  it('links a blast-radius row to its details', async () => {
+    await toPlanWithBypass();
+    api.handle('rows.details', ({ rowKey }) => {
+      throw new Error(`details of ${rowKey}`);
+    });
+    const row = screen.getAllByTestId('blast-row').find((r) => r.getAttribute('data-upn')!.startsWith('testmobile@'))!;
+    fireEvent.click(within(row).getByTestId('user-link'));
+    await settle();
+    expect(useDetailsStore.getState().rowKey).toBe('row-testmobile');
+    expect(useDetailsStore.getState().scanId).toBe('scan-1');
+  });
+
+  it('says for every preflight check whether it passed and what to do, and blocks apply on a failure', async () => {
+    api.handle('remediation.preflight', () => ({
+      ok: false,
+      checks: [
+        { name: 'permission:flipBypass', ok: false, severity: 'blocking', message: 'Enable the BypassDirSyncOverrides feature: missing (needs Global Administrator).' },
+        { name: 'onprem', ok: true, severity: 'blocking', message: 'Read 15 AD value(s).' },
+      ],
+      conflicts: [],
+      bypassWasOn: false,
+    }));
+    await toPlanWithBypass();
+    fireEvent.click(screen.getByTestId('blast-suggested'));
+    await settle();
+    fireEvent.click(screen.getByTestId('flow-next'));
+    await settle();
+    const checks = screen.getByTestId('preflight-checks');
+    const failed = checks.querySelector('[data-check="permission:flipBypass"]')!;
+    expect(failed.textContent).toMatch(/Fail.*missing/);
+    expect(failed.textContent).toMatch(/What to do: .*Global Administrator/);
+    expect(checks.querySelector('[data-check="onprem"]')!.textContent).toContain('Pass');
+    expect((screen.getByTestId('flow-apply') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('confirms before applying, naming the number of users, with the focus on Cancel; Esc applies nothing', async () => {
+    await toPlanWithBypass();
+    fireEvent.click(screen.getByTestId('blast-suggested'));
+    await settle();
+    const users = useFlowStore.getState().affectedUsers();
+    expect(users).toBe(useFlowStore.getState().plan!.blastRadius.length);
+    fireEvent.click(screen.getByTestId('flow-next'));
+    await settle();
+
+    fireEvent.click(screen.getByTestId('flow-apply'));
+    let dialog = screen.getByRole('alertdialog');
+    expect(dialog.textContent).toContain(`Apply this plan to ${users} users?`);
+    expect(document.activeElement).toBe(within(dialog).getByTestId('confirm-cancel'));
+    fireEvent.keyDown(dialog, { key: 'Escape' });
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(api.callsOf('remediation.apply')).toEqual([]);
+
+    fireEvent.click(screen.getByTestId('flow-apply'));
+    dialog = screen.getByRole('alertdialog');
+    fireEvent.click(within(dialog).getByTestId('confirm-ok'));
+    await settle();
+    expect(api.callsOf('remediation.apply')).toEqual([{ plan: useFlowStore.getState().plan, confirmUsers: users }]);
+    expect(screen.getByTestId('flow').getAttribute('data-step')).toBe('apply');
+
+    act(() => api.emit('op.progress', { operationId: 'op-apply', phase: 'record', done: 5, total: 5 }));
+    const phases = screen.getByTestId('apply-phases');
+    expect(phases.querySelector('[data-phase="preflight"]')!.getAttribute('data-status')).toBe('done');
+    expect(phases.querySelector('[data-phase="record"]')).not.toBeNull();
+    expect(phases.querySelector('[data-phase="bypass"]')!.getAttribute('data-status')).toBe('pending');
+    expect(screen.getAllByRole('progressbar').length).toBeGreaterThan(3);
+  });
+
+  it('shows the Connect server’s next step with a copy button while a session waits for the cycle, and goes on when told', async () => {
+    let plan: Plan | null = null;
+    await toPlanWithBypass();
+    fireEvent.click(screen.getByTestId('blast-suggested'));
+    await settle();
+    plan = useFlowStore.getState().plan!;
+    api.handle('remediation.session', ({ sessionId }) => ({ summary: summary(sessionId, 'awaiting-cycle', plan!), plan: plan!, journalEntries: 6, lastOutcome: outcomeFor(sessionId, plan!, 'awaiting-cycle') }));
+    await act(async () => {
+      await useFlowStore.getState().openSession('s-wait');
+    });
+    await settle();
+    const step = screen.getByTestId('flow').getAttribute('data-step');
+    expect(step).toBe('apply');
+    const cycle = screen.getByTestId('apply-phases').querySelector('[data-phase="sync-cycle"]')!;
+    expect(cycle.getAttribute('data-status')).toBe('waiting');
+    expect(screen.getByTestId('cycle-instructions').textContent).toContain('Start-ADSyncSyncCycle -PolicyType Initial');
+    expect(screen.getByTestId('copy-cycle')).toBeTruthy();
+    expect(screen.getByTestId('outcome-next').textContent).toContain('AADCONNECT01');
+    fireEvent.click(screen.getByTestId('confirm-cycle'));
+    await settle();
+    expect(api.callsOf('remediation.resume')).toEqual([{ sessionId: 's-wait', confirm: { cycle: true } }]);
+  });
+
+  it('starts from the grid: Fix… takes the selection to the wizard', async () => {
+    useAppStore.setState({ screen: 'grid' });
+    useGridStore.getState().setRows(rows, 'scan-1');
+    render(<MismatchGrid />);
+    const grid = screen.getByRole('grid');
+    const first = within(grid).getAllByTestId('grid-row').find((r) => r.getAttribute('data-upn')!.startsWith('testmobile@'))!;
+    fireEvent.click(first);
+    fireEvent.click(screen.getByTestId('fix-selected'));
+    await settle();
+    expect(useAppStore.getState().screen).toBe('flow');
+    expect(useFlowStore.getState().selected).toEqual(['row-testmobile']);
+    expect(api.callsOf('remediation.suggest')[0]).toEqual({ scanId: 'scan-1', rowKeys: ['row-testmobile'] });
+  });
+});
+
+describe('when the app starts', () => {
+  it('offers an interrupted session for resume, and resumes it in the wizard', async () => {
+    const plan = await (async () => {
+      await useFlowStore.getState().begin('scan-1', [testmobile()]);
+      useFlowStore.getState().decide(['row-testmobile'], 'keep-cloud');
+      await settle();
+      const p = useFlowStore.getState().plan!;
+      useFlowStore.getState().close();
+      return p;
+    })();
+    api
+      .handle('remediation.sessions', () => ({ sessions: [summary('s-int', 'interrupted', plan)] }))
+      .handle('remediation.session', ({ sessionId }) => ({ summary: summary(sessionId, 'interrupted', plan), plan, journalEntries: 2, lastOutcome: null }))
+      .handle('profiles.list', () => ({ profiles: [] }))
+      .handle('dashboard.get', () => {
+        throw new Error('no dashboard in this test');
+      })
+      .handle('scans.list', () => ({ scans: [] }));
+    useAppStore.setState({ screen: 'dashboard' });
+    render(<Workbench />);
+    await settle();
+    const offer = screen.getByTestId('session-offer');
+    expect(offer.getAttribute('data-state')).toBe('interrupted');
+    expect(offer.getAttribute('role')).toBe('alert');
+    fireEvent.click(within(offer).getByTestId('offer-resume'));
+    await settle();
+    expect(screen.queryByTestId('session-offer')).toBeNull();
+    expect(useAppStore.getState().screen).toBe('flow');
+    expect(api.callsOf('remediation.resume')).toEqual([{ sessionId: 's-int' }]);
+    expect(screen.getByTestId('flow-session').textContent).toContain('s-int');
+  });
+});
