@@ -2,7 +2,6 @@ export * from './plan-schema';
 export * from './plan';
 export * from './decisions';
 export * from './journal';
-export * from './journal-sqlite';
 export * from './ports';
 export * from './engine';
 export { sandboxCloudPort, type SandboxCloudOptions } from './sandbox-cloud';

@@ -8,6 +8,7 @@ import { SyncDriftError } from '../core/errors';
 import type { Workspace } from '../workspace/workspace';
 import type { SessionState as WorkspaceSessionState } from '../workspace/remediation-store';
 import { SessionMeta, SessionState, type JournalEntry, type JournalStore, type StoredSession } from './journal';
+import { openWorkspace } from '../workspace/workspace';
 
 const TO_WORKSPACE: Record<SessionState, WorkspaceSessionState> = {
   running: 'executing',
@@ -28,7 +29,13 @@ const Stored = z.object({ remediation: z.object({ state: SessionState, plan: z.u
 
 export function workspaceJournalStore(ws: Workspace): JournalStore {
   const read = (id: string): StoredSession | null => {
-    const r = ws.sessions.get(id);
+    let r: ReturnType<Workspace['sessions']['get']>;
+    try {
+      r = ws.sessions.get(id);
+    } catch (e) {
+      // A damaged row must stop the engine with a message, never be guessed at.
+      throw new SyncDriftError('validation', 'SESSION_UNREADABLE', `The workspace holds an unreadable session ${id}; it was not changed. Export the workspace for support.`, { cause: e });
+    }
     if (!r) return null;
     const d = Stored.safeParse(r.data);
     // Sessions without the remediation section belong to another feature: not ours to show.
@@ -50,7 +57,7 @@ export function workspaceJournalStore(ws: Workspace): JournalStore {
       const cur = read(id);
       if (!cur) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${id} in this workspace.`);
       const state = patch.state ?? cur.state;
-      ws.sessions.update(id, { state: TO_WORKSPACE[state], data: { remediation: { state, plan: cur.plan, meta: patch.meta ?? cur.meta } } });
+      ws.sessions.update(id, { state: TO_WORKSPACE[state], data: { remediation: { state, plan: cur.plan, meta: patch.meta ?? cur.meta } }, at: patch.at });
     },
     append(e) {
       return (e.kind === 'intent' ? ws.journal.appendIntent(e.sessionId, e.stepId, e.data) : ws.journal.appendResult(e.sessionId, e.stepId, e.data)).seq;
@@ -62,4 +69,10 @@ export function workspaceJournalStore(ws: Workspace): JournalStore {
       // The workspace belongs to the caller.
     },
   };
+}
+
+/** A journal over its own workspace file (CLI runs, tests, child processes): close() closes the workspace. */
+export function workspaceJournalAt(file: string): JournalStore {
+  const ws = openWorkspace(file);
+  return { ...workspaceJournalStore(ws), close: () => ws.close() };
 }

@@ -48,12 +48,13 @@ export class SessionRepository {
     return this.get(id)!;
   }
 
-  update(id: string, patch: { state?: SessionState; data?: Record<string, unknown> }): SessionRecord {
+  /** `at` is the caller's time of the change (the remediation engine's clock); default now. */
+  update(id: string, patch: { state?: SessionState; data?: Record<string, unknown>; at?: string }): SessionRecord {
     const cur = this.get(id);
     if (!cur) throw new ValidationError('sessionId', `no session ${id} in this workspace`);
     this.db
       .prepare('UPDATE sessions SET state = ?, json = ?, updated_at = ? WHERE id = ?')
-      .run(patch.state ?? cur.state, JSON.stringify(patch.data ?? cur.data), this.clock.now().toISOString(), id);
+      .run(patch.state ?? cur.state, JSON.stringify(patch.data ?? cur.data), patch.at ?? this.clock.now().toISOString(), id);
     return this.get(id)!;
   }
 

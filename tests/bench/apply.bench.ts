@@ -15,7 +15,8 @@ import { createNodeNetwork } from '../../main/cloud/network';
 import { silentLogger } from '../../main/core/logger';
 import { systemClock } from '../../main/core/ports';
 import { pagesOf, runScan } from '../../main/drift/pipeline';
-import { buildPlan, cloudPortFromClient, decideBulk, RemediationEngine, SqliteJournalStore, type RemediationCloud } from '../../main/remediation';
+import { buildPlan, cloudPortFromClient, decideBulk, RemediationEngine, type RemediationCloud } from '../../main/remediation';
+import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { SandboxDirectory } from '../../main/sandbox/directory';
 import { startSandboxTenant } from '../../main/sandbox/server';
 import { SyncSimulator } from '../../main/sandbox/sync';
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     },
   };
   const tmp = mkdtempSync(join(tmpdir(), 'sd-bench-apply-'));
-  const journal = new SqliteJournalStore(join(tmp, 'journal.db'));
+  const journal = workspaceJournalAt(join(tmp, 'journal.db'));
   const engine = new RemediationEngine({ journal, onPrem: () => dir, cloud, timing: { pollMs: 500, verifyTimeoutMs: 120_000 } });
   const t0 = performance.now();
   const out = await engine.apply(plan);

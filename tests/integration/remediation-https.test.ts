@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudClient } from '../../main/cloud';
-import { buildPlan, cloudPortFromClient, decideBulk, SqliteJournalStore, stepStatuses } from '../../main/remediation';
+import { buildPlan, cloudPortFromClient, decideBulk, stepStatuses } from '../../main/remediation';
+import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { scriptedBrowser, startCloudSandbox, type CloudSandbox } from '../support/cloud-sandbox';
 import { fieldReportEnv, ManualClock, REPLAY_MINUTES, UPN, DN, type FieldReportEnv } from '../support/remediation-env';
 import { newCounts, sandboxEngine } from '../support/remediation-engine';
@@ -46,7 +47,7 @@ describe('remediation over HTTPS with the real cloud client', () => {
     expect(plan.steps.filter((s) => s.kind === 'graph-patch')).toHaveLength(MOVED + 1);
     expect(plan.blastRadius.find((b) => b.upn === UPN.raj)?.effect).toContain('cloud value will be cleared');
 
-    const journal = new SqliteJournalStore(join(dir, 'journal.db'));
+    const journal = workspaceJournalAt(join(dir, 'journal.db'));
     const counts = newCounts();
     const engine = sandboxEngine(env, journal, { counts, cloud: cloudPortFromClient(ga), timing: { verifyTimeoutMs: 30_000, resumeReadWindowMs: 2000, pollMs: 100 } });
     const pre = await engine.preflight(plan);

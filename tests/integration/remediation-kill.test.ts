@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudClient } from '../../main/cloud';
-import { buildPlan, cloudPortFromClient, decideBulk, serializePlan, SqliteJournalStore, stepStatuses, type Plan } from '../../main/remediation';
+import { buildPlan, cloudPortFromClient, decideBulk, serializePlan, stepStatuses, type Plan } from '../../main/remediation';
+import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { startCloudSandbox, type CloudSandbox } from '../support/cloud-sandbox';
 import { fieldReportEnv, ManualClock, REPLAY_MINUTES, UPN, type FieldReportEnv } from '../support/remediation-env';
 import { newCounts, sandboxEngine } from '../support/remediation-engine';
@@ -77,7 +78,7 @@ describe('a remediation process killed for real', () => {
     expect(child.signal, child.out).toBe('SIGKILL');
     // The writes landed before the kill; the journal holds only their intents.
     expect(env.cloud(UPN.zoe).mobilePhone).toBe('+1 803 555 0161');
-    const journal = new SqliteJournalStore(journalFile);
+    const journal = workspaceJournalAt(journalFile);
     const [session] = journal.listSessions();
     expect(stepStatuses(journal.entries(session!.id)).get(`graph:${plan.rows.find((r) => r.upn === UPN.zoe)?.key}`)?.state).toBe('uncertain');
 

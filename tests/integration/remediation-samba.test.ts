@@ -12,7 +12,8 @@ import { systemClock } from '../../main/core/ports';
 import { pagesOf, runScan } from '../../main/drift/pipeline';
 import { LdapDirectory } from '../../main/onprem/ldap';
 import { parseOnPremProfile } from '../../main/onprem/profile';
-import { buildPlan, decideBulk, RemediationEngine, sandboxCloudPort, SqliteJournalStore } from '../../main/remediation';
+import { buildPlan, decideBulk, RemediationEngine, sandboxCloudPort } from '../../main/remediation';
+import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { SyncSimulator } from '../../main/sandbox/sync';
 import { TenantStore, type TenantUser } from '../../main/sandbox/tenant';
 import { sambaUnavailableReason, startSambaDc, userDn, type SambaDc, type TestUser } from '../support/samba';
@@ -90,7 +91,7 @@ describe.skipIf(unavailable !== null)('remediation end to end on a Samba AD DC',
 
   const engineFor = (w: World, file: string) =>
     new RemediationEngine({
-      journal: new SqliteJournalStore(file),
+      journal: workspaceJournalAt(file),
       onPrem: () => ldap,
       cloud: sandboxCloudPort(w.tenant, { actor: admin }),
       runSyncCycle: async (_p, o) => ({ summary: `${(await w.sync.runCycle('initial', o)).exported} exported` }),

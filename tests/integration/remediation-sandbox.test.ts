@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../main/core/model';
-import { buildPlan, buildRestorePlan, decideBulk, SqliteJournalStore, stepStatuses, type Plan } from '../../main/remediation';
+import { buildPlan, buildRestorePlan, decideBulk, stepStatuses, type Plan } from '../../main/remediation';
+import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { fieldReportEnv, helpdesk, keyOf, UPN, DN, type FieldReportEnv } from '../support/remediation-env';
 import { newCounts, sandboxEngine } from '../support/remediation-engine';
 
@@ -42,7 +43,7 @@ describe('remediation on the sandbox: the field report to the end', () => {
     );
     expect(plan.blastRadius.find((b) => b.upn === UPN.raj)?.effect).toContain('cloud value will be cleared');
 
-    const journal = new SqliteJournalStore(journalFile());
+    const journal = workspaceJournalAt(journalFile());
     const counts = newCounts();
     const engine = sandboxEngine(env, journal, { counts });
     const progress: string[] = [];
@@ -93,7 +94,7 @@ describe('remediation on the sandbox: the field report to the end', () => {
     const env = await fieldReportEnv();
     const report = await env.scan();
     const plan = buildPlan(report, [{ rowKey: keyOf(report, UPN.testmobile), action: 'keep-cloud' }], { replicaDcs: ['FMDC01'] });
-    const journal = new SqliteJournalStore(journalFile());
+    const journal = workspaceJournalAt(journalFile());
     const counts = newCounts();
     const engine = sandboxEngine(env, journal, { counts });
     const out = await engine.apply(plan);
@@ -115,7 +116,7 @@ describe('remediation on the sandbox: the field report to the end', () => {
     env.dir.setSecondDc({ name: 'FMDC02', lagMs: 60 * 60_000 });
     const report = await env.scan();
     const plan = buildPlan(report, [{ rowKey: keyOf(report, UPN.testmobile), action: 'keep-cloud' }], { replicaDcs: ['FMDC02'] });
-    const journal = new SqliteJournalStore(journalFile());
+    const journal = workspaceJournalAt(journalFile());
     const engine = sandboxEngine(env, journal, { timing: { replicationTimeoutMs: 30 } });
     const out = await engine.apply(plan);
     expect(out).toMatchObject({ state: 'awaiting-replication', nextStep: expect.stringContaining(`syncdrift resume ${out.sessionId}`) });
@@ -129,7 +130,7 @@ describe('remediation on the sandbox: the field report to the end', () => {
     const env = await fieldReportEnv();
     const report = await env.scan();
     const plan = buildPlan(report, [{ rowKey: keyOf(report, UPN.testmobile), action: 'keep-cloud' }]);
-    const journal = new SqliteJournalStore(journalFile());
+    const journal = workspaceJournalAt(journalFile());
     // Changed before apply: preflight refuses, nothing is written.
     env.dir.modifyUser(DN.testmobile, { mobile: '5550001111' });
     const engine = sandboxEngine(env, journal);
@@ -157,7 +158,7 @@ describe('remediation on the sandbox: the field report to the end', () => {
     const env = await fieldReportEnv();
     const report = await env.scan();
     const plan = keepOnPremPlan(report, { 'onprem-missing': 'keep-cloud', 'format-only': 'keep-onprem' });
-    const journal = new SqliteJournalStore(journalFile());
+    const journal = workspaceJournalAt(journalFile());
     const ac = new AbortController();
     // Cancel as soon as the bypass is on: the cycle has not run, nothing is verified yet.
     const engine = sandboxEngine(env, journal, { hooks: { afterJournalAppend: (e) => void (e.stepId === 'bypass-on' && e.kind === 'result' && ac.abort()) } });
@@ -185,7 +186,7 @@ describe('remediation on the sandbox: the field report to the end', () => {
     const report = await env.scan();
     const plan = keepOnPremPlan(report, { 'onprem-missing': 'keep-cloud', 'format-only': 'keep-onprem' });
     env.tenant.legacyCloudEdit(env.cloud(UPN.ana).id, '+1 803 555 9999', helpdesk);
-    const journal = new SqliteJournalStore(journalFile());
+    const journal = workspaceJournalAt(journalFile());
     const out = await sandboxEngine(env, journal).apply(plan);
     expect(out.sessionId).toBe('');
     expect(out.preflight?.conflicts).toEqual([expect.objectContaining({ upn: UPN.ana, side: 'blast-radius', actual: '+1 803 555 9999' })]);
@@ -199,7 +200,7 @@ describe('remediation on the sandbox: the field report to the end', () => {
     const plan = keepOnPremPlan(report, { 'onprem-missing': 'keep-cloud', 'format-only': 'keep-onprem' });
     const { sandboxCloudPort } = await import('../../main/remediation');
     const { admin } = await import('../support/remediation-env');
-    const journal = new SqliteJournalStore(journalFile());
+    const journal = workspaceJournalAt(journalFile());
     const engine = sandboxEngine(env, journal, { cloud: sandboxCloudPort(env.tenant, { actor: admin, missing: ['flipBypass', 'readBypass'] }) });
     const out = await engine.apply(plan);
     expect(out.sessionId).toBe('');
@@ -235,7 +236,7 @@ describe('crash safety: the process dies at every journal step in turn, then res
 
   it('a clean run for reference', async () => {
     const { env, plan } = await scenario();
-    const journal = new SqliteJournalStore(journalFile());
+    const journal = workspaceJournalAt(journalFile());
     const out = await sandboxEngine(env, journal).apply(plan);
     expect(out.state).toBe('completed');
     await expectFinal(env);
@@ -245,7 +246,7 @@ describe('crash safety: the process dies at every journal step in turn, then res
   it('resumes from every point with nothing lost or doubled', async () => {
     // Count the crash points of a clean run: every journal append, and every moment after an effect.
     const ref = await scenario();
-    const refJournal = new SqliteJournalStore(journalFile());
+    const refJournal = workspaceJournalAt(journalFile());
     let appends = 0;
     let effects = 0;
     await sandboxEngine(ref.env, refJournal, { hooks: { afterJournalAppend: () => void appends++, afterEffect: () => void effects++ } }).apply(ref.plan);
@@ -262,13 +263,13 @@ describe('crash safety: the process dies at every journal step in turn, then res
       const die = () => {
         if (++seen === point.n) throw new Death(`killed at ${point.at} #${point.n}`);
       };
-      const first = new SqliteJournalStore(file);
+      const first = workspaceJournalAt(file);
       const hooks = point.at === 'append' ? { afterJournalAppend: die } : { afterEffect: die };
       await expect(sandboxEngine(env, first, { counts, hooks }).apply(plan), `${point.at} #${point.n}`).rejects.toBeInstanceOf(Death);
       first.close();
 
       // A fresh engine over the same journal file: the session reopens as interrupted and resumes.
-      const second = new SqliteJournalStore(file);
+      const second = workspaceJournalAt(file);
       const engine = sandboxEngine(env, second, { counts });
       const [session] = engine.sessions();
       expect(session?.state, `${point.at} #${point.n}`).toBe('interrupted');

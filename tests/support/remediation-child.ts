@@ -8,7 +8,8 @@ import { createCloudClient } from '../../main/cloud';
 import { createNodeNetwork } from '../../main/cloud/network';
 import { silentLogger } from '../../main/core/logger';
 import { systemClock } from '../../main/core/ports';
-import { cloudPortFromClient, parsePlanText, RemediationEngine, SqliteJournalStore } from '../../main/remediation';
+import { cloudPortFromClient, parsePlanText, RemediationEngine } from '../../main/remediation';
+import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { fieldReportEnv } from './remediation-env';
 
 const need = (k: string): string => {
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     if (++seen === Number(nth)) process.kill(process.pid, 'SIGKILL');
   };
   const engine = new RemediationEngine({
-    journal: new SqliteJournalStore(need('SD_JOURNAL')),
+    journal: workspaceJournalAt(need('SD_JOURNAL')),
     onPrem: () => env.dir,
     cloud: cloudPortFromClient(client),
     hooks: where === 'effect' ? { afterEffect: die } : { afterJournalAppend: die },

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { claimOwner, effectiveState, releaseOwner, SqliteJournalStore, stepStatuses, type JournalEntry } from '../../main/remediation';
+import { claimOwner, effectiveState, releaseOwner, stepStatuses, type JournalEntry } from '../../main/remediation';
+import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -46,10 +47,10 @@ describe('session liveness', () => {
   });
 });
 
-describe('SqliteJournalStore', () => {
+describe('the journal over a workspace file', () => {
   it('keeps sessions and entries across reopen, in WAL with synchronous=FULL', () => {
     const file = join(tmp(), 'journal.db');
-    const a = new SqliteJournalStore(file);
+    const a = workspaceJournalAt(file);
     a.createSession({ id: 's1', state: 'running', createdAt: '2025-02-03T14:00:00.000Z', plan: { any: 'plan' }, meta: { owner: null, message: null, undo: null } });
     expect(a.append({ sessionId: 's1', stepId: 'ad:x', kind: 'intent', at: '2025-02-03T14:00:01.000Z', data: { expected: null, next: '1' } })).toBe(1);
     a.append({ sessionId: 's1', stepId: 'ad:x', kind: 'result', at: '2025-02-03T14:00:02.000Z', data: { outcome: 'applied' } });
@@ -58,7 +59,7 @@ describe('SqliteJournalStore', () => {
     const raw = new Database(file);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
-    const b = new SqliteJournalStore(file);
+    const b = workspaceJournalAt(file);
     expect(b.getSession('s1')).toMatchObject({ state: 'completed', updatedAt: '2025-02-03T14:00:03.000Z', plan: { any: 'plan' } });
     expect(b.entries('s1').map((x) => [x.stepId, x.kind, x.data])).toEqual([
       ['ad:x', 'intent', { expected: null, next: '1' }],
@@ -71,12 +72,12 @@ describe('SqliteJournalStore', () => {
 
   it('refuses an unreadable stored session with a clear error instead of guessing', () => {
     const file = join(tmp(), 'journal.db');
-    const a = new SqliteJournalStore(file);
+    const a = workspaceJournalAt(file);
     a.close();
     const raw = new Database(file);
     raw.prepare("INSERT INTO sessions (id, state, created_at, updated_at, json) VALUES ('bad', 'flying', 'x', 'x', '{}')").run();
     raw.close();
-    const b = new SqliteJournalStore(file);
+    const b = workspaceJournalAt(file);
     expect(() => b.getSession('bad')).toThrow(/unreadable session/);
     b.close();
   });
