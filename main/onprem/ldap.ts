@@ -245,7 +245,7 @@ export class LdapDirectory implements OnPremDirectory {
       try {
         for (;;) {
           throwIfCancelled(options.signal, 'The on-prem scan');
-          let next: IteratorResult<{ searchEntries: Entry[] }>;
+          let next: IteratorResult<{ searchEntries: Entry[] }> | null;
           try {
             next = await pending;
           } catch (e) {
@@ -258,11 +258,16 @@ export class LdapDirectory implements OnPremDirectory {
           }
           pending = iterator.next();
           pending.catch(() => {});
+          let entries: Entry[] | null = next.value.searchEntries;
+          // Nothing may hold the raw page (1,000 entries of ldapts objects and buffers) while the
+          // consumer works on the users or the next page arrives: it then dies young instead of
+          // being promoted, which is what kept the scanner's RSS growing with the scan.
+          next = null;
           // A paged search whose result count is a multiple of the page size ends with an empty
           // page: not a page of users anyone would count.
-          if (next.value.searchEntries.length > 0) pages++;
+          if (entries.length > 0) pages++;
           const users: OnPremUser[] = [];
-          for (const entry of next.value.searchEntries) {
+          for (const entry of entries) {
             const u = toOnPremUser(toRaw(entry), { sourceId: this.sourceId, anchorAttribute });
             if (seen.has(u.objectGuid)) continue;
             seen.add(u.objectGuid);
@@ -273,6 +278,7 @@ export class LdapDirectory implements OnPremDirectory {
             if (!u.inScope && !options.includeOutOfScope && !incremental) continue;
             users.push(u);
           }
+          entries = null;
           objects += users.length;
           progress();
           throwIfCancelled(options.signal, 'The on-prem scan');
