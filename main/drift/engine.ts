@@ -184,6 +184,8 @@ export class DriftBuilder {
     normalizerParses: 0,
   };
   private readonly onPrem: OnPremUser[] = [];
+  /** The on-prem value normalized under the user's region, per index (undefined = not yet). */
+  private readonly onPremNorm: Array<NormalizedPhone | null | undefined> = [];
   private readonly byAnchor = new Map<string, number>();
   // Fallback anchors (objectGUID bytes, consistency GUID) are built only on the first anchor miss.
   private byGuidAnchor: Map<string, number> | null = null;
@@ -232,7 +234,7 @@ export class DriftBuilder {
         if (!this.bySid.has(sid)) this.bySid.set(sid, i);
       }
       // Parsing now, while the scan waits for pages, keeps it out of the drift step.
-      if (u.mobile !== null && u.inScope) this.norm.normalize(u.mobile, this.regionOf(u));
+      this.onPremNorm.push(u.inScope ? this.norm.normalize(u.mobile, this.regionOf(u)) : undefined);
     }
   }
 
@@ -253,7 +255,7 @@ export class DriftBuilder {
     if (this.finished) throw new Error('DriftBuilder: cloud users added after finish()');
     const stats = this.stats;
     const from = this.considered.length;
-    let region: Region | undefined;
+    // Cloud values are parsed when joined, under the twin's region; most equal the AD text anyway.
     for (const u of users) {
       stats.cloudRead++;
       const c = considerCloudUser(u);
@@ -264,11 +266,6 @@ export class DriftBuilder {
       this.considered.push(c);
       this.matchOf.push(null);
       this.cloudTwin.push(-1);
-      if (!this.sealed && u.mobilePhone !== null) {
-        // The twin's region is not known yet: parse under the default one, usually the right guess.
-        region ??= pickRegion(null, this.regionDefault);
-        this.norm.normalize(u.mobilePhone, region);
-      }
     }
     if (this.sealed) this.matchByAnchor(from);
   }
@@ -281,6 +278,11 @@ export class DriftBuilder {
       this.regionCache.set(countryKey, region);
     }
     return region;
+  }
+
+  private onPremNormOf(i: number, u: OnPremUser, region: Region): NormalizedPhone | null {
+    const known = this.onPremNorm[i];
+    return known !== undefined ? known : this.norm.normalize(u.mobile, region);
   }
 
   private fallbackAnchor(id: string): number | undefined {
@@ -327,7 +329,7 @@ export class DriftBuilder {
     const u = this.onPrem[i]!;
     const c = this.considered[ci]!;
     const region = this.regionOf(u);
-    const onPremNorm = this.norm.normalize(u.mobile, region);
+    const onPremNorm = this.onPremNormOf(i, u, region);
     const flags = this.flagsFor(i, region, onPremNorm);
     const ch = mobileChange(u);
     if (!u.inScope) flags.push('onprem-out-of-default-scope');
@@ -439,7 +441,7 @@ export class DriftBuilder {
         continue;
       }
       const region = this.regionOf(u);
-      const onPremNorm = this.norm.normalize(u.mobile, region);
+      const onPremNorm = this.onPremNormOf(i, u, region);
       const flags = this.flagsFor(i, region, onPremNorm);
       const soft = softTwin.get(i);
       const sc = soft === undefined ? null : considered[soft]!;
