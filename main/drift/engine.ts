@@ -134,9 +134,20 @@ function cloudPart(c: ConsideredCloud, change: CloudChangeInfo): NonNullable<Dri
   };
 }
 
+// toUpperCase/toLowerCase return a new string even when nothing changes, which then needs hashing
+// again: at 100k users that is measurable, and SIDs and GUIDs arrive in canonical case. Anything
+// non-ASCII takes the real conversion, so the result is always exactly toUpperCase()/toLowerCase().
+function upperCase(s: string): string {
+  return /[a-z\u0080-\uffff]/.test(s) ? s.toUpperCase() : s;
+}
+
+function lowerCase(s: string): string {
+  return /[A-Z\u0080-\uffff]/.test(s) ? s.toLowerCase() : s;
+}
+
 /** Stable across scans, so decisions and history follow the AD account (or the cloud user when there is none). */
 export function rowKey(onPrem: OnPremUser | null, cloud: CloudUser | null): string {
-  if (onPrem) return `mobile:${onPrem.sourceId}:${onPrem.objectGuid.toLowerCase()}`;
+  if (onPrem) return `mobile:${onPrem.sourceId}:${lowerCase(onPrem.objectGuid)}`;
   return `mobile:cloud:${cloud?.id ?? 'unknown'}`;
 }
 
@@ -230,7 +241,7 @@ export class DriftBuilder {
         stats.duplicateAnchors++;
       } else this.byAnchor.set(u.sourceAnchor, i);
       if (u.objectSid) {
-        const sid = u.objectSid.toUpperCase();
+        const sid = upperCase(u.objectSid);
         if (!this.bySid.has(sid)) this.bySid.set(sid, i);
       }
       // Parsing now, while the scan waits for pages, keeps it out of the drift step.
@@ -383,7 +394,7 @@ export class DriftBuilder {
       if (cloudTwin[ci] !== -1) continue;
       const sid = considered[ci]!.user.onPremisesSecurityIdentifier;
       if (!sid) continue;
-      const i = this.bySid.get(sid.toUpperCase());
+      const i = this.bySid.get(upperCase(sid));
       if (i !== undefined && twinOf[i] === -1) {
         twinOf[i] = ci;
         cloudTwin[ci] = i;
