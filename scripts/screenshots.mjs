@@ -94,6 +94,37 @@ try {
     await shot('profiles');
     await nav('help');
     await shot('help');
+    if (v.suffix === '1366x768') {
+      // The guided fix on testmobile (keep-onprem through the bypass), once: applying changes the demo.
+      await nav('grid');
+      await page.getByTestId('tab-all').click();
+      await page.getByTestId('grid-search').fill('testmobile');
+      await page.getByTestId('grid-search').press('Enter');
+      await page.locator('[data-testid="grid-row"][data-upn^="testmobile@"]').first().click();
+      await page.getByTestId('fix-selected').click();
+      await page.getByTestId('decide-row').first().waitFor();
+      await page.getByLabel('Decision for testmobile@contoso.com').selectOption('keep-onprem');
+      await shot('flow-decide');
+      await page.getByTestId('flow-next').click();
+      await page.getByTestId('blast-radius').waitFor();
+      await page.getByTestId('blast-bulk-onprem-missing').selectOption('keep-cloud');
+      await page.getByTestId('blast-suggested').click();
+      await page.locator('[data-testid="blast-undecided"].ok').waitFor();
+      await page.getByTestId('blast-radius').scrollIntoViewIfNeeded();
+      await shot('flow-plan');
+      await page.getByTestId('flow-next').click();
+      await page.getByTestId('preflight-checks').waitFor({ timeout: 60_000 });
+      await shot('flow-preflight');
+      await page.getByTestId('flow-apply').click();
+      await page.getByTestId('confirm-apply').waitFor();
+      await shot('flow-confirm');
+      await page.getByTestId('confirm-ok').click();
+      await page.locator('[data-testid="flow"][data-step="report"], [data-testid="flow"][data-step="verify"] [data-testid="outcome"]').first().waitFor({ timeout: 180_000 });
+      await shot('flow-report');
+      await nav('sessions');
+      await page.getByTestId('session-row').first().waitFor();
+      await shot('sessions');
+    }
     await context.close();
   }
 } finally {

@@ -193,6 +193,38 @@ describe('the guided flow', () => {
     expect(api.callsOf('remediation.resume')).toEqual([{ sessionId: 's-wait', confirm: { cycle: true } }]);
   });
 
+  it('cancels through op.cancel and offers to resume the cancelled session', async () => {
+    await toPlanWithBypass();
+    fireEvent.click(screen.getByTestId('blast-suggested'));
+    await settle();
+    const plan = useFlowStore.getState().plan!;
+    fireEvent.click(screen.getByTestId('flow-next'));
+    await settle();
+    fireEvent.click(screen.getByTestId('flow-apply'));
+    fireEvent.click(within(screen.getByRole('alertdialog')).getByTestId('confirm-ok'));
+    await settle();
+    fireEvent.click(screen.getByTestId('flow-cancel'));
+    await settle();
+    expect(api.callsOf('op.cancel')).toEqual([{ operationId: 'op-apply' }]);
+    act(() => api.emit('remediation.finished', { operationId: 'op-apply', outcome: outcomeFor('s-c', plan, 'cancelled') }));
+    expect(screen.getByTestId('outcome').getAttribute('data-state')).toBe('cancelled');
+    fireEvent.click(screen.getByTestId('flow-resume'));
+    await settle();
+    expect(api.callsOf('remediation.resume')).toEqual([{ sessionId: 's-c' }]);
+  });
+
+  it('moves between steps by keyboard: the step list marks the current one and the focus lands on its heading', async () => {
+    await toPlanWithBypass();
+    const current = screen.getByTestId('flow-step-plan');
+    expect(current.getAttribute('aria-current')).toBe('step');
+    expect(document.activeElement?.textContent).toBe('Plan');
+    // Steps that cannot be reached yet are disabled, not hidden.
+    expect((screen.getByTestId('flow-step-apply') as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByTestId('flow-step-decide'));
+    await settle();
+    expect(document.activeElement?.textContent).toBe('Decide');
+  });
+
   it('starts from the grid: Fix… takes the selection to the wizard', async () => {
     useAppStore.setState({ screen: 'grid' });
     useGridStore.getState().setRows(rows, 'scan-1');

@@ -66,12 +66,12 @@ export function SandboxBar() {
           Run sync cycle (initial)
         </button>
         <label className="sandbox-latency">
-          Tenant speed{' '}
-          <select value={latency} onChange={(e) => void setTenantLatency(Number(e.target.value))} data-testid="sandbox-latency">
-            <option value={0}>full speed</option>
-            <option value={500}>slow (0.5 s per request)</option>
-            <option value={1500}>very slow (1.5 s per request)</option>
-            <option value={3000}>crawling (3 s per request)</option>
+          Graph delay{' '}
+          <select value={latency} title="Delay per Graph request of the sandbox tenant: makes an apply long enough to watch, cancel or interrupt" onChange={(e) => void setTenantLatency(Number(e.target.value))} data-testid="sandbox-latency">
+            <option value={0}>none</option>
+            <option value={500}>0.5 s</option>
+            <option value={1500}>1.5 s</option>
+            <option value={3000}>3 s</option>
           </select>
         </label>
         {confirmReset ? (
