@@ -4,8 +4,9 @@
  * (1) keep-onprem through the bypass: the blast radius shown, counted and decided; applied on a slow
  *     tenant, the page reloaded mid-apply, the session offered at start and followed to verified,
  *     and a rescan shows both sides at 0987654321;
- * (2) in a fresh demo: keep-cloud (AD gets 1234567890), the evidence package saved as a download and
- *     verified from the file, then undo (AD back to 0987654321).
+ * (2) in a fresh demo: keep-cloud (AD gets 1234567890) on a slow tenant, cancelled mid-way and
+ *     resumed to verified, the evidence package saved as a download and verified from the file, then
+ *     undo (AD back to 0987654321).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -154,7 +155,7 @@ describe('the guided fix on the sandbox demo', () => {
     expect((await sessions.list())[0]?.state).toBe('completed');
   });
 
-  it('keeps the cloud value in a fresh demo, saves and verifies the evidence, then undoes it', async () => {
+  it('keeps the cloud value in a fresh demo (cancelled and resumed), saves and verifies the evidence, then undoes it', async () => {
     if ((await page.getByTestId('sandbox-latency').inputValue()) !== '0') await setTenantLatency(0);
     await page.getByTestId('reset-demo').click();
     await page.getByTestId('reset-confirm').click();
@@ -170,8 +171,16 @@ describe('the guided fix on the sandbox demo', () => {
     expect(steps[0]!.text).toContain('"0987654321" → "1234567890"');
     await flow.next();
     expect((await flow.preflightChecks()).filter((c) => !c.ok)).toEqual([]);
+    // On a slow tenant, cancel while it verifies: the session stops resumable, and Resume finishes it.
+    await setTenantLatency(1500);
     const confirm = await flow.apply();
     expect(confirm.title).toBe('Apply this plan to 1 user?');
+    await page.locator('[data-testid="apply-phases"] [data-phase="ad-write"][data-status="done"]').waitFor({ timeout: 60_000 });
+    await page.getByTestId('flow-cancel').click();
+    expect(await flow.waitOutcome(60_000)).toBe('cancelled');
+    await setTenantLatency(0);
+    await page.getByTestId('flow-resume').click();
+    await flow.waitStep('report', 60_000);
     expect(await flow.waitOutcome()).toBe('completed');
     await flow.waitStep('report');
     expect(await flow.reportRow('testmobile@')).toEqual({ state: 'fixed', actual: '1234567890 / 1234567890' });
