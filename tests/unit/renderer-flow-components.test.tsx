@@ -14,6 +14,7 @@ import { useGridStore } from '../../renderer/src/stores/grid-store';
 import { useDetailsStore } from '../../renderer/src/stores/details-store';
 import { useScanStore } from '../../renderer/src/stores/scan-store';
 import { GuidedFlow } from '../../renderer/src/components/GuidedFlow';
+import { DetailsDrawer } from '../../renderer/src/components/DetailsDrawer';
 import { MismatchGrid } from '../../renderer/src/components/MismatchGrid';
 import { Workbench } from '../../renderer/src/app/App';
 import { DEFAULT_COLUMNS } from '../../renderer/src/grid/model';
@@ -103,16 +104,24 @@ describe('the guided flow', () => {
     expect(screen.getByTestId('plan-steps').textContent).toContain('Start-ADSyncSyncCycle -PolicyType Initial');
   });
 
-  it('links a blast-radius row to its details', async () => {
+  it('links a blast-radius row to its details, and Esc comes back to the link', async () => {
     await toPlanWithBypass();
     api.handle('rows.details', ({ rowKey }) => {
       throw new Error(`details of ${rowKey}`);
     });
+    render(<DetailsDrawer />);
     const row = screen.getAllByTestId('blast-row').find((r) => r.getAttribute('data-upn')!.startsWith('testmobile@'))!;
-    fireEvent.click(within(row).getByTestId('user-link'));
+    const link = within(row).getByTestId('user-link');
+    link.focus();
+    fireEvent.click(link);
     await settle();
     expect(useDetailsStore.getState().rowKey).toBe('row-testmobile');
     expect(useDetailsStore.getState().scanId).toBe('scan-1');
+    // Esc closes the drawer and gives the focus back to the link that opened it.
+    fireEvent.keyDown(screen.getByTestId('details'), { key: 'Escape' });
+    await settle();
+    expect(screen.queryByTestId('details')).toBeNull();
+    expect(document.activeElement).toBe(link);
   });
 
   it('says for every preflight check whether it passed and what to do, and blocks apply on a failure', async () => {

@@ -36,9 +36,14 @@ export function DetailsDrawer() {
   const width = useAppStore((s) => s.drawerWidth);
   const sandbox = useAppStore((s) => s.info?.sandbox ?? false);
   const closeRef = useRef<HTMLButtonElement>(null);
+  const openerRef = useRef<HTMLElement | null>(null);
 
   useEffect(() => {
-    if (rowKey) closeRef.current?.focus();
+    if (!rowKey) return;
+    // Remember who opened the drawer (a guided-flow link, say) to give the focus back on close.
+    const opener = document.activeElement;
+    if (opener instanceof HTMLElement && !opener.closest('[data-testid="details"]')) openerRef.current = opener;
+    closeRef.current?.focus();
   }, [rowKey]);
 
   if (!rowKey) return null;
@@ -46,7 +51,10 @@ export function DetailsDrawer() {
   const story = details ? buildStory(details) : [];
   const close = () => {
     useDetailsStore.getState().close();
-    document.querySelector<HTMLElement>('[data-testid="grid"]')?.focus();
+    const opener = openerRef.current;
+    openerRef.current = null;
+    if (opener?.isConnected && !opener.closest('[data-testid="grid"]')) opener.focus();
+    else document.querySelector<HTMLElement>('[data-testid="grid"]')?.focus();
   };
 
   return (
