@@ -92,6 +92,30 @@ describe('the flow store', () => {
     expect(s.outcome?.rows[0]?.state).toBe('fixed');
   });
 
+  it('goes back to preflight with the conflicts when the engine’s own preflight refuses (no session, nothing written)', async () => {
+    const testmobile = rows.find((r) => r.upn.startsWith('testmobile@'))!;
+    await useFlowStore.getState().begin('scan-1', [testmobile]);
+    useFlowStore.getState().decide([testmobile.key], 'keep-cloud');
+    await settle();
+    await useFlowStore.getState().apply(1);
+    const preflight = {
+      ok: false,
+      checks: [{ name: 'onprem', ok: true, severity: 'blocking' as const, message: 'Read 1 AD value(s).' }],
+      conflicts: [{ rowKey: testmobile.key, upn: testmobile.upn, side: 'onprem' as const, planned: '0987654321', actual: '5550000', message: 'AD changed since the scan.' }],
+      bypassWasOn: null,
+    };
+    api.emit('remediation.finished', {
+      operationId: 'op-apply',
+      outcome: { sessionId: '', state: 'failed', message: 'Preflight failed: nothing was written.', nextStep: 'Re-decide the conflicting rows and apply again.', rows: [], preflight, writes: { ad: 0, graph: 0, bypass: 0, cycles: 0 } },
+    });
+    const s = useFlowStore.getState();
+    expect(s.step).toBe('preflight');
+    expect(s.sessionId).toBeNull();
+    expect(s.operation).toBeNull();
+    expect(s.preflight?.conflicts).toHaveLength(1);
+    expect(s.error).toMatch(/nothing was written/);
+  });
+
   it('refuses nothing silently: a stale confirmation comes back as an error and the wizard stays at preflight', async () => {
     const testmobile = rows.find((r) => r.upn.startsWith('testmobile@'))!;
     await useFlowStore.getState().begin('scan-1', [testmobile]);

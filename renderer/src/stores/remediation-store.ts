@@ -480,6 +480,21 @@ export const useFlowStore = create<FlowState>((set, get) => {
       const offFinished = api.on('remediation.finished', ({ operationId, outcome }: EventPayload<'remediation.finished'>) => {
         if (!mine(operationId, outcome.sessionId)) return;
         stopPolling();
+        if (!outcome.sessionId) {
+          // The engine's own preflight refused: no session exists and nothing was written. Back to
+          // preflight with what it found (changed values become conflicts to re-decide).
+          set({
+            operation: null,
+            operationId: null,
+            cancelling: false,
+            sessionState: null,
+            phases: {},
+            step: 'preflight',
+            error: [outcome.message, outcome.nextStep].filter(Boolean).join(' '),
+            ...(outcome.preflight ? { preflight: outcome.preflight } : {}),
+          });
+          return;
+        }
         set({
           operation: null,
           operationId: null,
