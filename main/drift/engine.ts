@@ -527,10 +527,17 @@ export class DriftBuilder {
 
   /** A row built early under the first lookup: only its cloud change and cause depend on the lookup. */
   private relookRow(row: DriftRow, i: number, ci: number, lookup: AuditLookup): void {
-    const u = this.onPrem[i]!;
     const c = this.considered[ci]!;
+    const cloud = row.cloud!;
     const change = lookup(c.user.id);
-    row.cloud = cloudPart(c, change);
+    const before = cloud.changeState;
+    // In place (same fields, same order as cloudPart builds them): this runs for every early row.
+    cloud.changedAt = change.state === 'known' ? (change.at ?? null) : null;
+    cloud.changedBy = change.state === 'known' ? (change.actor ?? null) : null;
+    cloud.changeState = change.state;
+    // An in-sync cause mentions the audit only for a known change (likelyCause): nothing else to redo.
+    if (row.status === 'in-sync' && change.state !== 'known' && before !== 'known') return;
+    const u = this.onPrem[i]!;
     const stuck = row.flags.includes('pending-stuck') ? (this.options.tenantLastSyncAt ?? null) : null;
     row.cause = matchedCause(u, c, row.status, mobileChange(u), stuck, change);
   }
