@@ -1,6 +1,6 @@
 /**
  * One scanner run in its own process, so its peak RSS is its own: prints
- * {"ms", "users", "pages", "maxRssKiB", "rssBeforeKiB"} on stdout. Argument: JSON {url, caFile, bindDn, baseDn, searchBase, pageSize}.
+ * {"ms", "cpuMs", "users", "pages", "maxRssKiB", "rssBeforeKiB"} on stdout. Argument: JSON {url, caFile, bindDn, baseDn, searchBase, pageSize}.
  * The password comes in through SYNCDRIFT_BENCH_LDAP_PASSWORD (never on the command line).
  */
 import { LdapDirectory } from '../../main/onprem/ldap';
@@ -13,6 +13,7 @@ const dir = new LdapDirectory(source, { getPassword: async () => process.env.SYN
 // What the process holds before the scan (node, tsx, the modules): the scan's own share is the rest.
 const rssBeforeKiB = Math.round(process.memoryUsage().rss / 1024);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let users = 0;
 let pages = 0;
 for await (const page of dir.scan()) {
@@ -20,5 +21,6 @@ for await (const page of dir.scan()) {
   pages++;
 }
 const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
 await dir.close();
-process.stdout.write(JSON.stringify({ ms: Math.round(ms), users, pages, maxRssKiB: process.resourceUsage().maxRSS, rssBeforeKiB }) + '\n');
+process.stdout.write(JSON.stringify({ ms: Math.round(ms), users, pages, maxRssKiB: process.resourceUsage().maxRSS, rssBeforeKiB, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }) + '\n');
