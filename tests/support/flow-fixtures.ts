@@ -6,7 +6,13 @@
  */
 import { buildPlan, planReadiness } from '../../main/remediation/plan';
 import { suggestDecision } from '../../main/remediation/decisions';
-import { affectedUserCount, type DriftRow, type Plan, type SessionOutcomeWire, type SessionSummaryWire } from '../../preload/contract';
+import {
+  affectedUserCount,
+  type DriftRow,
+  type Plan,
+  type SessionOutcomeWire,
+  type SessionSummaryWire,
+} from '../../preload/contract';
 import { DriftStatus, type DriftReport } from '../../main/core/model';
 import { makeRow, type FakeApi } from './fake-api';
 
@@ -41,22 +47,50 @@ export function outcomeFor(sessionId: string, plan: Plan, state: SessionOutcomeW
   return {
     sessionId,
     state,
-    message: state === 'completed' ? `Done: ${plan.rows.filter((r) => r.intended).length} row(s) verified on both sides.` : `Session ${state}.`,
+    message:
+      state === 'completed'
+        ? `Done: ${plan.rows.filter((r) => r.intended).length} row(s) verified on both sides.`
+        : `Session ${state}.`,
     nextStep: state === 'awaiting-cycle' ? 'Run Start-ADSyncSyncCycle -PolicyType Initial on AADCONNECT01, then resume.' : null,
     rows: plan.rows
       .filter((r) => r.intended)
-      .map((r) => ({ rowKey: r.key, upn: r.upn, state: state === 'completed' ? 'fixed' : 'pending', intended: r.intended, actual: state === 'completed' ? r.intended : { onPrem: r.onPrem?.value ?? null, cloud: r.cloud?.value ?? null } })),
-    writes: { ad: plan.steps.filter((s) => s.kind === 'ad-write').length, graph: 0, bypass: plan.needsBypass ? 1 : 0, cycles: plan.needsBypass ? 1 : 0 },
+      .map((r) => ({
+        rowKey: r.key,
+        upn: r.upn,
+        state: state === 'completed' ? 'fixed' : 'pending',
+        intended: r.intended,
+        actual: state === 'completed' ? r.intended : { onPrem: r.onPrem?.value ?? null, cloud: r.cloud?.value ?? null },
+      })),
+    writes: {
+      ad: plan.steps.filter((s) => s.kind === 'ad-write').length,
+      graph: 0,
+      bypass: plan.needsBypass ? 1 : 0,
+      cycles: plan.needsBypass ? 1 : 0,
+    },
   };
 }
 
 export function summary(id: string, state: SessionSummaryWire['state'], plan: Plan): SessionSummaryWire {
-  return { id, state, createdAt: '2026-03-01T10:00:00Z', updatedAt: '2026-03-01T10:01:00Z', planId: plan.id, profile: plan.source.profile, rows: plan.rows.length, steps: plan.steps.length, stepsDone: 1, message: null, live: state === 'running' };
+  return {
+    id,
+    state,
+    createdAt: '2026-03-01T10:00:00Z',
+    updatedAt: '2026-03-01T10:01:00Z',
+    planId: plan.id,
+    profile: plan.source.profile,
+    rows: plan.rows.length,
+    steps: plan.steps.length,
+    stepsDone: 1,
+    message: null,
+    live: state === 'running',
+  };
 }
 
 /** Registers the remediation channels on a FakeApi over these rows. */
 export function flowApi(api: FakeApi, rows: DriftRow[]): FakeApi {
-  const byStatus = Object.fromEntries(DriftStatus.options.map((s) => [s, rows.filter((r) => r.status === s).length])) as DriftReport['summary']['byStatus'];
+  const byStatus = Object.fromEntries(
+    DriftStatus.options.map((s) => [s, rows.filter((r) => r.status === s).length]),
+  ) as DriftReport['summary']['byStatus'];
   const report: DriftReport = {
     generatedAt: '2026-03-01T09:00:00Z',
     profile: 'Sandbox tenant (demo)',
@@ -69,13 +103,17 @@ export function flowApi(api: FakeApi, rows: DriftRow[]): FakeApi {
       suggestions: rows.filter((r) => rowKeys.includes(r.key)).map((r) => ({ rowKey: r.key, ...suggestDecision(r) })),
     }))
     .handle('remediation.plan', ({ selected, decisions }) => {
-      const plan = buildPlan(report, decisions.map((d) => ({ rowKey: d.rowKey, action: d.action })), {
-        selected,
-        syncEngine: 'connect',
-        connectServer: 'AADCONNECT01',
-        id: `plan-${++planSeq}`,
-        now: new Date('2026-03-01T10:00:00Z'),
-      });
+      const plan = buildPlan(
+        report,
+        decisions.map((d) => ({ rowKey: d.rowKey, action: d.action })),
+        {
+          selected,
+          syncEngine: 'connect',
+          connectServer: 'AADCONNECT01',
+          id: `plan-${++planSeq}`,
+          now: new Date('2026-03-01T10:00:00Z'),
+        },
+      );
       return { plan, readiness: planReadiness(plan) };
     })
     .handle('remediation.preflight', () => ({
@@ -89,7 +127,10 @@ export function flowApi(api: FakeApi, rows: DriftRow[]): FakeApi {
     }))
     .handle('remediation.apply', ({ plan, confirmUsers }) => {
       const expected = affectedUserCount(plan as Plan);
-      if (confirmUsers !== expected) throw new Error(`confirmUsers: the plan changes ${expected} user(s), but the confirmation named ${confirmUsers}. Review the plan again.`);
+      if (confirmUsers !== expected)
+        throw new Error(
+          `confirmUsers: the plan changes ${expected} user(s), but the confirmation named ${confirmUsers}. Review the plan again.`,
+        );
       return { operationId: 'op-apply' };
     })
     .handle('remediation.resume', () => ({ operationId: 'op-resume' }))

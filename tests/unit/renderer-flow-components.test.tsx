@@ -23,11 +23,34 @@ import { FakeApi } from '../support/fake-api';
 import { suggestDecision } from '../../main/remediation/decisions';
 import { demoRows, flowApi, outcomeFor, summary } from '../support/flow-fixtures';
 
-const INFO: AppInfo = { name: 'SyncDrift Workbench', version: '0.1.0', host: 'test', sandbox: true, platform: 'linux', versions: {}, workspacePath: '/tmp/x' };
+const INFO: AppInfo = {
+  name: 'SyncDrift Workbench',
+  version: '0.1.0',
+  host: 'test',
+  sandbox: true,
+  platform: 'linux',
+  versions: {},
+  workspacePath: '/tmp/x',
+};
 
 beforeAll(() => {
-  vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue({ x: 0, y: 0, top: 0, left: 0, bottom: 600, right: 1200, width: 1200, height: 600, toJSON: () => ({}) });
-  for (const [prop, v] of [['offsetHeight', 600], ['offsetWidth', 1200], ['clientHeight', 600], ['clientWidth', 1200]] as const)
+  vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue({
+    x: 0,
+    y: 0,
+    top: 0,
+    left: 0,
+    bottom: 600,
+    right: 1200,
+    width: 1200,
+    height: 600,
+    toJSON: () => ({}),
+  });
+  for (const [prop, v] of [
+    ['offsetHeight', 600],
+    ['offsetWidth', 1200],
+    ['clientHeight', 600],
+    ['clientWidth', 1200],
+  ] as const)
     Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => v });
   HTMLElement.prototype.scrollTo = () => {};
 });
@@ -37,11 +60,27 @@ let rows: DriftRow[];
 let detach: () => void = () => {};
 beforeEach(() => {
   rows = demoRows();
-  api = flowApi(new FakeApi(), rows).handle('prefs.set', () => ({ saved: true })).handle('prefs.get', () => ({ value: null }));
-  useAppStore.setState({ api, info: { ...INFO, sandbox: false }, status: 'ready', profileId: 'sandbox', notices: [], screen: 'flow' });
+  api = flowApi(new FakeApi(), rows)
+    .handle('prefs.set', () => ({ saved: true }))
+    .handle('prefs.get', () => ({ value: null }));
+  useAppStore.setState({
+    api,
+    info: { ...INFO, sandbox: false },
+    status: 'ready',
+    profileId: 'sandbox',
+    notices: [],
+    screen: 'flow',
+  });
   useFlowStore.getState().close();
   useSessionsStore.setState({ sessions: [], offer: null, offerChecked: false, error: null });
-  useGridStore.setState({ search: '', filters: {}, tab: 'attention', sort: null, columns: [...DEFAULT_COLUMNS], prefsScope: null });
+  useGridStore.setState({
+    search: '',
+    filters: {},
+    tab: 'attention',
+    sort: null,
+    columns: [...DEFAULT_COLUMNS],
+    prefsScope: null,
+  });
   useGridStore.getState().setRows([], null);
   useDetailsStore.getState().close();
   useScanStore.getState().reset();
@@ -94,7 +133,9 @@ describe('the guided flow', () => {
     await settle();
     const last = api.callsOf('remediation.plan').at(-1) as { decisions: { rowKey: string; action: string }[] };
     expect(last.decisions.filter((d) => d.action === 'keep-cloud')).toHaveLength(2);
-    expect(screen.getByTestId('blast-kind-onprem-missing').textContent).toContain('kept: the cloud value is written into AD first');
+    expect(screen.getByTestId('blast-kind-onprem-missing').textContent).toContain(
+      'kept: the cloud value is written into AD first',
+    );
 
     fireEvent.click(screen.getByTestId('blast-suggested'));
     await settle();
@@ -128,7 +169,12 @@ describe('the guided flow', () => {
     api.handle('remediation.preflight', () => ({
       ok: false,
       checks: [
-        { name: 'permission:flipBypass', ok: false, severity: 'blocking', message: 'Enable the BypassDirSyncOverrides feature: missing (needs Global Administrator).' },
+        {
+          name: 'permission:flipBypass',
+          ok: false,
+          severity: 'blocking',
+          message: 'Enable the BypassDirSyncOverrides feature: missing (needs Global Administrator).',
+        },
         { name: 'onprem', ok: true, severity: 'blocking', message: 'Read 15 AD value(s).' },
       ],
       conflicts: [],
@@ -185,7 +231,12 @@ describe('the guided flow', () => {
     fireEvent.click(screen.getByTestId('blast-suggested'));
     await settle();
     plan = useFlowStore.getState().plan!;
-    api.handle('remediation.session', ({ sessionId }) => ({ summary: summary(sessionId, 'awaiting-cycle', plan!), plan: plan!, journalEntries: 6, lastOutcome: outcomeFor(sessionId, plan!, 'awaiting-cycle') }));
+    api.handle('remediation.session', ({ sessionId }) => ({
+      summary: summary(sessionId, 'awaiting-cycle', plan!),
+      plan: plan!,
+      journalEntries: 6,
+      lastOutcome: outcomeFor(sessionId, plan!, 'awaiting-cycle'),
+    }));
     await act(async () => {
       await useFlowStore.getState().openSession('s-wait');
     });
@@ -239,7 +290,9 @@ describe('the guided flow', () => {
     useGridStore.getState().setRows(rows, 'scan-1');
     render(<MismatchGrid />);
     const grid = screen.getByRole('grid');
-    const first = within(grid).getAllByTestId('grid-row').find((r) => r.getAttribute('data-upn')!.startsWith('testmobile@'))!;
+    const first = within(grid)
+      .getAllByTestId('grid-row')
+      .find((r) => r.getAttribute('data-upn')!.startsWith('testmobile@'))!;
     fireEvent.click(first);
     fireEvent.click(screen.getByTestId('fix-selected'));
     await settle();
@@ -261,7 +314,12 @@ describe('when the app starts', () => {
     })();
     api
       .handle('remediation.sessions', () => ({ sessions: [summary('s-int', 'interrupted', plan)] }))
-      .handle('remediation.session', ({ sessionId }) => ({ summary: summary(sessionId, 'interrupted', plan), plan, journalEntries: 2, lastOutcome: null }))
+      .handle('remediation.session', ({ sessionId }) => ({
+        summary: summary(sessionId, 'interrupted', plan),
+        plan,
+        journalEntries: 2,
+        lastOutcome: null,
+      }))
       .handle('profiles.list', () => ({ profiles: [] }))
       .handle('dashboard.get', () => {
         throw new Error('no dashboard in this test');

@@ -13,7 +13,15 @@ import { affectedUserCount, type AppInfo, type DriftRow, type Plan, type Session
 import { FakeApi } from '../support/fake-api';
 import { demoRows, flowApi, outcomeFor, summary } from '../support/flow-fixtures';
 
-const INFO: AppInfo = { name: 'SyncDrift Workbench', version: '0.1.0', host: 'test', sandbox: true, platform: 'linux', versions: {}, workspacePath: '/tmp/x' };
+const INFO: AppInfo = {
+  name: 'SyncDrift Workbench',
+  version: '0.1.0',
+  host: 'test',
+  sandbox: true,
+  platform: 'linux',
+  versions: {},
+  workspacePath: '/tmp/x',
+};
 
 let api: FakeApi;
 let rows: DriftRow[];
@@ -58,7 +66,10 @@ describe('the flow store', () => {
     // Suggestions for the blast-radius rows outside the selection were fetched once.
     for (const b of plan.blastRadius) expect(useFlowStore.getState().suggestions[b.rowKey]).toBeDefined();
 
-    useFlowStore.getState().useSuggestions(plan.blastRadius.map((b) => b.rowKey), true);
+    useFlowStore.getState().useSuggestions(
+      plan.blastRadius.map((b) => b.rowKey),
+      true,
+    );
     await settle();
     expect(useFlowStore.getState().plan!.blockers).toEqual([]);
     expect(useFlowStore.getState().readiness?.ready).toBe(true);
@@ -101,12 +112,29 @@ describe('the flow store', () => {
     const preflight = {
       ok: false,
       checks: [{ name: 'onprem', ok: true, severity: 'blocking' as const, message: 'Read 1 AD value(s).' }],
-      conflicts: [{ rowKey: testmobile.key, upn: testmobile.upn, side: 'onprem' as const, planned: '0987654321', actual: '5550000', message: 'AD changed since the scan.' }],
+      conflicts: [
+        {
+          rowKey: testmobile.key,
+          upn: testmobile.upn,
+          side: 'onprem' as const,
+          planned: '0987654321',
+          actual: '5550000',
+          message: 'AD changed since the scan.',
+        },
+      ],
       bypassWasOn: null,
     };
     api.emit('remediation.finished', {
       operationId: 'op-apply',
-      outcome: { sessionId: '', state: 'failed', message: 'Preflight failed: nothing was written.', nextStep: 'Re-decide the conflicting rows and apply again.', rows: [], preflight, writes: { ad: 0, graph: 0, bypass: 0, cycles: 0 } },
+      outcome: {
+        sessionId: '',
+        state: 'failed',
+        message: 'Preflight failed: nothing was written.',
+        nextStep: 'Re-decide the conflicting rows and apply again.',
+        rows: [],
+        preflight,
+        writes: { ad: 0, graph: 0, bypass: 0, cycles: 0 },
+      },
     });
     const s = useFlowStore.getState();
     expect(s.step).toBe('preflight');
@@ -129,7 +157,12 @@ describe('the flow store', () => {
 
   it('attaches to a session still running in the service (after a reload) and follows it by its id', async () => {
     const plan = await readyPlan(rows);
-    api.handle('remediation.session', ({ sessionId }) => ({ summary: summary(sessionId, 'running', plan), plan, journalEntries: 3, lastOutcome: null }));
+    api.handle('remediation.session', ({ sessionId }) => ({
+      summary: summary(sessionId, 'running', plan),
+      plan,
+      journalEntries: 3,
+      lastOutcome: null,
+    }));
     await useFlowStore.getState().openSession('s-9');
     let s = useFlowStore.getState();
     expect(s.operation).toBe('resume');
@@ -151,14 +184,33 @@ describe('the flow store', () => {
 
   it('undoes a session and keeps the undo report', async () => {
     const plan = await readyPlan(rows);
-    api.handle('remediation.session', ({ sessionId }) => ({ summary: summary(sessionId, 'completed', plan), plan, journalEntries: 5, lastOutcome: outcomeFor(sessionId, plan, 'completed') }));
+    api.handle('remediation.session', ({ sessionId }) => ({
+      summary: summary(sessionId, 'completed', plan),
+      plan,
+      journalEntries: 5,
+      lastOutcome: outcomeFor(sessionId, plan, 'completed'),
+    }));
     await useFlowStore.getState().openSession('s-2');
     expect(useFlowStore.getState().step).toBe('report');
     await useFlowStore.getState().undo();
     expect(api.callsOf('remediation.undo')).toEqual([{ sessionId: 's-2' }]);
     api.emit('remediation.undone', {
       operationId: 'op-undo',
-      report: { sessionId: 's-2', state: 'undone', restored: [{ rowKey: plan.rows[0]!.key, upn: plan.rows[0]!.upn, side: 'onprem', value: '0987654321', message: 'AD mobile restored' }], notRestored: [], offers: [] },
+      report: {
+        sessionId: 's-2',
+        state: 'undone',
+        restored: [
+          {
+            rowKey: plan.rows[0]!.key,
+            upn: plan.rows[0]!.upn,
+            side: 'onprem',
+            value: '0987654321',
+            message: 'AD mobile restored',
+          },
+        ],
+        notRestored: [],
+        offers: [],
+      },
     });
     expect(useFlowStore.getState().undoReport?.restored).toHaveLength(1);
     expect(useFlowStore.getState().sessionState).toBe('undone');
@@ -182,7 +234,13 @@ describe('the start-up offer', () => {
 
   it('offers the newest session that still needs the admin, never a finished one', () => {
     expect(sessionToOffer([s('a', 'completed', '2026-01-03T00:00:00Z'), s('b', 'undone', '2026-01-04T00:00:00Z')])).toBeNull();
-    expect(sessionToOffer([s('a', 'interrupted', '2026-01-01T00:00:00Z'), s('b', 'awaiting-cycle', '2026-01-02T00:00:00Z'), s('c', 'completed', '2026-01-05T00:00:00Z')])?.id).toBe('b');
+    expect(
+      sessionToOffer([
+        s('a', 'interrupted', '2026-01-01T00:00:00Z'),
+        s('b', 'awaiting-cycle', '2026-01-02T00:00:00Z'),
+        s('c', 'completed', '2026-01-05T00:00:00Z'),
+      ])?.id,
+    ).toBe('b');
     expect(sessionToOffer([s('a', 'running', '2026-01-01T00:00:00Z')])?.id).toBe('a');
   });
 
@@ -204,4 +262,3 @@ async function readyPlan(all: DriftRow[]): Promise<Plan> {
   useFlowStore.getState().close();
   return plan;
 }
-

@@ -28,7 +28,9 @@ export function ConfirmDialog(props: {
       return;
     }
     if (e.key !== 'Tab' || !ref.current) return;
-    const items = [...ref.current.querySelectorAll<HTMLElement>('button, input, select, a[href], [tabindex="0"]')].filter((el) => !el.hasAttribute('disabled'));
+    const items = [...ref.current.querySelectorAll<HTMLElement>('button, input, select, a[href], [tabindex="0"]')].filter(
+      (el) => !el.hasAttribute('disabled'),
+    );
     if (items.length === 0) return;
     const first = items[0]!;
     const last = items[items.length - 1]!;
@@ -58,7 +60,12 @@ export function ConfirmDialog(props: {
           <button type="button" ref={cancelRef} onClick={props.onCancel} data-testid="confirm-cancel">
             Cancel
           </button>
-          <button type="button" className={props.danger ? 'danger' : 'primary'} onClick={props.onConfirm} data-testid="confirm-ok">
+          <button
+            type="button"
+            className={props.danger ? 'danger' : 'primary'}
+            onClick={props.onConfirm}
+            data-testid="confirm-ok"
+          >
             {props.confirmLabel}
           </button>
         </div>

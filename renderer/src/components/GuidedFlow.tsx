@@ -38,13 +38,29 @@ function UserLink({ rowKey, upn }: { rowKey: string; upn: string }) {
   const scanId = useFlowStore((s) => s.scanId) ?? useGridStore.getState().scanId;
   if (!scanId) return <>{upn}</>;
   return (
-    <button type="button" className="link" onClick={() => void useDetailsStore.getState().open(scanId, rowKey)} data-testid="user-link" title="Show details">
+    <button
+      type="button"
+      className="link"
+      onClick={() => void useDetailsStore.getState().open(scanId, rowKey)}
+      data-testid="user-link"
+      title="Show details"
+    >
       {upn}
     </button>
   );
 }
 
-function DecisionSelect({ rowKey, upn, value, testId }: { rowKey: string; upn: string; value: DecisionAction | undefined; testId: string }) {
+function DecisionSelect({
+  rowKey,
+  upn,
+  value,
+  testId,
+}: {
+  rowKey: string;
+  upn: string;
+  value: DecisionAction | undefined;
+  testId: string;
+}) {
   return (
     <select
       aria-label={`Decision for ${upn}`}
@@ -84,8 +100,8 @@ export function GuidedFlow() {
       <section className="panel" aria-label="Guided fix" data-testid="flow-empty">
         <h2>Guided fix</h2>
         <p>
-          Select rows in <strong>Mismatches</strong> (or pick a status tab) and press <strong>Fix…</strong> (Ctrl+Enter in the grid). A session that is
-          running or interrupted opens from <strong>Sessions</strong>.
+          Select rows in <strong>Mismatches</strong> (or pick a status tab) and press <strong>Fix…</strong> (Ctrl+Enter in the
+          grid). A session that is running or interrupted opens from <strong>Sessions</strong>.
         </p>
       </section>
     );
@@ -165,8 +181,9 @@ function DecideStep() {
   return (
     <div data-testid="flow-decide">
       <p>
-        {selected.length} user{selected.length === 1 ? '' : 's'} selected. Each row starts with the suggested decision and its reason; change any of them, one by one
-        or in bulk. A row marked <strong>ask</strong> needs the user&apos;s word on which number is right.
+        {selected.length} user{selected.length === 1 ? '' : 's'} selected. Each row starts with the suggested decision and its
+        reason; change any of them, one by one or in bulk. A row marked <strong>ask</strong> needs the user&apos;s word on which
+        number is right.
       </p>
       {planError && (
         <p className="error" role="alert">
@@ -188,7 +205,11 @@ function DecideStep() {
           </label>
           <label>
             Decision{' '}
-            <select value={bulkAction} onChange={(e) => setBulkAction(e.target.value as DecisionAction | 'suggested')} data-testid="bulk-action">
+            <select
+              value={bulkAction}
+              onChange={(e) => setBulkAction(e.target.value as DecisionAction | 'suggested')}
+              data-testid="bulk-action"
+            >
               <option value="suggested">the suggestion</option>
               {ACTIONS.map((a) => (
                 <option key={a.id} value={a.id}>
@@ -247,7 +268,17 @@ function DecideStep() {
                     <span className="muted">…</span>
                   )}
                 </td>
-                <td>{fixedPlan ? (decisions[k] ? ACTION_LABEL[decisions[k]] : '—') : <DecisionSelect rowKey={k} upn={r.upn} value={decisions[k]} testId="decision" />}</td>
+                <td>
+                  {fixedPlan ? (
+                    decisions[k] ? (
+                      ACTION_LABEL[decisions[k]]
+                    ) : (
+                      '—'
+                    )
+                  ) : (
+                    <DecisionSelect rowKey={k} upn={r.upn} value={decisions[k]} testId="decision" />
+                  )}
+                </td>
               </tr>
             );
           })}
@@ -260,7 +291,9 @@ function DecideStep() {
       )}
       <div className="form-actions">
         <span className="muted" role="status">
-          {undecided > 0 ? `${undecided} row(s) without a decision are left out of the plan.` : 'Every selected row has a decision.'}
+          {undecided > 0
+            ? `${undecided} row(s) without a decision are left out of the plan.`
+            : 'Every selected row has a decision.'}
         </span>
         <button type="button" className="primary" onClick={() => f().goto('plan')} data-testid="flow-next">
           Next: see the plan
@@ -341,7 +374,9 @@ function PlanStep() {
           </li>
         ))}
       </ol>
-      {plan.steps.length > TABLE_CAP && <p className="muted">… and {plan.steps.length - TABLE_CAP} more steps of the same kinds.</p>}
+      {plan.steps.length > TABLE_CAP && (
+        <p className="muted">… and {plan.steps.length - TABLE_CAP} more steps of the same kinds.</p>
+      )}
       {plan.cannotUndo.length > 0 && (
         <>
           <h3>Cannot be undone</h3>
@@ -354,7 +389,8 @@ function PlanStep() {
       )}
       {plan.supportCase.length > 0 && (
         <p data-testid="plan-support">
-          {plan.supportCase.length} row(s) go to a support case: save the evidence package from the report (or from Mismatches) and attach it.
+          {plan.supportCase.length} row(s) go to a support case: save the evidence package from the report (or from Mismatches)
+          and attach it.
         </p>
       )}
       {plan.notes.length > 0 && (
@@ -380,7 +416,13 @@ function PlanStep() {
           <button type="button" onClick={() => f().goto('decide')}>
             Back
           </button>
-          <button type="button" className="primary" disabled={!readiness?.ready || planning} onClick={() => f().goto('preflight')} data-testid="flow-next">
+          <button
+            type="button"
+            className="primary"
+            disabled={!readiness?.ready || planning}
+            onClick={() => f().goto('preflight')}
+            data-testid="flow-next"
+          >
             Next: preflight
           </button>
         </div>
@@ -415,8 +457,8 @@ function BlastRadius({ plan, readOnly }: { plan: Plan; readOnly: boolean }) {
       </h3>
       <p>
         The bypass is tenant-wide: with it and a full cycle AD wins for every user below, selected or not. Decide each one:{' '}
-        <strong>keep-cloud</strong> writes the cloud value into AD first (so it survives), <strong>keep-onprem</strong> accepts the AD value and verifies it,{' '}
-        <strong>skip</strong> accepts the effect without verifying it.
+        <strong>keep-cloud</strong> writes the cloud value into AD first (so it survives), <strong>keep-onprem</strong> accepts
+        the AD value and verifies it, <strong>skip</strong> accepts the effect without verifying it.
       </p>
       <table className="table" data-testid="blast-counts">
         <caption className="offscreen">Blast radius by kind</caption>
@@ -467,9 +509,16 @@ function BlastRadius({ plan, readOnly }: { plan: Plan; readOnly: boolean }) {
       {!readOnly && (
         <div className="toolbar" role="group" aria-label="Blast radius in bulk">
           <span role="status" data-testid="blast-undecided" className={undecided.length ? 'bad' : 'ok'}>
-            {undecided.length ? `${undecided.length} undecided: nothing proceeds until every row is decided.` : '✓ Every blast-radius row is decided.'}
+            {undecided.length
+              ? `${undecided.length} undecided: nothing proceeds until every row is decided.`
+              : '✓ Every blast-radius row is decided.'}
           </span>
-          <button type="button" disabled={undecided.length === 0} onClick={() => f().useSuggestions(allKeys, true)} data-testid="blast-suggested">
+          <button
+            type="button"
+            disabled={undecided.length === 0}
+            onClick={() => f().useSuggestions(allKeys, true)}
+            data-testid="blast-suggested"
+          >
             Use the suggestions for the undecided
           </button>
           <label>
@@ -516,9 +565,23 @@ function BlastRadius({ plan, readOnly }: { plan: Plan; readOnly: boolean }) {
               </td>
               <td>
                 {b.effect}
-                {!b.action && suggestions[b.rowKey] && <div className="muted">Suggested: {ACTION_LABEL[suggestions[b.rowKey]!.action]}: {suggestions[b.rowKey]!.reason}</div>}
+                {!b.action && suggestions[b.rowKey] && (
+                  <div className="muted">
+                    Suggested: {ACTION_LABEL[suggestions[b.rowKey]!.action]}: {suggestions[b.rowKey]!.reason}
+                  </div>
+                )}
               </td>
-              <td>{readOnly ? (b.action ? ACTION_LABEL[b.action] : '—') : <DecisionSelect rowKey={b.rowKey} upn={b.upn} value={decisions[b.rowKey]} testId="blast-decision" />}</td>
+              <td>
+                {readOnly ? (
+                  b.action ? (
+                    ACTION_LABEL[b.action]
+                  ) : (
+                    '—'
+                  )
+                ) : (
+                  <DecisionSelect rowKey={b.rowKey} upn={b.upn} value={decisions[b.rowKey]} testId="blast-decision" />
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -536,7 +599,8 @@ function BlastRadius({ plan, readOnly }: { plan: Plan; readOnly: boolean }) {
 
 function checkAdvice(name: string, ok: boolean, message: string): string | null {
   if (ok) return null;
-  if (name.startsWith('permission:')) return 'Grant the permission to the app (or sign in as a Global Administrator for the bypass), then run preflight again.';
+  if (name.startsWith('permission:'))
+    return 'Grant the permission to the app (or sign in as a Global Administrator for the bypass), then run preflight again.';
   if (name === 'onprem') return 'Check the on-prem source (Profiles → Test connection), then run preflight again.';
   if (name === 'cloud') return 'Check the sign-in and Graph connectivity (Profiles → Test connection), then run preflight again.';
   if (name === 'plan') return 'Go back to the plan and decide every blast-radius row.';
@@ -552,7 +616,9 @@ function PreflightStep() {
   const [confirming, setConfirming] = useState(false);
   const f = useFlowStore.getState;
   const users = f().affectedUsers();
-  const blocking = preflight ? preflight.checks.some((c) => !c.ok && c.severity === 'blocking') || preflight.conflicts.length > 0 : true;
+  const blocking = preflight
+    ? preflight.checks.some((c) => !c.ok && c.severity === 'blocking') || preflight.conflicts.length > 0
+    : true;
 
   return (
     <div data-testid="flow-preflight">
@@ -573,7 +639,12 @@ function PreflightStep() {
             {preflight.checks.map((c) => {
               const advice = checkAdvice(c.name, c.ok, c.message);
               return (
-                <li key={c.name} className={c.ok ? 'ok' : c.severity === 'blocking' ? 'bad' : 'warn'} data-check={c.name} data-ok={c.ok ? 'yes' : 'no'}>
+                <li
+                  key={c.name}
+                  className={c.ok ? 'ok' : c.severity === 'blocking' ? 'bad' : 'warn'}
+                  data-check={c.name}
+                  data-ok={c.ok ? 'yes' : 'no'}
+                >
                   <span aria-hidden="true">{c.ok ? '✓ ' : c.severity === 'blocking' ? '✗ ' : '⚠ '}</span>
                   <strong>{c.ok ? 'Pass' : c.severity === 'blocking' ? 'Fail' : 'Warning'}</strong> ({c.name}): {c.message}
                   {advice && <div className="advice">What to do: {advice}</div>}
@@ -612,7 +683,9 @@ function PreflightStep() {
                   ))}
                 </tbody>
               </table>
-              <p>Scan again, then decide these rows anew: nothing is written over a value that changed behind the plan&apos;s back.</p>
+              <p>
+                Scan again, then decide these rows anew: nothing is written over a value that changed behind the plan&apos;s back.
+              </p>
             </>
           )}
         </>
@@ -624,7 +697,13 @@ function PreflightStep() {
         <button type="button" disabled={running} onClick={() => void f().runPreflight()} data-testid="preflight-run">
           Run preflight again
         </button>
-        <button type="button" className="primary" disabled={running || blocking || !plan} onClick={() => setConfirming(true)} data-testid="flow-apply">
+        <button
+          type="button"
+          className="primary"
+          disabled={running || blocking || !plan}
+          onClick={() => setConfirming(true)}
+          data-testid="flow-apply"
+        >
           Apply…
         </button>
       </div>
@@ -647,7 +726,8 @@ function PreflightStep() {
           {plan.cannotUndo.length > 0 && (
             <>
               <p>
-                <strong>{plan.cannotUndo.length}</strong> change(s) cannot be undone through Graph (recorded, but they can only come back as AD writes):
+                <strong>{plan.cannotUndo.length}</strong> change(s) cannot be undone through Graph (recorded, but they can only
+                come back as AD writes):
               </p>
               <ul className="cannot-undo short">
                 {plan.cannotUndo.slice(0, 8).map((c) => (
@@ -688,7 +768,14 @@ const PHASE_TITLE: Record<string, string> = {
 
 type PhaseStatus = 'done' | 'running' | 'waiting' | 'pending';
 
-function usePhaseRows(): { phase: string; status: PhaseStatus; done: number; total?: number; message?: string; retries?: number }[] {
+function usePhaseRows(): {
+  phase: string;
+  status: PhaseStatus;
+  done: number;
+  total?: number;
+  message?: string;
+  retries?: number;
+}[] {
   const plan = useFlowStore((s) => s.plan);
   const phases = useFlowStore((s) => s.phases);
   const outcome = useFlowStore((s) => s.outcome);
@@ -709,9 +796,22 @@ function usePhaseRows(): { phase: string; status: PhaseStatus; done: number; tot
       else if (state === 'awaiting-replication' && phase === 'replication') status = 'waiting';
       else if (i < last) status = 'done';
       else if (i === last) status = p && p.total !== undefined && p.done >= p.total && phase !== 'verify' ? 'done' : 'running';
-      else if (writesDone && ((phase === 'ad-write' && writesDone.ad > 0) || (phase === 'graph-write' && writesDone.graph > 0) || (phase === 'bypass' && writesDone.bypass > 0) || (phase === 'sync-cycle' && writesDone.cycles > 0)))
+      else if (
+        writesDone &&
+        ((phase === 'ad-write' && writesDone.ad > 0) ||
+          (phase === 'graph-write' && writesDone.graph > 0) ||
+          (phase === 'bypass' && writesDone.bypass > 0) ||
+          (phase === 'sync-cycle' && writesDone.cycles > 0))
+      )
         status = 'done';
-      return { phase, status, done: p?.done ?? 0, ...(p?.total !== undefined ? { total: p.total } : {}), ...(p?.message ? { message: p.message } : {}), ...(p?.retries ? { retries: p.retries } : {}) };
+      return {
+        phase,
+        status,
+        done: p?.done ?? 0,
+        ...(p?.total !== undefined ? { total: p.total } : {}),
+        ...(p?.message ? { message: p.message } : {}),
+        ...(p?.retries ? { retries: p.retries } : {}),
+      };
     });
   }, [plan, phases, outcome, state]);
 }
@@ -741,7 +841,10 @@ function PhaseList({ only }: { only?: string[] }) {
               aria-valuemax={r.total ?? 100}
               aria-valuenow={r.total ? r.done : (pct ?? undefined)}
             >
-              <div className={pct === null ? (r.status === 'running' ? 'bar-fill indeterminate' : 'bar-fill') : 'bar-fill'} style={{ width: `${pct ?? 0}%` }} />
+              <div
+                className={pct === null ? (r.status === 'running' ? 'bar-fill indeterminate' : 'bar-fill') : 'bar-fill'}
+                style={{ width: `${pct ?? 0}%` }}
+              />
             </div>
             <span className="muted">
               {r.total !== undefined ? `${r.done} of ${r.total}` : ''}
@@ -757,7 +860,13 @@ function PhaseList({ only }: { only?: string[] }) {
                 <pre>
                   <code>{cycle.instructions}</code>
                 </pre>
-                <button type="button" onClick={() => void copyText(cycle.instructions).then(() => useAppStore.getState().notify('info', 'Command copied.'))} data-testid="copy-cycle">
+                <button
+                  type="button"
+                  onClick={() =>
+                    void copyText(cycle.instructions).then(() => useAppStore.getState().notify('info', 'Command copied.'))
+                  }
+                  data-testid="copy-cycle"
+                >
                   Copy command
                 </button>
               </div>
@@ -799,7 +908,12 @@ function ApplyStep() {
           </button>
         )}
         {!operation && state === 'awaiting-replication' && (
-          <button type="button" className="primary" onClick={() => void f().resume({ replication: true })} data-testid="confirm-replication">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void f().resume({ replication: true })}
+            data-testid="confirm-replication"
+          >
             The writes reached the DCs: continue
           </button>
         )}
@@ -841,8 +955,18 @@ function VerifyStep() {
   const done = phase?.done ?? outcome?.rows.filter((r) => r.state === 'fixed').length ?? 0;
   return (
     <div data-testid="flow-verify">
-      <p>Both sides are read again until every planned row shows the intended value. A successful write alone never marks a row fixed.</p>
-      <div className="bar" role="progressbar" aria-label="Rows verified" aria-valuemin={0} aria-valuemax={total} aria-valuenow={done}>
+      <p>
+        Both sides are read again until every planned row shows the intended value. A successful write alone never marks a row
+        fixed.
+      </p>
+      <div
+        className="bar"
+        role="progressbar"
+        aria-label="Rows verified"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={done}
+      >
         <div className="bar-fill" style={{ width: `${total ? Math.round((done / total) * 100) : 0}%` }} />
       </div>
       <p role="status" data-testid="verify-status">
@@ -956,15 +1080,24 @@ function ReportStep() {
 
       <section aria-labelledby="evidence-title" className="report-block">
         <h3 id="evidence-title">Evidence package</h3>
-        <p>The scan&apos;s evidence plus this session&apos;s plan, journal and verification, with a manifest of hashes: for a support case or an audit.</p>
+        <p>
+          The scan&apos;s evidence plus this session&apos;s plan, journal and verification, with a manifest of hashes: for a
+          support case or an audit.
+        </p>
         <label>
-          <input type="checkbox" checked={mask} onChange={(e) => setMask(e.target.checked)} data-testid="evidence-mask" /> Mask names and numbers
+          <input type="checkbox" checked={mask} onChange={(e) => setMask(e.target.checked)} data-testid="evidence-mask" /> Mask
+          names and numbers
         </label>
         <div className="form-actions">
           <button type="button" disabled={evidenceBusy} onClick={() => void save()} data-testid="evidence-save">
             Save evidence package
           </button>
-          <button type="button" disabled={evidenceBusy || !evidence} onClick={() => void f().verifyEvidence()} data-testid="evidence-verify">
+          <button
+            type="button"
+            disabled={evidenceBusy || !evidence}
+            onClick={() => void f().verifyEvidence()}
+            data-testid="evidence-verify"
+          >
             Check the package
           </button>
         </div>
@@ -976,7 +1109,9 @@ function ReportStep() {
         )}
         {evidenceCheck && (
           <p role="status" className={evidenceCheck.ok ? 'ok' : 'bad'} data-testid="evidence-check">
-            {evidenceCheck.ok ? '✓ Every file matches its hash; nothing missing or extra.' : `✗ ${evidenceCheck.problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`}
+            {evidenceCheck.ok
+              ? '✓ Every file matches its hash; nothing missing or extra.'
+              : `✗ ${evidenceCheck.problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`}
           </p>
         )}
       </section>
@@ -991,7 +1126,10 @@ function ReportStep() {
         {undoReport ? (
           <UndoReport />
         ) : (
-          <p>AD values restored (compare-and-set), per-user cloud values restored, the bypass turned off if this session turned it on. Values erased by the bypass come back as an offer of AD writes.</p>
+          <p>
+            AD values restored (compare-and-set), per-user cloud values restored, the bypass turned off if this session turned it
+            on. Values erased by the bypass come back as an offer of AD writes.
+          </p>
         )}
         <div className="form-actions">
           {!operation && state && UNDOABLE_STATES.has(state) && (
@@ -1019,7 +1157,8 @@ function ReportStep() {
           }}
         >
           <p>
-            This writes the values from before the session back for <strong>{restoredUsers}</strong> user{restoredUsers === 1 ? '' : 's'}, where nobody changed them since.
+            This writes the values from before the session back for <strong>{restoredUsers}</strong> user
+            {restoredUsers === 1 ? '' : 's'}, where nobody changed them since.
           </p>
         </ConfirmDialog>
       )}
@@ -1032,8 +1171,8 @@ function UndoReport() {
   return (
     <div data-testid="undo-report" data-state={report.state}>
       <p role="status">
-        <strong>{SESSION_STATE_LABEL[report.state]}</strong>: {report.restored.length} value(s) restored, {report.notRestored.length} not restored,{' '}
-        {report.offers.length} offer(s).
+        <strong>{SESSION_STATE_LABEL[report.state]}</strong>: {report.restored.length} value(s) restored,{' '}
+        {report.notRestored.length} not restored, {report.offers.length} offer(s).
       </p>
       {report.restored.length > 0 && (
         <ul data-testid="undo-restored">
@@ -1058,8 +1197,8 @@ function UndoReport() {
       {report.offers.length > 0 && (
         <>
           <p>
-            {report.offers.length} cloud value(s) were erased by the bypass and the cycle; they can come back as AD writes (then the next cycle carries them to the
-            cloud).
+            {report.offers.length} cloud value(s) were erased by the bypass and the cycle; they can come back as AD writes (then
+            the next cycle carries them to the cloud).
           </p>
           <button type="button" onClick={() => void useFlowStore.getState().restoreOffers()} data-testid="undo-restore-plan">
             Plan the restore as AD writes

@@ -171,7 +171,10 @@ export function SessionOffer() {
               className="primary"
               onClick={() => {
                 dismiss();
-                void openInFlow(offer.id, offer.state === 'awaiting-cycle' || offer.state === 'awaiting-replication' ? undefined : 'resume');
+                void openInFlow(
+                  offer.id,
+                  offer.state === 'awaiting-cycle' || offer.state === 'awaiting-replication' ? undefined : 'resume',
+                );
               }}
               data-testid="offer-resume"
             >

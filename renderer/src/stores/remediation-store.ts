@@ -38,17 +38,37 @@ export const ACTIONS: readonly { id: DecisionAction; label: string }[] = [
   { id: 'support-case', label: 'Support case' },
   { id: 'skip', label: 'Skip' },
 ];
-export const ACTION_LABEL: Record<DecisionAction, string> = Object.fromEntries(ACTIONS.map((a) => [a.id, a.label])) as Record<DecisionAction, string>;
+export const ACTION_LABEL: Record<DecisionAction, string> = Object.fromEntries(ACTIONS.map((a) => [a.id, a.label])) as Record<
+  DecisionAction,
+  string
+>;
 
 /** Phases the engine reports through op.progress, in execution order. */
-export const REMEDIATION_PHASES = ['preflight', 'ad-write', 'replication', 'graph-write', 'record', 'bypass', 'sync-cycle', 'verify', 'undo'] as const;
+export const REMEDIATION_PHASES = [
+  'preflight',
+  'ad-write',
+  'replication',
+  'graph-write',
+  'record',
+  'bypass',
+  'sync-cycle',
+  'verify',
+  'undo',
+] as const;
 const PHASE_SET = new Set<string>(REMEDIATION_PHASES);
 
 type SessionState = SessionSummaryWire['state'];
 /** States in which the service is (or should be) working on the session. */
 export const ACTIVE_STATES: ReadonlySet<SessionState> = new Set(['running', 'verifying', 'undoing']);
 /** States a session can be resumed from. */
-export const RESUMABLE_STATES: ReadonlySet<SessionState> = new Set(['interrupted', 'awaiting-replication', 'awaiting-cycle', 'verify-timeout', 'cancelled', 'failed']);
+export const RESUMABLE_STATES: ReadonlySet<SessionState> = new Set([
+  'interrupted',
+  'awaiting-replication',
+  'awaiting-cycle',
+  'verify-timeout',
+  'cancelled',
+  'failed',
+]);
 /** States after which an undo makes sense (something may have been written). */
 export const UNDOABLE_STATES: ReadonlySet<SessionState> = new Set([
   'completed',
@@ -230,7 +250,12 @@ export const useFlowStore = create<FlowState>((set, get) => {
       readiness: { ready: s.plan.blockers.length === 0, why: [] },
       fixedPlan: true,
       selected: s.plan.rows.filter((r) => r.selected).map((r) => r.key),
-      rows: Object.fromEntries(s.plan.rows.map((r) => [r.key, { key: r.key, upn: r.upn, status: r.status, onPrem: r.onPrem?.value ?? null, cloud: r.cloud?.value ?? null }])),
+      rows: Object.fromEntries(
+        s.plan.rows.map((r) => [
+          r.key,
+          { key: r.key, upn: r.upn, status: r.status, onPrem: r.onPrem?.value ?? null, cloud: r.cloud?.value ?? null },
+        ]),
+      ),
       decisions: Object.fromEntries(s.plan.rows.filter((r) => r.action).map((r) => [r.key, r.action!])),
       outcome: s.lastOutcome && s.lastOutcome.sessionId === sessionId ? s.lastOutcome : null,
       step: stepForState(s.summary.state),
@@ -343,7 +368,18 @@ export const useFlowStore = create<FlowState>((set, get) => {
     async apply(confirmUsers) {
       const plan = get().plan;
       if (!plan) return;
-      set({ error: null, phases: {}, outcome: null, undoReport: null, evidence: null, evidenceCheck: null, operation: 'apply', sessionId: null, sessionState: 'running', step: 'apply' });
+      set({
+        error: null,
+        phases: {},
+        outcome: null,
+        undoReport: null,
+        evidence: null,
+        evidenceCheck: null,
+        operation: 'apply',
+        sessionId: null,
+        sessionState: 'running',
+        step: 'apply',
+      });
       try {
         const { operationId } = await requireApi().invoke('remediation.apply', { plan, confirmUsers });
         // The end may already have arrived for a tiny plan; keep it.
@@ -378,7 +414,14 @@ export const useFlowStore = create<FlowState>((set, get) => {
     async resume(confirm) {
       const { sessionId } = get();
       if (!sessionId) return;
-      set({ error: null, phases: {}, operation: 'resume', cancelling: false, sessionState: 'running', step: get().step === 'verify' ? 'verify' : 'apply' });
+      set({
+        error: null,
+        phases: {},
+        operation: 'resume',
+        cancelling: false,
+        sessionState: 'running',
+        step: get().step === 'verify' ? 'verify' : 'apply',
+      });
       try {
         const { operationId } = await requireApi().invoke('remediation.resume', { sessionId, ...(confirm ? { confirm } : {}) });
         if (get().operation === 'resume') set({ operationId });
@@ -413,9 +456,17 @@ export const useFlowStore = create<FlowState>((set, get) => {
           active: true,
           plan,
           fixedPlan: true,
-          readiness: { ready: plan.blockers.length === 0 && plan.steps.length > 0, why: plan.blockers.map((b) => `${b.upn}: ${b.message}`) },
+          readiness: {
+            ready: plan.blockers.length === 0 && plan.steps.length > 0,
+            why: plan.blockers.map((b) => `${b.upn}: ${b.message}`),
+          },
           selected: plan.rows.map((r) => r.key),
-          rows: Object.fromEntries(plan.rows.map((r) => [r.key, { key: r.key, upn: r.upn, status: r.status, onPrem: r.onPrem?.value ?? null, cloud: r.cloud?.value ?? null }])),
+          rows: Object.fromEntries(
+            plan.rows.map((r) => [
+              r.key,
+              { key: r.key, upn: r.upn, status: r.status, onPrem: r.onPrem?.value ?? null, cloud: r.cloud?.value ?? null },
+            ]),
+          ),
           decisions: Object.fromEntries(plan.rows.filter((r) => r.action).map((r) => [r.key, r.action!])),
           step: 'plan',
         });
@@ -518,7 +569,12 @@ export const useFlowStore = create<FlowState>((set, get) => {
         if (!mine(operationId, report.sessionId)) return;
         stopPolling();
         set({ operation: null, operationId: null, undoReport: report, sessionState: report.state, step: 'report' });
-        useAppStore.getState().notify('info', `Undo ${report.state}: ${report.restored.length} value(s) restored, ${report.notRestored.length} not restored.`);
+        useAppStore
+          .getState()
+          .notify(
+            'info',
+            `Undo ${report.state}: ${report.restored.length} value(s) restored, ${report.notRestored.length} not restored.`,
+          );
       });
       return () => {
         offProgress();

@@ -99,12 +99,15 @@ describe('the guided fix on the sandbox demo', () => {
     await flow.decideBlastKind('format-only', 'keep-onprem');
     if (counts['cloud-missing']) await flow.decideBlastKind('cloud-missing', 'keep-onprem');
     if (counts['pending-sync']) await flow.decideBlastKind('pending-sync', 'skip');
-    for (const r of await flow.blastRows()) if (!r.decided && !r.upn.startsWith('testmobile@')) await flow.decideBlastRow(r.upn, 'skip');
+    for (const r of await flow.blastRows())
+      if (!r.decided && !r.upn.startsWith('testmobile@')) await flow.decideBlastRow(r.upn, 'skip');
     await expect.poll(() => flow.undecidedText(), { timeout: 10_000 }).toMatch(/Every blast-radius row is decided/);
     const kept = (await flow.blastRows()).filter((r) => r.status === 'onprem-missing');
     expect(kept.every((r) => /kept: the cloud value is written into AD first/.test(r.effect))).toBe(true);
     const steps = await flow.planSteps();
-    expect(steps.map((s) => s.kind)).toEqual(expect.arrayContaining(['ad-write', 'await-replication', 'record-cloud-values', 'set-bypass', 'sync-cycle', 'verify']));
+    expect(steps.map((s) => s.kind)).toEqual(
+      expect.arrayContaining(['ad-write', 'await-replication', 'record-cloud-values', 'set-bypass', 'sync-cycle', 'verify']),
+    );
     expect(steps.find((s) => s.kind === 'sync-cycle')?.text).toContain('Start-ADSyncSyncCycle -PolicyType Initial');
     const users = Number((await page.getByTestId('plan-users').textContent()) ?? '0');
     expect(users).toBe(rows.length);

@@ -19,7 +19,9 @@ import { FlowPage, SessionsPage } from '../pages/flow-page';
 
 const binary = findElectronBinary() as { path: string | null; reason?: string };
 if (!binary.path) {
-  console.warn(`\n[electron e2e: guided flow] NOT RUN: ${binary.reason}. tests/e2e/browser/guided-flow.test.ts ran the same page objects instead.\n`);
+  console.warn(
+    `\n[electron e2e: guided flow] NOT RUN: ${binary.reason}. tests/e2e/browser/guided-flow.test.ts ran the same page objects instead.\n`,
+  );
 }
 
 describe.skipIf(!binary.path)('the guided fix in the Electron app', () => {

@@ -97,7 +97,9 @@ export class FlowPage {
   }
 
   async planSteps(): Promise<{ kind: string; text: string }[]> {
-    return this.page.locator('[data-testid="plan-steps"] li').evaluateAll((els) => els.map((e) => ({ kind: e.getAttribute('data-kind') ?? '', text: e.textContent ?? '' })));
+    return this.page
+      .locator('[data-testid="plan-steps"] li')
+      .evaluateAll((els) => els.map((e) => ({ kind: e.getAttribute('data-kind') ?? '', text: e.textContent ?? '' })));
   }
 
   async cannotUndo(): Promise<string[]> {
@@ -107,9 +109,15 @@ export class FlowPage {
   /** Preflight checks as shown (after they arrive). */
   async preflightChecks(): Promise<{ name: string; ok: boolean; text: string }[]> {
     await this.page.getByTestId('preflight-checks').waitFor({ timeout: 60_000 });
-    return this.page.locator('[data-testid="preflight-checks"] li').evaluateAll((els) =>
-      els.map((e) => ({ name: e.getAttribute('data-check') ?? '', ok: e.getAttribute('data-ok') === 'yes', text: e.textContent ?? '' })),
-    );
+    return this.page
+      .locator('[data-testid="preflight-checks"] li')
+      .evaluateAll((els) =>
+        els.map((e) => ({
+          name: e.getAttribute('data-check') ?? '',
+          ok: e.getAttribute('data-ok') === 'yes',
+          text: e.textContent ?? '',
+        })),
+      );
   }
 
   /** Apply… then the confirmation; returns its title and count line before confirming. */
@@ -130,7 +138,9 @@ export class FlowPage {
 
   /** Waits for the session's outcome and returns its state. */
   async waitOutcome(timeout = 120_000): Promise<string> {
-    const o = this.page.locator('[data-testid="flow-report"] [data-testid="outcome"], [data-testid="flow-verify"] [data-testid="outcome"], [data-testid="flow-apply"] [data-testid="outcome"]');
+    const o = this.page.locator(
+      '[data-testid="flow-report"] [data-testid="outcome"], [data-testid="flow-verify"] [data-testid="outcome"], [data-testid="flow-apply"] [data-testid="outcome"]',
+    );
     await o.first().waitFor({ timeout });
     return (await o.first().getAttribute('data-state')) ?? '';
   }
@@ -138,7 +148,10 @@ export class FlowPage {
   /** A row of the report: its state and what both sides hold now ("AD / cloud"). */
   async reportRow(upnPrefix: string): Promise<{ state: string; actual: string }> {
     const row = this.page.locator(`[data-testid="report-rows"] [data-testid="outcome-row"][data-upn^="${upnPrefix}"]`);
-    return { state: (await row.getAttribute('data-state')) ?? '', actual: ((await row.getByTestId('outcome-actual').textContent()) ?? '').replace(/\s+/g, ' ').trim() };
+    return {
+      state: (await row.getAttribute('data-state')) ?? '',
+      actual: ((await row.getByTestId('outcome-actual').textContent()) ?? '').replace(/\s+/g, ' ').trim(),
+    };
   }
 
   /** Saves the evidence package; returns the download (read it with createReadStream or saveAs). */
@@ -179,7 +192,11 @@ export class SessionsPage {
 
   /** Every session row: id and state (newest first). */
   async list(): Promise<{ id: string; state: string }[]> {
-    return this.page.getByTestId('session-row').evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-session') ?? '', state: e.getAttribute('data-state') ?? '' })));
+    return this.page
+      .getByTestId('session-row')
+      .evaluateAll((els) =>
+        els.map((e) => ({ id: e.getAttribute('data-session') ?? '', state: e.getAttribute('data-state') ?? '' })),
+      );
   }
 
   /** The offer made when the app starts (a session interrupted, waiting or still running). */
