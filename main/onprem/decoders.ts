@@ -5,6 +5,11 @@
 import { ValidationError } from '../core/errors';
 import type { AttributeChange } from '../core/model';
 
+/** A Buffer view of the same bytes (Buffer.from(uint8array) would copy them, once per user per scan). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 // ---------------------------------------------------------------------------------------------
 // GUID
 
@@ -43,7 +48,7 @@ export function guidFromText(text: string, field = 'GUID'): Buffer {
 
 /** objectSid bytes to the S-1-5-21-… form that Graph's onPremisesSecurityIdentifier uses. */
 export function sidToText(bytes: Uint8Array): string {
-  const buf = Buffer.from(bytes);
+  const buf = asBuffer(bytes);
   if (buf.length < 8) throw new ValidationError('objectSid', `a SID has at least 8 bytes, got ${buf.length}`);
   const revision = buf[0] ?? 0;
   const count = buf[1] ?? 0;
@@ -81,7 +86,7 @@ export function sidFromText(text: string, field = 'objectSid'): Buffer {
  */
 export function sourceAnchor(objectGuid: Uint8Array, anchorValue: Uint8Array | null | undefined): string {
   const bytes = anchorValue && anchorValue.length > 0 ? anchorValue : objectGuid;
-  return Buffer.from(bytes).toString('base64');
+  return asBuffer(bytes).toString('base64');
 }
 
 /** The bytes behind an onPremisesImmutableId (throws if it is not Base64 of 16 bytes). */
@@ -170,7 +175,7 @@ export function findReplPropertyMetaData(blob: Uint8Array, attid: number): ReplM
 }
 
 function replMetaHeader(blob: Uint8Array): { buf: Buffer; count: number } {
-  const buf = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  const buf = asBuffer(blob);
   const field = 'replPropertyMetaData';
   if (buf.length < 16) throw new ValidationError(field, `blob of ${buf.length} bytes is shorter than its 16-byte header`);
   const version = buf.readUInt32LE(0);
