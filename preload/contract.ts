@@ -191,7 +191,7 @@ export const SessionSummaryWire = z.object({
   steps: z.number(),
   stepsDone: z.number(),
   message: z.string().nullable(),
-  /** True while this service process is running the session (attach to its progress). */
+  /** True while an engine of this service process works on the session (attach to its progress). */
   live: z.boolean(),
 });
 export type SessionSummaryWire = z.infer<typeof SessionSummaryWire>;
@@ -326,7 +326,14 @@ export const channels = {
   'remediation.sessions': { input: Empty, output: z.object({ sessions: z.array(SessionSummaryWire) }) },
   'remediation.session': {
     input: z.object({ sessionId: Id }).strict(),
-    output: z.object({ summary: SessionSummaryWire, plan: Plan, journalEntries: z.number().int(), lastOutcome: SessionOutcomeWire.nullable() }),
+    output: z.object({
+      summary: SessionSummaryWire,
+      plan: Plan,
+      /** The scan the plan was built from (null for sessions planned outside this workspace, e.g. by the CLI from a report file). */
+      scanId: z.string().nullable(),
+      journalEntries: z.number().int(),
+      lastOutcome: SessionOutcomeWire.nullable(),
+    }),
   },
   /** Resumes an interrupted or waiting session; `confirm` answers the admin's questions (replication reached, cycle run). */
   'remediation.resume': {

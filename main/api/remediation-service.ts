@@ -187,7 +187,8 @@ export class RemediationService {
     const summary = sessionSummariesWithLive(store, this.live).find((x) => x.id === sessionId)!;
     const plan = s.plan as Plan;
     const lastOutcome = this.deps.workspace.settings.get(outcomeKey(sessionId), z.unknown()) as SessionOutcomeWire | null;
-    return { summary, plan, journalEntries: store.entries(sessionId).length, lastOutcome };
+    const owner = this.deps.workspace.settings.get(ownerKey(plan.id), Owner);
+    return { summary, plan, scanId: owner?.scanId ?? null, journalEntries: store.entries(sessionId).length, lastOutcome };
   }
 
   private sessionProfile(sessionId: string): { plan: Plan; owner: { scanId: string; profileId: string } } {
@@ -249,6 +250,9 @@ export class RemediationService {
   }
 }
 
+/** States in which an engine of this process is working on the session (summaries already report a dead owner's as interrupted). */
+const WORKING = new Set(['running', 'verifying', 'undoing']);
+
 function sessionSummariesWithLive(store: ReturnType<typeof workspaceJournalStore>, live: ReadonlyMap<string, string>) {
-  return sessionSummariesOf(store).map((s) => ({ ...s, live: live.has(s.id) }));
+  return sessionSummariesOf(store).map((s) => ({ ...s, live: live.has(s.id) || WORKING.has(s.state) }));
 }

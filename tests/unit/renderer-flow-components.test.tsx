@@ -234,6 +234,7 @@ describe('the guided flow', () => {
     api.handle('remediation.session', ({ sessionId }) => ({
       summary: summary(sessionId, 'awaiting-cycle', plan!),
       plan: plan!,
+      scanId: 'scan-1',
       journalEntries: 6,
       lastOutcome: outcomeFor(sessionId, plan!, 'awaiting-cycle'),
     }));
@@ -317,6 +318,7 @@ describe('when the app starts', () => {
       .handle('remediation.session', ({ sessionId }) => ({
         summary: summary(sessionId, 'interrupted', plan),
         plan,
+        scanId: 'scan-1',
         journalEntries: 2,
         lastOutcome: null,
       }))

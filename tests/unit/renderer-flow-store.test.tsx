@@ -160,6 +160,7 @@ describe('the flow store', () => {
     api.handle('remediation.session', ({ sessionId }) => ({
       summary: summary(sessionId, 'running', plan),
       plan,
+      scanId: 'scan-1',
       journalEntries: 3,
       lastOutcome: null,
     }));
@@ -187,6 +188,7 @@ describe('the flow store', () => {
     api.handle('remediation.session', ({ sessionId }) => ({
       summary: summary(sessionId, 'completed', plan),
       plan,
+      scanId: 'scan-1',
       journalEntries: 5,
       lastOutcome: outcomeFor(sessionId, plan, 'completed'),
     }));

@@ -245,6 +245,8 @@ export const useFlowStore = create<FlowState>((set, get) => {
     const patch: Partial<FlowState> = {
       active: true,
       sessionId,
+      // The scan the plan came from, so a reopened session's links show that scan's details.
+      scanId: s.scanId ?? get().scanId,
       sessionState: s.summary.state,
       plan: s.plan,
       readiness: { ready: s.plan.blockers.length === 0, why: [] },
