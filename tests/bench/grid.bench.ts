@@ -93,6 +93,7 @@ async function main() {
         scroll(f: number, s: number): Promise<number[]>;
         scrollBaseline(f: number, s: number): Promise<number[]>;
         settled(): Promise<number>;
+        unclippedOverflow(): string[];
       };
       const bench = <T,>(fn: (b: Bench) => Promise<T>) => page.evaluate(`(${fn.toString()})(window.__bench)`) as Promise<T>;
       const loaded = await page.evaluate((u) => (window as unknown as { __bench: Bench }).__bench.load(u), files[n]!);
@@ -111,6 +112,8 @@ async function main() {
       const filter = { ms: med(filters.map((f) => f.ms)), storeMs: med(filters.map((f) => f.storeMs)), shown: filters[0]!.shown };
       const back = { ms: med(backs) };
       const sorted = [...(await bench((b) => b.scroll(240, 90)))].sort((a, b) => a - b);
+      const overflow = await bench((b) => Promise.resolve(b.unclippedOverflow()));
+      if (overflow.length) errors.push(`cells overflow unclipped: ${overflow.slice(0, 5).join('; ')}`);
       const base = [...(await bench((b) => b.scrollBaseline(240, 90)))].sort((a, b) => a - b);
       const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
       if (errors.length) throw new Error(`page errors at ${n} rows: ${errors.join('; ')}`);

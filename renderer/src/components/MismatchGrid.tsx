@@ -11,6 +11,7 @@ import {
   memo,
   useCallback,
   useEffect,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -36,19 +37,70 @@ import {
 } from '../grid/model';
 import type { DriftRow } from '../../../preload/contract';
 import { StatusChip } from './StatusChip';
+import { TextFit, canvasMeasurer, type ColumnFont } from '../grid/text-fit';
 import { copyText, downloadText, formatTime } from '../lib/download';
 
 export const ROW_HEIGHT = 30;
 
 const DATE_COLUMNS = new Set<ColumnId>(['onPremChangedAt', 'lastSyncAt']);
 
-function Cell({ row, column }: { row: DriftRow; column: ColumnId }) {
-  if (column === 'status') return <StatusChip status={row.status} />;
+/** Date cells repeat (one sync stamps thousands of rows): format each distinct value once. */
+const timeText = new Map<string, string>();
+function cachedTime(iso: string): string {
+  let t = timeText.get(iso);
+  if (t === undefined) {
+    if (timeText.size > 20_000) timeText.clear();
+    t = formatTime(iso);
+    timeText.set(iso, t);
+  }
+  return t;
+}
+
+/** What a cell shows as text (the status column shows a chip instead). */
+function cellText(row: DriftRow, column: ColumnId): string {
   const text = COLUMN_BY_ID[column].text(row);
-  if (DATE_COLUMNS.has(column) || (column === 'cloudChangedAt' && row.cloud?.changeState === 'known'))
-    return <>{formatTime(text)}</>;
-  if (column === 'cloudChangedAt' && text) return <span className="muted">{text}</span>;
-  return <>{text}</>;
+  if (DATE_COLUMNS.has(column) || (column === 'cloudChangedAt' && row.cloud?.changeState === 'known')) return cachedTime(text);
+  return text;
+}
+
+/**
+ * Fonts and content widths of the body cells, read once from the stylesheet when the grid mounts;
+ * until then (and where there is no canvas) every cell clips. See grid/text-fit.ts.
+ */
+let textFit: TextFit | null = null;
+let columnFonts: Map<ColumnId, ColumnFont> | null = null;
+
+function readColumnFonts(body: HTMLElement): void {
+  if (columnFonts) return;
+  const measure = canvasMeasurer();
+  if (!measure) return;
+  const probe = document.createElement('div');
+  probe.className = 'grid-row';
+  probe.setAttribute('aria-hidden', 'true');
+  for (const c of COLUMNS) {
+    const cell = document.createElement('div');
+    cell.className = `grid-cell col-${c.id}`;
+    probe.appendChild(cell);
+  }
+  body.appendChild(probe);
+  const fonts = new Map<ColumnId, ColumnFont>();
+  COLUMNS.forEach((c, k) => {
+    const cs = getComputedStyle(probe.children[k]!);
+    const padding = (parseFloat(cs.paddingLeft) || 0) + (parseFloat(cs.paddingRight) || 0);
+    fonts.set(c.id, {
+      font: `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`,
+      contentWidth: c.width - padding,
+    });
+  });
+  probe.remove();
+  textFit = new TextFit(measure);
+  columnFonts = fonts;
+}
+
+function cellClass(column: ColumnId, text: string | null): string {
+  const font = columnFonts?.get(column);
+  const fits = text !== null && font !== undefined && textFit !== null && textFit.fits(text, font);
+  return fits ? `grid-cell col-${column}` : `grid-cell col-${column} clip`;
 }
 
 /** Memoized: scrolling re-renders the grid body, never the header and its filter inputs. */
@@ -131,11 +183,20 @@ const GridRow = memo(function GridRow({ row, rowIndex, pos, start, columns, sele
       data-testid="grid-row"
       data-upn={row.upn}
     >
-      {columns.map((c) => (
-        <div key={c} role="gridcell" className={`grid-cell col-${c}`}>
-          <Cell row={row} column={c} />
-        </div>
-      ))}
+      {columns.map((c) => {
+        if (c === 'status')
+          return (
+            <div key={c} role="gridcell" className={cellClass(c, null)}>
+              <StatusChip status={row.status} />
+            </div>
+          );
+        const text = cellText(row, c);
+        return (
+          <div key={c} role="gridcell" className={cellClass(c, text)}>
+            {c === 'cloudChangedAt' && text && row.cloud?.changeState !== 'known' ? <span className="muted">{text}</span> : text}
+          </div>
+        );
+      })}
     </div>
   );
 });
@@ -163,7 +224,8 @@ export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow
     count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
+    // 150 px beyond each edge covers a fast wheel's step per frame; more rows only add to every frame's paint.
+    overscan: 5,
     // Paint a first screen of rows before the container is measured (first paint is what admins wait for).
     initialRect: { width: 1200, height: 800 },
   });
@@ -239,6 +301,11 @@ export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow
     useGridStore.getState().setActive(pos, e.shiftKey ? 'extend' : e.ctrlKey || e.metaKey ? 'toggle' : 'single');
   }, []);
 
+  const bodyRef = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    if (bodyRef.current) readColumnFonts(bodyRef.current);
+  }, []);
+
   const activeRowIndex = view.indices[active];
   const actionsRef = useRef({ exportCsv, copyRows, startFix, openActive: () => openDetails(g().activeRow()) });
   actionsRef.current = { exportCsv, copyRows, startFix, openActive: () => openDetails(g().activeRow()) };
@@ -287,7 +354,7 @@ export function MismatchGrid({ onOpenDetails }: { onOpenDetails?: (row: DriftRow
         data-testid="grid"
       >
         <GridHeader columns={columns} sort={sort} filters={filters} />
-        <div className="grid-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
+        <div ref={bodyRef} className="grid-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((item) => {
             const i = view.indices[item.index]!;
             return (

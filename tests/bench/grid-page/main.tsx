@@ -101,5 +101,21 @@ async function scrollBaseline(frames: number, step: number): Promise<number[]> {
   return out;
 }
 
-(window as unknown as { __bench: unknown }).__bench = { load, filter, scroll, settled, scrollBaseline };
+/**
+ * Body cells clip only when grid/text-fit.ts says their text may overflow: this counts the mounted
+ * cells it let through unclipped whose text is wider than the cell (must be 0).
+ */
+function unclippedOverflow(): string[] {
+  const range = document.createRange();
+  const bad: string[] = [];
+  for (const cell of document.querySelectorAll<HTMLElement>('.grid-body .grid-cell:not(.clip)')) {
+    range.selectNodeContents(cell);
+    const cs = getComputedStyle(cell);
+    const content = cell.getBoundingClientRect().width - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    if (range.getBoundingClientRect().width > content) bad.push(`${cell.className}: ${cell.textContent ?? ''}`);
+  }
+  return bad;
+}
+
+(window as unknown as { __bench: unknown }).__bench = { load, filter, scroll, settled, scrollBaseline, unclippedOverflow };
 document.body.dataset['benchReady'] = '1';
