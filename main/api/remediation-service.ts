@@ -28,7 +28,7 @@ import type { Workspace } from '../workspace';
 import type { SessionOutcomeWire } from '../../preload/contract';
 import type { Operations } from './operations';
 import type { EventSink } from './router';
-import type { ScanTarget } from './scan-service';
+import { reportWithCloudManaged, type ScanTarget } from './scan-service';
 import { z } from 'zod';
 
 const Owner = z.object({ scanId: z.string(), profileId: z.string() });
@@ -108,17 +108,18 @@ export class RemediationService {
       clock: this.deps.clock,
       logger: this.deps.logger.child({ component: 'remediation' }),
       ...(t.timing ? { timing: t.timing } : {}),
-      rescan: async (o) =>
-        (
-          await runScan({
-            onPrem: t.directories,
-            cloudUsers: t.client.listUsers(o.signal ? { signal: o.signal } : {}),
-            profileName: t.profileName,
-            defaultRegion: t.defaultRegion,
-            clock: this.deps.clock,
-            ...(o.signal ? { signal: o.signal } : {}),
-          })
-        ).report,
+      // The same read as a scan, cloud-managed detection included, so the blast radius compares like with like.
+      rescan: async (o) => {
+        const out = await runScan({
+          onPrem: t.directories,
+          cloudUsers: t.client.listUsers(o.signal ? { signal: o.signal } : {}),
+          profileName: t.profileName,
+          defaultRegion: t.defaultRegion,
+          clock: this.deps.clock,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
+        return (await reportWithCloudManaged(out, t, { logger: this.deps.logger, ...(o.signal ? { signal: o.signal } : {}) })).report;
+      },
     });
     return { engine, target: t };
   }

@@ -5,18 +5,23 @@
  * background within Graph's reporting limit, with its own progress.
  */
 import type { CloudClient } from '../cloud';
-import type { CloudUser, DriftRow, OnPremUser } from '../core/model';
+import type { DriftReport, DriftRow } from '../core/model';
+import type { ProgressSink } from '../core/progress';
 import { CancelledError, SyncDriftError, isSyncDriftError } from '../core/errors';
 import type { Clock, Logger } from '../core/ports';
 import { parseDirectoryAudits } from '../drift/audit';
 import { refreshCauseAudit } from '../drift/cause';
-import { runScan } from '../drift/pipeline';
+import { runScan, type ScanOutcome } from '../drift/pipeline';
+import { buildReport, computeDrift } from '../drift/engine';
 import type { AuditLookup } from '../drift/timeline';
 import type { OnPremDirectory } from '../onprem/port';
 import type { ScanRecord, Workspace } from '../workspace';
 import type { ScanInfo } from '../../preload/contract';
 import type { EventSink } from './router';
 import type { Operations } from './operations';
+
+/** Per-user reads of onPremisesSyncBehavior a scan may spend (the rows that need attention, not the tenant). */
+const MAX_BEHAVIOR_READS = 2000;
 
 export interface ScanTarget {
   profileId: string;
@@ -48,6 +53,65 @@ export function withAudit(row: DriftRow, lookup: AuditLookup | null): DriftRow {
   return { ...row, cause, cloud: { ...row.cloud, changeState: 'known', changedAt: info.at ?? null, changedBy: info.actor ?? null } };
 }
 
+/**
+ * Users whose object source of authority was switched to the cloud look synced in `/users`; only
+ * `/beta/users/{id}/onPremisesSyncBehavior` tells. Asked only for synced users whose rows need
+ * attention (the ones a plan could route), at most MAX_BEHAVIOR_READS, four at a time. When any
+ * turns out cloud-managed, the pure engine runs again over the same snapshots, so their rows route to
+ * per-user writes. Scans and the remediation preflight's rescan share this, so they agree.
+ */
+export async function reportWithCloudManaged(
+  outcome: Pick<ScanOutcome, 'report' | 'onPremUsers' | 'cloudUsers' | 'sources'>,
+  target: Pick<ScanTarget, 'client' | 'defaultRegion' | 'profileName'>,
+  o: { signal?: AbortSignal; logger: Logger; auditLookup?: AuditLookup; tenantLastSyncAt?: string | null; onProgress?: ProgressSink },
+): Promise<{ report: DriftReport; changed: number; problem: string | null }> {
+  const cloudUsers = outcome.cloudUsers;
+  const byId = new Map(cloudUsers.map((u, i) => [u.id, i]));
+  const ids = outcome.report.rows.filter((r) => r.cloud && !r.cloud.managed && r.status !== 'in-sync' && r.onPrem).map((r) => r.cloud!.id);
+  const todo = ids.slice(0, MAX_BEHAVIOR_READS);
+  const total = todo.length;
+  let done = 0;
+  let changed = 0;
+  let refused: string | null = null;
+  const next = async (): Promise<void> => {
+    for (;;) {
+      const id = todo.shift();
+      if (!id || refused) return;
+      try {
+        const b = await target.client.getOnPremisesSyncBehavior(id, o.signal ? { signal: o.signal } : {});
+        const i = byId.get(id);
+        if (b.isCloudManaged && i !== undefined) {
+          cloudUsers[i] = { ...cloudUsers[i]!, cloudManaged: true };
+          changed++;
+        }
+      } catch (e) {
+        if (e instanceof CancelledError) throw e;
+        if (isSyncDriftError(e) && (e.kind === 'permission' || e.kind === 'auth')) refused = e.message;
+        else o.logger.warn('onPremisesSyncBehavior could not be read', { userId: id, error: e instanceof Error ? e.message : String(e) });
+      }
+      o.onProgress?.({ phase: 'cloud-managed', done: ++done, total, message: 'Checking which users’ source of authority is the cloud' });
+    }
+  };
+  await Promise.all([next(), next(), next(), next()]);
+  let report = outcome.report;
+  if (changed > 0) {
+    const scannedBases = outcome.sources.filter((s) => !s.error).flatMap((s) => s.source.searchBases);
+    const drift = computeDrift(outcome.onPremUsers, cloudUsers, {
+      defaultRegion: target.defaultRegion,
+      scannedBases,
+      ...(o.auditLookup ? { auditLookup: o.auditLookup } : {}),
+      tenantLastSyncAt: o.tenantLastSyncAt ?? null,
+    });
+    report = buildReport(drift, { profile: target.profileName, generatedAt: outcome.report.generatedAt, phases: outcome.report.summary.phases });
+  }
+  const problem = refused
+    ? `Which users are cloud-managed (source of authority switched) is unknown: ${refused}`
+    : ids.length > MAX_BEHAVIOR_READS
+      ? `Only the first ${MAX_BEHAVIOR_READS} of ${ids.length} users needing attention were checked for a cloud source of authority.`
+      : null;
+  return { report, changed, problem };
+}
+
 export class ScanService {
   private readonly auditFills = new Map<string, Promise<void>>();
 
@@ -62,8 +126,6 @@ export class ScanService {
     const scan = workspace.scans.create({ profileName: target.profileName, profileId: target.profileId, kind: target.kind, meta: { tenantId: target.tenantId } });
     const started = performance.now();
     void (async () => {
-      const onPremUsers: OnPremUser[] = [];
-      const cloudUsers: CloudUser[] = [];
       try {
         const mark = workspace.audit.mark(target.tenantId);
         const [org, features] = await Promise.all([
@@ -93,8 +155,15 @@ export class ScanService {
             emit('op.progress', { operationId: op.id, ...p, elapsedMs: Math.round(performance.now() - started) });
           },
         });
-        onPremUsers.push(...outcome.onPremUsers);
-        cloudUsers.push(...outcome.cloudUsers);
+        const managed = await reportWithCloudManaged(outcome, target, {
+          signal: op.signal,
+          logger: this.deps.logger,
+          auditLookup: workspace.audit.lookup(target.tenantId, { complete: Boolean(mark?.coveredFrom) }),
+          tenantLastSyncAt: org?.onPremisesLastSyncDateTime ?? null,
+          onProgress: (p) => emit('op.progress', { operationId: op.id, ...p, elapsedMs: Math.round(performance.now() - started) }),
+        });
+        outcome.report = managed.report;
+        if (managed.problem) outcome.missing.push(managed.problem);
         workspace.db.transaction(() => {
           workspace.scans.addOnPremSnapshot(scan.id, outcome.onPremUsers);
           workspace.scans.addCloudSnapshot(scan.id, outcome.cloudUsers);

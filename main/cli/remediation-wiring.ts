@@ -20,6 +20,8 @@ import { openWorkspace } from '../workspace/workspace';
 import { cloudPortFromClient, RemediationEngine, workspaceJournalStore } from '../remediation';
 import { openWorkspaceJournal, type EngineHandle, type RemediationCommandDeps, type RemediationCommandIo } from './remediation-commands';
 import type { Operator } from '../remediation';
+import { reportWithCloudManaged } from '../api/scan-service';
+import type { DriftReport } from '../core/model';
 
 export function cliRemediationDeps(opts: { clock?: Clock } = {}): RemediationCommandDeps {
   const clock = opts.clock ?? systemClock;
@@ -72,7 +74,11 @@ async function openLive(profileFile: string, workspaceFile: string, operator: Op
       return d;
     };
     const rescan = async (o: { signal?: AbortSignal }) =>
-      (await runScan({ onPrem: [...directories.values()], cloudUsers: client.listUsers(o.signal ? { signal: o.signal } : {}), profileName: profile.name, defaultRegion: profile.defaultRegion, clock, ...(o.signal ? { signal: o.signal } : {}) })).report;
+      rescanWithManaged(
+        await runScan({ onPrem: [...directories.values()], cloudUsers: client.listUsers(o.signal ? { signal: o.signal } : {}), profileName: profile.name, defaultRegion: profile.defaultRegion, clock, ...(o.signal ? { signal: o.signal } : {}) }),
+        { client, defaultRegion: profile.defaultRegion, profileName: profile.name },
+        o.signal,
+      );
     const engine = new RemediationEngine({ journal, onPrem, cloud: cloudPortFromClient(client), operator, clock, logger, rescan });
     return { engine, close };
   } catch (e) {
@@ -104,11 +110,25 @@ async function openDemo(workspaceFile: string, operator: Operator, io: Remediati
       operator,
       clock,
       logger,
-      rescan: async (o) => (await runScan({ onPrem: [conn.demo.directory], cloudUsers: conn.client.listUsers(o.signal ? { signal: o.signal } : {}), profileName: 'Contoso (sandbox demo)', defaultRegion: 'US', clock, ...(o.signal ? { signal: o.signal } : {}) })).report,
+      rescan: async (o) =>
+        rescanWithManaged(
+          await runScan({ onPrem: [conn.demo.directory], cloudUsers: conn.client.listUsers(o.signal ? { signal: o.signal } : {}), profileName: 'Contoso (sandbox demo)', defaultRegion: 'US', clock, ...(o.signal ? { signal: o.signal } : {}) }),
+          { client: conn.client, defaultRegion: 'US', profileName: 'Contoso (sandbox demo)' },
+          o.signal,
+        ),
     });
     return { engine, close };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/** The preflight's rescan reads like a scan, cloud-managed detection included (main/api/scan-service.ts). */
+async function rescanWithManaged(
+  out: Awaited<ReturnType<typeof runScan>>,
+  target: Parameters<typeof reportWithCloudManaged>[1],
+  signal: AbortSignal | undefined,
+): Promise<DriftReport> {
+  return (await reportWithCloudManaged(out, target, { logger: createLogger(() => {}), ...(signal ? { signal } : {}) })).report;
 }

@@ -15,6 +15,7 @@ import { importLdifFile } from '../onprem/import/ldif';
 import { importAdCsvFile } from '../onprem/import/csv';
 import { exportKitFiles } from '../onprem/import/export-kit';
 import { openDemoSources, openLiveSources } from './sources';
+import type { CloudClient } from '../cloud';
 
 export interface CliContext {
   env: Record<string, string | undefined>;
@@ -33,6 +34,8 @@ export interface CliContext {
 export interface ScanSources {
   onPrem: OnPremDirectory[];
   cloudUsers: AsyncIterable<CloudUser[]>;
+  /** The signed-in cloud client of a live or demo scan (asked which users are cloud-managed); absent for offline imports. */
+  client?: CloudClient;
   /** Keys the audit index; null when unknown (offline imports). */
   tenantId: string | null;
   /** /organization onPremisesLastSyncDateTime, to tell pending from stuck. */

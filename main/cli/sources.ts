@@ -162,6 +162,7 @@ export async function openLiveSources(profile: Profile, ctx: CliContext): Promis
     return {
       onPrem: directories,
       cloudUsers,
+      client,
       tenantId,
       tenantLastSyncAt: org?.onPremisesLastSyncDateTime ?? null,
       resolveAuditLookup: auditResolver(fill, ws, tenantId, ctx.notify),
@@ -197,6 +198,7 @@ export async function openDemoSources(ctx: CliContext): Promise<DemoSources> {
       defaultRegion: 'US',
       onPrem: [conn.demo.directory],
       cloudUsers: conn.client.listUsers({ ...(signal ? { signal } : {}), onInvalid: collectInvalid(missing) }),
+      client: conn.client,
       tenantId,
       tenantLastSyncAt: org?.onPremisesLastSyncDateTime ?? null,
       resolveAuditLookup: auditResolver(fill, ws, tenantId, ctx.notify),

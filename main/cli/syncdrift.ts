@@ -26,6 +26,7 @@ import { runSandboxCommand } from './sandbox-command';
 import { runEvidenceCommand, runVerifyEvidenceCommand } from './evidence-commands';
 import { runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, runUndoCommand } from './remediation-commands';
 import { cliRemediationDeps } from './remediation-wiring';
+import { reportWithCloudManaged } from '../api/scan-service';
 
 type ExternalCommand = (args: readonly string[], io: CliIO) => Promise<number>;
 
@@ -130,6 +131,21 @@ async function scanAndReport(
       clock: run.clock,
       continueOnSourceError: true,
     });
+    // Same as the app: users whose source of authority was switched to the cloud route to per-user writes.
+    if (input.sources.client) {
+      const managed = await reportWithCloudManaged(
+        outcome,
+        { client: input.sources.client, defaultRegion: input.defaultRegion, profileName: input.profileName },
+        {
+          logger: createLogger(() => {}),
+          tenantLastSyncAt: input.sources.tenantLastSyncAt ?? null,
+          ...(run.io.signal ? { signal: run.io.signal } : {}),
+          ...(input.sources.resolveAuditLookup ? { auditLookup: await input.sources.resolveAuditLookup() } : {}),
+        },
+      );
+      outcome.report = managed.report;
+      if (managed.problem) outcome.missing.push(managed.problem);
+    }
   } finally {
     progress.done();
     await input.sources.close().catch(() => {});

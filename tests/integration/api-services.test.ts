@@ -96,6 +96,10 @@ describe('the sandbox profile through the service side', () => {
     const { scanId, rows } = await scanSandbox(h);
     const testmobile = rows.find((r) => r.onPrem?.samAccountName === 'testmobile');
     expect(testmobile).toMatchObject({ status: 'cloud-override', onPrem: { value: '0987654321' }, cloud: { value: '1234567890' } });
+    // A user whose source of authority was switched to the cloud looks synced in /users; the scan
+    // asks onPremisesSyncBehavior for the rows needing attention and routes her to per-user writes.
+    expect(rows.find((r) => r.cloud?.upn.startsWith('layla.mansour@'))?.cloud?.managed).toBe(true);
+    expect(rows.filter((r) => r.cloud?.managed && r.status !== 'in-sync').length).toBeGreaterThan(0);
     // Every status the product classifies is present in the demo.
     const statuses = new Set(rows.map((r) => r.status));
     for (const s of ['in-sync', 'pending-sync', 'format-only', 'cloud-missing', 'onprem-missing', 'cloud-override', 'unmatched-onprem', 'unmatched-cloud']) expect(statuses).toContain(s);
