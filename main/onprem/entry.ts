@@ -36,6 +36,12 @@ export const USER_ATTRIBUTES = [
   'replPropertyMetaData',
 ] as const;
 
+/**
+ * What an offline export carries: the scan's attributes less the two a DC only hands to a live read
+ * (tombstones' isDeleted; the constructed msDS-ReplAttributeMetaData), plus objectClass.
+ */
+export const EXPORTED_ATTRIBUTES: readonly string[] = ['objectClass', ...USER_ATTRIBUTES.filter((a) => a !== 'isDeleted' && a !== 'msDS-ReplAttributeMetaData')];
+
 export const BINARY_ATTRIBUTES = ['objectGUID', 'objectSid', 'mS-DS-ConsistencyGuid', 'replPropertyMetaData'] as const;
 
 /** Metadata is kept for these attributes on every user. */

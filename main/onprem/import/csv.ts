@@ -7,33 +7,17 @@
 import { readFile } from 'node:fs/promises';
 import { ValidationError } from '../../core/errors';
 import { guidFromText, sidFromText } from '../decoders';
-import type { RawEntry } from '../entry';
+import { EXPORTED_ATTRIBUTES, type RawEntry } from '../entry';
 import { snapshotFrom, type ImportOptions, type SnapshotDirectory } from './snapshot';
 import { decodeExportText } from './text';
 
 export const CSV_MULTI_SEPARATOR = '|';
 
-/** Columns the kit writes, in order; header matching is case-insensitive. */
-export const CSV_COLUMNS = [
-  'DistinguishedName',
-  'ObjectGUID',
-  'objectSid',
-  'mS-DS-ConsistencyGuid',
-  'userPrincipalName',
-  'sAMAccountName',
-  'displayName',
-  'mobile',
-  'otherMobile',
-  'telephoneNumber',
-  'c',
-  'whenChanged',
-  'uSNChanged',
-  'isCriticalSystemObject',
-  'adminDescription',
-  'mailNickname',
-  'msExchRecipientTypeDetails',
-  'replPropertyMetaData',
-] as const;
+/**
+ * Columns the kit writes, in order (header matching is case-insensitive): Get-ADUser's own names for
+ * the DN and GUID, then the exported attributes (objectClass is implied by the Get-ADUser filter).
+ */
+export const CSV_COLUMNS: readonly string[] = ['DistinguishedName', 'ObjectGUID', ...EXPORTED_ATTRIBUTES.filter((a) => a !== 'objectClass' && a !== 'objectGUID')];
 
 const REQUIRED = ['distinguishedname', 'objectguid'];
 const BASE64_COLUMNS = new Set(['ms-ds-consistencyguid', 'replpropertymetadata']);

@@ -5,33 +5,15 @@
  * properties below keep them (Base64, joined with '|'). ldifde writes binary values as Base64.
  */
 import { CSV_MULTI_SEPARATOR } from './csv';
+import { EXPORTED_ATTRIBUTES } from '../entry';
 
 export interface ExportKitFile {
   name: string;
   content: string;
 }
 
-/** Attributes both exports read (the LDAP scan reads the same). */
-export const EXPORT_ATTRIBUTES = [
-  'objectClass',
-  'objectGUID',
-  'objectSid',
-  'mS-DS-ConsistencyGuid',
-  'userPrincipalName',
-  'sAMAccountName',
-  'displayName',
-  'mobile',
-  'otherMobile',
-  'telephoneNumber',
-  'c',
-  'whenChanged',
-  'uSNChanged',
-  'isCriticalSystemObject',
-  'adminDescription',
-  'mailNickname',
-  'msExchRecipientTypeDetails',
-  'replPropertyMetaData',
-];
+/** Attributes both exports read (derived from what the LDAP scan reads). */
+export const EXPORT_ATTRIBUTES = EXPORTED_ATTRIBUTES;
 
 const USER_FILTER = '(&(objectCategory=person)(objectClass=user))';
 
