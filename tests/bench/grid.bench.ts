@@ -9,8 +9,9 @@
  * Measures per size: first paint (rows in memory -> first rows painted), how long the idle search
  * keys take to finish after that, filter by status (tab -> painted, median of 5, and the store's own
  * view time), p95 frame time while scrolling 240 frames at 90 px each (and, as this machine's
- * floor, the same scroll over a static 3,000-row list without React), the JS heap after loading
- * (after a GC); then the 100k/10k ratios. Prints JSON. Load average is printed too: on a shared
+ * floor, the same scroll over a static 3,000-row list without React), the renderer main thread's
+ * CPU time per scrolled frame for both from a trace, the JS heap after loading (after a GC); then
+ * the 100k/10k ratios. Prints JSON. Load average is printed too: on a shared
  * 2-core machine frame times mostly measure the neighbours.
  */
 import { build } from 'esbuild';
@@ -18,6 +19,7 @@ import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, extname } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../e2e/support/chromium';
 import { makeRow } from '../support/fake-api';
 import type { DriftStatus } from '../../preload/contract';
@@ -115,6 +117,13 @@ async function main() {
       const overflow = await bench((b) => Promise.resolve(b.unclippedOverflow()));
       if (overflow.length) errors.push(`cells overflow unclipped: ${overflow.slice(0, 5).join('; ')}`);
       const base = [...(await bench((b) => b.scrollBaseline(240, 90)))].sort((a, b) => a - b);
+      // The same scrolls again under a trace: the renderer main thread's CPU time per frame barely
+      // depends on the neighbours, where frame times mostly measure them.
+      await page.evaluate(() => {
+        document.querySelector('[data-testid="grid"]')!.scrollTop = 0;
+      });
+      const cpu = await mainThreadCpuPerFrame(browser, page, 240, () => bench((b) => b.scroll(240, 90)));
+      const baseCpu = await mainThreadCpuPerFrame(browser, page, 240, () => bench((b) => b.scrollBaseline(240, 90)));
       const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
       if (errors.length) throw new Error(`page errors at ${n} rows: ${errors.join('; ')}`);
       results[String(n)] = {
@@ -128,6 +137,8 @@ async function main() {
         scrollFrameP95Ms: round(p95),
         scrollFrameMedianMs: round(sorted[Math.floor(sorted.length / 2)] ?? 0),
         staticListScrollFrameP95Ms: round(base[Math.floor(base.length * 0.95)] ?? 0),
+        scrollMainThreadCpuPerFrameMs: Math.round(cpu * 100) / 100,
+        staticListMainThreadCpuPerFrameMs: Math.round(baseCpu * 100) / 100,
         heapUsedMB: round(heap.usedSize / 1024 / 1024),
       };
       await context.close();
@@ -147,6 +158,7 @@ async function main() {
       firstPaint: ratio('firstPaintMs'),
       filterByStatus: ratio('filterByStatusMs'),
       scrollFrameP95: ratio('scrollFrameP95Ms'),
+      scrollMainThreadCpu: ratio('scrollMainThreadCpuPerFrameMs'),
       heap: ratio('heapUsedMB'),
     },
     goalsAtLargest: large
@@ -159,6 +171,40 @@ async function main() {
       : null,
   };
   console.log(JSON.stringify(out, null, 2));
+}
+
+type TraceEvent = { name: string; ph: string; ts: number; dur?: number; tdur?: number; pid: number; tid: number; args?: { name?: string } };
+
+/**
+ * Runs `scroll` under a Chromium trace and returns the renderer main thread's CPU time (thread
+ * time of its top-level trace events) per frame. Tracing costs a little itself, the same for the
+ * grid and the static list.
+ */
+async function mainThreadCpuPerFrame(browser: Browser, page: Page, frames: number, scroll: () => Promise<unknown>): Promise<number> {
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] });
+  await scroll();
+  const { traceEvents } = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] };
+  const names = new Map<string, string>();
+  for (const e of traceEvents) if (e.name === 'thread_name') names.set(`${e.pid}:${e.tid}`, e.args?.name ?? '');
+  const counts = new Map<string, number>();
+  for (const e of traceEvents) {
+    const k = `${e.pid}:${e.tid}`;
+    if (names.get(k) === 'CrRendererMain') counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  // The busiest renderer main thread is the page's.
+  const main = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+  // Only between the page's marks: not the static list's construction and first layout.
+  const mark = (name: string) => traceEvents.find((e) => e.name === name)?.ts;
+  const from = mark('bench-scroll-start') ?? -Infinity;
+  const to = mark('bench-scroll-end') ?? Infinity;
+  let end = -1;
+  let cpuUs = 0;
+  for (const e of traceEvents.filter((x) => `${x.pid}:${x.tid}` === main && x.ph === 'X').sort((a, b) => a.ts - b.ts)) {
+    if (e.ts < end || e.ts < from || e.ts > to) continue;
+    end = e.ts + (e.dur ?? 0);
+    cpuUs += e.tdur ?? 0;
+  }
+  return cpuUs / 1000 / frames;
 }
 
 function round(v: number): number {

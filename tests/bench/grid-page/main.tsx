@@ -53,6 +53,8 @@ async function filter(tab: 'cloud-override' | 'attention' | 'all'): Promise<{ ms
 function scroll(frames: number, step: number, el = document.querySelector<HTMLElement>('[data-testid="grid"]')!): Promise<number[]> {
   return new Promise((resolve) => {
     const deltas: number[] = [];
+    // Marks bound the scroll in a trace (bench:grid counts the main thread's CPU between them).
+    performance.mark('bench-scroll-start');
     let last = performance.now();
     let n = 0;
     const tick = (now: number) => {
@@ -60,7 +62,10 @@ function scroll(frames: number, step: number, el = document.querySelector<HTMLEl
       last = now;
       el.scrollTop += step;
       if (++n < frames) requestAnimationFrame(tick);
-      else resolve(deltas.slice(2));
+      else {
+        performance.mark('bench-scroll-end');
+        resolve(deltas.slice(2));
+      }
     };
     requestAnimationFrame(tick);
   });
