@@ -47,7 +47,7 @@ describe('summary.html in Chromium', () => {
     const url = pathToFileURL(htmlPath).href;
     await page.goto(url, { waitUntil: 'load' });
 
-    await expect.poll(() => page.locator('h1').textContent()).toContain('evidence for Fort Mill EMS');
+    await expect.poll(() => page.locator('h1').textContent(), { timeout: 15_000 }).toContain('evidence for Fort Mill EMS');
     expect(await page.locator('h2').allTextContents()).toEqual([
       'What was observed',
       'Documented behaviour',

@@ -155,7 +155,8 @@ describe('the guided fix on the sandbox demo', () => {
     expect(await grid.row('testmobile@').textContent()).not.toContain('1234567890');
 
     await sessions.open();
-    expect((await sessions.list())[0]?.state).toBe('completed');
+    // The screen re-reads the sessions when it opens; wait for that read, not the list from start-up.
+    await expect.poll(async () => (await sessions.list())[0]?.state, { timeout: 15_000 }).toBe('completed');
   });
 
   it('keeps the cloud value in a fresh demo (cancelled and resumed), saves and verifies the evidence, then undoes it', async () => {
