@@ -107,15 +107,16 @@ async function scrollBaseline(frames: number, step: number): Promise<number[]> {
 }
 
 /**
- * Body cells clip only when grid/text-fit.ts says their text may overflow: this counts the mounted
+ * Body cells clip only when grid/text-fit.ts says their text may overflow: this lists the mounted
  * cells it let through unclipped whose text is wider than the cell (must be 0).
  */
 function unclippedOverflow(): string[] {
   const range = document.createRange();
   const bad: string[] = [];
-  for (const cell of document.querySelectorAll<HTMLElement>('.grid-body .grid-cell:not(.clip)')) {
-    range.selectNodeContents(cell);
+  for (const cell of document.querySelectorAll<HTMLElement>('.grid-body .grid-cell')) {
     const cs = getComputedStyle(cell);
+    if (cs.overflowX !== 'visible') continue;
+    range.selectNodeContents(cell);
     const content = cell.getBoundingClientRect().width - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
     if (range.getBoundingClientRect().width > content) bad.push(`${cell.className}: ${cell.textContent ?? ''}`);
   }
