@@ -95,7 +95,7 @@ async function main() {
         scroll(f: number, s: number): Promise<number[]>;
         scrollBaseline(f: number, s: number): Promise<number[]>;
         settled(): Promise<number>;
-        unclippedOverflow(): string[];
+        unclippedOverflow(): { bad: string[]; cells: number; clipped: number };
       };
       const bench = <T,>(fn: (b: Bench) => Promise<T>) => page.evaluate(`(${fn.toString()})(window.__bench)`) as Promise<T>;
       const loaded = await page.evaluate((u) => (window as unknown as { __bench: Bench }).__bench.load(u), files[n]!);
@@ -115,7 +115,7 @@ async function main() {
       const back = { ms: med(backs) };
       const sorted = [...(await bench((b) => b.scroll(240, 90)))].sort((a, b) => a - b);
       const overflow = await bench((b) => Promise.resolve(b.unclippedOverflow()));
-      if (overflow.length) errors.push(`cells overflow unclipped: ${overflow.slice(0, 5).join('; ')}`);
+      if (overflow.bad.length) errors.push(`cells overflow unclipped: ${overflow.bad.slice(0, 5).join('; ')}`);
       const base = [...(await bench((b) => b.scrollBaseline(240, 90)))].sort((a, b) => a - b);
       // The same scrolls again under a trace: the renderer main thread's CPU time per frame barely
       // depends on the neighbours, where frame times mostly measure them.
@@ -137,6 +137,8 @@ async function main() {
         scrollFrameP95Ms: round(p95),
         scrollFrameMedianMs: round(sorted[Math.floor(sorted.length / 2)] ?? 0),
         staticListScrollFrameP95Ms: round(base[Math.floor(base.length * 0.95)] ?? 0),
+        // Share of mounted body cells with a clip (each one a paint chunk); 1 means text-fit is not working.
+        clippedCellShare: Math.round((overflow.clipped / Math.max(1, overflow.cells)) * 100) / 100,
         scrollMainThreadCpuPerFrameMs: Math.round(cpu * 100) / 100,
         staticListMainThreadCpuPerFrameMs: Math.round(baseCpu * 100) / 100,
         heapUsedMB: round(heap.usedSize / 1024 / 1024),

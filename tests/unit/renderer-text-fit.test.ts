@@ -18,13 +18,13 @@ function measurer(): { measure: MeasureChar; calls: string[] } {
 describe('TextFit (which grid cells need a clip)', () => {
   const col = (contentWidth: number, font = '400 13px sans-serif') => ({ font, contentWidth });
 
-  it('bounds the width by each advance rounded up plus a pixel', () => {
+  it('bounds the width by each advance plus half a pixel, plus a pixel', () => {
     const fit = new TextFit(measurer().measure);
-    // ceil(12.3) * 3 + 1 = 40
-    expect(fit.fits('WWW', col(40))).toBe(true);
-    expect(fit.fits('WWW', col(39.9))).toBe(false);
-    // 4 + 4 + 4 + 1 = 13: narrow text fits where its length alone would not tell
-    expect(fit.fits('iii', col(13))).toBe(true);
+    // (12.3 + 0.5) * 3 + 1 = 39.4
+    expect(fit.fits('WWW', col(39.5))).toBe(true);
+    expect(fit.fits('WWW', col(39.3))).toBe(false);
+    // (3.2 + 0.5) * 3 + 1 = 12.1: narrow text fits where its length alone would not tell
+    expect(fit.fits('iii', col(12.2))).toBe(true);
     expect(fit.fits('', col(0))).toBe(true);
   });
 

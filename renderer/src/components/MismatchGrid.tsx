@@ -86,6 +86,15 @@ function readColumnFonts(body: HTMLElement): void {
   const fonts = new Map<ColumnId, ColumnFont>();
   COLUMNS.forEach((c, k) => {
     const cs = getComputedStyle(probe.children[k]!);
+    // Spacing, numeric or stretch variants the canvas would not apply: such a column always clips.
+    const plain =
+      cs.letterSpacing === 'normal' &&
+      (cs.wordSpacing === 'normal' || cs.wordSpacing === '0px') &&
+      cs.fontVariantNumeric === 'normal' &&
+      cs.fontFeatureSettings === 'normal' &&
+      cs.textTransform === 'none' &&
+      (cs.fontStretch === '' || cs.fontStretch === 'normal' || cs.fontStretch === '100%');
+    if (!plain) return;
     const padding = (parseFloat(cs.paddingLeft) || 0) + (parseFloat(cs.paddingRight) || 0);
     fonts.set(c.id, {
       font: `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`,

@@ -3,8 +3,8 @@
  * may overflow get a clip (overflow hidden + ellipsis). Every clip is a paint chunk of its own: with
  * all ~400 mounted cells clipped, paint and layerization were the largest cost of a scrolled frame.
  *
- * The bound is the sum of each character's advance rounded up (rounding covers hinted fonts whose
- * advances snap to whole pixels) plus a pixel. Kerning and ligatures only narrow Latin text, so the
+ * The bound is the sum of each character's advance plus half a pixel (a hinted font snaps advances
+ * to the nearest device pixel) plus a pixel. Kerning and ligatures only narrow Latin text, so the
  * bound never underestimates. Characters outside U+0020–U+017F (Basic Latin, Latin-1, Latin
  * Extended-A: no combining marks, no complex shaping) are not bounded: such text is clipped, as is
  * any text when no measurer exists (jsdom, or before the grid has read its fonts). A wrong "fits"
@@ -43,8 +43,8 @@ export class TextFit {
       if (code < FIRST || code > LAST) return false;
       let w = table[code - FIRST]!;
       if (Number.isNaN(w)) {
-        w = Math.ceil(this.measure(column.font, text[i]!));
-        if (!Number.isFinite(w) || w <= 0) w = code === 0x20 ? 0 : Number.POSITIVE_INFINITY;
+        w = this.measure(column.font, text[i]!);
+        w = Number.isFinite(w) && w > 0 ? w + 0.5 : code === 0x20 ? 0.5 : Number.POSITIVE_INFINITY;
         table[code - FIRST] = w;
       }
       width += w;

@@ -110,17 +110,23 @@ async function scrollBaseline(frames: number, step: number): Promise<number[]> {
  * Body cells clip only when grid/text-fit.ts says their text may overflow: this lists the mounted
  * cells it let through unclipped whose text is wider than the cell (must be 0).
  */
-function unclippedOverflow(): string[] {
+function unclippedOverflow(): { bad: string[]; cells: number; clipped: number } {
   const range = document.createRange();
   const bad: string[] = [];
+  let cells = 0;
+  let clipped = 0;
   for (const cell of document.querySelectorAll<HTMLElement>('.grid-body .grid-cell')) {
     const cs = getComputedStyle(cell);
-    if (cs.overflowX !== 'visible') continue;
+    cells++;
+    if (cs.overflowX !== 'visible') {
+      clipped++;
+      continue;
+    }
     range.selectNodeContents(cell);
     const content = cell.getBoundingClientRect().width - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
     if (range.getBoundingClientRect().width > content) bad.push(`${cell.className}: ${cell.textContent ?? ''}`);
   }
-  return bad;
+  return { bad, cells, clipped };
 }
 
 (window as unknown as { __bench: unknown }).__bench = { load, filter, scroll, settled, scrollBaseline, unclippedOverflow };
