@@ -13,27 +13,13 @@ import { computeDrift } from '../../main/drift/engine';
 import type { CloudUser, DriftRow, DriftStatus } from '../../main/core/model';
 import { DriftStatus as DriftStatusSchema } from '../../main/core/model';
 import { generateDemoLdif, DEMO_LDIF_PATH } from '../../scripts/generate-demo';
+import { cloudUserOf } from '../support/remediation-env';
 
 const NOW = new Date('2026-03-10T09:00:00Z');
 
 /** The tenant's users as Graph returns them with the product's $select (what the cloud reader yields). */
 function cloudUsers(demo: SandboxDemo): CloudUser[] {
-  return [...demo.tenant.listUsers()].map((u) => ({
-    id: u.id,
-    userPrincipalName: u.userPrincipalName,
-    displayName: u.displayName,
-    mobilePhone: u.mobilePhone,
-    businessPhones: [...u.businessPhones],
-    onPremisesSyncEnabled: u.onPremisesSyncEnabled,
-    onPremisesImmutableId: u.onPremisesImmutableId,
-    onPremisesSecurityIdentifier: u.onPremisesSecurityIdentifier,
-    onPremisesLastSyncDateTime: u.onPremisesLastSyncAt === null ? null : new Date(u.onPremisesLastSyncAt).toISOString(),
-    onPremisesDistinguishedName: u.onPremisesDistinguishedName,
-    onPremisesDomainName: u.onPremisesDomainName,
-    onPremisesSamAccountName: u.onPremisesSamAccountName,
-    onPremisesUserPrincipalName: u.onPremisesUserPrincipalName,
-    cloudManaged: u.cloudManaged,
-  }));
+  return [...demo.tenant.listUsers()].map((u) => cloudUserOf(demo.tenant, u));
 }
 
 /** Row identity that survives a rebuild (cloud ids of sync-provisioned users are fresh each time). */
