@@ -20,28 +20,22 @@ import { DashboardPage } from '../pages/dashboard-page';
 import { GridPage } from '../pages/grid-page';
 import { FlowPage, SessionsPage } from '../pages/flow-page';
 import { verifyEvidence } from '../../../main/evidence/verify';
+import { openWatchedPage } from '../support/watched-page';
 
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let host: Awaited<ReturnType<typeof startTestHost>>;
 let downloadsDir: string;
-const cspViolations: string[] = [];
-const pageErrors: string[] = [];
+let cspViolations: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   host = await startTestHost();
   downloadsDir = mkdtempSync(join(tmpdir(), 'sd-e2e-dl-'));
   browser = await launchChromium();
   context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 900 } });
-  page = await context.newPage();
-  await page.exposeFunction('__reportCsp', (v: string) => cspViolations.push(v));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) =>
-      (window as unknown as { __reportCsp: (v: string) => void }).__reportCsp(`${e.violatedDirective} ${e.blockedURI}`),
-    );
-  });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ page, cspViolations, pageErrors } = await openWatchedPage(context));
   await page.goto(host.host.url);
   await new AppPage(page).waitReady();
 });
