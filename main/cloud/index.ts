@@ -14,7 +14,7 @@ import { CloudAuth, type AuthSession, type ClientCredential, type DeviceCodeInfo
 import { resolveCloud, type ResolvedCloud } from './clouds';
 import { GraphTransport, type GraphOperation } from './graph';
 import { CAPABILITIES, evaluatePermissions, type Capability, type CapabilityCheck, type ProbeOutcome } from './permissions';
-import { deltaUsers, getOrganization, getSyncFeatures, listUsers, type DeltaLinkStore, type DeltaPage, type DeltaSummary, type InvalidItem, type Organization, type PageSummary, type SyncFeatures } from './readers';
+import { deltaUsers, getOrganization, getSyncFeatures, getUsers, listUsers, type DeltaLinkStore, type DeltaPage, type DeltaSummary, type InvalidItem, type Organization, type PageSummary, type SyncFeatures } from './readers';
 import type { RetryPolicy } from './throttle';
 import type { TokenCachePersistence, TokenCacheStore, WeakEncryptionPolicy } from './token-cache';
 import { getOnPremisesSyncBehavior, patchMobile, setBypass, setCloudManaged, type BatchSummary, type MobileWrite } from './writers';
@@ -95,6 +95,8 @@ export interface CloudClient {
   setBypass(enabled: boolean, o?: CallOptions): Promise<SyncFeatures>;
 
   listUsers(o?: StreamOptions): AsyncGenerator<CloudUser[], PageSummary>;
+  /** Fresh reads by id ($batch of GETs); a user Graph does not have maps to null. */
+  getUsers(ids: readonly string[], o?: CallOptions): Promise<Map<string, CloudUser | null>>;
   delta(o?: StreamOptions): AsyncGenerator<DeltaPage, DeltaSummary>;
 
   patchMobile(writes: readonly MobileWrite[], o?: CallOptions & { onProgress?: ProgressSink }): Promise<BatchSummary>;
@@ -231,6 +233,10 @@ export function createCloudClient(opts: CloudClientOptions): CloudClient {
     listUsers(o = {}) {
       requireSession();
       return listUsers(transport, o);
+    },
+    getUsers(ids, o = {}) {
+      requireSession();
+      return getUsers(transport, ids, { clock: opts.clock, ...(o.signal ? { signal: o.signal } : {}) });
     },
     delta(o = {}) {
       const s = requireSession();

@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { SyncDriftError, formatIssues } from '../core/errors';
 import type { CloudUser } from '../core/model';
 import { noProgress, throwIfCancelled, type ProgressSink } from '../core/progress';
-import type { GraphOperation, GraphTransport } from './graph';
+import type { Clock } from '../core/ports';
+import { runBatch, USER_ID } from './batch';
+import { graphError, type GraphOperation, type GraphTransport } from './graph';
 
 /** Exactly the user properties the product reads (Graph returns onPremises* only when named). */
 export const USER_SELECT = [
@@ -169,6 +171,44 @@ function collect(values: unknown[], summary: PageSummary, onInvalid?: (i: Invali
 // Delta
 
 /** Where the delta link of each tenant is kept (workspace, file…). */
+/**
+ * Fresh reads of a few users by id: GET /users/{id} with the product's $select, 20 per $batch,
+ * each item retried on its own throttling. A user Graph does not have (404) maps to null. Any
+ * other failure throws and names the user: a verify step must never take "could not read" for
+ * "gone" or for a value.
+ */
+export async function getUsers(
+  t: GraphTransport,
+  ids: readonly string[],
+  o: { clock: Clock; signal?: AbortSignal; wait?: (ms: number, s?: AbortSignal) => Promise<void>; random?: () => number },
+): Promise<Map<string, CloudUser | null>> {
+  const unique = [...new Set(ids)];
+  for (const id of unique) if (!USER_ID.test(id)) throw new SyncDriftError('validation', 'BAD_USER_ID', `Not a Graph user id: ${JSON.stringify(id)}`);
+  const out = new Map<string, CloudUser | null>();
+  if (unique.length === 0) return out;
+  const op = t.operation('user read', { ...(o.signal ? { signal: o.signal } : {}), capability: 'scanUsers' });
+  const select = encodeURIComponent(USER_SELECT.join(','));
+  const answers = await runBatch(t, unique, {
+    op,
+    clock: o.clock,
+    ...(o.wait ? { wait: o.wait } : {}),
+    ...(o.random ? { random: o.random } : {}),
+    request: (id) => ({ method: 'GET', url: `/users/${id}?$select=${select}` }),
+  });
+  for (const a of answers) {
+    if (a.status === 404) {
+      out.set(a.item, null);
+      continue;
+    }
+    if (a.status !== 200) throw graphError(a.status, a.body, a.headers, 'scanUsers', { method: 'GET', path: `/users/${a.item}` });
+    const parsed = parseUser(a.body);
+    if ('invalid' in parsed) throw new SyncDriftError('validation', 'GRAPH_BAD_USER', `Graph returned user ${a.item} in a shape that cannot be read: ${parsed.invalid.message}`);
+    if (parsed.user.id !== a.item) throw new SyncDriftError('validation', 'GRAPH_BAD_USER', `Graph answered the read of user ${a.item} with user ${parsed.user.id}.`);
+    out.set(a.item, parsed.user);
+  }
+  return out;
+}
+
 export interface DeltaLinkStore {
   get(tenantId: string): Promise<string | null>;
   set(tenantId: string, deltaLink: string): Promise<void>;

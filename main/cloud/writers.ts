@@ -6,12 +6,12 @@
 import { z } from 'zod';
 import { SyncDriftError, formatIssues, toErrorInfo, type ErrorInfo } from '../core/errors';
 import type { Clock } from '../core/ports';
-import { noProgress, sleep, throwIfCancelled, type ProgressSink } from '../core/progress';
+import { noProgress, type ProgressSink } from '../core/progress';
+import { runBatch, USER_ID } from './batch';
 import { graphError, type GraphOperation, type GraphTransport } from './graph';
 import { getSyncFeatures, type SyncFeatures } from './readers';
-import { backoffDelay, isRetryableStatus, parseRetryAfter } from './throttle';
 
-export const BATCH_SIZE = 20;
+export { BATCH_SIZE } from './batch';
 
 export interface MobileWrite {
   userId: string;
@@ -35,25 +35,6 @@ export interface BatchSummary {
   retries: number;
 }
 
-const BatchResponse = z.object({
-  responses: z.array(
-    z.object({
-      id: z.string(),
-      status: z.number().int(),
-      headers: z.record(z.string(), z.string()).nullish(),
-      body: z.unknown().optional(),
-    }),
-  ),
-});
-
-const USER_ID = /^[A-Za-z0-9-]+$/;
-
-interface Pending {
-  item: MobileWrite;
-  attempts: number;
-  notBefore: number;
-}
-
 /** PATCHes mobilePhone for many users; never throws for single items, only for the whole run. */
 export async function patchMobile(
   t: GraphTransport,
@@ -61,59 +42,31 @@ export async function patchMobile(
   o: { clock: Clock; signal?: AbortSignal; onProgress?: ProgressSink; wait?: (ms: number, s?: AbortSignal) => Promise<void>; random?: () => number },
 ): Promise<BatchSummary> {
   const progress = o.onProgress ?? noProgress;
-  const wait = o.wait ?? sleep;
-  const now = () => o.clock.now().getTime();
   for (const w of writes) if (!USER_ID.test(w.userId)) throw new SyncDriftError('validation', 'BAD_USER_ID', `Not a Graph user id: ${JSON.stringify(w.userId)}`);
-  const results = new Map<string, MobileWriteResult>();
+  let settled = 0;
   const op = t.operation('write', {
     ...(o.signal ? { signal: o.signal } : {}),
     capability: 'writeMobilePhone',
-    onRetry: ({ reason }) => progress({ phase: 'write', done: results.size, total: writes.length, retries: op.retries, message: `retrying after ${reason}` }),
+    onRetry: ({ reason }) => progress({ phase: 'write', done: settled, total: writes.length, retries: op.retries, message: `retrying after ${reason}` }),
   });
-  let queue: Pending[] = writes.map((item) => ({ item, attempts: 0, notBefore: 0 }));
-  while (queue.length > 0) {
-    throwIfCancelled(o.signal, 'The write');
-    const ready = queue.filter((p) => p.notBefore <= now());
-    if (ready.length === 0) {
-      const soonest = Math.min(...queue.map((p) => p.notBefore));
-      await wait(Math.max(1, soonest - now()), o.signal);
-      continue;
-    }
-    const chunk = ready.slice(0, BATCH_SIZE);
-    const rest = queue.filter((p) => !chunk.includes(p));
-    const body = {
-      requests: chunk.map((p, i) => ({ id: String(i + 1), method: 'PATCH', url: `/users/${p.item.userId}`, headers: { 'Content-Type': 'application/json' }, body: { mobilePhone: p.item.mobilePhone } })),
-    };
-    const res = await t.send({ method: 'POST', path: '/$batch', body }, op);
-    const parsed = BatchResponse.safeParse(res.body);
-    if (!parsed.success) throw new SyncDriftError('validation', 'GRAPH_BAD_BATCH', `Graph returned a $batch answer that cannot be read: ${formatIssues(parsed.error.issues)}`);
-    const byId = new Map(parsed.data.responses.map((r) => [r.id, r]));
-    const again: Pending[] = [];
-    chunk.forEach((p, i) => {
-      const r = byId.get(String(i + 1));
-      p.attempts++;
-      if (!r) {
-        again.push({ ...p, notBefore: now() });
-        return;
-      }
-      if (r.status >= 200 && r.status < 300) {
-        results.set(p.item.userId, { userId: p.item.userId, ok: true, status: r.status, error: null, attempts: p.attempts });
-        return;
-      }
-      const headers = new Headers(r.headers ?? {});
-      if (isRetryableStatus(r.status) && p.attempts <= t.policy.maxRetriesPerRequest && op.budget.take(r.status === 429 ? 'throttle' : 'fault')) {
-        const delay = parseRetryAfter(headers.get('retry-after'), o.clock.now()) ?? backoffDelay(p.attempts - 1, t.policy, o.random);
-        again.push({ ...p, notBefore: now() + delay });
-        return;
-      }
-      const err = graphError(r.status, r.body ?? null, headers, 'writeMobilePhone', { method: 'PATCH', path: `/users/${p.item.userId}` });
-      results.set(p.item.userId, { userId: p.item.userId, ok: false, status: r.status, error: toErrorInfo(err), attempts: p.attempts });
-    });
-    queue = [...again, ...rest];
-    const waiting = again.length;
-    progress({ phase: 'write', done: results.size, total: writes.length, retries: op.retries, ...(waiting ? { message: `${waiting} item(s) throttled; retrying after their Retry-After` } : {}) });
-  }
-  return { results: writes.map((w) => results.get(w.userId) as MobileWriteResult), requests: op.requests, retries: op.retries };
+  const answers = await runBatch(t, writes, {
+    op,
+    clock: o.clock,
+    ...(o.wait ? { wait: o.wait } : {}),
+    ...(o.random ? { random: o.random } : {}),
+    request: (w) => ({ method: 'PATCH', url: `/users/${w.userId}`, body: { mobilePhone: w.mobilePhone } }),
+    onRound: (done, waiting) => {
+      settled = done;
+      progress({ phase: 'write', done, total: writes.length, retries: op.retries, ...(waiting ? { message: `${waiting} item(s) throttled; retrying after their Retry-After` } : {}) });
+    },
+  });
+  const results = answers.map((a): MobileWriteResult => {
+    const userId = a.item.userId;
+    if (a.status >= 200 && a.status < 300) return { userId, ok: true, status: a.status, error: null, attempts: a.attempts };
+    const err = graphError(a.status, a.body, a.headers, 'writeMobilePhone', { method: 'PATCH', path: `/users/${userId}` });
+    return { userId, ok: false, status: a.status, error: toErrorInfo(err), attempts: a.attempts };
+  });
+  return { results, requests: op.requests, retries: op.retries };
 }
 
 /** Sets features.bypassDirSyncOverridesEnabled and reads it back. Delegated Global Administrator only. */

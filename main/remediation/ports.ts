@@ -53,20 +53,14 @@ export interface Operator {
   confirmCycle?(instructions: string): Promise<boolean>;
 }
 
-/**
- * The real cloud side over CloudClient. CloudClient has no single-user read yet, so reads go
- * through one paged listUsers pass filtered to the ids: correct, but a full read per poll on big
- * tenants (a per-user GET belongs in main/cloud; noted for its owner).
- */
+/** The real cloud side over CloudClient: reads are per-user GETs in $batch, never a tenant-wide list. */
 export function cloudPortFromClient(client: CloudClient): RemediationCloud {
   return {
     async readUsers(ids, o = {}) {
-      const want = new Set(ids);
       const out = new Map<string, CloudUserState | null>(ids.map((id) => [id, null]));
-      if (want.size === 0) return out;
-      for await (const page of client.listUsers({ ...(o.signal ? { signal: o.signal } : {}) })) {
-        for (const u of page) if (want.has(u.id)) out.set(u.id, { id: u.id, mobilePhone: u.mobilePhone, managed: u.cloudManaged });
-      }
+      if (ids.length === 0) return out;
+      const users = await client.getUsers(ids, o.signal ? { signal: o.signal } : {});
+      for (const [id, u] of users) out.set(id, u ? { id: u.id, mobilePhone: u.mobilePhone, managed: u.cloudManaged } : null);
       return out;
     },
     async patchMobile(writes, o = {}) {

@@ -78,6 +78,50 @@ describe('permission check', () => {
 });
 
 describe('reading users', () => {
+  it('reads users by id in $batch (20 per request): fresh values, null for an id Graph does not have, throttled items retried on their own, never a tenant-wide list', async () => {
+    // Count what goes over the wire: the point of a per-user read is that a verify poll costs
+    // ceil(n/20) requests, not a pass over every user in the tenant.
+    const sent: string[] = [];
+    const counting = { ...env.network, fetch: ((input, init) => {
+      sent.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+      return env.network.fetch(input, init);
+    }) as typeof env.network.fetch };
+    const w = env.sb.apps.writer;
+    const c = env.client({ network: counting, clientId: w.appId, appRoles: w.appRoles, secrets: { getClientSecret: async () => w.clientSecret! } });
+    await c.signIn({ flow: 'client-credentials' });
+    const users = [...env.sb.tenant.listUsers()].slice(10, 55);
+    const changed = users[7]!;
+    env.sb.tenant.getUser(changed.id)!.mobilePhone = '+1 425 555 0199';
+    const unknown = '00000000-0000-4000-8000-0000000000aa';
+    // 45 ids + 1 unknown + 1 repeated = 46 distinct reads at 1 unit each; 40 units per 10 s, so
+    // the last items of the third batch answer 429 and are asked again after their Retry-After.
+    env.sb.setKnobs({ throttle: { identityUnitsPer10s: 40 } });
+    sent.length = 0;
+    const got = await c.getUsers([...users.map((u) => u.id), unknown, users[0]!.id]);
+    expect(got.size).toBe(46);
+    expect(got.get(unknown)).toBeNull();
+    for (const u of users) {
+      const r = got.get(u.id)!;
+      expect(r).toMatchObject({ id: u.id, userPrincipalName: u.userPrincipalName, mobilePhone: u.mobilePhone ?? null });
+    }
+    expect(got.get(changed.id)!.mobilePhone).toBe('+1 425 555 0199');
+    const graphCalls = sent.filter((x) => !/\/oauth2\//.test(x));
+    expect(graphCalls.every((x) => x === 'POST /v1.0/$batch'), graphCalls.join(', ')).toBe(true);
+    // 3 batches of 20/20/6, plus at least one more for the throttled items.
+    expect(graphCalls.length).toBeGreaterThanOrEqual(4);
+    expect(graphCalls.length).toBeLessThanOrEqual(8);
+    await expect(c.getUsers(['../organization'])).rejects.toMatchObject({ code: 'BAD_USER_ID' });
+  }, 60_000);
+
+  it('a failed read is an error naming the user, never taken for a deleted one', async () => {
+    const [u1, u2] = [...env.sb.tenant.listUsers()].slice(3, 5);
+    // One read per 10 s and no retries allowed: the second item's final answer is a 429.
+    env.sb.setKnobs({ throttle: { identityUnitsPer10s: 1 } });
+    const noRetry = env.client({ clientId: env.sb.apps.reader.appId, appRoles: env.sb.apps.reader.appRoles, secrets: { getClientSecret: async () => env.sb.apps.reader.clientSecret! }, retryPolicy: { maxRetriesPerRequest: 0, maxRetriesPerOperation: 0 } });
+    await noRetry.signIn({ flow: 'client-credentials' });
+    await expect(noRetry.getUsers([u1!.id, u2!.id])).rejects.toMatchObject({ code: 'GRAPH_THROTTLED' });
+  });
+
   it('streams three pages of 999 with a 429 in the middle, counting the retry in progress', async () => {
     env.sb.setKnobs({ throttle: { identityUnitsPer10s: 2, retryAfterForm: 'http-date' } });
     const events: ProgressEvent[] = [];
