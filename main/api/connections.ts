@@ -53,6 +53,9 @@ export class CloudConnections {
         logger: this.deps.logger.child({ component: 'cloud', profile: profile.name }),
         clock: this.deps.clock,
         encryptor: this.deps.encryptor,
+        // Sign-ins survive a restart where the Encryptor is strong (the OS keychain through
+        // safeStorage); with a weak one the cache plugin keeps them in memory and says why.
+        tokenCacheStore: this.deps.vault.tokenCacheStore(profileId),
         secrets: {
           ...(auth.type === 'clientSecret'
             ? {

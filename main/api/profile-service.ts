@@ -8,7 +8,7 @@ import { ValidationError, SyncDriftError } from '../core/errors';
 import { parseProfile, type Profile } from '../core/profile';
 import type { Workspace, ProfileRecord } from '../workspace';
 import type { ProfileSummary } from '../../preload/contract';
-import { CLOUD_SECRET, onPremSecretName, type SecretVault } from './secrets';
+import { CLOUD_SECRET, CLOUD_TOKEN_CACHE, onPremSecretName, type SecretVault } from './secrets';
 import { sourceIdOf } from './connections';
 
 export const SANDBOX_PROFILE_ID = 'sandbox';
@@ -84,7 +84,10 @@ export class ProfileService {
       if (!sourceIds.has(sid)) throw new ValidationError(`secrets.onPremPasswords.${sid}`, 'names no on-prem source of this profile');
     }
     // Validate everything before writing anything: nothing is half saved.
+    const before = input.id ? this.workspace.profiles.get(input.id) : null;
     const rec = this.workspace.profiles.save({ id, name: profile.name, profile: input.document });
+    // Sign-ins belong to the tenant and app they were made for: another cloud section starts clean.
+    if (before && JSON.stringify(before.profile.cloud) !== JSON.stringify(input.document.cloud)) this.vault.deleteAll(id, [CLOUD_TOKEN_CACHE]);
     for (const [sid, pw] of Object.entries(input.secrets?.onPremPasswords ?? {})) await this.vault.put(id, onPremSecretName(sid), pw);
     if (input.secrets?.clientSecret) await this.vault.put(id, CLOUD_SECRET, input.secrets.clientSecret);
     return this.summary(rec);
@@ -101,7 +104,7 @@ export class ProfileService {
     if (id === SANDBOX_PROFILE_ID) throw new ValidationError('id', 'the sandbox profile is built in and cannot be deleted');
     const rec = this.workspace.profiles.get(id);
     if (!rec) return false;
-    let names = [CLOUD_SECRET];
+    let names = [CLOUD_SECRET, CLOUD_TOKEN_CACHE];
     try {
       names = [...names, ...this.parse(rec.profile).onPrem.map((s) => onPremSecretName(sourceIdOf(s)))];
     } catch {

@@ -3,6 +3,7 @@
  * Encryptor (Electron safeStorage, or the key file under plain Node) and kept in the workspace's blob
  * table. Nothing here ever returns a secret to a channel; callers get a getter for the adapter.
  */
+import type { TokenCacheStore } from '../cloud';
 import type { Encryptor } from '../core/ports';
 import type { Workspace } from '../workspace';
 
@@ -34,6 +35,19 @@ export class SecretVault {
     };
   }
 
+  /**
+   * Where a profile's msal token cache lives. The cache plugin encrypts it with the same Encryptor
+   * before it gets here, and keeps it in memory only when that Encryptor is weak (main/cloud).
+   */
+  tokenCacheStore(profileId: string): TokenCacheStore {
+    const key = this.key(profileId, CLOUD_TOKEN_CACHE);
+    return {
+      read: async () => this.workspace.blobs.get(key),
+      write: async (data) => this.workspace.blobs.put(key, data),
+      clear: async () => void this.workspace.blobs.delete(key),
+    };
+  }
+
   deleteAll(profileId: string, names: readonly string[]): void {
     for (const n of names) this.workspace.blobs.delete(this.key(profileId, n));
   }
@@ -48,3 +62,5 @@ export class SecretVault {
 
 export const onPremSecretName = (sourceId: string) => `onprem:${sourceId}`;
 export const CLOUD_SECRET = 'cloud:clientSecret';
+/** The encrypted sign-in cache of a profile (refresh tokens): a secret like the others. */
+export const CLOUD_TOKEN_CACHE = 'cloud:tokenCache';

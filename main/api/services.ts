@@ -199,7 +199,12 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       const live = profiles.get(id);
       return { summary: profiles.summary(live.record), document: live.record.profile };
     },
-    'profiles.save': async (input) => ({ summary: await profiles.save(input) }),
+    'profiles.save': async (input) => {
+      const summary = await profiles.save(input);
+      // The next operation builds its client from the saved settings, not the ones it was made with.
+      if (input.id) await clouds.forget(input.id);
+      return { summary };
+    },
     'profiles.duplicate': ({ id }) => ({ summary: profiles.duplicate(id) }),
     'profiles.delete': async ({ id }) => {
       await clouds.forget(id);
