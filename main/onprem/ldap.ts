@@ -13,6 +13,7 @@ import { throwIfCancelled } from '../core/progress';
 import type { Logger } from '../core/ports';
 import { readAsBinary } from './binary-attributes';
 import { guidToText } from './decoders';
+import { decodeAttributeList, deferEntryDecoding, deferredAttributes } from './deferred-entries';
 import { BINARY_ATTRIBUTES, toOnPremUser, USER_ATTRIBUTES, type RawEntry } from './entry';
 import { mapConnectError, mapOperationError } from './ldap-errors';
 import { isUnder, normDn, type OnPremSource } from './profile';
@@ -74,7 +75,9 @@ function asArray(v: Entry[string] | undefined): Array<string | Buffer> {
 /** Lower-cased attribute names, cached: a scan sees the same ~20 names on every entry. */
 const lowerNames = new Map<string, string>();
 
-function toRaw(e: Entry): RawEntry {
+function toRaw(e: Entry, binary?: ReadonlySet<string>): RawEntry {
+  const raw = binary ? deferredAttributes(e) : null;
+  if (raw && binary) return { dn: e.dn, attrs: decodeAttributeList(raw, binary) };
   const attrs: RawEntry['attrs'] = {};
   for (const k in e) {
     if (k === 'dn') continue;
@@ -220,6 +223,10 @@ export class LdapDirectory implements OnPremDirectory {
     const attributes: string[] = [...USER_ATTRIBUTES];
     if (!attributes.some((a) => a.toLowerCase() === anchorAttribute.toLowerCase())) attributes.push(anchorAttribute);
     const binary: string[] = [...BINARY_ATTRIBUTES, anchorAttribute];
+    const binaryLower = new Set(binary.map((b) => b.toLowerCase()));
+    // The entries of this scan's searches arrive as bytes and are decoded below, after the next
+    // page has been asked for (deferred-entries.ts); `attributes` is this scan's own array.
+    deferEntryDecoding(client, attributes);
     let objects = 0;
     let pages = 0;
     const progress = () => options.onProgress?.({ phase: 'onprem', done: objects, pages, elapsedMs: Date.now() - started });
@@ -268,7 +275,7 @@ export class LdapDirectory implements OnPremDirectory {
           if (entries.length > 0) pages++;
           const users: OnPremUser[] = [];
           for (const entry of entries) {
-            const u = toOnPremUser(toRaw(entry), { sourceId: this.sourceId, anchorAttribute });
+            const u = toOnPremUser(toRaw(entry, binaryLower), { sourceId: this.sourceId, anchorAttribute });
             if (seen.has(u.objectGuid)) continue;
             seen.add(u.objectGuid);
             if (incremental && !u.isDeleted && u.inScope && !this.searchBases.some((b) => isUnder(u.dn, b))) {
