@@ -92,6 +92,9 @@ export function mapOperationError(e: unknown, ctx: { url: string; dn?: string; b
     return new SyncDriftError('permission', 'LDAP_INSUFFICIENT_RIGHTS', `The bind account${ctx.bindDn ? ` ${ctx.bindDn}` : ''} lacks ${right}${on}. Delegate it on the OU (Delegate Control…) or use an account that has it.`, { cause: e });
   }
   if (code === 32) return new SyncDriftError('not-found', 'LDAP_NO_SUCH_OBJECT', `No such object${on} on ${ctx.url} (moved or deleted since the scan?).`, { cause: e });
+  if (code === 3) {
+    return new SyncDriftError('connection', 'LDAP_TIME_LIMIT', `${ctx.url} stopped the ${ctx.operation}${on} at its time limit: raise timeouts.operationMs in the profile (it is also the time limit asked of the DC), or scan smaller search bases. The DC's own policy (MaxQueryDuration) may cap it.`, { cause: e });
+  }
   if (code === 51 || code === 52 || code === 53) return new SyncDriftError('connection', 'LDAP_BUSY', `${ctx.url} is busy or unwilling right now (LDAP ${code}): ${messageOf(e)}`, { cause: e });
   if (typeof code === 'number') return new SyncDriftError('internal', `LDAP_${code}`, `LDAP ${ctx.operation}${on} failed on ${ctx.url}: ${messageOf(e)} (LDAP result ${code}).`, { cause: e });
   return mapConnectError(e, { url: ctx.url, bindDn: ctx.bindDn });

@@ -116,6 +116,15 @@ export class LdapDirectory implements OnPremDirectory {
     readAsBinary([...BINARY_ATTRIBUTES, source.sourceAnchor]);
   }
 
+  /**
+   * The time limit each search asks the DC for: the profile's operation timeout. ldapts otherwise
+   * sends 10 s, and a DC computes the first page of a paged search over the whole result set:
+   * Samba needs more than that from about 50k users and aborts the search ("Operations error").
+   */
+  private get timeLimitSeconds(): number {
+    return Math.ceil(this.source.timeouts.operationMs / 1000);
+  }
+
   describe(): SourceInfo {
     return { id: this.source.id ?? new URL(this.source.url).hostname, kind: 'ldap', label: this.source.url, baseDn: this.source.baseDn, searchBases: this.searchBases, writable: true };
   }
@@ -196,12 +205,12 @@ export class LdapDirectory implements OnPremDirectory {
   async watermark(client?: Client): Promise<{ invocationId: string; highestUsn: number; dsServiceName: string }> {
     const c = client ?? (await this.bound());
     try {
-      const root = await c.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['highestCommittedUSN', 'dsServiceName'] });
+      const root = await c.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['highestCommittedUSN', 'dsServiceName'], timeLimit: this.timeLimitSeconds });
       const r = root.searchEntries[0];
       const usn = Number(textOf(asArray(r?.highestCommittedUSN)[0]) ?? NaN);
       const dsa = textOf(asArray(r?.dsServiceName)[0]);
       if (!dsa || !Number.isFinite(usn)) throw new SyncDriftError('internal', 'LDAP_ROOTDSE', `${this.source.url} returned no highestCommittedUSN/dsServiceName in its RootDSE.`);
-      const ntds = await c.search(dsa, { scope: 'base', filter: '(objectClass=*)', attributes: ['invocationId'], explicitBufferAttributes: ['invocationId'] });
+      const ntds = await c.search(dsa, { scope: 'base', filter: '(objectClass=*)', attributes: ['invocationId'], explicitBufferAttributes: ['invocationId'], timeLimit: this.timeLimitSeconds });
       const inv = asArray(ntds.searchEntries[0]?.invocationId)[0];
       if (!Buffer.isBuffer(inv) || inv.length !== 16) throw new SyncDriftError('internal', 'LDAP_INVOCATION_ID', `${this.source.url} returned no invocationId for ${dsa}.`);
       return { invocationId: guidToText(inv), highestUsn: usn, dsServiceName: dsa };
@@ -241,7 +250,7 @@ export class LdapDirectory implements OnPremDirectory {
     const runSearch = async function* (this: LdapDirectory, base: string, f: string, controls: Control[]): AsyncGenerator<OnPremUser[]> {
       let iterator: AsyncGenerator<{ searchEntries: Entry[] }>;
       try {
-        iterator = client.searchPaginated(base, { scope: 'sub', filter: f, attributes, explicitBufferAttributes: binary, paged: { pageSize } }, controls);
+        iterator = client.searchPaginated(base, { scope: 'sub', filter: f, attributes, explicitBufferAttributes: binary, paged: { pageSize }, timeLimit: this.timeLimitSeconds }, controls);
       } catch (e) {
         throw mapOperationError(e, { url: this.source.url, dn: base, operation: 'search', bindDn: this.source.bindDn });
       }
@@ -318,7 +327,7 @@ export class LdapDirectory implements OnPremDirectory {
 
   private async readUserWith(client: Client, dn: string, url: string): Promise<OnPremUser | null> {
     try {
-      const r = await client.search(dn, { scope: 'base', filter: '(objectClass=user)', attributes: [...USER_ATTRIBUTES, this.source.sourceAnchor], explicitBufferAttributes: [...BINARY_ATTRIBUTES, this.source.sourceAnchor] });
+      const r = await client.search(dn, { scope: 'base', filter: '(objectClass=user)', attributes: [...USER_ATTRIBUTES, this.source.sourceAnchor], explicitBufferAttributes: [...BINARY_ATTRIBUTES, this.source.sourceAnchor], timeLimit: this.timeLimitSeconds });
       const e = r.searchEntries[0];
       return e ? toOnPremUser(toRaw(e), { sourceId: this.sourceId, anchorAttribute: this.source.sourceAnchor }) : null;
     } catch (e) {

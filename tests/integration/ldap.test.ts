@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { Client } from 'ldapts';
+import { BerReader, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncDriftError } from '../../main/core/errors';
 import type { OnPremUser } from '../../main/core/model';
@@ -204,6 +204,38 @@ describe.skipIf(unavailable !== null)('LDAP adapter against a Samba AD DC', () =
     expect(none.users).toEqual([]);
     const other = await scanAll(d, { since: { invocationId: '00000000-0000-0000-0000-000000000000', highestUsn: 1 }, pageSize: 1000 });
     expect(other.result.incremental).toBe(false);
+  });
+
+  it("asks the DC for the profile's time limit on every search, not ldapts' 10 s default", async () => {
+    // A DC computes the first page of a paged search over the whole result set; Samba needs more
+    // than 10 s for that from about 50k users and then aborts the scan with "Operations error".
+    const d = directory({ timeouts: { connectMs: 10_000, operationMs: 300_000 } });
+    await d.watermark();
+    const socket = (d as unknown as { client: { socket: { write: (...a: unknown[]) => boolean } } }).client.socket;
+    const sent: Buffer[] = [];
+    const write = socket.write.bind(socket);
+    socket.write = (...a: unknown[]) => {
+      if (Buffer.isBuffer(a[0])) sent.push(a[0]);
+      return write(...a);
+    };
+    const { pages } = await scanAll(d, { pageSize: 100 });
+    expect(pages.length).toBeGreaterThan(1);
+    expect(await d.readUser(userDn(byRole(SPECIAL.consistency)))).not.toBeNull();
+    // LDAPMessage { messageID, [APPLICATION 3] SearchRequest { base, scope, deref, sizeLimit, timeLimit, ... } }
+    const timeLimits = sent.flatMap((b) => {
+      const r = new BerReader(b);
+      r.readSequence();
+      r.readInt();
+      if (r.readSequence() !== 0x63) return [];
+      r.readString();
+      r.readEnumeration();
+      r.readEnumeration();
+      r.readInt();
+      return [r.readInt()];
+    });
+    // RootDSE + invocationId, one request per page, and the single-user read.
+    expect(timeLimits.length).toBeGreaterThanOrEqual(pages.length + 3);
+    expect(new Set(timeLimits)).toEqual(new Set([300]));
   });
 
   it('works over StartTLS with the test CA and stops when cancelled', async () => {

@@ -7,9 +7,9 @@
  * lines were captured from the Samba 4.17 test DC (tests/integration/ldap-bind-errors.test.ts
  * reproduces each of them live).
  */
-import { InvalidCredentialsError } from 'ldapts';
+import { InvalidCredentialsError, TimeLimitExceededError } from 'ldapts';
 import { describe, expect, it } from 'vitest';
-import { AD_BIND_SUBCODES, mapConnectError } from '../../../main/onprem/ldap-errors';
+import { AD_BIND_SUBCODES, mapConnectError, mapOperationError } from '../../../main/onprem/ldap-errors';
 
 const WINDOWS_2003 = (code: string) => `80090308: LdapErr: DSID-0C09030B, comment: AcceptSecurityContext error, data ${code}, v893`;
 const WINDOWS_2008 = (code: string) => `80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data ${code}, v1db1`;
@@ -59,5 +59,13 @@ describe('AD bind sub-codes', () => {
     expect(e.message).toContain('(AD 52f)');
     const plain = mapConnectError(new InvalidCredentialsError('Invalid credentials'), ctx);
     expect(plain.code).toBe('LDAP_BIND_INVALID');
+  });
+});
+
+describe('operation errors', () => {
+  it('turns a DC time limit into what to change, not a bare result code', () => {
+    const e = mapOperationError(new TimeLimitExceededError(), { url: 'ldaps://dc1.contoso.com', dn: 'OU=Staff,DC=contoso,DC=com', operation: 'search' });
+    expect(e).toMatchObject({ kind: 'connection', code: 'LDAP_TIME_LIMIT' });
+    expect(e.message).toMatch(/stopped the search on OU=Staff,DC=contoso,DC=com at its time limit: raise timeouts\.operationMs/);
   });
 });
