@@ -5,13 +5,13 @@
  * simulator runs the full cycle and whose state is saved back when the command ends.
  */
 import { resolve } from 'node:path';
-import { createCloudClient } from '../cloud';
+import { openCliCloudClient } from './cloud-sign-in';
 import { createNodeNetwork } from '../cloud/network';
 import { ValidationError } from '../core/errors';
 import { createLogger } from '../core/logger';
 import type { Clock } from '../core/ports';
 import { systemClock } from '../core/ports';
-import { loadProfile, toCloudClientProfile } from '../core/profile';
+import { loadProfile } from '../core/profile';
 import { runScan } from '../drift/pipeline';
 import { LdapDirectory } from '../onprem/ldap';
 import { passwordFromEnv } from '../onprem/profile';
@@ -45,9 +45,12 @@ async function openLive(profileFile: string, workspaceFile: string, operator: Op
   };
   try {
     const auth = profile.cloud.auth;
+    if (auth.type === 'certificate') throw new ValidationError('cloud.auth', 'remediation from the CLI signs in with deviceCode, interactive or clientSecret; the bypass needs a delegated Global Administrator anyway');
     const secretEnv = auth.type === 'clientSecret' ? auth.secretEnv : null;
-    const client = createCloudClient({
-      profileCloud: toCloudClientProfile(profile.cloud),
+    const signal = io.signal;
+    const client = await openCliCloudClient({
+      profile,
+      env: io.env,
       network,
       logger,
       clock,
@@ -62,12 +65,11 @@ async function openLive(profileFile: string, workspaceFile: string, operator: Op
             },
           }
         : {}),
+      workspaceFile,
+      onDeviceCode: (i) => void io.stderr.write(`${i.message}\n`),
+      notify: (line) => void io.stderr.write(`${line}\n`),
+      ...(signal ? { signal } : {}),
     });
-    const signal = io.signal;
-    if (auth.type === 'clientSecret') await client.signIn({ flow: 'client-credentials' });
-    else if (auth.type === 'certificate') throw new ValidationError('cloud.auth', 'remediation from the CLI signs in with deviceCode, interactive or clientSecret; the bypass needs a delegated Global Administrator anyway');
-    else if (auth.type === 'deviceCode') await client.signIn({ flow: 'device-code', onDeviceCode: (i) => io.stderr.write(`${i.message}\n`), ...(signal ? { signal } : {}) });
-    else await client.signIn({ flow: 'interactive', openBrowser: async (url) => void io.stderr.write(`Open this address in a browser to sign in:\n  ${url}\n`), ...(signal ? { signal } : {}) });
     const onPrem = (sourceId: string) => {
       const d = directories.get(sourceId);
       if (!d) throw new ValidationError('plan.rows[].onPrem.sourceId', `the profile has no on-prem source "${sourceId}" (it has ${[...directories.keys()].join(', ')})`);

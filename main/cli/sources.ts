@@ -6,10 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { createCloudClient, type CloudClient } from '../cloud';
+import type { CloudClient } from '../cloud';
+import { openCliCloudClient } from './cloud-sign-in';
 import { createNodeNetwork, type NodeNetwork } from '../cloud/network';
 import { SyncDriftError, ValidationError, CancelledError, isSyncDriftError } from '../core/errors';
-import { toCloudClientProfile, type Profile } from '../core/profile';
+import type { Profile } from '../core/profile';
 import type { CloudUser } from '../core/model';
 import { parseDirectoryAudits } from '../drift/audit';
 import type { AuditLookup } from '../drift/timeline';
@@ -139,17 +140,19 @@ export async function openLiveSources(profile: Profile, ctx: CliContext): Promis
     ownWs?.close();
   };
   try {
-    const client = createCloudClient({ profileCloud: toCloudClientProfile(profile.cloud), network, logger: ctx.logger, clock: ctx.clock, secrets: await secretsFor(profile, ctx.env) });
-    const auth = profile.cloud.auth;
     const signal = ctx.signal;
-    if (auth.type === 'clientSecret' || auth.type === 'certificate') await client.signIn({ flow: 'client-credentials' });
-    else if (auth.type === 'deviceCode') await client.signIn({ flow: 'device-code', onDeviceCode: (i) => ctx.notify(i.message), ...(signal ? { signal } : {}) });
-    else
-      await client.signIn({
-        flow: 'interactive',
-        openBrowser: async (url) => ctx.notify(`Open this address in a browser to sign in:\n  ${url}`),
-        ...(signal ? { signal } : {}),
-      });
+    const client = await openCliCloudClient({
+      profile,
+      env: ctx.env,
+      network,
+      logger: ctx.logger,
+      clock: ctx.clock,
+      secrets: await secretsFor(profile, ctx.env),
+      workspaceFile: ctx.workspace && ctx.workspace.path !== ':memory:' ? ctx.workspace.path : null,
+      onDeviceCode: (i) => ctx.notify(i.message),
+      notify: ctx.notify,
+      ...(signal ? { signal } : {}),
+    });
     const session = client.activeSession();
     const tenantId = session?.tenantId ?? profile.cloud.tenantId;
     const missing: string[] = [];
