@@ -42,6 +42,8 @@ export type AppInfo = z.infer<typeof AppInfo>;
 
 export const ProgressWire = z.object({
   operationId: z.string(),
+  /** The remediation session the operation runs, once known. */
+  sessionId: z.string().optional(),
   phase: z.string(),
   done: z.number(),
   total: z.number().optional(),

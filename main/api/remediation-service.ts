@@ -129,21 +129,33 @@ export class RemediationService {
     return engine.preflight(plan);
   }
 
-  /** Runs `work` as a background operation tied to a session, with progress and a final event. */
-  private background(sessionHint: string | null, work: (signal: AbortSignal, progress: (p: { phase: string; done: number; total?: number; retries?: number; message?: string }) => void) => Promise<void>): string {
+  /**
+   * Runs `work` as a background operation tied to a session, with progress and a final event.
+   * Progress carries the session id once known (an apply learns it when the engine journals the
+   * session), so a renderer that reloaded mid-run follows its own session and no other.
+   */
+  private background(
+    sessionHint: string | null,
+    work: (signal: AbortSignal, progress: (p: { phase: string; done: number; total?: number; retries?: number; message?: string }) => void, sessionStarted: (sessionId: string) => void) => Promise<void>,
+  ): string {
     const op = this.deps.ops.start();
     const started = performance.now();
-    if (sessionHint) this.live.set(sessionHint, op.id);
+    let sessionId = sessionHint;
+    if (sessionId) this.live.set(sessionId, op.id);
+    const sessionStarted = (id: string) => {
+      sessionId = id;
+      this.live.set(id, op.id);
+    };
     void (async () => {
       try {
-        await work(op.signal, (p) => this.deps.emit('op.progress', { operationId: op.id, ...p, elapsedMs: Math.round(performance.now() - started) }));
+        await work(op.signal, (p) => this.deps.emit('op.progress', { operationId: op.id, ...p, ...(sessionId ? { sessionId } : {}), elapsedMs: Math.round(performance.now() - started) }), sessionStarted);
       } catch (e) {
         const message = isSyncDriftError(e) ? e.message : `Remediation failed: ${e instanceof Error ? e.message : String(e)}`;
         if (!isSyncDriftError(e)) this.deps.logger.error('remediation operation failed', { error: e instanceof Error ? e.stack : String(e) });
-        this.deps.emit('remediation.failed', { operationId: op.id, sessionId: sessionHint, message });
+        this.deps.emit('remediation.failed', { operationId: op.id, sessionId, message });
       } finally {
         op.done();
-        if (sessionHint) this.live.delete(sessionHint);
+        if (sessionId) this.live.delete(sessionId);
       }
     })();
     return op.id;
@@ -162,14 +174,9 @@ export class RemediationService {
     const readiness = planReadiness(plan);
     if (!readiness.ready) throw new SyncDriftError('validation', 'PLAN_NOT_READY', `The plan is not ready: ${readiness.why.join(' ')}`);
     const { profileId } = this.owner(plan.id);
-    const opId = this.background(null, async (signal, progress) => {
+    const opId = this.background(null, async (signal, progress, sessionStarted) => {
       const { engine, target } = await this.engine(profileId);
-      const outcome = await engine.apply(plan, {
-        signal,
-        onProgress: (p) => {
-          progress(p);
-        },
-      });
+      const outcome = await engine.apply(plan, { signal, onProgress: progress, onSession: sessionStarted });
       this.finish(opId, outcome, target);
     });
     return opId;

@@ -61,6 +61,8 @@ export interface RemediationEngineOptions {
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: ProgressSink;
+  /** apply: called with the new session's id as soon as it is journaled, before any write. */
+  onSession?: (sessionId: string) => void;
 }
 
 export interface PreflightCheck {
@@ -350,6 +352,7 @@ export class RemediationEngine {
     const token = randomUUID();
     this.journal.createSession({ id, state: 'running', createdAt: this.now(), plan: checked, meta: { owner: claimOwner(token), message: null, undo: null } });
     this.log.info('session started', { sessionId: id, planId: checked.id, steps: checked.steps.length });
+    o.onSession?.(id);
     const out = await this.runOwned(id, token, checked, o);
     return { ...out, preflight: pre };
   }

@@ -138,6 +138,29 @@ describe('the sandbox profile through the service side', () => {
     expect(bad.ok).toBe(false);
   });
 
+  it('applies a plan in the background, and its progress names the session once journaled', async () => {
+    const { scanId, rows } = await scanSandbox(h);
+    const testmobile = rows.find((r) => r.onPrem?.samAccountName === 'testmobile')!;
+    const { plan, readiness } = await h.call<{ plan: { id: string }; readiness: { ready: boolean; why: string[] } }>('remediation.plan', {
+      scanId,
+      selected: [testmobile.key],
+      decisions: [{ rowKey: testmobile.key, action: 'keep-cloud' }],
+    });
+    expect(readiness.ready, readiness.why.join(' ')).toBe(true);
+    const from = h.events.length;
+    const { operationId } = await h.call<{ operationId: string }>('remediation.apply', { plan, confirmUsers: 1 });
+    const live = await h.waitFor('op.progress', (p) => (p as { operationId: string; sessionId?: string }).operationId === operationId && !!(p as { sessionId?: string }).sessionId);
+    const sessionId = (live as { sessionId: string }).sessionId;
+    const done = (await h.waitFor('remediation.finished', (p) => (p as { operationId: string }).operationId === operationId)) as { outcome: { sessionId: string; state: string } };
+    expect(done.outcome).toMatchObject({ sessionId, state: 'completed' });
+    // Every progress event of this operation after the session was journaled carries its id.
+    const mine = h.events.slice(from).filter((e) => e.event === 'op.progress' && (e.payload as { operationId: string }).operationId === operationId).map((e) => e.payload as { sessionId?: string; phase: string });
+    const firstWithId = mine.findIndex((p) => p.sessionId);
+    expect(mine.slice(firstWithId).every((p) => p.sessionId === sessionId)).toBe(true);
+    expect(mine.slice(firstWithId).map((p) => p.phase)).toEqual(expect.arrayContaining(['ad-write']));
+    await h.call('sandbox.reset', {});
+  });
+
   it('runs a sync cycle in which the override keeps ignoring AD, and keeps the demo across a restart', async () => {
     const sync = await h.call<{ type: string; ignoredByOverride: number; errors: string[] }>('sandbox.runSync', { type: 'delta' });
     expect(sync.errors).toEqual([]);

@@ -170,9 +170,11 @@ describe('the flow store', () => {
     expect(s.step).toBe('apply');
     expect(s.plan?.id).toBe(plan.id);
 
-    // Its operation id is unknown: remediation phases are taken, a scan's are not.
+    // Its operation id is unknown: its session's remediation phases are taken; a scan's, and
+    // another session's, are not.
     api.emit('op.progress', { operationId: 'scan-op', phase: 'cloud', done: 5 });
-    api.emit('op.progress', { operationId: 'op-x', phase: 'sync-cycle', done: 0, total: 1 });
+    api.emit('op.progress', { operationId: 'op-y', sessionId: 's-other', phase: 'ad-write', done: 3, total: 3 });
+    api.emit('op.progress', { operationId: 'op-x', sessionId: 's-9', phase: 'sync-cycle', done: 0, total: 1 });
     expect(Object.keys(useFlowStore.getState().phases)).toEqual(['sync-cycle']);
 
     api.emit('remediation.finished', { operationId: 'op-x', outcome: outcomeFor('s-other', plan, 'completed') });

@@ -525,6 +525,8 @@ export const useFlowStore = create<FlowState>((set, get) => {
         const s = get();
         if (!s.operation || !PHASE_SET.has(p.phase)) return;
         if (s.operationId && s.operationId !== p.operationId) return;
+        // Attached after a reload, the operation id is unknown: another session's progress is not ours.
+        if (!s.operationId && s.sessionId && p.sessionId && p.sessionId !== s.sessionId) return;
         const patch: Partial<FlowState> = { phases: { ...s.phases, [p.phase]: p } };
         if (!s.operationId && s.operation === 'apply') patch.operationId = p.operationId;
         if (p.phase === 'verify' && s.step === 'apply') patch.step = 'verify';
