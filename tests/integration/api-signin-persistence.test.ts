@@ -3,11 +3,11 @@
  * the workspace, encrypted by the host's Encryptor, so a strong Encryptor (the OS keychain through
  * Electron's safeStorage) means no second device code; a weak one (the key file under plain Node)
  * keeps sign-ins in memory only. Real sandbox tenant over HTTPS, real msal device-code flow, real
- * workspace. safeStorage itself cannot run here (no Electron): a strong Encryptor stands in with
- * AES-256-GCM under a key held by the test, which is what safeStorage provides to this code.
+ * workspace. safeStorage itself cannot run here (no Electron): `strongTestEncryptor` stands in
+ * (AES-256-GCM under a key held by the test), which is what safeStorage provides to this code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,25 +15,7 @@ import { createServices, type Services } from '../../main/api/services';
 import { createLogger } from '../../main/core/logger';
 import { systemClock, type Encryptor } from '../../main/core/ports';
 import { createKeyFileEncryptor } from '../../main/node/encryptor';
-import { enterDeviceCode, startCloudSandbox, type CloudSandbox } from '../support/cloud-sandbox';
-
-function keychainEncryptor(key: Buffer): Encryptor {
-  return {
-    backend: 'test-keychain',
-    isStrong: true,
-    async encrypt(plain) {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return Buffer.concat([iv, c.getAuthTag(), body]);
-    },
-    async decrypt(blob) {
-      const d = createDecipheriv('aes-256-gcm', key, blob.subarray(0, 12));
-      d.setAuthTag(blob.subarray(12, 28));
-      return Buffer.concat([d.update(blob.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
-}
+import { enterDeviceCode, startCloudSandbox, strongTestEncryptor, type CloudSandbox } from '../support/cloud-sandbox';
 
 let env: CloudSandbox;
 beforeAll(async () => {
@@ -92,7 +74,7 @@ describe('sign-ins of a live profile', () => {
   it('with a strong Encryptor: one device code, then none after a restart; the cache on disk is ciphertext', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sd-signin-'));
     const key = randomBytes(32);
-    const first = await open(dir, keychainEncryptor(key));
+    const first = await open(dir, strongTestEncryptor(key));
     const { summary } = await first.call<{ summary: { id: string } }>('profiles.save', { document: document() });
     const d1 = await dashboard(first, summary.id);
     expect(d1.tenant.displayName).toBeTruthy();
@@ -103,7 +85,7 @@ describe('sign-ins of a live profile', () => {
     const blob = readFileSync(join(dir, 'workspace.db')).toString('latin1');
     expect(blob).not.toMatch(/RefreshToken|refresh_token|"secret"/);
 
-    const second = await open(dir, keychainEncryptor(key));
+    const second = await open(dir, strongTestEncryptor(key));
     const d2 = await dashboard(second, summary.id);
     expect(d2.tenant.displayName).toBe(d1.tenant.displayName);
     expect(second.deviceCodes).toBe(0);
@@ -120,7 +102,7 @@ describe('sign-ins of a live profile', () => {
     await second.services.dispose();
 
     // A keychain that lost its key (another machine, a reset profile): sign in again, no failure.
-    const third = await open(dir, keychainEncryptor(randomBytes(32)));
+    const third = await open(dir, strongTestEncryptor(randomBytes(32)));
     await dashboard(third, summary.id);
     expect(third.deviceCodes).toBe(1);
     // Deleting the profile takes its sign-ins with it.

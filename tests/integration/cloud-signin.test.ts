@@ -4,30 +4,12 @@
  * certificate and with a secret. Also: the encrypted token cache survives a restart, sign-out clears
  * the account, and no token or secret reaches a log.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryTokenCacheStore } from '../../main/cloud';
 import type { Encryptor } from '../../main/core/ports';
-import { enterDeviceCode, scriptedBrowser, startCloudSandbox, type CloudSandbox } from '../support/cloud-sandbox';
+import { enterDeviceCode, scriptedBrowser, startCloudSandbox, strongTestEncryptor, type CloudSandbox } from '../support/cloud-sandbox';
 
-function aesEncryptor(): Encryptor {
-  const key = randomBytes(32);
-  return {
-    backend: 'test-aes',
-    isStrong: true,
-    encrypt: async (plain) => {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return Buffer.concat([iv, c.getAuthTag(), body]);
-    },
-    decrypt: async (buf) => {
-      const d = createDecipheriv('aes-256-gcm', key, buf.subarray(0, 12));
-      d.setAuthTag(buf.subarray(12, 28));
-      return Buffer.concat([d.update(buf.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
-}
+const aesEncryptor = (): Encryptor => strongTestEncryptor(undefined, 'test-aes');
 
 let env: CloudSandbox;
 beforeAll(async () => {

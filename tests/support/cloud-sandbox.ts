@@ -4,10 +4,11 @@
  * sandbox's pages the way an admin would (GET the authorize page, POST the form, deliver the
  * redirect to msal's loopback listener, as a browser would: form_post or a redirect).
  */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createCloudClient, type CloudClient, type CloudClientOptions } from '../../main/cloud';
 import { createNodeNetwork, type NodeNetwork } from '../../main/cloud/network';
 import { createLogger } from '../../main/core/logger';
-import { systemClock, type Logger } from '../../main/core/ports';
+import { systemClock, type Encryptor, type Logger } from '../../main/core/ports';
 import { startSandboxTenant, type SandboxAccountInfo, type SandboxTenant, type StartSandboxOptions } from '../../main/sandbox/server';
 
 export interface CloudSandbox {
@@ -96,4 +97,26 @@ export async function enterDeviceCode(net: NodeNetwork, verificationUri: string,
   });
   const html = await res.text();
   if (!res.ok) throw new Error(`device login refused (HTTP ${res.status}): ${html.slice(0, 300)}`);
+}
+
+/**
+ * A strong Encryptor for tests: AES-256-GCM under a key the test holds. It stands in for the OS
+ * keychain (Electron safeStorage), which cannot run here; pass the same key to "restart" with it.
+ */
+export function strongTestEncryptor(key: Buffer = randomBytes(32), backend = 'test-keychain'): Encryptor {
+  return {
+    backend,
+    isStrong: true,
+    async encrypt(plain) {
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+      return Buffer.concat([iv, c.getAuthTag(), body]);
+    },
+    async decrypt(blob) {
+      const d = createDecipheriv('aes-256-gcm', key, blob.subarray(0, 12));
+      d.setAuthTag(blob.subarray(12, 28));
+      return Buffer.concat([d.update(blob.subarray(28)), d.final()]).toString('utf8');
+    },
+  };
 }
