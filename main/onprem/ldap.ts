@@ -77,7 +77,13 @@ const lowerNames = new Map<string, string>();
 
 function toRaw(e: Entry, binary?: ReadonlySet<string>): RawEntry {
   const raw = binary ? deferredAttributes(e) : null;
-  if (raw && binary) return { dn: e.dn, attrs: decodeAttributeList(raw, binary) };
+  if (raw && binary) {
+    try {
+      return { dn: e.dn, attrs: decodeAttributeList(raw, binary) };
+    } catch (err) {
+      throw new SyncDriftError('validation', 'LDAP_BAD_ENTRY', `${e.dn}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
   const attrs: RawEntry['attrs'] = {};
   for (const k in e) {
     if (k === 'dn') continue;
