@@ -384,6 +384,10 @@ export const events = {
   'remediation.failed': z.object({ operationId: z.string(), sessionId: z.string().nullable(), message: z.string() }),
   /** A device code sign-in is waiting for the admin: show the code and where to enter it. */
   'auth.deviceCode': z.object({ profileId: z.string(), userCode: z.string(), verificationUri: z.string(), message: z.string() }),
+  /** An interactive sign-in is waiting: show the address as a link the admin opens in the system browser. */
+  'auth.signInUrl': z.object({ profileId: z.string(), url: z.string().url().refine((u) => u.startsWith('https://'), 'must be an https:// address') }),
+  /** A sign-in that needed the admin finished: hide its prompt. */
+  'auth.signedIn': z.object({ profileId: z.string(), account: z.string().nullable() }),
   /** The sandbox state changed (sync cycle, legacy edit, reset): views should re-read. */
   'sandbox.changed': z.object({ reason: z.string() }),
 } as const;

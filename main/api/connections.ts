@@ -34,6 +34,15 @@ export interface CloudConnectionDeps {
   env?: NodeJS.ProcessEnv;
 }
 
+/** How a delegated sign-in reaches the admin. */
+export interface SignInPrompts {
+  deviceCode: (info: { userCode: string; verificationUri: string; message: string }) => void;
+  /** Interactive sign-in: the authorization address to open in the system browser. */
+  signInUrl?: (url: string) => void;
+  /** A sign-in that needed the admin has finished. */
+  signedIn?: (account: string | null) => void;
+}
+
 /** A CloudClient per live profile, kept for the session so sign-ins and token caches are reused. */
 export class CloudConnections {
   private readonly clients = new Map<string, { client: CloudClient; network: NodeNetwork | null; signedIn: boolean }>();
@@ -86,8 +95,13 @@ export class CloudConnections {
     return entry.client;
   }
 
-  /** Signs in when no session is active: client credentials unattended; device code reports its code. */
-  async signedIn(profileId: string, profile: Profile, onDeviceCode: (info: { userCode: string; verificationUri: string; message: string }) => void, signal?: AbortSignal): Promise<CloudClient> {
+  /**
+   * Signs in when no session is active: client credentials unattended; device code reports its
+   * code; interactive hands the sign-in address to `prompts.signInUrl` (the UI shows it as a link
+   * the admin opens in the system browser; msal's loopback listener takes the answer).
+   * `prompts.signedIn` is called after a sign-in that needed the admin.
+   */
+  async signedIn(profileId: string, profile: Profile, prompts: SignInPrompts, signal?: AbortSignal): Promise<CloudClient> {
     const client = await this.client(profileId, profile);
     if (client.activeSession()) return client;
     const existing = await client.sessions();
@@ -96,14 +110,17 @@ export class CloudConnections {
       return client;
     }
     const type = profile.cloud.auth.type;
-    if (type === 'clientSecret' || type === 'certificate') await client.signIn({ flow: 'client-credentials' });
-    else if (type === 'deviceCode') await client.signIn({ flow: 'device-code', onDeviceCode, signal });
-    else
-      throw new SyncDriftError(
-        'auth',
-        'INTERACTIVE_NOT_AVAILABLE',
-        'Interactive sign-in opens the system browser, which this host cannot do; switch the profile to device code sign-in, or use the desktop app.',
-      );
+    if (type === 'clientSecret' || type === 'certificate') {
+      await client.signIn({ flow: 'client-credentials' });
+      return client;
+    }
+    if (type === 'deviceCode') await client.signIn({ flow: 'device-code', onDeviceCode: prompts.deviceCode, signal });
+    else if (prompts.signInUrl) {
+      const open = prompts.signInUrl;
+      await client.signIn({ flow: 'interactive', openBrowser: async (url) => open(url), signal });
+    } else
+      throw new SyncDriftError('auth', 'INTERACTIVE_NOT_AVAILABLE', 'Interactive sign-in needs a window to show the sign-in link in; switch the profile to device code sign-in.');
+    prompts.signedIn?.(client.activeSession()?.username ?? null);
     return client;
   }
 

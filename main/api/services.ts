@@ -23,7 +23,7 @@ import { APP_NAME, APP_VERSION } from './version';
 import { SandboxRuntime } from './sandbox-runtime';
 import { SecretVault } from './secrets';
 import { ProfileService, SANDBOX_PROFILE_ID } from './profile-service';
-import { CloudConnections, openDirectories } from './connections';
+import { CloudConnections, openDirectories, type SignInPrompts } from './connections';
 import { ScanService, toScanInfo, withAudit, type ScanTarget } from './scan-service';
 import { RemediationService, type RemediationTarget } from './remediation-service';
 
@@ -66,8 +66,11 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
   const logsDir = join(ports.workspaceDir, 'logs');
   const startedAt = ports.clock.now().toISOString();
 
-  const deviceCode = (profileId: string) => (info: { userCode: string; verificationUri: string; message: string }) =>
-    emit('auth.deviceCode', { profileId, userCode: info.userCode, verificationUri: info.verificationUri, message: info.message });
+  const prompts = (profileId: string): SignInPrompts => ({
+    deviceCode: (info) => emit('auth.deviceCode', { profileId, userCode: info.userCode, verificationUri: info.verificationUri, message: info.message }),
+    signInUrl: (url) => emit('auth.signInUrl', { profileId, url }),
+    signedIn: (account) => emit('auth.signedIn', { profileId, account }),
+  });
 
   /** What a scan of this profile reads from. */
   async function scanTarget(profileId: string): Promise<ScanTarget> {
@@ -86,7 +89,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       };
     }
     const live = profiles.get(profileId);
-    const client = await clouds.signedIn(profileId, live.profile, deviceCode(profileId));
+    const client = await clouds.signedIn(profileId, live.profile, prompts(profileId));
     return {
       profileId,
       profileName: live.profile.name,

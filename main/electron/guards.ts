@@ -2,6 +2,7 @@
  * Pure decisions behind the Electron guards (sender checks, navigation, external links), kept free
  * of the electron module so they are unit-tested under plain Node.
  */
+import { CLOUDS } from '../cloud/clouds';
 import { APP_HOST, APP_SCHEME } from './window-options';
 
 export interface SenderFrameLike {
@@ -25,8 +26,13 @@ export function isAppUrl(raw: string): boolean {
   }
 }
 
-/** Hosts the app may open in the system browser (documentation links in the guided flow and evidence). */
+/**
+ * Hosts the app may open in the system browser: documentation links in the guided flow and
+ * evidence, the device-code page (microsoft.com/devicelogin…) and each national cloud's sign-in host
+ * (the interactive sign-in link; msal's loopback listener in the service process takes the answer).
+ */
 const EXTERNAL_HOSTS = new Set([
+  ...Object.values(CLOUDS).map((c) => new URL(c.authorityHost).hostname),
   'learn.microsoft.com',
   'docs.microsoft.com',
   'entra.microsoft.com',

@@ -15,7 +15,7 @@ import { createServices, type Services } from '../../main/api/services';
 import { createLogger } from '../../main/core/logger';
 import { systemClock, type Encryptor } from '../../main/core/ports';
 import { createKeyFileEncryptor } from '../../main/node/encryptor';
-import { enterDeviceCode, startCloudSandbox, strongTestEncryptor, type CloudSandbox } from '../support/cloud-sandbox';
+import { enterDeviceCode, scriptedBrowser, startCloudSandbox, strongTestEncryptor, type CloudSandbox } from '../support/cloud-sandbox';
 
 let env: CloudSandbox;
 beforeAll(async () => {
@@ -28,12 +28,17 @@ afterAll(async () => {
 interface Opened {
   services: Services;
   deviceCodes: number;
+  /** Interactive sign-in links the UI was asked to show (opened here as the admin would). */
+  signInLinks: number;
+  events: string[];
   call<T>(channel: string, payload: unknown): Promise<T>;
 }
 
 async function open(dir: string, encryptor: Encryptor): Promise<Opened> {
   const o: Opened = {
     deviceCodes: 0,
+    signInLinks: 0,
+    events: [],
     services: await createServices({
       host: 'test',
       workspaceDir: dir,
@@ -43,6 +48,11 @@ async function open(dir: string, encryptor: Encryptor): Promise<Opened> {
       network: env.network,
       shareNetwork: true,
       send: (event, payload) => {
+        o.events.push(event);
+        if (event === 'auth.signInUrl') {
+          o.signInLinks++;
+          void scriptedBrowser(env.network, env.sb.users.globalAdmin)((payload as { url: string }).url);
+        }
         if (event !== 'auth.deviceCode') return;
         o.deviceCodes++;
         const p = payload as { verificationUri: string; userCode: string };
@@ -80,6 +90,8 @@ describe('sign-ins of a live profile', () => {
     expect(d1.tenant.displayName).toBeTruthy();
     expect(d1.tenant.bypass).toMatch(/^(on|off)$/);
     expect(first.deviceCodes).toBe(1);
+    // The prompt is taken down once the sign-in is done.
+    expect(first.events.filter((e) => e.startsWith('auth.'))).toEqual(['auth.deviceCode', 'auth.signedIn']);
     await first.services.dispose();
 
     const blob = readFileSync(join(dir, 'workspace.db')).toString('latin1');
@@ -109,6 +121,19 @@ describe('sign-ins of a live profile', () => {
     await third.call('profiles.delete', { id: summary.id });
     expect(third.services.workspace.blobs.get(`secret:${summary.id}:cloud:tokenCache`)).toBeNull();
     await third.services.dispose();
+  }, 120_000);
+
+  it('interactive sign-in: the UI is handed the sign-in link, the admin signs in in the browser, the operation goes on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sd-signin-interactive-'));
+    const o = await open(dir, strongTestEncryptor());
+    const doc = { ...document(), cloud: { ...document().cloud, auth: { type: 'interactive' } } };
+    const { summary } = await o.call<{ summary: { id: string } }>('profiles.save', { document: doc });
+    const d = await dashboard(o, summary.id);
+    expect(d.tenant.displayName).toBeTruthy();
+    expect(o.signInLinks).toBe(1);
+    expect(o.deviceCodes).toBe(0);
+    expect(o.events.filter((e) => e.startsWith('auth.'))).toEqual(['auth.signInUrl', 'auth.signedIn']);
+    await o.services.dispose();
   }, 120_000);
 
   it('with the weak key-file Encryptor: sign-ins stay in memory, so a restart asks again', async () => {

@@ -37,4 +37,15 @@ describe('navigation and external links', () => {
     expect(isSafeExternalUrl('file:///C:/Windows/system32/calc.exe')).toBe(false);
     expect(isSafeExternalUrl('https://user:pw@learn.microsoft.com/')).toBe(false);
   });
+  it('opens the sign-in pages of every national cloud and the device-code page, nothing that merely looks like them', () => {
+    for (const url of [
+      'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?client_id=x',
+      'https://login.microsoftonline.us/t/oauth2/v2.0/authorize',
+      'https://login.chinacloudapi.cn/t/oauth2/v2.0/authorize',
+      'https://microsoft.com/devicelogin',
+    ])
+      expect(isSafeExternalUrl(url), url).toBe(true);
+    expect(isSafeExternalUrl('https://login.microsoftonline.com.evil.example/oauth2')).toBe(false);
+    expect(isSafeExternalUrl('https://127.0.0.1:8443/t/oauth2/v2.0/authorize')).toBe(false);
+  });
 });

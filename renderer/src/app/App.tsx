@@ -13,6 +13,7 @@ import { DetailsDrawer } from '../components/DetailsDrawer';
 import { Profiles } from '../components/Profiles';
 import { Help } from '../components/Help';
 import { SandboxBar } from '../components/SandboxBar';
+import { SignInPrompt } from '../components/SignInPrompt';
 import { GuidedFlow } from '../components/GuidedFlow';
 import { SessionOffer, Sessions } from '../components/Sessions';
 import { useFlowStore } from '../stores/remediation-store';
@@ -111,6 +112,7 @@ export function Workbench() {
         Skip to content
       </a>
       {info?.sandbox && <SandboxBar />}
+      {api && <SignInPrompt api={api} profileName={(id) => profiles.find((p) => p.id === id)?.name ?? id} />}
       <header className="topbar">
         <h1>SyncDrift Workbench</h1>
         <nav aria-label="Main">
