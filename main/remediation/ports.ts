@@ -53,14 +53,28 @@ export interface Operator {
   confirmCycle?(instructions: string): Promise<boolean>;
 }
 
-/** The real cloud side over CloudClient: reads are per-user GETs in $batch, never a tenant-wide list. */
+/**
+ * Up to this many users a fresh read is per-user GETs in $batch (ceil(n/20) requests, 1 resource
+ * unit each); beyond it one paged pass over the tenant is cheaper in Graph's throttling budget (a
+ * page of 999 users costs about 2 units), so a large session's verify does not spend thousands.
+ */
+export const PER_USER_READ_LIMIT = 200;
+
+/** The real cloud side over CloudClient. */
 export function cloudPortFromClient(client: CloudClient): RemediationCloud {
   return {
     async readUsers(ids, o = {}) {
       const out = new Map<string, CloudUserState | null>(ids.map((id) => [id, null]));
       if (ids.length === 0) return out;
-      const users = await client.getUsers(ids, o.signal ? { signal: o.signal } : {});
-      for (const [id, u] of users) out.set(id, u ? { id: u.id, mobilePhone: u.mobilePhone, managed: u.cloudManaged } : null);
+      const signal = o.signal ? { signal: o.signal } : {};
+      if (out.size <= PER_USER_READ_LIMIT) {
+        const users = await client.getUsers([...out.keys()], signal);
+        for (const [id, u] of users) out.set(id, u ? { id: u.id, mobilePhone: u.mobilePhone, managed: u.cloudManaged } : null);
+        return out;
+      }
+      for await (const page of client.listUsers(signal)) {
+        for (const u of page) if (out.has(u.id)) out.set(u.id, { id: u.id, mobilePhone: u.mobilePhone, managed: u.cloudManaged });
+      }
       return out;
     },
     async patchMobile(writes, o = {}) {

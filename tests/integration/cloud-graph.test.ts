@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudClient } from '../../main/cloud';
+import { cloudPortFromClient, PER_USER_READ_LIMIT } from '../../main/remediation/ports';
 import type { ProgressEvent } from '../../main/core/progress';
 import type { CloudUser } from '../../main/core/model';
 import { enterDeviceCode, scriptedBrowser, startCloudSandbox, type CloudSandbox } from '../support/cloud-sandbox';
@@ -111,6 +112,32 @@ describe('reading users', () => {
     expect(graphCalls.length).toBeGreaterThanOrEqual(4);
     expect(graphCalls.length).toBeLessThanOrEqual(8);
     await expect(c.getUsers(['../organization'])).rejects.toMatchObject({ code: 'BAD_USER_ID' });
+  }, 60_000);
+
+  it("the remediation's fresh reads: per-user $batch GETs for a few users, one paged pass for many", async () => {
+    const sent: string[] = [];
+    const counting = { ...env.network, fetch: ((input, init) => {
+      sent.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+      return env.network.fetch(input, init);
+    }) as typeof env.network.fetch };
+    const r = env.sb.apps.reader;
+    const c = env.client({ network: counting, clientId: r.appId, appRoles: r.appRoles, secrets: { getClientSecret: async () => r.clientSecret! } });
+    await c.signIn({ flow: 'client-credentials' });
+    const port = cloudPortFromClient(c);
+    const users = [...env.sb.tenant.listUsers()];
+    const graph = () => sent.filter((x) => !/\/oauth2\//.test(x));
+
+    sent.length = 0;
+    const few = await port.readUsers(users.slice(0, 3).map((u) => u.id));
+    expect([...few.values()].map((u) => u?.id)).toEqual(users.slice(0, 3).map((u) => u.id));
+    expect(graph()).toEqual(['POST /v1.0/$batch']);
+
+    sent.length = 0;
+    const manyIds = users.slice(0, PER_USER_READ_LIMIT + 1).map((u) => u.id);
+    const many = await port.readUsers(manyIds);
+    expect([...many.values()].every((u) => u !== null)).toBe(true);
+    expect(graph().every((x) => x === 'GET /v1.0/users')).toBe(true);
+    expect(graph()).toHaveLength(Math.ceil((USERS + 4) / 999));
   }, 60_000);
 
   it('a failed read is an error naming the user, never taken for a deleted one', async () => {
