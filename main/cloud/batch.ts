@@ -66,6 +66,7 @@ export async function runBatch<I>(t: GraphTransport, items: readonly I[], o: Bat
   const now = () => o.clock.now().getTime();
   const answers: Array<BatchItemAnswer<I> | undefined> = new Array(items.length);
   let settled = 0;
+  let budgetSpent = false;
   let queue: Array<Pending<I>> = items.map((item, index) => ({ item, index, attempts: 0, notBefore: 0 }));
   while (queue.length > 0) {
     throwIfCancelled(o.op.signal, `The ${o.op.phase}`);
@@ -103,16 +104,30 @@ export async function runBatch<I>(t: GraphTransport, items: readonly I[], o: Bat
         return;
       }
       const headers = new Headers(r.headers ?? {});
-      if (isRetryableStatus(r.status) && p.attempts <= t.policy.maxRetriesPerRequest && o.op.budget.take(r.status === 429 ? 'throttle' : 'fault')) {
-        const delay = parseRetryAfter(headers.get('retry-after'), o.clock.now()) ?? backoffDelay(p.attempts - 1, t.policy, o.random);
-        again.push({ ...p, notBefore: now() + delay });
-        return;
+      if (isRetryableStatus(r.status) && p.attempts <= t.policy.maxRetriesPerRequest) {
+        if (o.op.budget.take(r.status === 429 ? 'throttle' : 'fault')) {
+          const delay = parseRetryAfter(headers.get('retry-after'), o.clock.now()) ?? backoffDelay(p.attempts - 1, t.policy, o.random);
+          again.push({ ...p, notBefore: now() + delay });
+          return;
+        }
+        budgetSpent = true;
       }
       answers[p.index] = { item: p.item, status: r.status, headers, body: r.body ?? null, attempts: p.attempts };
       settled++;
     });
     queue = [...again, ...rest];
-    o.onRound?.(settled, again.length);
+    if (budgetSpent) {
+      // Graph keeps refusing and this operation may not retry any more: sending the items not yet
+      // sent would only collect more refusals (and spend the tenant's throttling budget). They end
+      // unsent, as throttled, for the caller to try again later; retries already granted still go.
+      for (const p of queue) {
+        if (p.attempts > 0) continue;
+        answers[p.index] = { item: p.item, status: 429, headers: new Headers(), body: { error: { code: 'TooManyRequests', message: 'Not sent: Graph kept throttling and the retry budget of this operation is spent.' } }, attempts: 0 };
+        settled++;
+      }
+      queue = queue.filter((p) => p.attempts > 0);
+    }
+    o.onRound?.(settled, queue.length);
   }
   return answers as Array<BatchItemAnswer<I>>;
 }

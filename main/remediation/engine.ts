@@ -173,8 +173,12 @@ class Halt extends Error {
 
 const show = (v: string | null) => (v === null ? '(empty)' : `"${v}"`);
 
-/** Rounds of per-user writes before a throttled or transiently failing item is given up. */
-const MAX_WRITE_ROUNDS = 20;
+/**
+ * Consecutive rounds of per-user writes without a single success before the throttled or
+ * transiently failing items are given up (with the back-off between them, about 90 s). A round
+ * that lands anything resets it: a long throttling storm slows the run, it does not fail it.
+ */
+const MAX_STALLED_ROUNDS = 6;
 
 function transient(status: number, kind: string | undefined): boolean {
   return status === 429 || status >= 500 || kind === 'throttled' || kind === 'connection';
@@ -566,7 +570,8 @@ export class RemediationEngine {
     let round = go;
     let done = 0;
     let retries = 0;
-    for (let n = 1; round.length > 0; n++) {
+    let stalled = 0;
+    while (round.length > 0) {
       throwIfCancelled(ctx.signal, 'The cloud writes');
       const r = await this.cloud.patchMobile(
         round.map((s) => ({ userId: s.userId, mobilePhone: s.next })),
@@ -576,18 +581,18 @@ export class RemediationEngine {
       ctx.writes.graph += r.results.filter((x) => x.ok).length;
       for (const s of round) this.effectDone(ctx, s.id);
       const byUser = new Map(r.results.map((x) => [x.userId, x]));
+      const progressed = round.some((s) => byUser.get(s.userId)?.ok);
+      stalled = progressed ? 0 : stalled + 1;
       const again: typeof round = [];
-      let progressed = false;
       for (const s of round) {
         const x = byUser.get(s.userId);
         if (x?.ok) {
           this.record(ctx, s.id, 'result', { outcome: 'applied', status: x.status });
-          progressed = true;
           done++;
-        } else if (x && transient(x.status, x.error?.kind) && n < MAX_WRITE_ROUNDS) again.push(s);
+        } else if (x && transient(x.status, x.error?.kind) && stalled < MAX_STALLED_ROUNDS) again.push(s);
         else this.record(ctx, s.id, 'result', { outcome: 'failed', status: x?.status ?? 0, error: x?.error ? `${x.error.code}: ${x.error.message}` : 'no answer for this item' });
       }
-      if (again.length > 0 && !progressed) await this.sleep(Math.min(30_000, 1000 * 2 ** Math.min(n, 5)), ctx.signal);
+      if (again.length > 0 && !progressed) await this.sleep(Math.min(30_000, 1000 * 2 ** Math.min(stalled, 5)), ctx.signal);
       round = again;
     }
   }

@@ -299,6 +299,27 @@ describe('writing', () => {
     expect(events.at(-1)).toMatchObject({ phase: 'write', done: 6, total: 6 });
   }, 60_000);
 
+  it('stops sending once the retry budget is spent: the rest end unsent as throttled, for a later round', async () => {
+    const sent: string[] = [];
+    const counting = { ...env.network, fetch: ((input, init) => {
+      sent.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+      return env.network.fetch(input, init);
+    }) as typeof env.network.fetch };
+    const w = env.sb.apps.writer;
+    const c = env.client({ network: counting, clientId: w.appId, appRoles: w.appRoles, secrets: { getClientSecret: async () => w.clientSecret! }, retryPolicy: { maxRetriesPerOperation: 0 } });
+    await c.signIn({ flow: 'client-credentials' });
+    const unsynced = [...env.sb.tenant.listUsers()].filter((u) => u.onPremisesSyncEnabled === false).slice(0, 30);
+    expect(unsynced.length).toBeGreaterThan(20);
+    // 3 units per write and 3 per 10 s: the first item lands, the next answers 429 and may not retry.
+    env.sb.setKnobs({ throttle: { identityUnitsPer10s: 3 } });
+    sent.length = 0;
+    const out = await c.patchMobile(unsynced.map((u, i) => ({ userId: u.id, mobilePhone: `+1 425 555 02${String(i).padStart(2, '0')}` })));
+    expect(sent.filter((x) => x === 'POST /v1.0/$batch')).toHaveLength(1);
+    expect(out.results.filter((r) => r.ok)).toHaveLength(1);
+    expect(out.results.filter((r) => !r.ok).every((r) => r.status === 429 && r.error?.code === 'GRAPH_THROTTLED')).toBe(true);
+    expect(out.results.map((r) => r.userId)).toEqual(unsynced.map((u) => u.id));
+  });
+
   it('switches a user to cloud management (/beta) after which Graph accepts the write', async () => {
     const u = [...env.sb.tenant.listUsers()].filter((x) => x.onPremisesSyncEnabled === true && !x.cloudManaged)[200]!;
     expect(await writer.getOnPremisesSyncBehavior(u.id)).toEqual({ isCloudManaged: false });

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../main/core/model';
-import { buildPlan, buildRestorePlan, decideBulk, stepStatuses, type Plan } from '../../main/remediation';
+import { buildPlan, buildRestorePlan, decideBulk, sandboxCloudPort, stepStatuses, type Plan, type RemediationCloud } from '../../main/remediation';
 import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
-import { fieldReportEnv, helpdesk, keyOf, UPN, DN, type FieldReportEnv } from '../support/remediation-env';
+import { admin, fieldReportEnv, helpdesk, keyOf, UPN, DN, type FieldReportEnv } from '../support/remediation-env';
 import { newCounts, sandboxEngine } from '../support/remediation-engine';
 
 const dirs: string[] = [];
@@ -292,5 +292,59 @@ describe('crash safety: the process dies at every journal step in turn, then res
       }
       second.close();
     }
+  });
+});
+
+describe('per-user writes under a long throttling storm', () => {
+  const MOVED = 30;
+  const users = Array.from({ length: MOVED }, (_, i) => `moved.${i}@fortmillems.org`);
+
+  /** The sandbox's cloud port, except that each call lands at most `land` items and answers 429 for the rest. */
+  function storm(env: FieldReportEnv, land: number): RemediationCloud & { calls: number } {
+    const real = sandboxCloudPort(env.tenant, { actor: admin });
+    const port = {
+      ...real,
+      calls: 0,
+      async patchMobile(writes: Parameters<RemediationCloud['patchMobile']>[0], o?: Parameters<RemediationCloud['patchMobile']>[1]) {
+        port.calls++;
+        const r = await real.patchMobile(writes.slice(0, land), o);
+        const refused = writes.slice(land).map((w) => ({ userId: w.userId, ok: false, status: 429, error: { kind: 'throttled' as const, code: 'GRAPH_THROTTLED', message: 'Graph kept throttling the requests (HTTP 429).' }, attempts: 1 }));
+        return { results: [...r.results, ...refused], requests: r.requests + 1, retries: r.retries };
+      },
+    };
+    return port;
+  }
+
+  async function planFor(env: FieldReportEnv): Promise<Plan> {
+    const report = await env.scan();
+    const { decisions, selected } = decideBulk(report, { byStatus: { 'cloud-override': 'keep-onprem' }, users, others: {} });
+    const plan = buildPlan(report, decisions, { selected, connectServer: 'FMEMS-SYNC01' });
+    expect(plan.steps.filter((s) => s.kind === 'graph-patch')).toHaveLength(MOVED);
+    return plan;
+  }
+
+  it('slows the run, it does not fail it: one write landing per round still finishes every user', async () => {
+    const env = await fieldReportEnv({ extraManaged: MOVED });
+    const cloud = storm(env, 1);
+    const engine = sandboxEngine(env, workspaceJournalAt(journalFile()), { cloud, withCycle: false });
+    const out = await engine.apply(await planFor(env));
+    expect(out.state, out.message ?? '').toBe('completed');
+    // 30 rounds: more than a fixed cap of 20 rounds would have allowed.
+    expect(cloud.calls).toBe(MOVED);
+    users.forEach((u, i) => expect(env.cloud(u).mobilePhone).toBe(`+1 803 555 ${5000 + i}`));
+  });
+
+  it('gives the items up, named, once rounds stop landing anything', async () => {
+    const env = await fieldReportEnv({ extraManaged: MOVED });
+    const cloud = storm(env, 0);
+    const waits: number[] = [];
+    const engine = sandboxEngine(env, workspaceJournalAt(journalFile()), { cloud, withCycle: false, sleep: async (ms) => void waits.push(ms) });
+    const out = await engine.apply(await planFor(env));
+    expect(out.state).not.toBe('completed');
+    expect(cloud.calls).toBe(6);
+    // Back-off between rounds that landed nothing: 2, 4, 8, 16, 30 s (the sixth gives up).
+    expect(waits.filter((ms) => ms >= 2000)).toEqual([2000, 4000, 8000, 16_000, 30_000]);
+    expect(out.rows.filter((r) => users.includes(r.upn)).every((r) => r.state !== 'fixed')).toBe(true);
+    expect(env.cloud(users[0]!).mobilePhone).not.toBe('+1 803 555 5000');
   });
 });

@@ -57,7 +57,7 @@ export const FAST = { pollMs: 5, verifyTimeoutMs: 2000, replicationTimeoutMs: 50
 export function sandboxEngine(
   env: FieldReportEnv,
   journal: JournalStore,
-  o: { counts?: Counts; hooks?: EngineHooks; cloud?: RemediationCloud; operator?: Operator; withCycle?: boolean; timing?: Partial<RemediationEngineOptions['timing']> } = {},
+  o: { counts?: Counts; hooks?: EngineHooks; cloud?: RemediationCloud; operator?: Operator; withCycle?: boolean; timing?: Partial<RemediationEngineOptions['timing']>; sleep?: RemediationEngineOptions['sleep'] } = {},
 ): RemediationEngine {
   const counts = o.counts ?? newCounts();
   const dir = countingDirectory(env.dir, counts);
@@ -78,6 +78,7 @@ export function sandboxEngine(
     ...(o.operator ? { operator: o.operator } : {}),
     rescan: () => env.scan(),
     ...(o.hooks ? { hooks: o.hooks } : {}),
+    ...(o.sleep ? { sleep: o.sleep } : {}),
     timing: { ...FAST, ...o.timing },
   });
 }
