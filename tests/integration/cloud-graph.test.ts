@@ -37,6 +37,22 @@ beforeEach(() => {
   env.sb.resetThrottling();
 });
 
+/**
+ * An app-only client (client secret) whose Graph calls are recorded as "METHOD /path" (sign-in
+ * requests left out): what a test asserts about the wire, not about the result.
+ */
+async function recordingClient(app: 'reader' | 'writer', extra: Partial<Parameters<CloudSandbox['client']>[0]> = {}): Promise<{ c: CloudClient; graphCalls: () => string[]; clear: () => void }> {
+  const sent: string[] = [];
+  const network = { ...env.network, fetch: ((input, init) => {
+    sent.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+    return env.network.fetch(input, init);
+  }) as typeof env.network.fetch };
+  const a = env.sb.apps[app];
+  const c = env.client({ network, clientId: a.appId, appRoles: a.appRoles, secrets: { getClientSecret: async () => a.clientSecret! }, ...extra });
+  await c.signIn({ flow: 'client-credentials' });
+  return { c, graphCalls: () => sent.filter((x) => !/\/oauth2\//.test(x)), clear: () => void (sent.length = 0) };
+}
+
 const byCap = async (c: CloudClient) => Object.fromEntries((await c.checkPermissions({ probe: true })).map((x) => [x.capability, x]));
 
 describe('permission check', () => {
@@ -82,14 +98,7 @@ describe('reading users', () => {
   it('reads users by id in $batch (20 per request): fresh values, null for an id Graph does not have, throttled items retried on their own, never a tenant-wide list', async () => {
     // Count what goes over the wire: the point of a per-user read is that a verify poll costs
     // ceil(n/20) requests, not a pass over every user in the tenant.
-    const sent: string[] = [];
-    const counting = { ...env.network, fetch: ((input, init) => {
-      sent.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
-      return env.network.fetch(input, init);
-    }) as typeof env.network.fetch };
-    const w = env.sb.apps.writer;
-    const c = env.client({ network: counting, clientId: w.appId, appRoles: w.appRoles, secrets: { getClientSecret: async () => w.clientSecret! } });
-    await c.signIn({ flow: 'client-credentials' });
+    const { c, graphCalls: wire, clear } = await recordingClient('writer');
     const users = [...env.sb.tenant.listUsers()].slice(10, 55);
     const changed = users[7]!;
     env.sb.tenant.getUser(changed.id)!.mobilePhone = '+1 425 555 0199';
@@ -97,7 +106,7 @@ describe('reading users', () => {
     // 45 ids + 1 unknown + 1 repeated = 46 distinct reads at 1 unit each; 40 units per 10 s, so
     // the last items of the third batch answer 429 and are asked again after their Retry-After.
     env.sb.setKnobs({ throttle: { identityUnitsPer10s: 40 } });
-    sent.length = 0;
+    clear();
     const got = await c.getUsers([...users.map((u) => u.id), unknown, users[0]!.id]);
     expect(got.size).toBe(46);
     expect(got.get(unknown)).toBeNull();
@@ -106,7 +115,7 @@ describe('reading users', () => {
       expect(r).toMatchObject({ id: u.id, userPrincipalName: u.userPrincipalName, mobilePhone: u.mobilePhone ?? null });
     }
     expect(got.get(changed.id)!.mobilePhone).toBe('+1 425 555 0199');
-    const graphCalls = sent.filter((x) => !/\/oauth2\//.test(x));
+    const graphCalls = wire();
     expect(graphCalls.every((x) => x === 'POST /v1.0/$batch'), graphCalls.join(', ')).toBe(true);
     // 3 batches of 20/20/6, plus at least one more for the throttled items.
     expect(graphCalls.length).toBeGreaterThanOrEqual(4);
@@ -115,24 +124,16 @@ describe('reading users', () => {
   }, 60_000);
 
   it("the remediation's fresh reads: per-user $batch GETs for a few users, one paged pass for many", async () => {
-    const sent: string[] = [];
-    const counting = { ...env.network, fetch: ((input, init) => {
-      sent.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
-      return env.network.fetch(input, init);
-    }) as typeof env.network.fetch };
-    const r = env.sb.apps.reader;
-    const c = env.client({ network: counting, clientId: r.appId, appRoles: r.appRoles, secrets: { getClientSecret: async () => r.clientSecret! } });
-    await c.signIn({ flow: 'client-credentials' });
+    const { c, graphCalls: graph, clear } = await recordingClient('reader');
     const port = cloudPortFromClient(c);
     const users = [...env.sb.tenant.listUsers()];
-    const graph = () => sent.filter((x) => !/\/oauth2\//.test(x));
 
-    sent.length = 0;
+    clear();
     const few = await port.readUsers(users.slice(0, 3).map((u) => u.id));
     expect([...few.values()].map((u) => u?.id)).toEqual(users.slice(0, 3).map((u) => u.id));
     expect(graph()).toEqual(['POST /v1.0/$batch']);
 
-    sent.length = 0;
+    clear();
     const manyIds = users.slice(0, PER_USER_READ_LIMIT + 1).map((u) => u.id);
     const many = await port.readUsers(manyIds);
     expect([...many.values()].every((u) => u !== null)).toBe(true);
@@ -300,21 +301,14 @@ describe('writing', () => {
   }, 60_000);
 
   it('stops sending once the retry budget is spent: the rest end unsent as throttled, for a later round', async () => {
-    const sent: string[] = [];
-    const counting = { ...env.network, fetch: ((input, init) => {
-      sent.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
-      return env.network.fetch(input, init);
-    }) as typeof env.network.fetch };
-    const w = env.sb.apps.writer;
-    const c = env.client({ network: counting, clientId: w.appId, appRoles: w.appRoles, secrets: { getClientSecret: async () => w.clientSecret! }, retryPolicy: { maxRetriesPerOperation: 0 } });
-    await c.signIn({ flow: 'client-credentials' });
+    const { c, graphCalls, clear } = await recordingClient('writer', { retryPolicy: { maxRetriesPerOperation: 0 } });
     const unsynced = [...env.sb.tenant.listUsers()].filter((u) => u.onPremisesSyncEnabled === false).slice(0, 30);
     expect(unsynced.length).toBeGreaterThan(20);
     // 3 units per write and 3 per 10 s: the first item lands, the next answers 429 and may not retry.
     env.sb.setKnobs({ throttle: { identityUnitsPer10s: 3 } });
-    sent.length = 0;
+    clear();
     const out = await c.patchMobile(unsynced.map((u, i) => ({ userId: u.id, mobilePhone: `+1 425 555 02${String(i).padStart(2, '0')}` })));
-    expect(sent.filter((x) => x === 'POST /v1.0/$batch')).toHaveLength(1);
+    expect(graphCalls()).toEqual(['POST /v1.0/$batch']);
     expect(out.results.filter((r) => r.ok)).toHaveLength(1);
     expect(out.results.filter((r) => !r.ok).every((r) => r.status === 429 && r.error?.code === 'GRAPH_THROTTLED')).toBe(true);
     expect(out.results.map((r) => r.userId)).toEqual(unsynced.map((u) => u.id));
