@@ -244,7 +244,15 @@ export class LdapDirectory implements OnPremDirectory {
     deferEntryDecoding(client, attributes);
     let objects = 0;
     let pages = 0;
-    const progress = () => options.onProgress?.({ phase: 'onprem', done: objects, pages, elapsedMs: Date.now() - started });
+    const progress = (message?: string) => options.onProgress?.({ phase: 'onprem', done: objects, pages, elapsedMs: Date.now() - started, ...(message ? { message } : {}) });
+    // While the DC works on a page nothing arrives; a DC evaluates the whole search before the first
+    // page (tens of seconds on a large domain), so progress keeps ticking and says what it waits for.
+    const heartbeatMs = options.heartbeatMs ?? 1000;
+    const waiting = (p: Promise<unknown>): Promise<unknown> => {
+      if (!options.onProgress) return p;
+      const beat = setInterval(() => progress(pages === 0 ? 'waiting for the DC to return the first page (it evaluates the whole search first)' : undefined), heartbeatMs);
+      return p.finally(() => clearInterval(beat));
+    };
 
     // Incremental: search the whole naming context so users that moved out of the search bases are
     // seen too (marked out of scope); a full scan reads the selected bases only.
@@ -269,6 +277,7 @@ export class LdapDirectory implements OnPremDirectory {
           throwIfCancelled(options.signal, 'The on-prem scan');
           let next: IteratorResult<{ searchEntries: Entry[] }> | null;
           try {
+            await waiting(pending);
             next = await pending;
           } catch (e) {
             pending = null;

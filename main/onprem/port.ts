@@ -31,6 +31,8 @@ export interface ScanOptions {
   since?: { invocationId: string; highestUsn: number };
   /** Include objects that Entra Connect's default scope leaves out (marked inScope=false). */
   includeOutOfScope?: boolean;
+  /** While waiting for the directory, progress is repeated this often with what it waits for (default 1000 ms). */
+  heartbeatMs?: number;
 }
 
 export interface ScanResult {

@@ -72,7 +72,15 @@ describe.skipIf(unavailable !== null)('LDAP adapter against a Samba AD DC', () =
 
   it('streams every in-scope user in more than one page, with progress', async () => {
     const events: number[] = [];
-    const { pages, users, result } = await scanAll(directory(), { pageSize: 50, onProgress: (e) => events.push(e.pages ?? 0) });
+    const waits: Array<{ pages: number; message: string }> = [];
+    const { pages, users, result } = await scanAll(directory(), {
+      pageSize: 50,
+      heartbeatMs: 1,
+      onProgress: (e) => {
+        events.push(e.pages ?? 0);
+        if (e.message) waits.push({ pages: e.pages ?? 0, message: e.message });
+      },
+    });
     expect(pages.length).toBeGreaterThan(1);
     const expected = dc.users.filter((u) => u.expectInScope).map((u) => u.sAMAccountName).sort();
     expect(users.map((u) => u.samAccountName).sort()).toEqual(expected);
@@ -80,6 +88,8 @@ describe.skipIf(unavailable !== null)('LDAP adapter against a Samba AD DC', () =
     expect(result.incremental).toBe(false);
     expect(result.watermark?.invocationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(Math.max(...events)).toBe(pages.length);
+    // While the DC computed the first page, progress kept ticking and said why nothing came yet.
+    expect(waits.find((w) => w.pages === 0)?.message).toMatch(/waiting for the DC to return the first page/);
   });
 
   it("leaves out what Entra Connect's default scope leaves out, and says why when asked", async () => {
