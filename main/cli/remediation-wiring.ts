@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { openCliCloudClient } from './cloud-sign-in';
+import { secretsFor } from './sources';
 import { createNodeNetwork } from '../cloud/network';
 import { ValidationError } from '../core/errors';
 import { createLogger } from '../core/logger';
@@ -46,7 +47,6 @@ async function openLive(profileFile: string, workspaceFile: string, operator: Op
   try {
     const auth = profile.cloud.auth;
     if (auth.type === 'certificate') throw new ValidationError('cloud.auth', 'remediation from the CLI signs in with deviceCode, interactive or clientSecret; the bypass needs a delegated Global Administrator anyway');
-    const secretEnv = auth.type === 'clientSecret' ? auth.secretEnv : null;
     const signal = io.signal;
     const client = await openCliCloudClient({
       profile,
@@ -54,17 +54,7 @@ async function openLive(profileFile: string, workspaceFile: string, operator: Op
       network,
       logger,
       clock,
-      ...(secretEnv
-        ? {
-            secrets: {
-              getClientSecret: async () => {
-                const v = io.env[secretEnv];
-                if (!v) throw new ValidationError('cloud.auth.secretEnv', `environment variable ${secretEnv} is not set`);
-                return v;
-              },
-            },
-          }
-        : {}),
+      secrets: await secretsFor(profile, io.env),
       workspaceFile,
       onDeviceCode: (i) => void io.stderr.write(`${i.message}\n`),
       notify: (line) => void io.stderr.write(`${line}\n`),

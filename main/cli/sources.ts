@@ -79,7 +79,8 @@ function collectInvalid(missing: string[]): (i: { id: string | null; message: st
   };
 }
 
-async function secretsFor(profile: Profile, env: Record<string, string | undefined>): Promise<CloudSecrets> {
+/** The profile's app credentials from the environment variables it names (nothing for delegated sign-ins). */
+export async function secretsFor(profile: Profile, env: Record<string, string | undefined>): Promise<CloudSecrets> {
   const auth = profile.cloud.auth;
   if (auth.type === 'clientSecret') {
     return {

@@ -91,6 +91,15 @@ export function deferredAttributes(e: Entry): Buffer | null {
 /** Lower-cased attribute names, cached: a scan sees the same ~20 names on every entry. */
 const lowerNames = new Map<string, string>();
 
+export function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerNames.size < 1024) lowerNames.set(name, lower);
+  }
+  return lower;
+}
+
 class BerError extends Error {}
 
 /** Reads a BER definite length at `at`; returns [length, offset of the contents]. */
@@ -128,11 +137,7 @@ export function decodeAttributeList(buf: Buffer, binary: ReadonlySet<string>): R
       const [aStart, aEnd] = expect(buf, at, 0x30, 'attribute', end);
       const [tStart, tEnd] = expect(buf, aStart, 0x04, 'attribute type', aEnd);
       const type = buf.toString('utf8', tStart, tEnd);
-      let lower = lowerNames.get(type);
-      if (lower === undefined) {
-        lower = type.toLowerCase();
-        if (lowerNames.size < 1024) lowerNames.set(type, lower);
-      }
+      const lower = lowerName(type);
       const asBytes = binary.has(lower);
       const values: Array<string | Buffer> = [];
       const [vStart, vEnd] = expect(buf, tEnd, 0x31, `values of ${type}`, aEnd);

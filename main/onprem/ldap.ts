@@ -13,7 +13,7 @@ import { throwIfCancelled } from '../core/progress';
 import type { Logger } from '../core/ports';
 import { readAsBinary } from './binary-attributes';
 import { guidToText } from './decoders';
-import { decodeAttributeList, deferEntryDecoding, deferredAttributes } from './deferred-entries';
+import { decodeAttributeList, deferEntryDecoding, deferredAttributes, lowerName } from './deferred-entries';
 import { BINARY_ATTRIBUTES, toOnPremUser, USER_ATTRIBUTES, type RawEntry } from './entry';
 import { mapConnectError, mapOperationError } from './ldap-errors';
 import { isUnder, normDn, type OnPremSource } from './profile';
@@ -72,9 +72,6 @@ function asArray(v: Entry[string] | undefined): Array<string | Buffer> {
   return Array.isArray(v) ? v : [v];
 }
 
-/** Lower-cased attribute names, cached: a scan sees the same ~20 names on every entry. */
-const lowerNames = new Map<string, string>();
-
 function toRaw(e: Entry, binary?: ReadonlySet<string>): RawEntry {
   const raw = binary ? deferredAttributes(e) : null;
   if (raw && binary) {
@@ -87,12 +84,7 @@ function toRaw(e: Entry, binary?: ReadonlySet<string>): RawEntry {
   const attrs: RawEntry['attrs'] = {};
   for (const k in e) {
     if (k === 'dn') continue;
-    let lower = lowerNames.get(k);
-    if (lower === undefined) {
-      lower = k.toLowerCase();
-      if (lowerNames.size < 1024) lowerNames.set(k, lower);
-    }
-    attrs[lower] = asArray(e[k]);
+    attrs[lowerName(k)] = asArray(e[k]);
   }
   return { dn: e.dn, attrs };
 }

@@ -334,7 +334,7 @@ describe('per-user writes under a long throttling storm', () => {
     users.forEach((u, i) => expect(env.cloud(u).mobilePhone).toBe(`+1 803 555 ${5000 + i}`));
   });
 
-  it('gives the items up, named, once rounds stop landing anything', async () => {
+  it('gives the items up once rounds stop landing anything', async () => {
     const env = await fieldReportEnv({ extraManaged: MOVED });
     const cloud = storm(env, 0);
     const waits: number[] = [];
