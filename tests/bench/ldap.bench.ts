@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildUserFilter } from '../../main/onprem/ldap';
 import { USER_ATTRIBUTES } from '../../main/onprem/entry';
-import { sambaUnavailableReason, startSambaDc } from '../support/samba';
+import { sambaSkipReason, startSambaDc } from '../support/samba';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const USERS = Number(process.env.BENCH_LDAP_USERS ?? 20000);
@@ -93,7 +93,7 @@ function runMeasured(cmd: string, args: string[], env: NodeJS.ProcessEnv, captur
 }
 
 async function main(): Promise<void> {
-  const reason = sambaUnavailableReason();
+  const reason = sambaSkipReason();
   if (reason) {
     process.stdout.write(JSON.stringify({ bench: 'ldap', skipped: reason }) + '\n');
     return;

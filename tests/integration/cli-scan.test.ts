@@ -18,10 +18,9 @@ import { TenantStore, type AuditActor } from '../../main/sandbox/tenant';
 import { startSandboxTenant, type SandboxTenant } from '../../main/sandbox/server';
 import { createNodeNetwork } from '../../main/cloud/network';
 import { USER_SELECT } from '../../main/cloud/readers';
-import { sambaUnavailableReason, startSambaDc, type SambaDc } from '../support/samba';
+import { sambaSkipReason, startSambaDc, type SambaDc } from '../support/samba';
 
-const unavailable = sambaUnavailableReason();
-if (unavailable) console.warn(`[cli-scan.test] SKIPPED the Samba part: ${unavailable}`);
+const unavailable = sambaSkipReason();
 
 let dir: string;
 

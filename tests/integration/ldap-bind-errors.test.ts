@@ -12,10 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncDriftError } from '../../main/core/errors';
 import { LdapDirectory } from '../../main/onprem/ldap';
 import { parseOnPremProfile, type OnPremSourceInput } from '../../main/onprem/profile';
-import { sambaUnavailableReason, SPECIAL, startSambaDc, TEST_USER_PASSWORD, type SambaDc } from '../support/samba';
+import { sambaSkipReason, SPECIAL, startSambaDc, TEST_USER_PASSWORD, type SambaDc } from '../support/samba';
 
-const unavailable = sambaUnavailableReason();
-if (unavailable) console.warn(`[ldap-bind-errors.test] SKIPPED: ${unavailable}`);
+const unavailable = sambaSkipReason();
 
 const BULK = 240;
 /** 1970-01-01 as a FILETIME: any accountExpires in the past gives 701. */

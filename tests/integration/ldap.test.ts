@@ -11,10 +11,9 @@ import type { OnPremUser } from '../../main/core/model';
 import { guidFromText } from '../../main/onprem/decoders';
 import { LdapDirectory } from '../../main/onprem/ldap';
 import { parseOnPremProfile, type OnPremSourceInput } from '../../main/onprem/profile';
-import { sambaUnavailableReason, SPECIAL, startSambaDc, TEST_USER_PASSWORD, userDn, type SambaDc, type TestUser } from '../support/samba';
+import { sambaSkipReason, SPECIAL, startSambaDc, TEST_USER_PASSWORD, userDn, type SambaDc, type TestUser } from '../support/samba';
 
-const unavailable = sambaUnavailableReason();
-if (unavailable) console.warn(`[ldap.test] SKIPPED: ${unavailable}`);
+const unavailable = sambaSkipReason();
 
 const BULK = 240;
 

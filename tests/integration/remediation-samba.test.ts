@@ -16,12 +16,11 @@ import { buildPlan, decideBulk, RemediationEngine, sandboxCloudPort } from '../.
 import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { SyncSimulator } from '../../main/sandbox/sync';
 import { TenantStore, type TenantUser } from '../../main/sandbox/tenant';
-import { sambaUnavailableReason, startSambaDc, userDn, type SambaDc, type TestUser } from '../support/samba';
+import { sambaSkipReason, startSambaDc, userDn, type SambaDc, type TestUser } from '../support/samba';
 import { admin, cloudUserOf, helpdesk } from '../support/remediation-env';
 import { FAST } from '../support/remediation-engine';
 
-const unavailable = sambaUnavailableReason();
-if (unavailable) console.warn(`[remediation-samba.test] SKIPPED: ${unavailable}`);
+const unavailable = sambaSkipReason();
 
 describe.skipIf(unavailable !== null)('remediation end to end on a Samba AD DC', () => {
   let dc: SambaDc;

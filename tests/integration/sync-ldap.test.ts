@@ -8,10 +8,9 @@ import { LdapDirectory } from '../../main/onprem/ldap';
 import { parseOnPremProfile } from '../../main/onprem/profile';
 import { SyncSimulator } from '../../main/sandbox/sync';
 import { TenantStore, type AuditActor } from '../../main/sandbox/tenant';
-import { sambaUnavailableReason, SPECIAL, startSambaDc, userDn, type SambaDc } from '../support/samba';
+import { sambaSkipReason, SPECIAL, startSambaDc, userDn, type SambaDc } from '../support/samba';
 
-const unavailable = sambaUnavailableReason();
-if (unavailable) console.warn(`[sync-ldap.test] SKIPPED: ${unavailable}`);
+const unavailable = sambaSkipReason();
 
 const helpdesk: AuditActor = {
   kind: 'user',

@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client } from 'ldapts';
+import { installCommand, missingPackages } from '../../scripts/system-packages.mjs';
 import { generateTestUsers, TEST_BASE_DN, TEST_UPN_SUFFIX, userDn, type TestUser } from './ad-users';
 
 export * from './ad-users';
@@ -80,15 +81,26 @@ export interface SambaDc {
   stop(): Promise<void>;
 }
 
-/** Why a Samba DC cannot run here, or null. Tests that skip print this. */
-export function sambaUnavailableReason(): string | null {
-  for (const bin of ['/usr/sbin/samba', '/usr/bin/samba-tool', '/usr/bin/python3', '/usr/bin/ldapsearch']) {
-    if (!existsSync(bin)) return `${bin} is missing: install the Debian packages samba samba-ad-dc ldap-utils (apt-get install -y samba samba-ad-dc ldap-utils)`;
-  }
+/**
+ * Why the Samba suites are skipped here, or null. The only reason is "not root": the harness binds
+ * ports 389/636 and adds a 127.0.0.N address to lo. tests/support/global-setup.ts prints it once.
+ * Missing packages or a DC that cannot be provisioned or started are failures, not skips: startSambaDc
+ * throws with the cause.
+ */
+export function sambaSkipReason(): string | null {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    return 'the Samba AD DC harness must run as root (it binds ports 389/636 and adds a 127.0.0.N address to lo)';
+    return 'not root: the Samba AD DC harness must run as root (it binds ports 389/636 and adds a 127.0.0.N address to lo)';
   }
   return null;
+}
+
+/** Throws, naming the missing Debian packages and the command, when the harness cannot run. */
+function assertSambaInstalled(): void {
+  const needed = ['samba', 'samba-ad-dc', 'samba-ad-provision', 'ldap-utils', 'openssl', 'iproute2', 'python3'];
+  const { missing } = missingPackages(needed);
+  if (missing.length) {
+    throw new Error(`Samba AD DC cannot run: the Debian packages ${missing.join(', ')} are not installed (npm test installs scripts/system-packages.txt; by hand: ${installCommand(missing)})`);
+  }
 }
 
 export function sambaCacheRoot(): string {
@@ -157,8 +169,9 @@ async function releaseInProcess(name: string): Promise<void> {
 }
 
 async function startForProcess(options: SambaDcOptions): Promise<SambaDc> {
-  const reason = sambaUnavailableReason();
+  const reason = sambaSkipReason();
   if (reason) throw new Error(`Samba AD DC unavailable: ${reason}`);
+  assertSambaInstalled();
   const log = options.log ?? ((l: string) => process.stderr.write(`[samba:${options.name}] ${l}\n`));
   const users = options.users ?? 200;
   const seed = options.seed ?? 42;
