@@ -3,54 +3,14 @@
  * argument (tests pass their own); `defaultCliServices` is the production wiring (main/cli/sources.ts:
  * LDAP adapters + cloud client for live scans, the app's sandbox runtime for the demo).
  */
-import type { CloudUser } from '../core/model';
-import type { Clock, Logger } from '../core/ports';
-import type { ProgressSink } from '../core/progress';
 import type { Profile } from '../core/profile';
 import { SyncDriftError } from '../core/errors';
 import type { OnPremDirectory } from '../onprem/port';
-import type { AuditLookup } from '../drift/timeline';
-import type { Workspace } from '../workspace/workspace';
 import { importLdifFile } from '../onprem/import/ldif';
 import { importAdCsvFile } from '../onprem/import/csv';
 import { exportKitFiles } from '../onprem/import/export-kit';
 import { openDemoSources, openLiveSources } from './sources';
-import type { CloudClient } from '../cloud';
-
-export interface CliContext {
-  env: Record<string, string | undefined>;
-  cwd: string;
-  logger: Logger;
-  clock: Clock;
-  signal?: AbortSignal;
-  onProgress: ProgressSink;
-  /** The workspace the scan is recorded in (audit index, delta links); null with --no-save. */
-  workspace: Workspace | null;
-  /** For prompts such as a device code: stderr, never stdout. */
-  notify: (line: string) => void;
-}
-
-/** Both sides of one scan, ready for runScan. */
-export interface ScanSources {
-  onPrem: OnPremDirectory[];
-  cloudUsers: AsyncIterable<CloudUser[]>;
-  /** The signed-in cloud client of a live or demo scan (asked which users are cloud-managed); absent for offline imports. */
-  client?: CloudClient;
-  /** Keys the audit index; null when unknown (offline imports). */
-  tenantId: string | null;
-  /** /organization onPremisesLastSyncDateTime, to tell pending from stuck. */
-  tenantLastSyncAt?: string | null;
-  /** Built after both sides were read. */
-  resolveAuditLookup?: () => Promise<AuditLookup | undefined>;
-  /** Known gaps (e.g. "audit log: permission AuditLog.Read.All missing"): the CLI exits 4 naming them. */
-  missing?: string[];
-  close(): Promise<void>;
-}
-
-export interface DemoSources extends ScanSources {
-  profileName: string;
-  defaultRegion: string | null;
-}
+import type { CliContext, DemoSources, ScanSources } from './context';
 
 export interface ExportKitFile {
   name: string;

@@ -19,7 +19,7 @@ import { passwordFromEnv } from '../onprem/profile';
 import { SandboxRuntime } from '../api/sandbox-runtime';
 import { openWorkspace, type Workspace } from '../workspace/workspace';
 import type { CloudSecrets } from '../cloud';
-import type { CliContext, DemoSources, ScanSources } from './services';
+import type { CliContext, DemoSources, ScanSources } from './context';
 
 /** How long the CLI waits for the audit index after both sides were read (the fill ran meanwhile). */
 export const AUDIT_GRACE_MS = 30_000;
