@@ -8,7 +8,7 @@ import { SyncDriftError } from '../core/errors';
 import type { DriftReport } from '../core/model';
 import { EVIDENCE_CLOUDS, type EvidenceInputData } from '../evidence/input';
 import type { Workspace } from '../workspace';
-import { APP_VERSION } from './version';
+import { APP_VERSION } from '../core/version';
 
 const ScanMeta = z
   .object({

@@ -19,7 +19,7 @@ import { openWorkspace, type Workspace } from '../workspace';
 import type { ConnectionTest, ProfileSummary, RowDetails } from '../../preload/contract';
 import { createRouter, validatedEventSink, type Handlers, type Router } from './router';
 import { Operations } from './operations';
-import { APP_NAME, APP_VERSION } from './version';
+import { APP_NAME, APP_VERSION } from '../core/version';
 import { SandboxRuntime } from './sandbox-runtime';
 import { SecretVault } from './secrets';
 import { ProfileService, SANDBOX_PROFILE_ID } from './profile-service';

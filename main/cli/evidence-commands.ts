@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { DriftReport } from '../core/model';
 import type { Clock } from '../core/ports';
 import { formatIssues, isSyncDriftError, ValidationError } from '../core/errors';
-import { APP_VERSION } from '../api/version';
+import { APP_VERSION } from '../core/version';
 import { EVIDENCE_CLOUDS, type EvidenceInputData, verifyEvidence, writeEvidencePackage } from '../evidence';
 
 export const EVIDENCE_EXIT = { ok: 0, unexpected: 1, usage: 2, notVerified: 6 } as const;

@@ -12,7 +12,7 @@ import { systemClock } from '../core/ports';
 import { SyncDriftError, ValidationError } from '../core/errors';
 import { parseAuditValue, parseDirectoryAudits, type MobileChange } from '../drift/audit';
 import { timelineOf } from '../drift/timeline';
-import { APP_NAME } from '../api/version';
+import { APP_NAME } from '../core/version';
 import { renderAffectedUsersCsv } from './csv';
 import { parseEvidenceInput, type EvidenceInput } from './input';
 import { EvidenceManifest, MANIFEST_FORMAT, MANIFEST_NAME, sha256Hex } from './manifest';
