@@ -10,7 +10,7 @@ import { toCloudClientProfile, type Profile } from '../core/profile';
 import { SyncDriftError } from '../core/errors';
 import type { Clock, Encryptor, Logger, Network } from '../core/ports';
 import { LdapDirectory } from '../onprem/ldap';
-import { passwordFromEnv, type OnPremSource } from '../onprem/profile';
+import { passwordFromEnv, type OnPremSource } from '../core/onprem-profile';
 import { CLOUD_SECRET, onPremSecretName, type SecretVault } from './secrets';
 
 export function sourceIdOf(s: Pick<OnPremSource, 'id' | 'url'>): string {

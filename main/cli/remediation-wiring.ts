@@ -15,7 +15,7 @@ import { systemClock } from '../core/ports';
 import { loadProfile } from '../core/profile';
 import { runScan } from '../drift/pipeline';
 import { LdapDirectory } from '../onprem/ldap';
-import { passwordFromEnv } from '../onprem/profile';
+import { passwordFromEnv } from '../core/onprem-profile';
 import { SandboxRuntime } from '../api/sandbox-runtime';
 import { openWorkspace } from '../workspace/workspace';
 import { cloudPortFromClient, RemediationEngine, workspaceJournalStore } from '../remediation';

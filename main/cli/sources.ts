@@ -15,7 +15,7 @@ import type { CloudUser } from '../core/model';
 import { parseDirectoryAudits } from '../drift/audit';
 import type { AuditLookup } from '../drift/timeline';
 import { LdapDirectory } from '../onprem/ldap';
-import { passwordFromEnv } from '../onprem/profile';
+import { passwordFromEnv } from '../core/onprem-profile';
 import { SandboxRuntime } from '../api/sandbox-runtime';
 import { openWorkspace, type Workspace } from '../workspace/workspace';
 import type { CloudSecrets } from '../cloud';

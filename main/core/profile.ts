@@ -2,13 +2,13 @@
  * The connection profile file (issue 7's JSON): name, one or more on-prem sources, the cloud side,
  * defaultRegion. No secret lives in it: `passwordEnv` and `secretEnv` name environment variables,
  * certificates are files. Validation errors name the field; relative paths resolve against the
- * profile's folder. The on-prem source schema is main/onprem/profile.ts's (one definition).
+ * profile's folder. The on-prem source schema is main/core/onprem-profile.ts's (one definition).
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve, basename } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from './errors';
-import { OnPremSource, parseOnPremProfile } from '../onprem/profile';
+import { OnPremSource, parseOnPremProfile } from './onprem-profile';
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 const httpsOrigin = z

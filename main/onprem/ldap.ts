@@ -16,7 +16,7 @@ import { guidToText } from './decoders';
 import { decodeAttributeList, deferEntryDecoding, deferredAttributes, lowerName } from './deferred-entries';
 import { BINARY_ATTRIBUTES, toOnPremUser, USER_ATTRIBUTES, type RawEntry } from './entry';
 import { mapConnectError, mapOperationError } from './ldap-errors';
-import { isUnder, normDn, type OnPremSource } from './profile';
+import { isUnder, normDn, type OnPremSource } from '../core/onprem-profile';
 import type { MobileWrite, MobileWriteResult, OnPremDirectory, ReplicaState, ScanOptions, ScanResult, SourceInfo } from './port';
 
 /** LDAP_SERVER_SHOW_DELETED_OID: tombstones (and recycled objects) come back in searches. */

@@ -4,7 +4,7 @@
  * The password comes in through SYNCDRIFT_BENCH_LDAP_PASSWORD (never on the command line).
  */
 import { LdapDirectory } from '../../main/onprem/ldap';
-import { parseOnPremProfile } from '../../main/onprem/profile';
+import { parseOnPremProfile } from '../../main/core/onprem-profile';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; caFile: string; bindDn: string; baseDn: string; searchBase: string; pageSize: number; repeat?: number };
 const [source] = parseOnPremProfile({ url: args.url, caFile: args.caFile, bindDn: args.bindDn, baseDn: args.baseDn, searchBases: [args.searchBase], pageSize: args.pageSize });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { main, type CliIO } from '../../main/cli/syncdrift';
 import { DriftReport } from '../../main/core/model';
 import { LdapDirectory } from '../../main/onprem/ldap';
-import { parseOnPremProfile } from '../../main/onprem/profile';
+import { parseOnPremProfile } from '../../main/core/onprem-profile';
 import { EXPORT_ATTRIBUTES } from '../../main/onprem/import/export-kit';
 import { SyncSimulator } from '../../main/sandbox/sync';
 import { TenantStore, type AuditActor } from '../../main/sandbox/tenant';

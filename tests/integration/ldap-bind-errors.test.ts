@@ -11,7 +11,7 @@ import { Attribute, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncDriftError } from '../../main/core/errors';
 import { LdapDirectory } from '../../main/onprem/ldap';
-import { parseOnPremProfile, type OnPremSourceInput } from '../../main/onprem/profile';
+import { parseOnPremProfile, type OnPremSourceInput } from '../../main/core/onprem-profile';
 import { sambaSkipReason, SPECIAL, startSambaDc, TEST_USER_PASSWORD, type SambaDc } from '../support/samba';
 
 const unavailable = sambaSkipReason();

@@ -10,7 +10,7 @@ import { SyncDriftError } from '../../main/core/errors';
 import type { OnPremUser } from '../../main/core/model';
 import { guidFromText } from '../../main/onprem/decoders';
 import { LdapDirectory } from '../../main/onprem/ldap';
-import { parseOnPremProfile, type OnPremSourceInput } from '../../main/onprem/profile';
+import { parseOnPremProfile, type OnPremSourceInput } from '../../main/core/onprem-profile';
 import { sambaSkipReason, SPECIAL, startSambaDc, TEST_USER_PASSWORD, userDn, type SambaDc, type TestUser } from '../support/samba';
 
 const unavailable = sambaSkipReason();

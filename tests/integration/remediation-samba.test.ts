@@ -11,7 +11,7 @@ import type { DriftReport } from '../../main/core/model';
 import { systemClock } from '../../main/core/ports';
 import { pagesOf, runScan } from '../../main/drift/pipeline';
 import { LdapDirectory } from '../../main/onprem/ldap';
-import { parseOnPremProfile } from '../../main/onprem/profile';
+import { parseOnPremProfile } from '../../main/core/onprem-profile';
 import { buildPlan, decideBulk, RemediationEngine, sandboxCloudPort } from '../../main/remediation';
 import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { SyncSimulator } from '../../main/sandbox/sync';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../main/onprem/ldap';
-import { parseOnPremProfile } from '../../main/onprem/profile';
+import { parseOnPremProfile } from '../../main/core/onprem-profile';
 import { SyncSimulator } from '../../main/sandbox/sync';
 import { TenantStore, type AuditActor } from '../../main/sandbox/tenant';
 import { sambaSkipReason, SPECIAL, startSambaDc, userDn, type SambaDc } from '../support/samba';

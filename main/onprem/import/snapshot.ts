@@ -7,7 +7,7 @@ import type { OnPremUser } from '../../core/model';
 import { throwIfCancelled } from '../../core/progress';
 import type { MobileWrite, MobileWriteResult, OnPremDirectory, ReplicaState, ScanOptions, ScanResult, SourceInfo } from '../port';
 import { toOnPremUser, type RawEntry } from '../entry';
-import { normDn } from '../profile';
+import { normDn } from '../../core/onprem-profile';
 
 export class SnapshotDirectory implements OnPremDirectory {
   private readonly byDn: Map<string, OnPremUser>;

@@ -5,7 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { formatIssues, ValidationError } from '../core/errors';
+import { formatIssues, ValidationError } from './errors';
 
 const DN = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)=(?:[^,\\]|\\.)+(?:,\s*(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)=(?:[^,\\]|\\.)+)*$/;
 const UPN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
