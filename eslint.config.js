@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
+import layers from './scripts/eslint-layers.mjs';
 
 /**
  * The import boundary: `require('electron')` from plain Node starts a synchronous binary download
@@ -43,6 +44,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       ...electronBoundary,
     },
+  },
+  {
+    // The floors of docs/ARCHITECTURE.md: imports run downhill only.
+    files: ['main/**/*.ts', 'preload/**/*.ts', 'renderer/**/*.{ts,tsx}'],
+    plugins: { layers },
+    rules: { 'layers/downhill': 'error' },
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
