@@ -12,7 +12,10 @@ const require = createRequire(join(root, 'package.json'));
 const yaml = require('js-yaml');
 const { validateConfiguration } = require('app-builder-lib/out/util/config/config');
 
-const file = process.argv[2] ?? join(root, 'electron-builder.yml');
+const args = process.argv.slice(2);
+const pkgFlag = args.indexOf('--package');
+const pkgFile = pkgFlag >= 0 ? args.splice(pkgFlag, 2)[1] : join(root, 'package.json');
+const file = args[0] ?? join(root, 'electron-builder.yml');
 const config = yaml.load(readFileSync(file, 'utf8'));
 const problems = [];
 try {
@@ -21,15 +24,34 @@ try {
 } catch (e) {
   problems.push(`schema: ${e.message}`);
 }
+
+/**
+ * Every security fuse, with the value a shipped build must have (docs/packaging.md). An unset fuse
+ * counts as wrong: electron-builder then keeps Electron's default, which is the unsafe one for most.
+ */
+const SECURITY_FUSES = {
+  runAsNode: [false, 'the app must not double as a Node runtime (ELECTRON_RUN_AS_NODE); the CLI ships as the npm bin'],
+  enableNodeOptionsEnvironmentVariable: [false, 'NODE_OPTIONS / NODE_EXTRA_CA_CERTS must not inject code or trust into the app'],
+  enableNodeCliInspectArguments: [false, '--inspect / SIGUSR1 would hand the main process, and the directory credentials it holds, to a debugger'],
+  enableCookieEncryption: [true, 'the cookie store is encrypted with the OS key'],
+  enableEmbeddedAsarIntegrityValidation: [true, 'a modified app.asar must refuse to load'],
+  onlyLoadAppFromAsar: [true, 'without it a planted app/ folder is loaded instead of the checked app.asar'],
+  grantFileProtocolExtraPrivileges: [false, 'the UI is served from app://, never file://'],
+};
 const f = config.electronFuses ?? {};
-if (f.runAsNode !== false)
-  problems.push('electronFuses.runAsNode must be false (the CLI ships as the npm bin, not through the app)');
-if (f.enableNodeOptionsEnvironmentVariable !== false)
-  problems.push('electronFuses.enableNodeOptionsEnvironmentVariable must be false');
-if (f.enableCookieEncryption !== true) problems.push('electronFuses.enableCookieEncryption must be true');
-if (f.enableEmbeddedAsarIntegrityValidation !== true)
-  problems.push('electronFuses.enableEmbeddedAsarIntegrityValidation must be true');
-if (f.onlyLoadAppFromAsar !== true) problems.push('electronFuses.onlyLoadAppFromAsar must be true');
+for (const [fuse, [want, why]] of Object.entries(SECURITY_FUSES)) {
+  if (f[fuse] !== want) problems.push(`electronFuses.${fuse} must be ${want} (${why}); it is ${f[fuse] === undefined ? 'unset' : f[fuse]}`);
+}
+// A package script can flip a fuse back from the command line (--config.electronFuses.X=Y).
+const scripts = JSON.parse(readFileSync(pkgFile, 'utf8')).scripts ?? {};
+for (const [name, command] of Object.entries(scripts)) {
+  if (typeof command !== 'string' || !command.includes('electron-builder')) continue;
+  for (const m of command.matchAll(/--config\.electronFuses\.([A-Za-z]+)[= ](\S+)/g)) {
+    const [flag, fuse, value] = m;
+    const rule = SECURITY_FUSES[fuse];
+    if (rule && String(rule[0]) !== value) problems.push(`${name}: ${flag} turns a security fuse the wrong way (${fuse} must be ${rule[0]})`);
+  }
+}
 if (config.publish !== null) problems.push('publish must be null (partners get artifacts, not auto-updates)');
 if (config.npmRebuild !== false) problems.push('npmRebuild must be false (Node-API prebuilds)');
 for (const t of ['win', 'linux', 'mac']) {
