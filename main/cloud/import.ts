@@ -66,7 +66,10 @@ export function parseGraphUsersJson(text: string, file = 'graph.json'): CloudUse
     throw new ValidationError(file, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   const users: CloudUser[] = [];
-  const seen = new Set<string>();
+  // One user twice (a page saved twice, a hand-merged file) refuses the import: keeping the first
+  // copy would hide what the second says. onPremisesImmutableId is unique in a tenant too.
+  const seenId = new Map<string, string>();
+  const seenAnchor = new Map<string, string>();
   for (const { raw, path } of usersOf(doc, file)) {
     const r = parseUser(fromPowerShell(raw));
     if ('invalid' in r) {
@@ -75,8 +78,16 @@ export function parseGraphUsersJson(text: string, file = 'graph.json'): CloudUse
       const sub = m?.[1] ? (path === '(root)' ? m[1] : `${path}.${m[1]}`) : path;
       throw new ValidationError(`${file}: ${sub}`, m?.[2] ?? first);
     }
-    if (seen.has(r.user.id)) continue;
-    seen.add(r.user.id);
+    const at = path === '(root)' ? 'the user' : path;
+    const firstId = seenId.get(r.user.id);
+    if (firstId !== undefined) throw new ValidationError(`${file}: ${at}`, `id ${r.user.id} is already the user at ${firstId}: one user appears twice in the file`);
+    seenId.set(r.user.id, path);
+    const anchor = r.user.onPremisesImmutableId;
+    if (anchor) {
+      const firstAnchor = seenAnchor.get(anchor);
+      if (firstAnchor !== undefined) throw new ValidationError(`${file}: ${at}`, `onPremisesImmutableId ${anchor} is already the user at ${firstAnchor}: Entra ID keeps it unique, so the file is not one tenant's export`);
+      seenAnchor.set(anchor, path);
+    }
     users.push(r.user);
   }
   if (users.length === 0) throw new ValidationError(file, 'no users in the file');

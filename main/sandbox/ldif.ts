@@ -89,6 +89,7 @@ export function parseLdif(source: string, file = 'ldif'): LdifRecord[] {
       continue;
     }
     if (name === '-') continue;
+    if (name === 'dn') throw new ValidationError(where, `a second "dn:" inside the record that starts on line ${current.line}: records must be separated by a blank line`);
     const rec: LdifRecord = current;
     const list = rec.attrs.get(name) ?? [];
     list.push(value);

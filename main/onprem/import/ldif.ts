@@ -5,15 +5,19 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ValidationError } from '../../core/errors';
-import { BINARY_ATTRIBUTES, type RawEntry } from '../entry';
+import { BINARY_ATTRIBUTES, USER_ATTRIBUTES, type RawEntry } from '../entry';
 import { snapshotFrom, type ImportOptions, type SnapshotDirectory } from './snapshot';
 import { decodeExportText } from './text';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** What AD holds one value of: a second line for one of these means two records ran into each other. */
+const SINGLE_VALUED = new Set(USER_ATTRIBUTES.filter((a) => a !== 'otherMobile' && a !== 'msDS-ReplAttributeMetaData').map((a) => a.toLowerCase()));
+
 /** Parses LDIF text into entries with the line each record starts on. Throws ValidationError(file:line). */
 export function parseLdif(text: string, options: { file: string; binaryAttributes?: readonly string[] }): Array<{ entry: RawEntry; line: number }> {
   const binary = new Set([...BINARY_ATTRIBUTES, ...(options.binaryAttributes ?? [])].map((a) => a.toLowerCase()));
+  const single = new Set([...SINGLE_VALUED, ...(options.binaryAttributes ?? []).map((a) => a.toLowerCase())]);
   const lines = text.split(/\r?\n/);
   // Unfold: a line starting with a single space continues the previous one.
   const logical: Array<{ text: string; line: number }> = [];
@@ -61,7 +65,10 @@ export function parseLdif(text: string, options: { file: string; binaryAttribute
       continue;
     }
     if (name === '-') fail(line, "modify records ('-') are not an export");
+    // A record that lost its blank line swallows the next user: refuse it instead of merging the two.
+    if (name === 'dn') fail(line, `a second 'dn:' inside the record that starts on line ${cur.line}: records must be separated by a blank line`);
     const list = (cur.entry.attrs[name] ??= []);
+    if (list.length > 0 && single.has(name)) fail(line, `${shown} appears twice in the record that starts on line ${cur.line}: AD holds one value (were two records joined?)`);
     list.push(bytes ? (binary.has(name) ? bytes : bytes.toString('utf8')) : binary.has(name) ? fail(line, `${shown} is binary but was written as text: export with ldifde (it writes binary values as Base64)`) : value);
   }
   if (cur) out.push(cur);

@@ -2,7 +2,7 @@
  * A read-only OnPremDirectory over users imported from a file (LDIF or the export kit's CSV).
  * Built only after the whole file parsed: an import either yields every user or none.
  */
-import { SyncDriftError } from '../../core/errors';
+import { SyncDriftError, ValidationError } from '../../core/errors';
 import type { OnPremUser } from '../../core/model';
 import { throwIfCancelled } from '../../core/progress';
 import type { MobileWrite, MobileWriteResult, OnPremDirectory, ReplicaState, ScanOptions, ScanResult, SourceInfo } from '../port';
@@ -66,11 +66,28 @@ export interface ImportOptions {
   anchorAttribute?: string;
 }
 
-/** Converts parsed entries; any bad entry refuses the whole import with its file:line. */
+/**
+ * Converts parsed entries; any bad entry refuses the whole import with its file:line. So does one
+ * user twice (same DN, objectGUID or source anchor): keeping either copy would hide the other.
+ */
 export function snapshotFrom(entries: Array<{ entry: RawEntry; line: number }>, options: ImportOptions, kind: string): SnapshotDirectory {
   const sourceId = options.sourceId ?? `import:${options.file.split(/[\\/]/).pop() ?? options.file}`;
   const anchorAttribute = options.anchorAttribute ?? 'mS-DS-ConsistencyGuid';
   const users = entries.map(({ entry, line }) => toOnPremUser(entry, { sourceId, anchorAttribute, where: `${options.file}:${line}` }));
+  const unit = kind === 'CSV' ? 'row' : 'record';
+  const seen = { dn: new Map<string, number>(), guid: new Map<string, number>(), anchor: new Map<string, number>() };
+  users.forEach((u, i) => {
+    const line = entries[i]!.line;
+    const once = (map: Map<string, number>, key: string | null, what: string) => {
+      if (key === null || key === '') return;
+      const first = map.get(key);
+      if (first !== undefined) throw new ValidationError(`${options.file}:${line}`, `${what} is already the ${what === u.dn ? unit : 'user'} on line ${first}: one user appears twice in the file, which would hide one of the two`);
+      map.set(key, line);
+    };
+    once(seen.dn, normDn(u.dn), u.dn);
+    once(seen.guid, u.objectGuid, `objectGUID ${u.objectGuid}`);
+    once(seen.anchor, u.sourceAnchor, `source anchor ${u.sourceAnchor}`);
+  });
   const suffix = commonSuffix(users.map((u) => u.dn));
   return new SnapshotDirectory({ id: sourceId, kind: 'snapshot', label: `${options.file} (${kind})`, baseDn: suffix, searchBases: [suffix], writable: false }, users);
 }
