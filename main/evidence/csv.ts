@@ -1,7 +1,8 @@
 /**
  * affected-users.csv: one line per user in the package, RFC 4180 (CRLF, quotes doubled), UTF-8
- * without BOM. A cell that a spreadsheet would run as a formula (=, @, or +/- followed by something
- * other than a digit) gets a leading apostrophe; phone numbers like +1 803… are left as they are.
+ * without BOM. A cell that a spreadsheet would run as a formula (starting with = @ tab CR, or + - unless
+ * only phone-number characters follow) gets a leading apostrophe; phone numbers like +1 803… and
+ * +18035551212 are left as they are, while +1+HYPERLINK(…) is not a phone number.
  */
 import type { DriftRow } from '../core/model';
 
@@ -33,10 +34,13 @@ export const CSV_COLUMNS = [
   'file',
 ] as const;
 
+/** What a phone number is written with after its leading + or -: a spreadsheet can compute nothing from it. */
+const PHONE_LIKE = /^[+-][\d\s().\-/]*$/;
+
 export function csvCell(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
   let s = String(v);
-  if (/^[=@\t\r]/.test(s) || /^[+-][^\d\s]/.test(s)) s = `'${s}`;
+  if (/^[=@\t\r]/.test(s) || (/^[+-]/.test(s) && !PHONE_LIKE.test(s))) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
