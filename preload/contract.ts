@@ -16,6 +16,8 @@ export const ErrorInfoSchema = z.object({
   code: z.string(),
   message: z.string(),
   field: z.string().optional(),
+  /** Internal errors: the reference of the log line that holds the details the caller does not get. */
+  correlationId: z.string().optional(),
 });
 export type ErrorInfoWire = z.infer<typeof ErrorInfoSchema>;
 

@@ -4,7 +4,7 @@
  * admin's confirmations, undo, restore plans and the session's evidence. One engine per profile,
  * over the workspace's journal, so the CLI and the app see the same sessions.
  */
-import { SyncDriftError, isSyncDriftError } from '../core/errors';
+import { SyncDriftError, callerMessage } from '../core/errors';
 import type { Clock, Logger } from '../core/ports';
 import type { DriftReport } from '../core/model';
 import { runScan } from '../drift/pipeline';
@@ -150,8 +150,8 @@ export class RemediationService {
       try {
         await work(op.signal, (p) => this.deps.emit('op.progress', { operationId: op.id, ...p, ...(sessionId ? { sessionId } : {}), elapsedMs: Math.round(performance.now() - started) }), sessionStarted);
       } catch (e) {
-        const message = isSyncDriftError(e) ? e.message : `Remediation failed: ${e instanceof Error ? e.message : String(e)}`;
-        if (!isSyncDriftError(e)) this.deps.logger.error('remediation operation failed', { error: e instanceof Error ? e.stack : String(e) });
+        // An unexpected error reaches the renderer as a reference; its text (paths, hosts) only the log.
+        const message = callerMessage(e, this.deps.logger, 'Remediation failed', { operationId: op.id, sessionId });
         this.deps.emit('remediation.failed', { operationId: op.id, sessionId, message });
       } finally {
         op.done();

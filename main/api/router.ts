@@ -12,7 +12,7 @@ import {
   type EventName,
   type EventPayload,
 } from '../../preload/contract';
-import { SyncDriftError, ValidationError, formatIssues, toErrorInfo } from '../core/errors';
+import { SyncDriftError, ValidationError, formatIssues, toCallerErrorInfo } from '../core/errors';
 import type { Logger } from '../core/ports';
 import type { z } from 'zod';
 
@@ -66,14 +66,8 @@ export function createRouter(handlers: Handlers, logger: Logger): Router {
         }
         return { ok: true, value: out.data };
       } catch (e) {
-        const info = toErrorInfo(e);
-        if (info.kind === 'internal')
-          logger.error('handler failed', {
-            channel: String(channel),
-            origin: ctx.origin,
-            error: e instanceof Error ? e.stack : String(e),
-          });
-        return { ok: false, error: info };
+        // Internal errors reach the caller as a generic message and a reference; details only in the log.
+        return { ok: false, error: toCallerErrorInfo(e, logger, { channel: typeof channel === 'string' ? channel.slice(0, 80) : typeof channel, origin: ctx.origin }) };
       }
     },
   };

@@ -7,7 +7,7 @@
 import type { CloudClient } from '../cloud';
 import type { DriftReport, DriftRow } from '../core/model';
 import type { ProgressSink } from '../core/progress';
-import { CancelledError, SyncDriftError, isSyncDriftError } from '../core/errors';
+import { CancelledError, SyncDriftError, callerMessage, isSyncDriftError } from '../core/errors';
 import type { Clock, Logger } from '../core/ports';
 import { parseDirectoryAudits } from '../drift/audit';
 import { refreshCauseAudit } from '../drift/cause';
@@ -192,8 +192,8 @@ export class ScanService {
         this.fillAuditIndex(target);
       } catch (e) {
         const cancelled = e instanceof CancelledError || op.signal.aborted;
-        const message = cancelled ? 'The scan was cancelled; nothing was kept from it.' : isSyncDriftError(e) ? e.message : `The scan failed: ${e instanceof Error ? e.message : String(e)}`;
-        if (!cancelled && !isSyncDriftError(e)) this.deps.logger.error('scan failed', { error: e instanceof Error ? e.stack : String(e) });
+        // An unexpected error reaches the renderer as a reference; its text (paths, hosts) only the log.
+        const message = cancelled ? 'The scan was cancelled; nothing was kept from it.' : callerMessage(e, this.deps.logger, 'The scan failed', { scanId: scan.id });
         workspace.scans.finish(scan.id, { status: cancelled ? 'cancelled' : 'failed', summary: null, finishedAt: this.deps.clock.now().toISOString(), meta: { tenantId: target.tenantId, problems: [message] } });
         emit('scan.finished', { operationId: op.id, scan: toScanInfo(workspace.scans.get(scan.id)!) });
       } finally {
@@ -239,7 +239,7 @@ export class ScanService {
         }
         emit('audit.progress', { profileId: target.profileId, state: 'complete', records, message: `Audit index up to date (${records} new records)` });
       } catch (e) {
-        const message = isSyncDriftError(e) ? e.message : `Reading the audit log failed: ${e instanceof Error ? e.message : String(e)}`;
+        const message = callerMessage(e, this.deps.logger, 'Reading the audit log failed', { tenantId: target.tenantId });
         emit('audit.progress', { profileId: target.profileId, state: 'failed', records, message });
       } finally {
         this.auditFills.delete(target.tenantId);

@@ -8,7 +8,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { z } from 'zod';
 import { join } from 'node:path';
 import type { Clock, Encryptor, Logger, Network } from '../core/ports';
-import { SyncDriftError } from '../core/errors';
+import { SyncDriftError, callerMessage } from '../core/errors';
 import { timelineOf } from '../drift/timeline';
 import { renderViews } from '../evidence/powershell-views';
 import { buildEvidencePackage } from '../evidence/package';
@@ -163,7 +163,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
           const tls = info.label.startsWith('ldaps://') ? 'LDAPS (TLS)' : info.kind === 'ldap' ? 'StartTLS' : null;
           return { sourceId: info.id, ok: true, message: `Bound and read ${info.searchBases.join('; ')}`, tls };
         } catch (e) {
-          return { sourceId: info.id, ok: false, message: e instanceof Error ? e.message : String(e), tls: null };
+          return { sourceId: info.id, ok: false, message: callerMessage(e, ports.logger, `Reading ${info.id} failed`), tls: null };
         }
       }),
     );
@@ -179,7 +179,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
         capabilities: caps.map((c) => ({ capability: c.capability, label: c.label, state: c.state, detail: c.state === 'missing' ? (c.grant ?? c.reason) : c.reason })),
       };
     } catch (e) {
-      cloud = { ok: false, message: e instanceof Error ? e.message : String(e), signedInAs: null, capabilities: [] };
+      cloud = { ok: false, message: callerMessage(e, ports.logger, 'The cloud check failed'), signedInAs: null, capabilities: [] };
     }
     return { onPrem, cloud };
   }
@@ -221,7 +221,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       const target = await scanTarget(profileId);
       const [org, features] = await Promise.all([
         target.client.getOrganization().catch(() => null),
-        target.client.getSyncFeatures().catch((e: unknown) => ({ state: 'unknown' as const, reason: e instanceof Error ? e.message : String(e), code: 'ERROR' })),
+        target.client.getSyncFeatures().catch((e: unknown) => ({ state: 'unknown' as const, reason: callerMessage(e, ports.logger, 'Reading the sync features failed'), code: 'ERROR' })),
       ]);
       if (target.closeDirectories) await Promise.all(target.directories.map((d) => d.close().catch(() => {})));
       const list = workspace.scans.list({ limit: 200 }).filter((s) => s.profileId === profileId);

@@ -55,6 +55,8 @@ export interface ErrorInfo {
   code: string;
   message: string;
   field?: string;
+  /** Set on internal errors a caller sees: the log line with the details carries the same value. */
+  correlationId?: string;
 }
 
 export function toErrorInfo(e: unknown): ErrorInfo {
@@ -62,6 +64,26 @@ export function toErrorInfo(e: unknown): ErrorInfo {
   if (e instanceof SyncDriftError) return { kind: e.kind, code: e.code, message: e.message };
   const message = e instanceof Error ? e.message : String(e);
   return { kind: 'internal', code: 'INTERNAL', message: `Unexpected error: ${message}` };
+}
+
+/**
+ * What a caller outside the service (renderer, browser host client) may see of an error. Errors the
+ * service raised on purpose (SyncDriftError) keep their message, written for the admin. Anything else
+ * is a bug or an environment failure whose text can hold paths, host names or stack frames: the caller
+ * gets a generic message with a short reference, and the details go to the log under that reference.
+ */
+export function toCallerErrorInfo(e: unknown, logger: { error(msg: string, fields?: Record<string, unknown>): void }, context: Record<string, unknown> = {}): ErrorInfo {
+  if (e instanceof SyncDriftError && e.kind !== 'internal') return toErrorInfo(e);
+  const correlationId = globalThis.crypto.randomUUID().slice(0, 8);
+  logger.error('internal error', { ...context, correlationId, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  if (e instanceof SyncDriftError) return { ...toErrorInfo(e), correlationId };
+  return { kind: 'internal', code: 'INTERNAL', message: `Something went wrong inside the service (reference ${correlationId}). The details are in the service log (Help → Logs).`, correlationId };
+}
+
+/** The message of toCallerErrorInfo, prefixed with what was being done, for messages carried in data (scan problems, events). */
+export function callerMessage(e: unknown, logger: { error(msg: string, fields?: Record<string, unknown>): void }, what: string, context: Record<string, unknown> = {}): string {
+  if (e instanceof SyncDriftError) return toCallerErrorInfo(e, logger, { what, ...context }).message;
+  return `${what}: ${toCallerErrorInfo(e, logger, { what, ...context }).message}`;
 }
 
 /** Formats zod issues as `path.to.field: message` lines, naming the field as the bar asks. */

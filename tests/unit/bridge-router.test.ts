@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createServices } from '../../main/api/services';
 import { createRouter } from '../../main/api/router';
-import { silentLogger } from '../../main/core/logger';
+import { createLogger, silentLogger } from '../../main/core/logger';
+import { SyncDriftError } from '../../main/core/errors';
 import { createKeyFileEncryptor } from '../../main/node/encryptor';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,13 +71,34 @@ describe('the service side of the contract', () => {
     expect(JSON.stringify(env)).not.toContain('TOP-SECRET-VALUE');
   });
 
-  it('turns an unexpected handler failure into an internal error without a stack', async () => {
+  it('turns an unexpected handler failure into a generic internal error with a reference; the details go only to the log', async () => {
+    const lines: string[] = [];
     const handlers = {
       'app.echo': () => {
-        throw new Error('boom at /home/admin/secret');
+        throw new Error("ENOENT: no such file or directory, open '/home/admin/.config/syncdrift/workspace.db'");
+      },
+    } as unknown as Handlers;
+    const env = await createRouter(handlers, createLogger((l) => lines.push(l))).dispatch('app.echo', { text: 'hi' }, ctx);
+    expect(env).toMatchObject({ ok: false, error: { kind: 'internal', code: 'INTERNAL' } });
+    if (env.ok) return;
+    const wire = JSON.stringify(env);
+    expect(wire).not.toContain('/home/admin');
+    expect(wire).not.toContain('ENOENT');
+    expect(wire).not.toMatch(/\bat \S+ \(/); // no stack frame
+    expect(env.error.correlationId).toMatch(/^[0-9a-f]{8}$/);
+    expect(env.error.message).toContain(env.error.correlationId);
+    // The log has what the caller does not: the cause, under the same reference.
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.correlationId === env.error.correlationId);
+    expect(String(logged?.error)).toContain('/home/admin/.config/syncdrift/workspace.db');
+  });
+
+  it('keeps the message of an error the service raised on purpose (it is written for the admin)', async () => {
+    const handlers = {
+      'app.echo': () => {
+        throw new SyncDriftError('not-found', 'SCAN_NOT_FOUND', 'There is no scan s1 in this workspace.');
       },
     } as unknown as Handlers;
     const env = await createRouter(handlers, silentLogger).dispatch('app.echo', { text: 'hi' }, ctx);
-    expect(env).toMatchObject({ ok: false, error: { kind: 'internal', code: 'INTERNAL' } });
+    expect(env).toEqual({ ok: false, error: { kind: 'not-found', code: 'SCAN_NOT_FOUND', message: 'There is no scan s1 in this workspace.' } });
   });
 });
