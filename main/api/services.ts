@@ -21,9 +21,10 @@ import { createRouter, validatedEventSink, type Handlers, type Router } from './
 import { Operations } from './operations';
 import { APP_NAME, APP_VERSION } from '../core/version';
 import { SandboxRuntime } from './sandbox-runtime';
-import { SecretVault } from './secrets';
+import { CLOUD_SECRET, SecretVault, onPremSecretName } from './secrets';
+import { secretsInEnv } from '../evidence/redact';
 import { ProfileService, SANDBOX_PROFILE_ID } from './profile-service';
-import { CloudConnections, openDirectories, type SignInPrompts } from './connections';
+import { CloudConnections, openDirectories, sourceIdOf, type SignInPrompts } from './connections';
 import { ScanService, toScanInfo, withAudit, type ScanTarget } from './scan-service';
 import { RemediationService, type RemediationTarget } from './remediation-service';
 
@@ -132,11 +133,45 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
   }
   const remediation = new RemediationService({ workspace, logger: ports.logger, clock: ports.clock, emit, ops, target: remediationTarget });
 
+  /**
+   * Every secret the package builder must redact (and refuse to write if one survives): what the
+   * scan's profile stored in the vault, the values of the environment variables it names, and any
+   * secret-named variable of the environment, as the CLI passes.
+   */
+  async function knownSecrets(profileId: string | null): Promise<string[]> {
+    const env = process.env;
+    const out = secretsInEnv(env);
+    if (!profileId || profileId === SANDBOX_PROFILE_ID) return out;
+    let profile;
+    try {
+      profile = profiles.get(profileId).profile;
+    } catch {
+      return out; // the profile was deleted since the scan, and its vault entries with it
+    }
+    const stored = async (name: string) => {
+      try {
+        const v = await vault.getter(profileId, name)?.();
+        if (v) out.push(v);
+      } catch (e) {
+        ports.logger.warn('a stored secret could not be read for the evidence redaction', { profileId, name, error: e instanceof Error ? e.message : String(e) });
+      }
+    };
+    for (const source of profile.onPrem) {
+      await stored(onPremSecretName(sourceIdOf(source)));
+      if (source.passwordEnv && env[source.passwordEnv]) out.push(env[source.passwordEnv]!);
+    }
+    await stored(CLOUD_SECRET);
+    const auth = profile.cloud.auth;
+    if (auth.type === 'clientSecret' && env[auth.secretEnv]) out.push(env[auth.secretEnv]!);
+    if (auth.type === 'certificate' && auth.passphraseEnv && env[auth.passphraseEnv]) out.push(env[auth.passphraseEnv]!);
+    return out;
+  }
+
   async function evidenceFor(scanId: string, rowKeys: readonly string[] | undefined, mask: boolean, session?: { plan: unknown; journal: unknown[]; verification: Record<string, unknown> }) {
     const scan = scans.scanOrThrow(scanId);
     const operator = scan.profileId === SANDBOX_PROFILE_ID ? (sandbox.running?.client.activeSession()?.username ?? 'sandbox operator') : `${userInfo().username} (workstation account)`;
     const input = evidenceInputFromWorkspace(workspace, scanId, { operator, rowKeys, ...(session ? { session: session as never } : {}) });
-    const pkg = await buildEvidencePackage(input, { users: rowKeys ? [...rowKeys] : undefined, mask, clock: ports.clock });
+    const pkg = await buildEvidencePackage(input, { users: rowKeys ? [...rowKeys] : undefined, mask, clock: ports.clock, secrets: await knownSecrets(scan.profileId) });
     const stamp = ports.clock.now().toISOString().slice(0, 19).replace(/[:T]/g, '-');
     const safe = scan.profileName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'scan';
     return { fileName: `syncdrift-evidence-${safe}-${stamp}${session ? '-session' : ''}.zip`, zipBase64: pkg.zip.toString('base64'), files: pkg.files.size, manifestSha256: pkg.manifestSha256, masked: mask };

@@ -10,7 +10,7 @@ import { DriftReport } from '../core/model';
 import type { Clock } from '../core/ports';
 import { formatIssues, isSyncDriftError, ValidationError } from '../core/errors';
 import { APP_VERSION } from '../core/version';
-import { EVIDENCE_CLOUDS, type EvidenceInputData, verifyEvidence, writeEvidencePackage } from '../evidence';
+import { EVIDENCE_CLOUDS, type EvidenceInputData, secretsInEnv, verifyEvidence, writeEvidencePackage } from '../evidence';
 
 export const EVIDENCE_EXIT = { ok: 0, unexpected: 1, usage: 2, notVerified: 6 } as const;
 
@@ -55,14 +55,6 @@ Exit codes: 0 every hash matches and no file is missing or extra; 6 the package 
 (each problem names the file); 2 usage error; 1 unexpected error.
 `;
 
-/** Environment variables whose values are secrets the package must never contain. */
-const SECRET_ENV = /(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY)/i;
-
-function knownSecrets(env: Record<string, string | undefined>): string[] {
-  return Object.entries(env)
-    .filter(([k, v]) => SECRET_ENV.test(k) && typeof v === 'string' && v.length >= 6)
-    .map(([, v]) => v as string);
-}
 
 async function readJson(path: string, flag: string): Promise<unknown> {
   let text: string;
@@ -198,7 +190,7 @@ export async function runEvidenceCommand(args: readonly string[], io: EvidenceCo
       users,
       mask: values.mask === true,
       ...(deps.clock ? { clock: deps.clock } : {}),
-      secrets: knownSecrets(io.env),
+      secrets: secretsInEnv(io.env),
     });
     const m = written.manifest;
     io.stdout.write(

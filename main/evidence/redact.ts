@@ -15,6 +15,16 @@ const TOKEN_IN_TEXT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_
 /** Known secrets shorter than this are not searched for: they would match ordinary text. */
 const MIN_SECRET_LENGTH = 6;
 
+/** Environment variables whose values are secrets a package must never contain (by name). */
+const SECRET_ENV = /(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY|PASSPHRASE)/i;
+
+/** The values of the environment's secret-named variables (what the CLI and the app both pass as known secrets). */
+export function secretsInEnv(env: Record<string, string | undefined>): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => SECRET_ENV.test(k) && typeof v === 'string' && v.length >= MIN_SECRET_LENGTH)
+    .map(([, v]) => v as string);
+}
+
 export class SecretRedactor {
   private readonly secrets: string[];
 
