@@ -34,8 +34,8 @@ export const CSV_COLUMNS = [
   'file',
 ] as const;
 
-/** What a phone number is written with after its leading + or -: a spreadsheet can compute nothing from it. */
-const PHONE_LIKE = /^[+-][\d\s().\-/]*$/;
+/** What a phone number is written with after its leading + or - (masked digits too): a spreadsheet can compute nothing from it. */
+const PHONE_LIKE = /^[+-][\d\s().\-/•]*$/;
 
 export function csvCell(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';

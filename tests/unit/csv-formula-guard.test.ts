@@ -41,3 +41,7 @@ describe.each(writers)('%s', (_name, cell) => {
     expect(cell(v)).toBe(v);
   });
 });
+
+it.each(['+1 803 ••• ••50', '+1••••••••50'])('the evidence CSV keeps the masked number %j readable', (v) => {
+  expect(evidenceCell(v)).toBe(v);
+});
