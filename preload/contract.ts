@@ -297,10 +297,14 @@ export const channels = {
       .strict(),
     output: z.object({ fileName: z.string(), zipBase64: z.string(), files: z.number().int(), manifestSha256: z.string(), masked: z.boolean() }),
   },
-  /** Checks a package: every hash matches, nothing missing or extra. */
+  /**
+   * Checks a package in the background (every hash matches, nothing missing or extra; hostile zips
+   * refused before inflating): progress as `op.progress` (phase 'verify'), the end as
+   * `evidence.verified`; `op.cancel` stops it.
+   */
   'evidence.verify': {
     input: z.object({ zipBase64: z.string().min(1).max(300_000_000, 'must be at most about 200 MB') }).strict(),
-    output: z.object({ ok: z.boolean(), problems: z.array(z.object({ kind: z.string(), file: z.string(), message: z.string() })) }),
+    output: z.object({ operationId: z.string() }),
   },
 
   /** Suggested decision per row, with the reason (from the timeline). */
@@ -380,6 +384,15 @@ export const events = {
   'scan.finished': z.object({ operationId: z.string(), scan: ScanInfo }),
   /** Background audit-index fill after a scan: its own progress, independent of the scan. */
   'audit.progress': z.object({ profileId: z.string(), state: z.enum(['filling', 'complete', 'throttled', 'failed']), records: z.number(), message: z.string() }),
+  /** The end of an evidence.verify: `ok` only when state is 'done' and every check passed. */
+  'evidence.verified': z.object({
+    operationId: z.string(),
+    state: z.enum(['done', 'cancelled', 'failed']),
+    ok: z.boolean(),
+    problems: z.array(z.object({ kind: z.string(), file: z.string(), message: z.string() })),
+    /** Why it did not finish (cancelled, failed). */
+    message: z.string().optional(),
+  }),
   'remediation.finished': z.object({ operationId: z.string(), outcome: SessionOutcomeWire }),
   'remediation.undone': z.object({ operationId: z.string(), report: UndoReportWire }),
   /** A background remediation operation failed before it produced an outcome. */

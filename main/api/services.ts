@@ -8,7 +8,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { z } from 'zod';
 import { join } from 'node:path';
 import type { Clock, Encryptor, Logger, Network } from '../core/ports';
-import { SyncDriftError, callerMessage } from '../core/errors';
+import { CancelledError, SyncDriftError, callerMessage } from '../core/errors';
 import { timelineOf } from '../drift/timeline';
 import { renderViews } from '../evidence/powershell-views';
 import { buildEvidencePackage } from '../evidence/package';
@@ -357,16 +357,30 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
     },
 
     'evidence.build': ({ scanId, rowKeys, mask }) => evidenceFor(scanId, rowKeys, mask),
-    'evidence.verify': async ({ zipBase64 }) => {
+    'evidence.verify': ({ zipBase64 }) => {
+      // A long operation like a scan: a crafted zip is refused before inflating, an honest big one
+      // reports progress and can be cancelled (op.cancel).
+      const op = ops.start();
       const tmp = mkdtempSync(join(tmpdir(), 'sd-verify-'));
-      try {
-        const file = join(tmp, 'package.zip');
-        writeFileSync(file, Buffer.from(zipBase64, 'base64'), { mode: 0o600 });
-        const r = await verifyEvidence(file);
-        return { ok: r.ok, problems: r.ok ? [] : r.problems.map((p) => ({ kind: p.kind, file: p.file, message: p.message })) };
-      } finally {
-        rmSync(tmp, { recursive: true, force: true });
-      }
+      const file = join(tmp, 'package.zip');
+      writeFileSync(file, Buffer.from(zipBase64, 'base64'), { mode: 0o600 });
+      const started = performance.now();
+      void (async () => {
+        try {
+          const r = await verifyEvidence(file, {
+            signal: op.signal,
+            onProgress: (p) => emit('op.progress', { operationId: op.id, ...p, elapsedMs: Math.round(performance.now() - started) }),
+          });
+          emit('evidence.verified', { operationId: op.id, state: 'done', ok: r.ok, problems: r.ok ? [] : r.problems.map((p) => ({ kind: p.kind, file: p.file, message: p.message })) });
+        } catch (e) {
+          const cancelled = e instanceof CancelledError || op.signal.aborted;
+          emit('evidence.verified', { operationId: op.id, state: cancelled ? 'cancelled' : 'failed', ok: false, problems: [], message: cancelled ? 'The verification was cancelled.' : callerMessage(e, ports.logger, 'The verification failed') });
+        } finally {
+          op.done();
+          rmSync(tmp, { recursive: true, force: true });
+        }
+      })();
+      return { operationId: op.id };
     },
 
     'remediation.suggest': ({ scanId, rowKeys }) => ({ suggestions: remediation.suggest(scanId, rowKeys) }),

@@ -129,12 +129,16 @@ describe('the sandbox profile through the service side', () => {
     expect(pkg.fileName).toMatch(/^syncdrift-evidence-.*\.zip$/);
     const zip = Buffer.from(pkg.zipBase64, 'base64');
     expect(zip.subarray(0, 2).toString()).toBe('PK');
-    expect(await h.call('evidence.verify', { zipBase64: pkg.zipBase64 })).toEqual({ ok: true, problems: [] });
+    const verify = async (zipBase64: string) => {
+      const { operationId } = await h.call<{ operationId: string }>('evidence.verify', { zipBase64 });
+      return (await h.waitFor('evidence.verified', (p) => (p as { operationId: string }).operationId === operationId)) as { state: string; ok: boolean; problems: Array<{ file: string }> };
+    };
+    expect(await verify(pkg.zipBase64)).toMatchObject({ state: 'done', ok: true, problems: [] });
     // Flip one byte of the first entry's data (local header: 30 bytes + name + extra field).
     const tampered = Buffer.from(zip);
     const dataStart = 30 + tampered.readUInt16LE(26) + tampered.readUInt16LE(28);
     tampered[dataStart + 1] = tampered[dataStart + 1]! ^ 0xff;
-    const bad = await h.call<{ ok: boolean; problems: Array<{ file: string }> }>('evidence.verify', { zipBase64: tampered.toString('base64') });
+    const bad = await verify(tampered.toString('base64'));
     expect(bad.ok).toBe(false);
   });
 

@@ -8,7 +8,6 @@
 import { create } from 'zustand';
 import {
   affectedUserCount,
-  type ChannelOutput,
   type DecisionAction,
   type DriftRow,
   type EventPayload,
@@ -132,7 +131,7 @@ export interface FlowState {
   cancelling: boolean;
   evidence: EvidenceFile | null;
   evidenceBusy: boolean;
-  evidenceCheck: ChannelOutput<'evidence.verify'> | null;
+  evidenceCheck: EventPayload<'evidence.verified'> | null;
 
   begin(scanId: string, rows: readonly DriftRow[]): Promise<void>;
   decide(keys: readonly string[], action: DecisionAction | null): void;
@@ -499,11 +498,28 @@ export const useFlowStore = create<FlowState>((set, get) => {
       const ev = get().evidence;
       if (!ev) return;
       set({ evidenceBusy: true });
+      const api = requireApi();
+      // The verification runs as an operation; its end can arrive before invoke answers.
+      const ended = new Map<string, EventPayload<'evidence.verified'>>();
+      let wanted: string | null = null;
+      let resolveEnd: (e: EventPayload<'evidence.verified'>) => void = () => {};
+      const end = new Promise<EventPayload<'evidence.verified'>>((r) => (resolveEnd = r));
+      const off = api.on('evidence.verified', (e) => {
+        if (wanted === null) ended.set(e.operationId, e);
+        else if (e.operationId === wanted) resolveEnd(e);
+      });
       try {
-        const evidenceCheck = await requireApi().invoke('evidence.verify', { zipBase64: ev.zipBase64 });
-        set({ evidenceCheck, evidenceBusy: false });
+        const { operationId } = await api.invoke('evidence.verify', { zipBase64: ev.zipBase64 });
+        wanted = operationId;
+        const early = ended.get(operationId);
+        if (early) resolveEnd(early);
+        const evidenceCheck = await end;
+        if (evidenceCheck.state === 'done') set({ evidenceCheck, evidenceBusy: false });
+        else set({ evidenceBusy: false, error: evidenceCheck.message ?? 'The verification did not finish.' });
       } catch (e) {
         set({ evidenceBusy: false, error: `Verification failed: ${errorText(e)}` });
+      } finally {
+        off();
       }
     },
 
