@@ -1,6 +1,7 @@
 /**
- * Browser transport: the contract over a WebSocket to the loopback host (main/host). The per-launch
- * secret comes from the URL fragment (never part of a request line) and is sent as the first frame.
+ * Browser transport: the contract over a WebSocket to the loopback host (main/host). The host lets
+ * the upgrade through only with the session cookie the page got for its launch nonce (renderer
+ * bridge.ts); the first frame is a small hello.
  */
 import type { Transport } from './contract';
 
@@ -9,7 +10,11 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-export function connectWebSocketTransport(url: string, secret: string): Promise<Transport> {
+/** What the admin sees when the host refused this page (no session: the link was used, expired or is not the host's). */
+export const REFUSED_MESSAGE =
+  'The workbench refused this page: each link it prints works once, for 2 minutes. Press Enter in the terminal where it runs for a new link, and open that.';
+
+export function connectWebSocketTransport(url: string): Promise<Transport> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     const pending = new Map<number, Pending>();
@@ -17,7 +22,7 @@ export function connectWebSocketTransport(url: string, secret: string): Promise<
     let nextId = 1;
     let ready = false;
 
-    ws.addEventListener('open', () => ws.send(JSON.stringify({ type: 'hello', secret })));
+    ws.addEventListener('open', () => ws.send(JSON.stringify({ type: 'hello' })));
     ws.addEventListener('message', (m) => {
       let msg: { type?: string; id?: number; envelope?: unknown; event?: string; payload?: unknown };
       try {
@@ -37,11 +42,8 @@ export function connectWebSocketTransport(url: string, secret: string): Promise<
       }
     });
     ws.addEventListener('close', (e) => {
-      const err = new Error(
-        e.code === 4401
-          ? 'The workbench refused this page: the launch secret is wrong or missing. Open the URL the workbench printed.'
-          : `Connection to the workbench closed (${e.code}).`,
-      );
+      // A refused upgrade (403) reaches a browser only as an abnormal close (1006) before the welcome.
+      const err = new Error(!ready && (e.code === 1006 || e.code === 4401) ? REFUSED_MESSAGE : `Connection to the workbench closed (${e.code}).`);
       if (!ready) reject(err);
       for (const p of pending.values()) p.reject(err);
       pending.clear();

@@ -27,7 +27,7 @@ const url = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('the browser host did not print its URL within 60 s')), 60_000);
   host.stdout.on('data', (d) => {
     buf += d;
-    const m = /(http:\/\/127\.0\.0\.1:\d+\/#k=\S+?)[\s)]/.exec(buf);
+    const m = /(http:\/\/127\.0\.0\.1:\d+\/#n=\S+?)[\s)]/.exec(buf);
     if (m) {
       clearTimeout(timer);
       resolve(m[1]);
@@ -42,6 +42,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
 });
 const written = [];
+let sessionCookies = null;
 try {
   let scanned = false;
   const shots = [
@@ -52,8 +53,11 @@ try {
   for (const v of shots) {
     const context = await browser.newContext({ viewport: { width: v.width, height: v.height }, colorScheme: v.scheme, deviceScaleFactor: 1 });
     const page = await context.newPage();
-    await page.goto(url);
+    // The printed link works once: the first context trades it for the session cookie, the others reuse that cookie.
+    if (sessionCookies) await context.addCookies(sessionCookies);
+    await page.goto(sessionCookies ? new URL(url).origin + '/' : url);
     await page.getByTestId('app-ready').waitFor({ timeout: 60_000 });
+    sessionCookies ??= await context.cookies();
     const nav = async (screen) => {
       await page.getByTestId(`nav-${screen}`).click();
       await page.locator(`[data-testid="nav-${screen}"][aria-current="page"]`).waitFor();

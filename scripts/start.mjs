@@ -22,7 +22,9 @@ if (!forceBrowser && electron.path && display) {
   });
   child.stdout.on('data', (chunk) => {
     process.stdout.write(chunk);
-    const m = /(http:\/\/127\.0\.0\.1:\d+\/#k=\S+)/.exec(String(chunk));
+    // The URL holds a single-use launch nonce, never the session secret: the opener's command line
+    // (readable by any local user) is worthless once the browser traded it.
+    const m = /(http:\/\/127\.0\.0\.1:\d+\/#n=\S+)/.exec(String(chunk));
     if (m && display && !process.env.CI) {
       const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
       spawn(opener, [m[1]], { stdio: 'ignore', detached: true })

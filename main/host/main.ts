@@ -47,7 +47,13 @@ if (isEntry) {
     port: process.env.SYNCDRIFT_PORT ? Number(process.env.SYNCDRIFT_PORT) : undefined,
   })
     .then(({ host, stop }) => {
-      process.stdout.write(`SyncDrift Workbench is running in your browser at ${host.url} (${reason}). Press Ctrl+C to stop.\n`);
+      // The link carries a single-use nonce, not the session secret: printing it (and the launcher
+      // passing it to xdg-open, visible in the process list) gives nothing once the browser used it.
+      process.stdout.write(`SyncDrift Workbench is running in your browser at ${host.url} (${reason}). The link works once, for 2 minutes; press Enter for a new one, Ctrl+C to stop.\n`);
+      if (process.stdin.isTTY) {
+        process.stdin.on('data', () => process.stdout.write(`New link (works once, for 2 minutes): ${host.launchUrl()}\n`));
+        process.stdin.resume();
+      }
       const shutdown = () => void stop().then(() => process.exit(0));
       process.on('SIGINT', shutdown);
       process.on('SIGTERM', shutdown);

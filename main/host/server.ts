@@ -1,9 +1,15 @@
 /**
  * The loopback browser host: serves the built renderer on 127.0.0.1 (random port) and carries the
  * contract over a WebSocket. Used by the tests and by `npm start` where no Electron binary or display
- * exists. Guards: a per-launch secret that travels in the URL fragment (so it is never in a request
- * line or a log) and arrives as the first WebSocket frame; foreign Origin and Host headers are refused
- * (DNS rebinding, other local pages).
+ * exists.
+ *
+ * Who may drive it: the launch URL (printed, and handed to xdg-open, so readable in /proc/<pid>/cmdline
+ * by any local user) carries only a nonce in its fragment, single-use and short-lived. The page trades
+ * it once (POST /session, same Origin) for the session secret in an HttpOnly SameSite=Strict cookie,
+ * which never appears on a command line, in output or in page script. The bridge upgrades only with
+ * that cookie, the host's own Origin and Host (DNS rebinding, other local pages, forged clients);
+ * anyone else gets a 403 before a single frame. Frames: the first must be a small hello; after it a
+ * frame is bounded by the contract's largest input.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -20,12 +26,15 @@ export interface BrowserHostOptions {
   logger: Logger;
   /** 0 (default) picks a free port. */
   port?: number;
-  secret?: string;
+  /** How long a launch link works (default 2 minutes). */
+  nonceTtlMs?: number;
 }
 
 export interface BrowserHost {
-  /** The URL to open, with the secret in the fragment. Print it for the user; never log it. */
+  /** The first launch URL (a single-use nonce in the fragment): print it, hand it to an opener. */
   url: string;
+  /** A fresh launch URL (the admin asked for a new link, or a test opens another browser context). */
+  launchUrl(): string;
   origin: string;
   port: number;
   broadcast(event: string, payload: unknown): void;
@@ -33,13 +42,52 @@ export interface BrowserHost {
 }
 
 const HELLO_TIMEOUT_MS = 5000;
+const NONCE_TTL_MS = 2 * 60_000;
+/** The hello frame is tiny; anything bigger before it is refused (1009). */
+const MAX_HELLO_BYTES = 1024;
+/** After the hello: the contract's largest input (evidence.verify's 300 M base64 characters) and its envelope. */
+export const MAX_FRAME_BYTES = 300_000_000 + 64 * 1024;
+const MAX_SESSION_BODY_BYTES = 1024;
 
 export async function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost> {
-  const secret = opts.secret ?? randomBytes(32).toString('base64url');
-  const secretBuf = Buffer.from(secret);
+  const nonceTtl = opts.nonceTtlMs ?? NONCE_TTL_MS;
+  /** Launch nonces not yet used, with when they stop working. */
+  const nonces = new Map<string, number>();
+  /** Session secrets handed out as cookies (one per browser that traded a nonce). */
+  const sessions = new Set<string>();
   let origin = '';
   let hostHeader = '';
+  let cookieName = '';
   const clients = new Set<WebSocket>();
+
+  const mintNonce = () => {
+    const now = Date.now();
+    for (const [n, exp] of nonces) if (exp <= now) nonces.delete(n);
+    const nonce = randomBytes(24).toString('base64url');
+    nonces.set(nonce, now + nonceTtl);
+    return nonce;
+  };
+  /** Uses up a nonce: true once, within its lifetime; every later try (a replay) is false. */
+  const takeNonce = (given: string): boolean => {
+    const exp = nonces.get(given);
+    if (exp === undefined) return false;
+    nonces.delete(given);
+    return exp > Date.now();
+  };
+  const sessionOf = (cookieHeader: string | undefined): string | null => {
+    for (const part of (cookieHeader ?? '').split(';')) {
+      const [k, ...v] = part.trim().split('=');
+      if (k === cookieName) {
+        const token = v.join('=');
+        for (const s of sessions) {
+          const a = Buffer.from(s);
+          const b = Buffer.from(token);
+          if (a.length === b.length && timingSafeEqual(a, b)) return s;
+        }
+      }
+    }
+    return null;
+  };
 
   const securityHeaders = () => ({
     'Content-Security-Policy': contentSecurityPolicy({ connectSrc: [origin.replace('http:', 'ws:')] }),
@@ -51,8 +99,38 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   });
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void serveStatic(req, res);
+    if (new URL(req.url ?? '/', 'http://x').pathname === '/session') void exchangeNonce(req, res);
+    else void serveStatic(req, res);
   });
+
+  /** POST /session {nonce}: the one trade of a launch nonce for the session cookie. */
+  async function exchangeNonce(req: IncomingMessage, res: ServerResponse) {
+    const refuse = (status: number, why: string) => {
+      opts.logger.warn('refused a launch', { why, origin: req.headers.origin, host: req.headers.host });
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify({ error: why }));
+    };
+    if (req.method !== 'POST') return refuse(405, 'POST only');
+    if (req.headers.host !== hostHeader || req.headers.origin !== origin) return refuse(403, 'foreign host or origin');
+    let body = '';
+    try {
+      for await (const chunk of req) {
+        body += String(chunk);
+        if (body.length > MAX_SESSION_BODY_BYTES) return refuse(413, 'body too large');
+      }
+    } catch {
+      return refuse(400, 'unreadable body');
+    }
+    let nonce: unknown;
+    try {
+      nonce = (JSON.parse(body) as { nonce?: unknown }).nonce;
+    } catch {
+      return refuse(400, 'not JSON');
+    }
+    if (typeof nonce !== 'string' || !takeNonce(nonce)) return refuse(403, 'launch link already used or expired');
+    const token = randomBytes(32).toString('base64url');
+    sessions.add(token);
+    res.writeHead(204, { 'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`, 'Cache-Control': 'no-store' }).end();
+  }
 
   async function serveStatic(req: IncomingMessage, res: ServerResponse) {
     if (req.headers.host !== hostHeader) {
@@ -80,13 +158,13 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
 
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: 64 * 1024 * 1024,
+    maxPayload: MAX_FRAME_BYTES,
   });
 
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path !== '/bridge' || req.headers.host !== hostHeader || req.headers.origin !== origin) {
-      opts.logger.warn('refused a bridge connection', { path, host: req.headers.host, origin: req.headers.origin });
+    if (path !== '/bridge' || req.headers.host !== hostHeader || req.headers.origin !== origin || !sessionOf(req.headers.cookie)) {
+      opts.logger.warn('refused a bridge connection', { path, host: req.headers.host, origin: req.headers.origin, session: sessionOf(req.headers.cookie) ? 'valid' : 'none' });
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
@@ -103,8 +181,14 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       clearTimeout(timer);
       clients.delete(ws);
     });
-    ws.on('message', (data) => {
-      let msg: { type?: unknown; secret?: unknown; id?: unknown; channel?: unknown; payload?: unknown };
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+      if (!authed && size > MAX_HELLO_BYTES) {
+        opts.logger.warn('refused a bridge connection: oversized frame before the hello', { size });
+        ws.close(1009, 'hello expected');
+        return;
+      }
+      let msg: { type?: unknown; id?: unknown; channel?: unknown; payload?: unknown };
       try {
         msg = JSON.parse(String(data));
       } catch {
@@ -112,10 +196,9 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
         return;
       }
       if (!authed) {
-        const given = Buffer.from(typeof msg.secret === 'string' ? msg.secret : '');
-        if (msg.type !== 'hello' || given.length !== secretBuf.length || !timingSafeEqual(given, secretBuf)) {
-          opts.logger.warn('refused a bridge connection: wrong launch secret');
-          ws.close(4401, 'unauthorized');
+        if (msg.type !== 'hello') {
+          opts.logger.warn('refused a bridge connection: no hello');
+          ws.close(4401, 'hello expected');
           return;
         }
         authed = true;
@@ -143,9 +226,13 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   origin = `http://127.0.0.1:${port}`;
   hostHeader = `127.0.0.1:${port}`;
+  // Cookies ignore ports: one name per host so two hosts on one machine keep their own session.
+  cookieName = `sd_session_${port}`;
+  const launchUrl = () => `${origin}/#n=${mintNonce()}`;
 
   return {
-    url: `${origin}/#k=${secret}`,
+    url: launchUrl(),
+    launchUrl,
     origin,
     port,
     broadcast(event, payload) {

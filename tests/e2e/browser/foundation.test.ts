@@ -17,7 +17,7 @@ afterAll(async () => {
   await host?.stop();
 });
 
-async function openApp(url = host.host.url): Promise<{ page: Page; app: AppPage; violations: string[] }> {
+async function openApp(url = host.host.launchUrl()): Promise<{ page: Page; app: AppPage; violations: string[] }> {
   const page = await browser.newPage();
   const violations: string[] = [];
   await page.exposeFunction('__reportCsp', (v: string) => violations.push(v));
@@ -35,8 +35,24 @@ describe('the browser host', () => {
     const { page, app } = await openApp();
     await app.waitReady();
     expect(await app.version()).toMatch(/^\d+\.\d+\.\d+/);
-    // The launch secret does not linger in the address bar.
-    expect(page.url()).not.toContain('#k=');
+    // The launch nonce does not linger in the address bar, and page script cannot read the session cookie.
+    expect(page.url()).not.toContain('#n=');
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    // A reload reconnects with the cookie (the nonce is spent).
+    await page.reload();
+    await app.waitReady();
+    expect(await app.checkServiceConnection()).toMatch(/Service answered "ping"/);
+    await page.close();
+  });
+
+  it('refuses a launch link another client already used', async () => {
+    const url = host.host.launchUrl();
+    const nonce = new URLSearchParams(new URL(url).hash.slice(1)).get('n');
+    const stolen = await fetch(`${host.host.origin}/session`, { method: 'POST', headers: { origin: host.host.origin, 'content-type': 'application/json' }, body: JSON.stringify({ nonce }) });
+    expect(stolen.status).toBe(204);
+    const { page, app } = await openApp(url);
+    await app.connectError().waitFor();
+    expect(await app.connectError().textContent()).toContain('each link it prints works once');
     await page.close();
   });
 
@@ -69,21 +85,26 @@ describe('the browser host', () => {
     expect(trav.status).toBe(400);
   });
 
-  it('refuses a wrong launch secret with a message the admin can act on', async () => {
-    const { page, app } = await openApp(host.host.origin + '/#k=wrong-secret');
+  it('refuses a wrong launch nonce with a message the admin can act on', async () => {
+    const { page, app } = await openApp(host.host.origin + '/#n=wrong-nonce');
     await app.connectError().waitFor();
-    expect(await app.connectError().textContent()).toContain('launch secret is wrong');
+    expect(await app.connectError().textContent()).toContain('Press Enter in the terminal');
     await page.close();
   });
 });
 
 describe('the bridge endpoint', () => {
-  const connect = (origin: string, hostHeader?: string) =>
+  let cookie = '';
+  beforeAll(async () => {
+    const nonce = new URLSearchParams(new URL(host.host.launchUrl()).hash.slice(1)).get('n');
+    const res = await fetch(`${host.host.origin}/session`, { method: 'POST', headers: { origin: host.host.origin, 'content-type': 'application/json' }, body: JSON.stringify({ nonce }) });
+    cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+  });
+  const connect = (origin: string, hostHeader?: string, withCookie = true) =>
     new WebSocket(host.host.origin.replace('http', 'ws') + '/bridge', {
       origin,
-      headers: hostHeader ? { host: hostHeader } : {},
+      headers: { ...(hostHeader ? { host: hostHeader } : {}), ...(withCookie ? { cookie } : {}) },
     });
-  const secret = () => new URL(host.host.url).hash.replace('#k=', '');
 
   function call(ws: WebSocket, frame: unknown): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
@@ -96,7 +117,7 @@ describe('the bridge endpoint', () => {
   it('refuses a payload that violates the schema, naming the field', async () => {
     const ws = connect(host.host.origin);
     await new Promise((r) => ws.once('open', r));
-    expect(await call(ws, { type: 'hello', secret: secret() })).toEqual({ type: 'welcome' });
+    expect(await call(ws, { type: 'hello' })).toEqual({ type: 'welcome' });
     const res = await call(ws, { type: 'invoke', id: 1, channel: 'app.echo', payload: { text: '' } });
     expect(res).toMatchObject({
       type: 'result',
@@ -108,10 +129,16 @@ describe('the bridge endpoint', () => {
     ws.close();
   });
 
-  it('closes the socket on a wrong secret', async () => {
+  it('refuses the upgrade without the session cookie, before any frame', async () => {
+    const ws = connect(host.host.origin, undefined, false);
+    const err = await new Promise<Error>((r) => ws.once('error', r));
+    expect(err.message).toContain('403');
+  });
+
+  it('closes the socket when the first frame is not a hello', async () => {
     const ws = connect(host.host.origin);
     await new Promise((r) => ws.once('open', r));
-    await expect(call(ws, { type: 'hello', secret: 'nope' })).rejects.toThrow('closed 4401');
+    await expect(call(ws, { type: 'invoke', id: 1, channel: 'app.echo', payload: { text: 'x' } })).rejects.toThrow('closed 4401');
   });
 
   it('refuses a foreign Origin before the upgrade', async () => {

@@ -43,11 +43,11 @@ describe('npm start without an Electron binary', () => {
   it('serves the app and says so in one line, with the reason', async () => {
     await new Promise((r) => setTimeout(r, 500)); // anything else it would print arrives by now
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^SyncDrift Workbench is running in your browser at http:\/\/127\.0\.0\.1:\d+\/#k=[\w-]+ \(ELECTRON_OVERRIDE_DIST_PATH=.* holds no Electron executable\)\. Press Ctrl\+C to stop\.$/);
+    expect(lines[0]).toMatch(/^SyncDrift Workbench is running in your browser at http:\/\/127\.0\.0\.1:\d+\/#n=[\w-]+ \(ELECTRON_OVERRIDE_DIST_PATH=.* holds no Electron executable\)\. The link works once, for 2 minutes; press Enter for a new one, Ctrl\+C to stop\.$/);
   });
 
   it('opens on the sandbox demo with the sandbox banner', async () => {
-    const url = /(http:\/\/127\.0\.0\.1:\d+\/#k=[\w-]+)/.exec(lines[0] ?? '')![1]!;
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/#n=[\w-]+)/.exec(lines[0] ?? '')![1]!;
     const page = await browser.newPage();
     await page.goto(url);
     const app = new AppPage(page);
@@ -55,6 +55,10 @@ describe('npm start without an Electron binary', () => {
     await expect(app.sandboxBanner().textContent()).resolves.toMatch(/sandbox/i);
     // The demo tenant answers: the dashboard reads its sync state as the sandbox Global Administrator.
     await expect.poll(() => new DashboardPage(page).bypass(), { timeout: 30_000 }).toMatch(/off/i);
+    // What the launcher printed (and handed to xdg-open, readable in /proc/<pid>/cmdline) is spent now.
+    const origin = new URL(url).origin;
+    const replay = await fetch(`${origin}/session`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ nonce: new URL(url).hash.slice(3) }) });
+    expect(replay.status).toBe(403);
     await page.close();
   });
 });
