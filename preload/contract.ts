@@ -63,8 +63,8 @@ export const ProfileSummary = z.object({
   id: z.string(),
   name: z.string(),
   kind: z.enum(['sandbox', 'live', 'offline']),
-  onPrem: z.array(z.object({ id: z.string(), label: z.string(), secretStored: z.boolean() })),
-  cloud: z.object({ environment: z.string(), tenantId: z.string(), authType: z.string(), secretStored: z.boolean() }).nullable(),
+  onPrem: z.array(z.object({ id: z.string(), label: z.string(), secretStored: z.boolean(), secretNeeded: z.boolean().optional() })),
+  cloud: z.object({ environment: z.string(), tenantId: z.string(), authType: z.string(), secretStored: z.boolean(), secretNeeded: z.boolean().optional() }).nullable(),
   updatedAt: z.string(),
 });
 export type ProfileSummary = z.infer<typeof ProfileSummary>;

@@ -6,12 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import { createCloudClient, type CloudClient } from '../cloud';
 import { createNodeNetwork, type NodeNetwork } from '../cloud/network';
-import { toCloudClientProfile, type Profile } from '../core/profile';
+import { authorityHostOf, toCloudClientProfile, type Profile } from '../core/profile';
 import { SyncDriftError } from '../core/errors';
 import type { Clock, Encryptor, Logger, Network } from '../core/ports';
 import { LdapDirectory } from '../onprem/ldap';
 import { passwordFromEnv, type OnPremSource } from '../core/onprem-profile';
-import { CLOUD_SECRET, onPremSecretName, type SecretVault } from './secrets';
+import { CLOUD_SECRET, cloudIdentity, onPremIdentity, onPremSecretName, secretFieldOf, CLOUD_SECRET_FIELD, type SecretVault } from './secrets';
 
 export function sourceIdOf(s: Pick<OnPremSource, 'id' | 'url'>): string {
   return s.id ?? new URL(s.url).hostname;
@@ -19,7 +19,8 @@ export function sourceIdOf(s: Pick<OnPremSource, 'id' | 'url'>): string {
 
 export function openDirectories(profileId: string, profile: Profile, vault: SecretVault, logger: Logger, env: NodeJS.ProcessEnv = process.env): LdapDirectory[] {
   return profile.onPrem.map((source) => {
-    const stored = vault.getter(profileId, onPremSecretName(sourceIdOf(source)));
+    // A password stored for another address or account is never decrypted for this one.
+    const stored = vault.getter(profileId, onPremSecretName(sourceIdOf(source)), onPremIdentity(source), secretFieldOf(sourceIdOf(source)));
     return new LdapDirectory(source, { getPassword: stored ?? passwordFromEnv(source, env), logger: logger.child({ component: 'ldap', source: sourceIdOf(source) }) });
   });
 }
@@ -55,7 +56,10 @@ export class CloudConnections {
       const own = this.deps.network ? null : await createNodeNetwork({ env: this.deps.env ?? process.env });
       const auth = profile.cloud.auth;
       const env = this.deps.env ?? process.env;
-      const storedSecret = this.deps.vault.getter(profileId, CLOUD_SECRET);
+      const storedSecret =
+        auth.type === 'clientSecret'
+          ? this.deps.vault.getter(profileId, CLOUD_SECRET, cloudIdentity({ ...profile.cloud, authorityHost: authorityHostOf(profile.cloud), secretEnv: auth.secretEnv }), CLOUD_SECRET_FIELD)
+          : undefined;
       const client = createCloudClient({
         profileCloud: toCloudClientProfile(profile.cloud),
         network: this.deps.network ?? own!,

@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ValidationError, SyncDriftError } from '../core/errors';
-import { parseProfile, type Profile } from '../core/profile';
+import { authorityHostOf, parseProfile, type Profile } from '../core/profile';
 import type { Workspace, ProfileRecord } from '../workspace';
 import type { ProfileSummary } from '../../preload/contract';
-import { CLOUD_SECRET, CLOUD_TOKEN_CACHE, onPremSecretName, type SecretVault } from './secrets';
+import { CLOUD_SECRET, CLOUD_TOKEN_CACHE, cloudIdentity, onPremIdentity, onPremSecretName, type SecretState, type SecretVault } from './secrets';
 import { sourceIdOf } from './connections';
 
 export const SANDBOX_PROFILE_ID = 'sandbox';
@@ -43,14 +43,25 @@ export class ProfileService {
     return parseProfile(document, { dir: this.baseDir });
   }
 
+  /** The state of a profile's client secret; 'none' when its sign-in uses no secret. */
+  private cloudSecretState(id: string, profile: Profile): SecretState {
+    const auth = profile.cloud.auth;
+    if (auth.type !== 'clientSecret') return 'none';
+    return this.vault.state(id, CLOUD_SECRET, cloudIdentity({ ...profile.cloud, authorityHost: authorityHostOf(profile.cloud), secretEnv: auth.secretEnv }));
+  }
+
   summary(rec: ProfileRecord): ProfileSummary {
     const profile = this.parse(rec.profile);
+    const cloudState = this.cloudSecretState(rec.id, profile);
     return {
       id: rec.id,
       name: rec.name,
       kind: 'live',
-      onPrem: profile.onPrem.map((s) => ({ id: sourceIdOf(s), label: s.url, secretStored: this.vault.has(rec.id, onPremSecretName(sourceIdOf(s))) })),
-      cloud: { environment: profile.cloud.environment, tenantId: profile.cloud.tenantId, authType: profile.cloud.auth.type, secretStored: this.vault.has(rec.id, CLOUD_SECRET) },
+      onPrem: profile.onPrem.map((s) => {
+        const state = this.vault.state(rec.id, onPremSecretName(sourceIdOf(s)), onPremIdentity(s));
+        return { id: sourceIdOf(s), label: s.url, secretStored: state === 'stored', secretNeeded: state === 'needed' };
+      }),
+      cloud: { environment: profile.cloud.environment, tenantId: profile.cloud.tenantId, authType: profile.cloud.auth.type, secretStored: cloudState === 'stored', secretNeeded: cloudState === 'needed' },
       updatedAt: rec.updatedAt,
     };
   }
@@ -83,13 +94,27 @@ export class ProfileService {
     for (const sid of Object.keys(input.secrets?.onPremPasswords ?? {})) {
       if (!sourceIds.has(sid)) throw new ValidationError(`secrets.onPremPasswords.${sid}`, 'names no on-prem source of this profile');
     }
+    if (input.secrets?.clientSecret && profile.cloud.auth.type !== 'clientSecret') throw new ValidationError('secrets.clientSecret', "is only used with cloud.auth.type 'clientSecret'");
     // Validate everything before writing anything: nothing is half saved.
     const before = input.id ? this.workspace.profiles.get(input.id) : null;
     const rec = this.workspace.profiles.save({ id, name: profile.name, profile: input.document });
     // Sign-ins belong to the tenant and app they were made for: another cloud section starts clean.
     if (before && JSON.stringify(before.profile.cloud) !== JSON.stringify(input.document.cloud)) this.vault.deleteAll(id, [CLOUD_TOKEN_CACHE]);
-    for (const [sid, pw] of Object.entries(input.secrets?.onPremPasswords ?? {})) await this.vault.put(id, onPremSecretName(sid), pw);
-    if (input.secrets?.clientSecret) await this.vault.put(id, CLOUD_SECRET, input.secrets.clientSecret);
+    // A stored secret belongs to the endpoint it was typed for: a changed address, account, tenant,
+    // app or env var drops it, and the summary says it must be entered again (issue 16 finding 1).
+    const passwords = input.secrets?.onPremPasswords ?? {};
+    for (const s of profile.onPrem) {
+      const sid = sourceIdOf(s);
+      const pw = passwords[sid];
+      if (pw) await this.vault.put(id, onPremSecretName(sid), pw, onPremIdentity(s));
+      else this.vault.rebind(id, onPremSecretName(sid), onPremIdentity(s));
+    }
+    const auth = profile.cloud.auth;
+    if (auth.type === 'clientSecret') {
+      const identity = cloudIdentity({ ...profile.cloud, authorityHost: authorityHostOf(profile.cloud), secretEnv: auth.secretEnv });
+      if (input.secrets?.clientSecret) await this.vault.put(id, CLOUD_SECRET, input.secrets.clientSecret, identity);
+      else this.vault.rebind(id, CLOUD_SECRET, identity);
+    } else this.vault.deleteAll(id, [CLOUD_SECRET]);
     return this.summary(rec);
   }
 

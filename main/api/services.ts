@@ -99,7 +99,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       directories: openDirectories(profileId, live.profile, vault, ports.logger),
       client,
       tenantId: live.profile.cloud.tenantId,
-      cloud: live.profile.cloud.authorityHost ? 'custom' : live.profile.cloud.environment,
+      cloud: live.profile.cloud.authorityHost || live.profile.cloud.environment === 'sandbox' ? 'custom' : live.profile.cloud.environment,
       closeDirectories: true,
     };
   }
@@ -150,7 +150,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
     }
     const stored = async (name: string) => {
       try {
-        const v = await vault.getter(profileId, name)?.();
+        const v = await vault.valueToRedact(profileId, name);
         if (v) out.push(v);
       } catch (e) {
         ports.logger.warn('a stored secret could not be read for the evidence redaction', { profileId, name, error: e instanceof Error ? e.message : String(e) });

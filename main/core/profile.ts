@@ -24,15 +24,51 @@ export const CloudAuth = z.discriminatedUnion('type', [
 ]);
 export type CloudAuth = z.infer<typeof CloudAuth>;
 
-export const ProfileCloudSection = z.strictObject({
-  environment: z.enum(['global', 'usgov', 'usgovdod', 'china']).default('global'),
-  tenantId: z.string().min(1).regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant id (GUID) or a domain name'),
-  clientId: z.string().min(1),
-  auth: CloudAuth,
-  authorityHost: httpsOrigin.optional(),
-  graphBaseUrl: httpsOrigin.optional(),
-});
+/**
+ * The Microsoft sign-in hosts of every named cloud, national clouds included (main/cloud/clouds.ts's
+ * CLOUDS; core may not import main/cloud, tests/unit/profile-authority.test.ts checks both agree),
+ * plus msal's own name for China (login.partner.microsoftonline.cn, docs/cloud.md "Clouds").
+ */
+const DEFAULT_AUTHORITY: Readonly<Record<'global' | 'usgov' | 'usgovdod' | 'china', string>> = {
+  global: 'https://login.microsoftonline.com',
+  usgov: 'https://login.microsoftonline.us',
+  usgovdod: 'https://login.microsoftonline.us',
+  china: 'https://login.chinacloudapi.cn',
+};
+export const MICROSOFT_AUTHORITY_HOSTS: readonly string[] = [...new Set([...Object.values(DEFAULT_AUTHORITY), 'https://login.partner.microsoftonline.cn'])];
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const originOf = (s: string) => new URL(s).origin.toLowerCase();
+
+export const ProfileCloudSection = z
+  .strictObject({
+    /** 'sandbox': the built-in sandbox tenant on this machine (loopback hosts only, named explicitly). */
+    environment: z.enum(['global', 'usgov', 'usgovdod', 'china', 'sandbox']).default('global'),
+    tenantId: z.string().min(1).regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant id (GUID) or a domain name'),
+    clientId: z.string().min(1),
+    auth: CloudAuth,
+    authorityHost: httpsOrigin.optional(),
+    graphBaseUrl: httpsOrigin.optional(),
+  })
+  .superRefine((c, ctx) => {
+    // A client secret goes to the authority host in the token request: only Microsoft's may get it.
+    if (c.environment === 'sandbox') {
+      for (const f of ['authorityHost', 'graphBaseUrl'] as const) {
+        const v = c[f];
+        if (!v) ctx.addIssue({ code: 'custom', path: [f], message: "is required when environment is 'sandbox'" });
+        else if (!LOOPBACK.has(new URL(v).hostname.toLowerCase())) ctx.addIssue({ code: 'custom', path: [f], message: "must be a loopback address (127.0.0.1, localhost, [::1]) when environment is 'sandbox'" });
+      }
+    } else if (c.authorityHost && !MICROSOFT_AUTHORITY_HOSTS.includes(originOf(c.authorityHost))) {
+      ctx.addIssue({ code: 'custom', path: ['authorityHost'], message: `must be a Microsoft sign-in host (${MICROSOFT_AUTHORITY_HOSTS.join(', ')}); only a profile whose environment is 'sandbox' may name another host` });
+    }
+  });
 export type ProfileCloudSection = z.infer<typeof ProfileCloudSection>;
+
+/** The sign-in host a profile's token requests (and its client secret) go to. */
+export function authorityHostOf(cloud: Pick<ProfileCloudSection, 'environment' | 'authorityHost'>): string {
+  if (cloud.authorityHost) return originOf(cloud.authorityHost);
+  return cloud.environment === 'sandbox' ? '' : DEFAULT_AUTHORITY[cloud.environment];
+}
 
 const ProfileShape = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty'),
@@ -118,7 +154,7 @@ export async function loadProfile(file: string): Promise<Profile> {
 /** The cloud section in the shape main/cloud's createCloudClient takes (`profileCloud`). */
 export function toCloudClientProfile(cloud: ProfileCloudSection): { cloud: string; tenant: string; clientId: string; authorityHost?: string; graphBaseUrl?: string } {
   return {
-    cloud: cloud.environment,
+    cloud: cloud.environment === 'sandbox' ? 'custom' : cloud.environment,
     tenant: cloud.tenantId,
     clientId: cloud.clientId,
     ...(cloud.authorityHost ? { authorityHost: cloud.authorityHost } : {}),

@@ -72,7 +72,7 @@ const document = () => ({
   name: 'Sandbox over HTTPS',
   // Never contacted: the dashboard reads the cloud side only.
   onPrem: { url: 'ldaps://127.0.0.1:1', bindDn: 'CN=x,DC=example,DC=test', passwordEnv: 'SD_UNUSED', baseDn: 'DC=example,DC=test' },
-  cloud: { tenantId: env.sb.tenantId, clientId: env.sb.apps.workbench.appId, auth: { type: 'deviceCode' }, authorityHost: env.sb.origin, graphBaseUrl: env.sb.origin },
+  cloud: { environment: 'sandbox', tenantId: env.sb.tenantId, clientId: env.sb.apps.workbench.appId, auth: { type: 'deviceCode' }, authorityHost: env.sb.origin, graphBaseUrl: env.sb.origin },
   defaultRegion: 'US',
 });
 

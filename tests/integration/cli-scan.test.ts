@@ -80,7 +80,7 @@ describe.skipIf(unavailable !== null)('syncdrift scan and import (Samba AD DC + 
     const profile = (url: string) => ({
       name: 'Samba',
       onPrem: { url, bindDn: dc.adminUpn, passwordEnv: 'SD_LDAP_PASSWORD', baseDn: dc.baseDn, caFile: dc.caFile, sourceAnchor: 'mS-DS-ConsistencyGuid' },
-      cloud: { tenantId: sb.tenantId, clientId: sb.apps.reader.appId, auth: { type: 'clientSecret', secretEnv: 'SD_CLIENT_SECRET' }, authorityHost: sb.origin, graphBaseUrl: sb.origin },
+      cloud: { environment: 'sandbox', tenantId: sb.tenantId, clientId: sb.apps.reader.appId, auth: { type: 'clientSecret', secretEnv: 'SD_CLIENT_SECRET' }, authorityHost: sb.origin, graphBaseUrl: sb.origin },
       defaultRegion: 'US',
     });
     writeFileSync(join(dir, 'samba.json'), JSON.stringify(profile(dc.url)));

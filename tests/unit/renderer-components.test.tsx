@@ -179,6 +179,25 @@ describe('the profiles screen', () => {
     await expect.poll(() => screen.queryByTestId('profile-editor')).toBeNull();
     expect(document.body.innerHTML).not.toContain('typed-once');
   });
+  it('says which secret must be entered again after the profile was re-pointed', async () => {
+    const summary = {
+      id: 'p2',
+      name: 'Fabrikam',
+      kind: 'live' as const,
+      onPrem: [{ id: 'dc1', label: 'ldaps://dc9.fabrikam.com', secretStored: false, secretNeeded: true }],
+      cloud: { environment: 'global', tenantId: 'fabrikam.onmicrosoft.com', authType: 'clientSecret', secretStored: false, secretNeeded: true },
+      updatedAt: '2026-01-01T00:00:00Z',
+    };
+    api
+      .handle('profiles.list', () => ({ profiles: [summary] }))
+      .handle('profiles.get', () => ({ summary, document: { name: 'Fabrikam', onPrem: [{ id: 'dc1', url: 'ldaps://dc9.fabrikam.com', bindDn: 'svc@fabrikam.com', baseDn: 'DC=fabrikam,DC=com' }], cloud: { environment: 'global', tenantId: 'fabrikam.onmicrosoft.com', clientId: 'abc', auth: { type: 'clientSecret', secretEnv: 'FABRIKAM_SECRET' } } } }));
+    render(<Profiles />);
+    expect((await screen.findByTestId('profile-p2')).textContent).toContain('password must be entered again');
+    fireEvent.click(within(screen.getByTestId('profile-p2')).getByText('Edit'));
+    const alerts = (await screen.findAllByRole('alert')).map((a) => a.textContent ?? '');
+    expect(alerts.some((t) => /Bind password must be entered again/.test(t))).toBe(true);
+    expect(alerts.some((t) => /Client secret must be entered again/.test(t))).toBe(true);
+  });
 });
 
 describe('the shell', () => {

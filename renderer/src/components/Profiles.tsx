@@ -122,7 +122,11 @@ export function Profiles() {
                       {s.label}{' '}
                       {p.kind !== 'sandbox' && (
                         <span className="muted">
-                          {s.secretStored ? '· password stored in the OS keychain' : '· no password stored'}
+                          {s.secretStored
+                            ? '· password stored in the OS keychain'
+                            : s.secretNeeded
+                              ? '· password must be entered again (the address or account changed)'
+                              : '· no password stored'}
                         </span>
                       )}
                     </div>
@@ -354,6 +358,7 @@ function ProfileEditor({
             : { type },
     );
   const stored = (sourceId: string) => initial.summary?.onPrem.find((s) => s.id === sourceId)?.secretStored ?? false;
+  const needed = (sourceId: string) => initial.summary?.onPrem.find((s) => s.id === sourceId)?.secretNeeded ?? false;
 
   const save = async () => {
     setSaving(true);
@@ -438,6 +443,11 @@ function ProfileEditor({
                 />
               </label>
               {stored(id) && <p className="muted">Password stored in the OS keychain.</p>}
+              {needed(id) && (
+                <p className="error" role="alert">
+                  Bind password must be entered again: the stored one was typed for another address or account and was dropped.
+                </p>
+              )}
               <button type="button" onClick={() => update({ ...doc, onPrem: sources.filter((_, k) => k !== i) })}>
                 Remove source
               </button>
@@ -510,6 +520,12 @@ function ProfileEditor({
                 }
                 onChange={(e) => setClientSecret(e.target.value)}
               />
+              {initial.summary?.cloud?.secretNeeded && (
+                <span className="error" role="alert">
+                  {' '}
+                  Client secret must be entered again: the stored one was typed for another sign-in host, tenant or app and was dropped.
+                </span>
+              )}
             </label>
           )}
         </fieldset>
