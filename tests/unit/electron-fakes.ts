@@ -3,6 +3,7 @@
  * parameters. They record what the wiring registered and let a test fire the events Electron would
  * fire; they decide nothing themselves, so every verdict a test sees comes from the wiring.
  */
+import type { BrowserWindowConstructorOptions } from 'electron';
 import type {
   AppLike,
   BrowserWindowLike,
@@ -188,7 +189,7 @@ export class FakeBrowserWindow extends Emitter implements BrowserWindowLike {
   readonly loaded: string[] = [];
   shown = false;
   readonly webContents = new FakeWebContents();
-  constructor(readonly options: Record<string, unknown> & { webPreferences?: Record<string, unknown> }) {
+  constructor(readonly options: BrowserWindowConstructorOptions) {
     super();
     FakeBrowserWindow.created.push(this);
   }
