@@ -28,6 +28,19 @@ describe('the app:// protocol handler', () => {
     expect(r.headers.get('content-security-policy')).not.toContain('unsafe-inline');
   });
 
+  it('sends a CSP that allows no plugin, no eval, no framing, no foreign base or form target (checklist 7)', async () => {
+    const csp = (await get('app://syncdrift/index.html')).headers.get('content-security-policy') ?? '';
+    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(' ')]));
+    expect(directives.get('object-src')).toBe("'none'");
+    expect(directives.get('base-uri')).toBe("'none'");
+    expect(directives.get('form-action')).toBe("'none'");
+    expect(directives.get('frame-ancestors')).toBe("'none'");
+    expect(directives.get('script-src')).toBe("'self'");
+    expect(csp).not.toMatch(/unsafe-eval|unsafe-inline|\*|http:/);
+    // Refused requests carry it too, so an error page is no hole.
+    expect((await get('app://syncdrift/nope.html')).headers.get('content-security-policy')).toBe(csp);
+  });
+
   it('serves index.html for the bare origin', async () => {
     expect((await get('app://syncdrift/')).status).toBe(200);
   });
