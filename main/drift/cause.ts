@@ -13,7 +13,7 @@ export interface CauseFacts {
   onPremChangedAt?: string | null;
   onPremTimeApproximate?: boolean;
   lastSyncAt?: string | null;
-  /** Set when the tenant synced long after the AD change without carrying it. */
+  /** Set when the tenant synced long after the AD change without carrying it (a confirmed override). */
   stuckTenantSyncAt?: string | null;
   cloudChange?: CloudChangeInfo;
 }
@@ -49,6 +49,9 @@ const MANAGED =
 export function likelyCause(f: CauseFacts): string {
   const audit = auditSentence(f.cloudChange, f.status);
   const adChanged = f.onPremTimeApproximate ? 'The AD account changed' : 'AD changed';
+  if (f.stuckTenantSyncAt && !f.managed && f.status !== 'in-sync' && f.status !== 'pending-sync' && !f.status.startsWith('unmatched')) {
+    return `Confirmed override: ${adChanged} on ${formatTime(f.onPremChangedAt)}, the tenant synced after that (${formatTime(f.stuckTenantSyncAt)}), yet this user\u2019s last sync is ${formatTime(f.lastSyncAt)} and the AD value never arrived: Entra ID ignores AD changes to it for this user (DirSyncOverrides).${audit}`;
+  }
   switch (f.status) {
     case 'unmatched-onprem':
       if (f.softMatchUpn) {
@@ -60,9 +63,6 @@ export function likelyCause(f: CauseFacts): string {
     case 'in-sync':
       return f.bothEmpty ? 'Both are empty.' : `Values match.${audit}`;
     case 'pending-sync':
-      if (f.stuckTenantSyncAt) {
-        return `${adChanged} on ${formatTime(f.onPremChangedAt)}, but the tenant has synced since (${formatTime(f.stuckTenantSyncAt)}) without updating this user: the change seems stuck; check Entra Connect for export errors or filters.`;
-      }
       return `${adChanged} on ${formatTime(f.onPremChangedAt)}, after this user\u2019s last sync (${formatTime(f.lastSyncAt)}): the next sync cycle should carry it.`;
     case 'format-only':
       if (f.managed) return `Same number, written differently; ${MANAGED}${audit}`;

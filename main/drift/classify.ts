@@ -16,6 +16,27 @@ export interface PairFacts {
   lastSyncAt: string | null;
   /** No longer synced or cloud-managed: AD changes do not flow, so nothing is "pending". */
   managed: boolean;
+  /** The tenant's last sync cycle (/organization onPremisesLastSyncDateTime). */
+  tenantLastSyncAt?: string | null;
+  /** How long after the AD change a tenant sync must have run for the change to count as refused. */
+  stuckAfterMs?: number;
+}
+
+/** Reason code of a pair whose AD change a later tenant sync did not carry (the field report itself). */
+export const OVERRIDE_CONFIRMED = 'override-confirmed';
+
+/** Default for `stuckAfterMs`: 2 h, four default Connect cycles. */
+export const STUCK_AFTER_MS = 2 * 3600_000;
+
+/**
+ * True when AD changed after this user's last sync but the tenant has synced well after that change:
+ * the cycle ran and the value never arrived, so the cloud refuses it (DirSyncOverrides), not "pending".
+ */
+export function overrideConfirmed(f: PairFacts): boolean {
+  if (f.managed || !isAfter(f.onPremChangedAt, f.lastSyncAt) || !f.tenantLastSyncAt) return false;
+  const tenant = Date.parse(f.tenantLastSyncAt);
+  const changed = Date.parse(f.onPremChangedAt!);
+  return Number.isFinite(tenant) && tenant - changed > (f.stuckAfterMs ?? STUCK_AFTER_MS);
 }
 
 /** Statuses 2–7 of the precedence; 1 (unmatched) is decided by the join. */
@@ -24,7 +45,7 @@ export function classifyPair(f: PairFacts): DriftStatus {
   const cloudEmpty = isBlank(f.cloudValue);
   if (onPremEmpty && cloudEmpty) return 'in-sync';
   if (!onPremEmpty && !cloudEmpty && f.onPremValue!.trim() === f.cloudValue!.trim()) return 'in-sync';
-  if (!f.managed && isAfter(f.onPremChangedAt, f.lastSyncAt)) return 'pending-sync';
+  if (!f.managed && isAfter(f.onPremChangedAt, f.lastSyncAt) && !overrideConfirmed(f)) return 'pending-sync';
   if (!onPremEmpty && !cloudEmpty && f.onPremNorm && f.cloudNorm && sameNumber(f.onPremNorm, f.cloudNorm, f.onPremValue!, f.cloudValue!)) {
     return 'format-only';
   }

@@ -5,7 +5,7 @@
  */
 import type { CloudUser, DriftReport, DriftRow, DriftStatus, OnPremUser, ScanSummary } from '../core/model';
 import { DriftStatus as DriftStatusSchema } from '../core/model';
-import { classifyPair } from './classify';
+import { classifyPair, overrideConfirmed, OVERRIDE_CONFIRMED, STUCK_AFTER_MS, type PairFacts } from './classify';
 import { likelyCause } from './cause';
 import { isBlank, PhoneNormalizer, pickRegion, type NormalizedPhone } from './normalize';
 import type { AuditLookup, CloudChangeInfo } from './timeline';
@@ -175,7 +175,6 @@ export class DriftBuilder {
   private readonly norm: PhoneNormalizer;
   private readonly parsesBefore: number;
   private readonly regionDefault: string | null;
-  private readonly tenantSync: number;
   private readonly stuckAfter: number;
   private lookup: AuditLookup;
   private readonly stats: DriftStats = {
@@ -218,8 +217,7 @@ export class DriftBuilder {
     this.parsesBefore = this.norm.parses;
     this.regionDefault = options.defaultRegion ?? null;
     this.lookup = options.auditLookup ?? noLookup;
-    this.stuckAfter = options.stuckAfterMs ?? 2 * 3600_000;
-    this.tenantSync = options.tenantLastSyncAt ? Date.parse(options.tenantLastSyncAt) : NaN;
+    this.stuckAfter = options.stuckAfterMs ?? STUCK_AFTER_MS;
   }
 
   /** On-prem users, in the order the engine should see them (duplicate anchors: the first wins). */
@@ -349,7 +347,7 @@ export class DriftBuilder {
     const cloudNorm = c.user.mobilePhone === u.mobile ? onPremNorm : this.norm.normalize(c.user.mobilePhone, region);
     if (cloudNorm && !cloudNorm.parsed) flags.push('cloud-unparseable');
     const lastSyncAt = c.user.onPremisesLastSyncDateTime;
-    const status = classifyPair({
+    const facts: PairFacts = {
       onPremValue: u.mobile,
       cloudValue: c.user.mobilePhone,
       onPremNorm,
@@ -357,12 +355,15 @@ export class DriftBuilder {
       onPremChangedAt: ch.changedAt,
       lastSyncAt,
       managed: c.managed,
-    });
+      tenantLastSyncAt: this.options.tenantLastSyncAt ?? null,
+      stuckAfterMs: this.stuckAfter,
+    };
+    const status = classifyPair(facts);
     const change = lookup(c.user.id);
     let stuckTenantSyncAt: string | null = null;
-    if (status === 'pending-sync' && ch.changedAt && Number.isFinite(this.tenantSync) && this.tenantSync - Date.parse(ch.changedAt) > this.stuckAfter) {
-      stuckTenantSyncAt = this.options.tenantLastSyncAt ?? null;
-      flags.push('pending-stuck');
+    if (overrideConfirmed(facts)) {
+      stuckTenantSyncAt = facts.tenantLastSyncAt ?? null;
+      flags.push(OVERRIDE_CONFIRMED);
     }
     return {
       key: rowKey(u, c.user),
@@ -538,7 +539,7 @@ export class DriftBuilder {
     // An in-sync cause mentions the audit only for a known change (likelyCause): nothing else to redo.
     if (row.status === 'in-sync' && change.state !== 'known' && before !== 'known') return;
     const u = this.onPrem[i]!;
-    const stuck = row.flags.includes('pending-stuck') ? (this.options.tenantLastSyncAt ?? null) : null;
+    const stuck = row.flags.includes(OVERRIDE_CONFIRMED) ? (this.options.tenantLastSyncAt ?? null) : null;
     row.cause = matchedCause(u, c, row.status, mobileChange(u), stuck, change);
   }
 }

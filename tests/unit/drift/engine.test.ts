@@ -33,15 +33,24 @@ describe('classification of matched pairs', () => {
     const row = one(ad, entraTwin(ad, { mobilePhone: '+1 425 555 0100', onPremisesLastSyncDateTime: '2025-02-01T10:30:00Z' }));
     expect(row.status).toBe('pending-sync');
     expect(row.cause).toMatch(/next sync cycle should carry it/);
-    expect(row.flags).not.toContain('pending-stuck');
+    expect(row.flags).not.toContain('override-confirmed');
   });
 
-  it('says a pending change seems stuck when the tenant synced long after', () => {
+  it('classifies a change the tenant synced past without carrying as a confirmed override, with the times', () => {
+    // The field report: AD changed, the tenant ran cycles after that, the value never arrived.
     const ad = adUser(5, { given: 'Henrietta', sn: 'Mueller', mobile: '+1 425 555 0178', mobileChangedAt: '2025-02-01T10:40:00Z' });
-    const row = one(ad, entraTwin(ad, { mobilePhone: null }), { tenantLastSyncAt: '2025-02-03T08:00:00Z' });
-    expect(row.status).toBe('pending-sync');
-    expect(row.flags).toContain('pending-stuck');
-    expect(row.cause).toMatch(/seems stuck/);
+    const twin = entraTwin(ad, { mobilePhone: null, onPremisesLastSyncDateTime: '2025-02-01T10:30:00Z' });
+    const row = one(ad, twin, { tenantLastSyncAt: '2025-02-03T08:00:00Z' });
+    expect(row.status).toBe('cloud-missing');
+    expect(row.flags).toContain('override-confirmed');
+    expect(row.cause).toMatch(/^Confirmed override: AD changed on 2025-02-01 10:40 UTC, the tenant synced after that \(2025-02-03 08:00 UTC\), yet this user\u2019s last sync is 2025-02-01 10:30 UTC/);
+    const differs = one(ad, entraTwin(ad, { mobilePhone: '+1 425 555 0100', onPremisesLastSyncDateTime: '2025-02-01T10:30:00Z' }), { tenantLastSyncAt: '2025-02-03T08:00:00Z' });
+    expect(differs.status).toBe('cloud-override');
+    expect(differs.flags).toContain('override-confirmed');
+    // A tenant sync within the threshold is still an ordinary pending change.
+    const fresh = one(ad, twin, { tenantLastSyncAt: '2025-02-01T11:00:00Z' });
+    expect(fresh.status).toBe('pending-sync');
+    expect(fresh.flags).not.toContain('override-confirmed');
   });
 
   it('pending-sync takes precedence over format-only and cloud-missing', () => {

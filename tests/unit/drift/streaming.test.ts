@@ -23,7 +23,8 @@ function dataset(count: number): { onPrem: OnPremUser[]; cloud: CloudUser[] } {
   const cloud: CloudUser[] = [];
   for (const p of seedPeople({ count, seed: 11, domain: 'contoso.example' })) {
     const i = p.index;
-    const changedAt = i % 97 === 9 ? '2025-03-02T12:00:00.000Z' : '2025-01-01T08:00:00.000Z';
+    // i % 97 === 9: synced past (confirmed override); i % 97 === 19: within 2 h of the tenant sync (pending).
+    const changedAt = i % 97 === 9 ? '2025-03-02T12:00:00.000Z' : i % 97 === 19 ? '2025-03-03T09:00:00.000Z' : '2025-01-01T08:00:00.000Z';
     const ad: OnPremUser = {
       sourceId: 'dc01',
       dn: p.dn,
@@ -124,7 +125,7 @@ describe('DriftBuilder (page by page) against computeDrift (all at once)', () =>
     expect(expected.stats.outOfScope).toBeGreaterThan(0);
     expect(expected.stats.unmatchedUnsynced).toBeGreaterThan(0);
     const flags = new Set(expected.rows.flatMap((r) => r.flags));
-    for (const f of ['pending-stuck', 'onprem-unparseable', 'cloud-unparseable', 'onprem-out-of-default-scope', 'onprem-time-approximate', 'duplicate-anchor', 'soft-match']) {
+    for (const f of ['override-confirmed', 'onprem-unparseable', 'cloud-unparseable', 'onprem-out-of-default-scope', 'onprem-time-approximate', 'duplicate-anchor', 'soft-match']) {
       expect(flags, f).toContain(f);
     }
   });
