@@ -23,7 +23,7 @@ import {
   type Plan,
   type SessionOutcome,
 } from '../remediation';
-import { affectedUserCount } from '../remediation/plan-schema';
+import { Plan as PlanSchema, affectedUserCount, assertPlanStructure } from '../remediation/plan-schema';
 import type { Workspace } from '../workspace';
 import type { SessionOutcomeWire } from '../../preload/contract';
 import type { Operations } from './operations';
@@ -33,6 +33,8 @@ import { z } from 'zod';
 
 const Owner = z.object({ scanId: z.string(), profileId: z.string() });
 const ownerKey = (planId: string) => `remediation:plan-owner:${planId}`;
+/** The service's own copy of every plan it built: apply and preflight run this copy, never the caller's. */
+const planKey = (planId: string) => `remediation:plan:${planId}`;
 const outcomeKey = (sessionId: string) => `remediation:outcome:${sessionId}`;
 
 export interface RemediationTarget extends ScanTarget {
@@ -82,8 +84,28 @@ export class RemediationService {
     const { report, profileId } = this.report(scanId);
     const t = await this.deps.target(profileId);
     const plan = buildPlan(report, decisions, { selected: [...selected], syncEngine: t.syncEngine, connectServer: t.connectServer, replicaDcs: t.replicaDcs, now: this.deps.clock.now() });
-    this.deps.workspace.settings.set(ownerKey(plan.id), { scanId, profileId });
+    this.keep(plan, { scanId, profileId });
     return { plan, readiness: planReadiness(plan) };
+  }
+
+  private keep(plan: Plan, owner: { scanId: string; profileId: string }): void {
+    assertPlanStructure(plan);
+    this.deps.workspace.settings.set(planKey(plan.id), plan);
+    this.deps.workspace.settings.set(ownerKey(plan.id), owner);
+  }
+
+  /**
+   * The stored copy of the plan the caller names. A caller holds the bridge, not the plan: a sent plan
+   * that differs from the copy in any field is refused with the fields named, so nothing the caller
+   * changed (steps, rows, needsBypass...) can run under the id of a plan the admin reviewed.
+   */
+  private stored(sent: Plan): Plan {
+    const own = this.deps.workspace.settings.get(planKey(sent.id), PlanSchema);
+    if (!own) throw new SyncDriftError('not-found', 'PLAN_UNKNOWN', 'This plan was not built by this workspace; build it again from a scan.');
+    const differs = planDifferences(own, sent);
+    if (differs.length > 0)
+      throw new SyncDriftError('validation', 'PLAN_TAMPERED', `The plan sent differs from the plan ${own.id} this service built: ${differs.join(', ')}. Nothing was written; build the plan again from the scan.`);
+    return own;
   }
 
   private owner(planId: string): { scanId: string; profileId: string } {
@@ -124,7 +146,8 @@ export class RemediationService {
     return { engine, target: t };
   }
 
-  async preflight(plan: Plan) {
+  async preflight(sent: Plan) {
+    const plan = this.stored(sent);
     const { engine } = await this.engine(this.owner(plan.id).profileId);
     return engine.preflight(plan);
   }
@@ -167,7 +190,8 @@ export class RemediationService {
     this.deps.emit('remediation.finished', { operationId, outcome: outcome as SessionOutcomeWire });
   }
 
-  apply(plan: Plan, confirmUsers: number): string {
+  apply(sent: Plan, confirmUsers: number): string {
+    const plan = this.stored(sent);
     const expected = affectedUserCount(plan);
     if (confirmUsers !== expected)
       throw new SyncDriftError('validation', 'CONFIRMATION_STALE', `confirmUsers: the plan changes ${expected} user(s), but the confirmation named ${confirmUsers}. Review the plan again.`);
@@ -244,7 +268,7 @@ export class RemediationService {
       replicaDcs: plan.replicaDcs,
       profile: plan.source.profile,
     });
-    this.deps.workspace.settings.set(ownerKey(restore.id), owner);
+    this.keep(restore, owner);
     return restore;
   }
 
@@ -256,6 +280,23 @@ export class RemediationService {
     const outcome = this.deps.workspace.settings.get(outcomeKey(sessionId), z.unknown());
     return { scanId: owner.scanId, plan, journal, verification: (outcome as Record<string, unknown> | null) ?? { state: 'not verified', note: 'The session has no recorded outcome yet.' } };
   }
+}
+
+/** Which fields of a sent plan differ from the stored one (`steps[2]`, `rows (3 instead of 1)`, `needsBypass`). */
+export function planDifferences(own: Plan, sent: Plan): string[] {
+  const out: string[] = [];
+  const a = own as unknown as Record<string, unknown>;
+  const b = sent as unknown as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[k];
+    const y = b[k];
+    if (JSON.stringify(x) === JSON.stringify(y)) continue;
+    if (Array.isArray(x) && Array.isArray(y)) {
+      if (x.length !== y.length) out.push(`${k} (${y.length} instead of ${x.length})`);
+      else out.push(`${k}[${x.findIndex((v, i) => JSON.stringify(v) !== JSON.stringify(y[i]))}]`);
+    } else out.push(k);
+  }
+  return out;
 }
 
 /** States in which an engine of this process is working on the session (summaries already report a dead owner's as interrupted). */

@@ -18,7 +18,7 @@ import type { Capability } from '../cloud/permissions';
 import { claimOwner, effectiveState, releaseOwner, statusOf, stepStatuses, type JournalEntry, type JournalStore, type SessionMeta, type SessionState, type StepStatus } from './journal';
 import { buildPlan, normValue, planReadiness, sameValue } from './plan';
 import type { DriftReport } from '../core/model';
-import { PLAN_FORMAT, PLAN_SCHEMA_VERSION, parsePlan, type Plan, type PlanRow, type PlanStep, type StepOf } from './plan-schema';
+import { PLAN_FORMAT, PLAN_SCHEMA_VERSION, assertPlanStructure, parsePlan, planNeedsBypass, type Plan, type PlanRow, type PlanStep, type StepOf } from './plan-schema';
 import type { CloudUserState, Operator, RemediationCloud, SyncCyclePort } from './ports';
 
 export interface EngineTiming {
@@ -244,7 +244,7 @@ export class RemediationEngine {
     // Permissions for every step the plan has.
     const need = new Set<Capability>(['scanUsers']);
     if (plan.steps.some((s) => s.kind === 'graph-patch')) need.add('writeMobilePhone');
-    if (plan.needsBypass) {
+    if (planNeedsBypass(plan)) {
       need.add('readBypass');
       need.add('flipBypass');
     }
@@ -266,7 +266,7 @@ export class RemediationEngine {
     }
 
     let bypassWasOn: boolean | null = null;
-    if (plan.needsBypass) {
+    if (planNeedsBypass(plan)) {
       try {
         const b = await this.cloud.getBypass(o);
         if (b.state === 'known') {
@@ -320,7 +320,7 @@ export class RemediationEngine {
         else if (!sameValue(c.mobilePhone, r.cloud.value)) conflicts.push({ rowKey: r.key, upn: r.upn, side: 'cloud', planned: r.cloud.value, actual: normValue(c.mobilePhone), message: `mobilePhone is now ${show(normValue(c.mobilePhone))}, the plan saw ${show(r.cloud.value)}` });
       }
     }
-    if (plan.needsBypass && this.opts.rescan) {
+    if (planNeedsBypass(plan) && this.opts.rescan) {
       try {
         const fresh = await this.opts.rescan(o);
         const listed = new Set(plan.blastRadius.map((b) => b.rowKey));
@@ -347,7 +347,9 @@ export class RemediationEngine {
 
   /** Preflight, then a new session executing the plan. Refuses (no session) when preflight fails. */
   async apply(plan: Plan, o: RunOptions = {}): Promise<SessionOutcome> {
-    const checked = parsePlan(plan);
+    // Whoever hands the engine a plan (the service's stored copy, a verified plan file) may still
+    // hand it one no builder made: every step must be accounted for by a row, or nothing runs.
+    const checked = assertPlanStructure(parsePlan(plan));
     const pre = await this.preflight(checked, o);
     if (!pre.ok) {
       return { sessionId: '', state: 'failed', message: 'Preflight failed: nothing was written.', nextStep: 'Fix the blocking checks (or re-decide the conflicting rows) and apply again.', rows: [], preflight: pre, writes: { ad: 0, graph: 0, bypass: 0, cycles: 0 } };
@@ -489,7 +491,7 @@ export class RemediationEngine {
       ctx.progress({ phase: 'ad-write', done: i + 1, total: steps.length });
     }
     const bad = steps.filter((s) => AdResult.safeParse(this.resultData(ctx, s.id)).data?.outcome !== 'applied');
-    if (bad.length > 0 && ctx.plan.needsBypass) {
+    if (bad.length > 0 && planNeedsBypass(ctx.plan)) {
       throw new Halt('failed', `${bad.length} AD write(s) did not apply (${bad.map((b) => b.upn).join(', ')}): stopped before the bypass, which would otherwise overwrite the cloud values you chose to keep. Rescan and re-decide those rows.`);
     }
   }

@@ -134,13 +134,76 @@ export function serializePlan(plan: Plan): string {
   return `${JSON.stringify(plan, null, 2)}\n`;
 }
 
+/** Whether the plan turns the tenant-wide bypass on: read from its steps, never from `needsBypass`. */
+export function planNeedsBypass(plan: Pick<Plan, 'steps'>): boolean {
+  return plan.steps.some((s) => s.kind === 'set-bypass');
+}
+
 /**
- * How many users a plan changes: every row with an intended end state, plus every blast-radius user
- * the bypass touches. The guided flow names this number in its confirmation and the service checks it.
+ * How many users a plan changes, counted from what its steps write: every row an AD write or Graph
+ * PATCH step names, and, when a step turns the bypass on, every row routed through it plus every
+ * blast-radius user. The guided flow names this number in its confirmation and the service checks it.
  */
 export function affectedUserCount(plan: Plan): number {
   const keys = new Set<string>();
-  for (const r of plan.rows) if (r.intended && r.action !== 'skip' && r.action !== 'support-case') keys.add(r.key);
-  for (const b of plan.blastRadius) keys.add(b.rowKey);
+  for (const s of plan.steps) if (s.kind === 'ad-write' || s.kind === 'graph-patch') keys.add(s.rowKey);
+  if (planNeedsBypass(plan)) {
+    for (const r of plan.rows) if (r.route === 'bypass-cycle') keys.add(r.key);
+    for (const b of plan.blastRadius) keys.add(b.rowKey);
+  }
   return keys.size;
+}
+
+/**
+ * Structural checks beyond the schema: every step is accounted for by a row of the plan (the row
+ * exists, takes the step's route and names the same object), every row that routes a write has its
+ * step, and the bypass is turned on only by a plan with a row that needs it, after the cloud values
+ * are recorded. A plan that fails was not built by buildPlan / buildRestorePlan: it is refused whole.
+ */
+export function planStructureProblems(plan: Plan, where = 'plan'): string[] {
+  const problems: string[] = [];
+  const rows = new Map(plan.rows.map((r) => [r.key, r]));
+  const ids = new Set<string>();
+  const stepFor = new Map<string, string>();
+  const needsBypass = planNeedsBypass(plan);
+  const known = (field: string, keys: readonly string[]) => {
+    for (const k of keys) if (!rows.has(k)) problems.push(`${field} names row "${k}", which the plan does not have`);
+  };
+  plan.steps.forEach((s, i) => {
+    const f = `${where}.steps[${i}]`;
+    if (ids.has(s.id)) problems.push(`${f}.id "${s.id}" is used twice`);
+    ids.add(s.id);
+    if (s.kind === 'ad-write' || s.kind === 'graph-patch') {
+      const r = rows.get(s.rowKey);
+      if (!r) return problems.push(`${f} (${s.kind}) writes row "${s.rowKey}", which the plan does not have`);
+      if (r.route !== s.kind) problems.push(`${f} (${s.kind}) writes row "${s.rowKey}", whose route is ${r.route}`);
+      if (s.upn !== r.upn) problems.push(`${f}.upn is ${s.upn}, the row's is ${r.upn}`);
+      if (s.kind === 'ad-write' && (r.onPrem?.dn !== s.dn || r.onPrem?.sourceId !== s.sourceId)) problems.push(`${f}.dn/sourceId differ from row "${s.rowKey}"'s AD object`);
+      if (s.kind === 'graph-patch' && r.cloud?.id !== s.userId) problems.push(`${f}.userId differs from row "${s.rowKey}"'s cloud user`);
+      if (stepFor.has(s.rowKey)) problems.push(`${f} writes row "${s.rowKey}" a second time`);
+      stepFor.set(s.rowKey, s.id);
+    } else if (s.kind === 'set-bypass') {
+      if (!s.enabled) problems.push(`${f} turns the bypass off; plans only turn it on (undo turns it off)`);
+      if (!plan.rows.some((r) => r.route === 'bypass-cycle')) problems.push(`${f} turns on the tenant-wide bypass, but no row of the plan is routed through it`);
+      if (!plan.steps.slice(0, i).some((x) => x.kind === 'record-cloud-values')) problems.push(`${f} turns on the bypass before the cloud values are recorded`);
+    } else if (s.kind === 'await-replication' || s.kind === 'record-cloud-values' || s.kind === 'verify') known(`${f}.rowKeys`, s.rowKeys);
+    else if (s.kind === 'sync-cycle' && !needsBypass) problems.push(`${f} runs a full cycle without the bypass step it belongs to`);
+  });
+  plan.rows.forEach((r, i) => {
+    if ((r.route === 'ad-write' || r.route === 'graph-patch') && !stepFor.has(r.key)) problems.push(`${where}.rows[${i}] (${r.upn}) is routed ${r.route} but no step writes it`);
+    if (r.route === 'bypass-cycle' && !needsBypass) problems.push(`${where}.rows[${i}] (${r.upn}) is routed through the bypass but no step turns it on`);
+  });
+  known(`${where}.blastRadius`, plan.blastRadius.map((b) => b.rowKey));
+  if (plan.needsBypass !== needsBypass) problems.push(`${where}.needsBypass is ${plan.needsBypass}, but the steps ${needsBypass ? 'do' : 'do not'} turn the bypass on`);
+  return problems;
+}
+
+/** Throws a ValidationError naming the first structural problem (and how many more there are). */
+export function assertPlanStructure(plan: Plan, where = 'plan'): Plan {
+  const problems = planStructureProblems(plan, where);
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    throw new ValidationError(first.split(' ')[0]!, `is not a plan SyncDrift built: ${first.slice(first.indexOf(' ') + 1)}${problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : ''}`, { code: 'PLAN_INVALID' });
+  }
+  return plan;
 }

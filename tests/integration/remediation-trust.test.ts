@@ -1,0 +1,101 @@
+/**
+ * The service applies only the plans it built (issue #16, finding 2): a caller that holds the bridge
+ * (an XSS in the renderer, a local browser-host client) sends a forged plan under the id of one the
+ * service built. Against the real sandbox tenant over HTTPS through the service side every host uses.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServices, type Services } from '../../main/api/services';
+import { createLogger } from '../../main/core/logger';
+import { systemClock } from '../../main/core/ports';
+import { createKeyFileEncryptor } from '../../main/node/encryptor';
+import type { DriftRow } from '../../main/core/model';
+import type { Plan } from '../../main/remediation';
+
+const dir = mkdtempSync(join(tmpdir(), 'sd-trust-'));
+let services: Services;
+const events: Array<{ event: string; payload: unknown }> = [];
+
+async function call<T = unknown>(channel: string, payload: unknown): Promise<T> {
+  const env = await services.router.dispatch(channel, payload, { origin: 'test' });
+  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
+  return env.value as T;
+}
+async function callRaw(channel: string, payload: unknown) {
+  const env = await services.router.dispatch(channel, payload, { origin: 'test' });
+  return env.ok ? { ok: true as const, value: env.value } : { ok: false as const, error: env.error };
+}
+function waitFor(event: string, pred: (p: unknown) => boolean, timeoutMs = 60_000): Promise<unknown> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      const hit = events.find((e) => e.event === event && pred(e.payload));
+      if (hit) return resolve(hit.payload);
+      if (Date.now() - started > timeoutMs) return reject(new Error(`no ${event} within ${timeoutMs} ms`));
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+}
+async function scan(): Promise<{ scanId: string; rows: DriftRow[] }> {
+  const { operationId, scanId } = await call<{ operationId: string; scanId: string }>('scan.start', { profileId: 'sandbox' });
+  await waitFor('scan.finished', (p) => (p as { operationId: string }).operationId === operationId);
+  const page = await call<{ rows: DriftRow[] }>('rows.page', { scanId, offset: 0, limit: 5000 });
+  return { scanId, rows: page.rows };
+}
+const bypass = async () => (await call<{ tenant: { bypass: string } }>('dashboard.get', { profileId: 'sandbox' })).tenant.bypass;
+
+beforeAll(async () => {
+  services = await createServices({
+    host: 'test',
+    workspaceDir: dir,
+    logger: createLogger(() => {}),
+    clock: systemClock,
+    encryptor: createKeyFileEncryptor(join(dir, 'secret.key')),
+    network: { fetch, describe: () => 'test' },
+    send: (event, payload) => events.push({ event, payload }),
+  });
+});
+afterAll(async () => {
+  await services?.dispose();
+});
+
+describe('remediation.apply trusts only its own plans', () => {
+  it('refuses a "skip" plan rewritten to turn on the tenant-wide bypass, naming what differs, and the bypass stays off', async () => {
+    const { scanId, rows } = await scan();
+    const testmobile = rows.find((r) => r.onPrem?.samAccountName === 'testmobile')!;
+    const { plan } = await call<{ plan: Plan }>('remediation.plan', { scanId, selected: [testmobile.key], decisions: [{ rowKey: testmobile.key, action: 'skip' }] });
+    expect(plan.steps.some((s) => s.kind === 'set-bypass')).toBe(false);
+    expect(await bypass()).toBe('off');
+
+    const forged: Plan = { ...plan, needsBypass: false, rows: [], steps: [{ id: 'bypass-on', kind: 'set-bypass', enabled: true }] };
+    const r = await callRaw('remediation.apply', { plan: forged, confirmUsers: 0 });
+    if (r.ok) {
+      // Today's code: the forged plan runs. Wait for its end, so the assertion below reports it.
+      const opId = (r.value as { operationId: string }).operationId;
+      await waitFor('remediation.finished', (p) => (p as { operationId: string }).operationId === opId).catch(() => null);
+    }
+    expect(await bypass()).toBe('off');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('PLAN_TAMPERED');
+      expect(r.error.message).toMatch(/steps/);
+      expect(r.error.message).toMatch(/rows/);
+    }
+  });
+
+  it('refuses a plan id it never built, and applies its own copy when the caller sends it unchanged', async () => {
+    const { scanId, rows } = await scan();
+    const testmobile = rows.find((r) => r.onPrem?.samAccountName === 'testmobile')!;
+    const { plan } = await call<{ plan: Plan }>('remediation.plan', { scanId, selected: [testmobile.key], decisions: [{ rowKey: testmobile.key, action: 'keep-cloud' }] });
+    const unknown = await callRaw('remediation.apply', { plan: { ...plan, id: 'not-built-here' }, confirmUsers: 1 });
+    expect(unknown.ok).toBe(false);
+    if (!unknown.ok) expect(unknown.error.code).toBe('PLAN_UNKNOWN');
+    const { operationId } = await call<{ operationId: string }>('remediation.apply', { plan, confirmUsers: 1 });
+    const done = (await waitFor('remediation.finished', (p) => (p as { operationId: string }).operationId === operationId)) as { outcome: { state: string } };
+    expect(done.outcome.state).toBe('completed');
+    await call('sandbox.reset', {});
+  });
+});
