@@ -134,3 +134,21 @@ describe('the plan file', () => {
     expect(() => parsePlanText('{', 'p.json')).toThrow(/p\.json: is not valid JSON/);
   });
 });
+
+describe('plan structure (a plan no builder made is refused whole)', () => {
+  it('refuses steps no row accounts for, and counts confirmed users from the steps', async () => {
+    const { planStructureProblems, affectedUserCount, assertPlanStructure } = await import('../../main/remediation/plan-schema');
+    const skip = buildPlan(report, [{ rowKey: keyOf(report, UPN.testmobile), action: 'skip' }]);
+    expect(planStructureProblems(skip)).toEqual([]);
+    const forged = { ...skip, needsBypass: false, rows: [], steps: [{ id: 'bypass-on', kind: 'set-bypass' as const, enabled: true }] };
+    expect(affectedUserCount(forged)).toBe(0);
+    const problems = planStructureProblems(forged);
+    expect(problems.join('\n')).toMatch(/steps\[0\].*no row of the plan is routed through it/);
+    expect(problems.join('\n')).toMatch(/needsBypass is false, but the steps do turn the bypass on/);
+    expect(() => assertPlanStructure(forged)).toThrow(/plan\.steps\[0\]: is not a plan SyncDrift built/);
+    const keep = buildPlan(report, [{ rowKey: keyOf(report, UPN.raj), action: 'keep-cloud' }]);
+    expect(planStructureProblems(keep)).toEqual([]);
+    expect(affectedUserCount(keep)).toBe(1);
+    expect(planStructureProblems({ ...keep, steps: keep.steps.filter((s) => s.kind !== 'ad-write') }).join()).toMatch(/routed ad-write but no step writes it/);
+  });
+});
