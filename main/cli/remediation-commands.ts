@@ -20,9 +20,11 @@ import {
   buildRestorePlan,
   decideBulk,
   parseDecideArg,
-  parsePlanText,
+  loadOrCreatePlanKey,
   planReadiness,
-  serializePlan,
+  PLAN_KEY_SUFFIX,
+  signedPlanText,
+  verifyPlanText,
   workspaceJournalStore,
   sessionSummaries,
   type BulkAction,
@@ -79,7 +81,7 @@ Builds a remediation plan (JSON) from a drift report and decisions, with the bla
   --replica-dc DC    a DC the Connect server reads (ldaps:// URL for LDAP profiles): AD writes must
                      show there first; repeatable; default the profile's DC and its replicaDcs
   --cloud-sync       the tenant uses Entra Cloud Sync (restart the job instead of a cycle)
-  --workspace W      the workspace whose journal apply/resume/undo use (not needed to plan)
+  --workspace W      the workspace whose key signs the plan and whose journal apply/resume/undo use
   --out PLAN         the plan file to write
 
 Exit codes: 0 written (and ready), 8 written but blocked (undecided blast-radius rows), 2 usage error.
@@ -90,6 +92,9 @@ export const APPLY_USAGE = `Usage: syncdrift apply PLAN [--dry-run] [--yes] [--p
 Preflight (permissions, connectivity, fresh re-read of every value; changed rows become conflicts),
 then the writes in order, the journal, and verification. --dry-run shows the plan and its blast
 radius and writes nothing. Without --yes it asks on a terminal and refuses otherwise.
+The plan's integrity check is verified first, with the key of --workspace (the workspace it was
+planned with): a plan changed after syncdrift plan wrote it, unsigned, or signed by another
+workspace is refused (exit 2) and nothing is written.
 
 Exit codes: 0 done and verified, 7 waiting (next step printed; resume later), 8 refused
 (preflight, conflicts, undecided rows, no confirmation), 2 usage, 3 sign-in/permission, 1 unexpected.
@@ -175,6 +180,13 @@ export function parseUserList(io: RemediationCommandIo, arg: string): string[] {
 /** The workspace database (same rule as the other commands' --workspace); the journal lives in it. */
 export function workspaceFileFor(io: RemediationCommandIo, workspace: string | null): string {
   return workspace ? resolve(io.cwd, workspace) : join(defaultWorkspaceDir(io.env as NodeJS.ProcessEnv), 'workspace.db');
+}
+
+/** The workspace's plan-signing key (`<workspace file>.plan-key`), created on first use. */
+export function planKeyFor(io: RemediationCommandIo, workspace: string | null): Buffer {
+  const file = workspaceFileFor(io, workspace);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  return loadOrCreatePlanKey(`${file}${PLAN_KEY_SUFFIX}`);
 }
 
 /** The remediation journal inside a workspace database; close() closes the workspace. */
@@ -396,7 +408,7 @@ export function runPlanCommand(args: readonly string[], io: RemediationCommandIo
       replicaDcs: list(v, 'replica-dc'),
       now: (deps.clock ?? systemClock).now(),
     });
-    const path = writeOwnerOnly(io, out, serializePlan(plan), '--out');
+    const path = writeOwnerOnly(io, out, signedPlanText(plan, planKeyFor(io, str(v, 'workspace'))), '--out');
     io.stderr.write(renderPlan(plan));
     io.stderr.write(`Wrote ${path}\n`);
     const ready = planReadiness(plan);
@@ -413,7 +425,8 @@ export function runApplyCommand(args: readonly string[], io: RemediationCommandI
   return guard(io, async () => {
     const { values: v, positionals } = parse(args, { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'cycle-done': { type: 'boolean' }, replicated: { type: 'boolean' } }, 1, APPLY_USAGE);
     const file = positionals[0] as string;
-    const plan = parsePlanText(readText(io, file, 'PLAN'), file);
+    // Integrity first: nothing of a plan is shown as "ready" or applied before its check passes.
+    const plan = verifyPlanText(readText(io, file, 'PLAN'), planKeyFor(io, str(v, 'workspace')), file);
     io.stdout.write(renderPlan(plan));
     if (v['dry-run']) {
       io.stderr.write('Dry run: nothing was written.\n');
@@ -494,7 +507,7 @@ export function runUndoCommand(args: readonly string[], io: RemediationCommandIo
       io.stdout.write(renderUndo(report));
       const restoreOut = str(v, 'restore-out');
       if (restoreOut && report.offers.length > 0) {
-        const path = writeOwnerOnly(io, restoreOut, serializePlan(buildRestorePlan(report, 'all', { now: (deps.clock ?? systemClock).now() })), '--restore-out');
+        const path = writeOwnerOnly(io, restoreOut, signedPlanText(buildRestorePlan(report, 'all', { now: (deps.clock ?? systemClock).now() }), planKeyFor(io, str(v, 'workspace'))), '--restore-out');
         io.stderr.write(`Wrote the restore plan (AD writes) to ${path}: review it, then syncdrift apply ${restoreOut}\n`);
       }
       return report.state === 'undone' ? REMEDIATION_EXIT.ok : REMEDIATION_EXIT.incomplete;

@@ -1,4 +1,5 @@
 export * from './plan-schema';
+export * from './plan-integrity';
 export * from './plan';
 export * from './decisions';
 export * from './journal';

@@ -39,7 +39,7 @@ describe('syncdrift plan / apply / sessions / resume / undo', () => {
     expect(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'))).toMatchObject({ format: 'syncdrift-remediation-plan', schemaVersion: 1, needsBypass: true });
 
     io.out.length = 0;
-    expect(await runApplyCommand(['plan.json', '--dry-run'], io, deps())).toBe(0);
+    expect(await runApplyCommand(['plan.json', '--dry-run', '--workspace', 'ws'], io, deps())).toBe(0);
     expect(io.out.join('')).toContain('BLAST RADIUS: 3 user(s)');
     expect(io.out.join('')).toContain(`${UPN.raj}`);
     expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
@@ -89,5 +89,48 @@ describe('syncdrift plan / apply / sessions / resume / undo', () => {
     expect(io.err.join('')).toMatch(/bad\.json\.\w+/);
     expect(await runResumeCommand(['nope'], io)).toBe(2);
     expect(io.err.join('')).toContain('no engine wiring');
+  });
+
+  describe('plan files carry an integrity check (#16 finding 2)', () => {
+    const planKeepCloud = async (ws = 'ws') => {
+      const args = ['--report', 'report.json', '--decide', 'cloud-override=keep-cloud', '--users', UPN.testmobile, '--others', 'onprem-missing=skip', '--others', 'format-only=skip', '--workspace', ws, '--out', 'plan.json'];
+      expect(await runPlanCommand(args, io)).toBe(0);
+      return JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as Record<string, unknown> & {
+        steps: Array<{ kind: string; next?: string | null }>;
+        rows: Array<{ intended: { onPrem: string | null } | null }>;
+        integrity?: unknown;
+      };
+    };
+
+    it('a hand-edited AD write (the cloud value swapped for an attacker number) is refused, nothing written', async () => {
+      const before = (await env.dir.readUser(DN.testmobile))?.mobile;
+      const plan = await planKeepCloud();
+      const write = plan.steps.find((s) => s.kind === 'ad-write');
+      expect(write).toBeTruthy();
+      // Structurally valid: step and row agree, so only the integrity check can catch it.
+      write!.next = '+1 555 0100 666';
+      for (const r of plan.rows) if (r.intended) r.intended.onPrem = '+1 555 0100 666';
+      writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan, null, 2));
+      expect(await runApplyCommand(['plan.json', '--yes', '--workspace', 'ws'], io, deps())).toBe(2);
+      expect(io.err.join('')).toContain('plan.json: was changed after syncdrift plan wrote it');
+      expect((await env.dir.readUser(DN.testmobile))?.mobile).toBe(before);
+      // The dry run refuses it too: an admin reviewing a tampered plan must not be told it is ready.
+      expect(await runApplyCommand(['plan.json', '--dry-run', '--workspace', 'ws'], io, deps())).toBe(2);
+    });
+
+    it('an unsigned plan and one signed by another workspace are refused, naming why', async () => {
+      const plan = await planKeepCloud('ws1');
+      writeFileSync(join(dir, 'plan.json'), JSON.stringify({ ...plan, integrity: undefined }));
+      expect(await runApplyCommand(['plan.json', '--yes', '--workspace', 'ws1'], io, deps())).toBe(2);
+      expect(io.err.join('')).toContain('plan.json.integrity: is missing');
+      writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
+      expect(await runApplyCommand(['plan.json', '--yes', '--workspace', 'ws2'], io, deps())).toBe(2);
+      expect(io.err.join('')).toMatch(/plan\.json\.integrity\.keyId: is [0-9a-f]{16}: the plan was signed by another workspace/);
+      // Re-indenting the file is not tampering: the check is over the plan's content.
+      writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
+      io.out.length = 0;
+      expect(await runApplyCommand(['plan.json', '--yes', '--workspace', 'ws1'], io, deps())).toBe(0);
+      expect(io.out.join('')).toMatch(/: completed/);
+    });
   });
 });
