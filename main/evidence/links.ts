@@ -27,10 +27,10 @@ export const DOC_LINKS = {
     says: 'bypassDirSyncOverridesEnabled: when true, persists the values of Mobile and OtherMobile in on-premises AD during sync cycles instead of the MobilePhone or AlternateMobilePhones values in Microsoft Entra ID.',
   },
   april2025: {
-    title: 'What\u2019s new in Microsoft Entra ID (archive): April 2025, MobilePhone of synchronized users',
-    url: 'https://learn.microsoft.com/en-us/entra/fundamentals/whats-new-archive',
+    title: 'How to use the BypassDirSyncOverrides feature of a Microsoft Entra tenant (revised 2025-04-09)',
+    url: 'https://learn.microsoft.com/en-us/entra/identity/hybrid/connect/how-to-bypassdirsyncoverrides',
     says:
-      'Since April 2025 MobilePhone and AlternateMobilePhones of synchronized users can no longer be changed in the cloud, only through sync; overrides set before that remain in place.',
+      'The 2025-04-09 revision: MobilePhone and AlternateMobilePhones of synchronized users can no longer be changed in the cloud, only through sync; overrides set before remain. The supported way to make AD win again is bypassDirSyncOverridesEnabled followed by Start-ADSyncSyncCycle -PolicyType Initial ("only objects with a different MobilePhone or AlternateMobilePhones value will be updated").',
   },
   graphBreakingChange2020: {
     title: 'Breaking change to Microsoft Graph Users API (2020): updates to on-premises sync-enabled user contact numbers are no longer allowed',

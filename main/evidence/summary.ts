@@ -141,16 +141,19 @@ function behaviour(): { text: string; link: { title: string; url: string } }[] {
 
 function ask(m: SummaryModel): { intro: string[]; ids: SummaryUser[]; notes: string[] } {
   const ids = m.users.filter((u) => u.askSupport);
+  // Microsoft's troubleshooting guidance no longer offers a per-object revert through support; it
+  // points to the bypass. So the package asks for what support can do today: confirm what only
+  // Microsoft can see (the hidden flag) and advise on the supported remedy and its reach.
   const intro = [
-    `Please revert (clear) the DirSyncOverrides flag for the mobile phone attributes (MobilePhone, AlternateMobilePhones) of the ${ids.length} Entra ID object id(s) listed below, so that Entra ID accepts the on-premises values from synchronization again.`,
-    'We are not enabling `bypassDirSyncOverridesEnabled` tenant-wide because it would overwrite the cloud values of every user whose values differ, including users not listed here, and those values could not be written back through Graph.',
+    `Please confirm that a DirSyncOverrides flag for the mobile phone attributes (MobilePhone, AlternateMobilePhones) is what keeps the on-premises values from applying for the ${ids.length} Entra ID object id(s) listed below (sync reports success; Graph does not expose the flag), and advise on the supported remedy for them.`,
+    'Microsoft\u2019s guidance (the BypassDirSyncOverrides how-to, revised 2025-04-09) no longer offers a per-object revert; it points to the tenant-wide feature `BypassDirSyncOverridesEnabled` followed by a full (initial) sync cycle. We have not enabled it yet because it overwrites the cloud values of every synchronized user whose values differ, including users not listed here, and those values cannot be written back through Graph. Please tell us whether anything other than the bypass applies to these objects, and confirm which users the bypass would change.',
   ];
   const notes: string[] = [];
   if (ids.some((u) => u.row.status === 'onprem-missing')) {
-    notes.push('For users whose AD `mobile` is empty (status onprem-missing), reverting the flag will clear the cloud value at the next full cycle; that is intended for the users listed.');
+    notes.push('For users whose AD `mobile` is empty (status onprem-missing), the bypass and a full cycle most likely clear the cloud value: our reading of "overwrite all the different values", not stated by Microsoft.');
   }
   notes.push('AlternateMobilePhones cannot be read through Graph: its cloud values are not in this package.');
-  if (ids.length === 0) notes.push('No user in this package needs the flag reverted: the request is informational.');
+  if (ids.length === 0) notes.push('No user in this package points at an override: the request is informational.');
   return { intro, ids, notes };
 }
 

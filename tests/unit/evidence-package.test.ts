@@ -142,11 +142,27 @@ describe('the evidence package of the field report', () => {
     expect(md).toContain('| Last sync of the tenant (onPremisesLastSyncDateTime) | 2025-02-03T17:00:00.000Z');
     expect(md).toContain('| cloud-override | Different numbers (cloud value edited in the cloud; AD changes ignored) | 1 |');
     expect(md).toContain('| in-sync | In sync | 1 |');
-    expect(md).toMatch(/Please revert \(clear\) the DirSyncOverrides flag .* of the 3 Entra ID object id\(s\)/);
+    expect(md).toMatch(/Please confirm .*DirSyncOverrides.* for the 3 Entra ID object id\(s\)/);
     const ask = md.slice(md.indexOf('## What we ask of support'), md.indexOf('## In this package'));
     for (const id of [scan.ids.testmobile, scan.ids.raj, scan.ids.eve]) expect(ask).toContain(`| \`${id}\` |`);
     expect(ask).not.toContain(scan.ids.ana);
     expect(md).toContain('| testmobile@fortmillems.org | `' + scan.ids.testmobile + '` | cloud-override | `0987654321` | `1234567890` | 2025-02-03 15:30 UTC by helpdesk@fortmillems.org |');
+  });
+
+  it('asks support for what it can do today: no per-object revert, the bypass named, the 2025-04-09 how-to cited (#17 point 6)', () => {
+    const md = text('summary.md');
+    const html = text('summary.html');
+    const ask = md.slice(md.indexOf('## What we ask of support'), md.indexOf('## In this package'));
+    // Microsoft's troubleshooting guidance no longer offers a per-object revert: the package must not ask for one.
+    expect(ask).not.toMatch(/please revert|revert \(clear\)|reverting the flag|needs the flag reverted/i);
+    expect(ask).toMatch(/no longer offers a per-object revert/);
+    expect(html).not.toMatch(/Please revert/);
+    expect(ask).toContain('BypassDirSyncOverrides');
+    expect(ask).toMatch(/full \(initial\) sync cycle/);
+    // The April 2025 statement cites the how-to's 2025-04-09 revision, not the what's-new archive.
+    expect(md).not.toContain('whats-new-archive');
+    expect(html).not.toContain('whats-new-archive');
+    expect(md).toMatch(/\[[^\]]*revised 2025-04-09[^\]]*\]\(https:\/\/learn\.microsoft\.com\/en-us\/entra\/identity\/hybrid\/connect\/how-to-bypassdirsyncoverrides\)/);
   });
 
   it('summary.html carries the same facts, escapes them, and loads nothing', () => {
@@ -157,7 +173,7 @@ describe('the evidence package of the field report', () => {
     expect(html).toContain('<code>1234567890</code>');
     expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'; style-src 'sha256-/);
     expect(html).not.toMatch(/<script|<img|<link|<iframe|@import|url\(/i);
-    expect(html).toContain('Please revert (clear) the DirSyncOverrides flag');
+    expect(html).toMatch(/Please confirm .*DirSyncOverrides/);
   });
 
   it('affected-users.csv lists the same users with both values and the support flag', () => {

@@ -57,7 +57,7 @@ describe('summary.html in Chromium', () => {
       'What we ask of support',
       'In this package',
     ]);
-    expect(await page.locator('.ask').textContent()).toMatch(/Please revert \(clear\) the DirSyncOverrides flag/);
+    expect(await page.locator('.ask').textContent()).toMatch(/Please confirm that a DirSyncOverrides flag/);
     // The inline style applied under the page's own CSP (h1 is 1.5rem there, 2em by default).
     expect(await page.locator('h1').evaluate((e) => getComputedStyle(e).fontSize)).toBe('24px');
     expect(cspViolations).toEqual([]);
