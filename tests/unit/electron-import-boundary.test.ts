@@ -15,7 +15,7 @@ const SOURCE = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
 const ELECTRON = /^electron(\/.*)?$/;
 
 /** Modules in main/electron/ that must load under plain Node (the unit tests import them). */
-const PLAIN_NODE = ['wiring.ts', 'service-port.ts', 'guards.ts', 'window-options.ts', 'app-request.ts'].map((f) => `main/electron/${f}`);
+const PLAIN_NODE = ['wiring.ts', 'service-port.ts', 'service-host.ts', 'guards.ts', 'window-options.ts', 'app-request.ts'].map((f) => `main/electron/${f}`);
 const MAY_IMPORT = (rel: string) => (rel.startsWith('main/electron/') && !PLAIN_NODE.includes(rel)) || rel === 'preload/electron.ts';
 
 function walk(dir: string, out: string[] = []): string[] {

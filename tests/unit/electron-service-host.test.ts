@@ -1,0 +1,188 @@
+/**
+ * The service process's end of the relay (main/electron/service-host.ts), wired to main's real end
+ * (service-port.ts) through an in-memory message pair, with a fake safeStorage and shell: what the
+ * utilityProcess does under Electron, here under plain Node (issue 16 finding 10).
+ */
+import { mkdtempSync, realpathSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServicePorts, Services } from '../../main/api/services';
+import { createServices } from '../../main/api/services';
+import { serveMainPort, isStrongBackend, type MainPortLike, type ServiceHostDeps } from '../../main/electron/service-host';
+import { connectServiceProcess, type UtilityProcessLike } from '../../main/electron/service-port';
+import { FakeSafeStorage, FakeShell } from './electron-fakes';
+
+type Listener = (m: unknown) => void;
+
+/** Two ends of a structured-clone message channel, delivered asynchronously like Electron's. */
+function pair() {
+  const toService: Listener[] = [];
+  const toMain: Listener[] = [];
+  const exitListeners: Array<(code: number) => void> = [];
+  const fromService: unknown[] = [];
+  const deliver = (ls: Listener[], m: unknown) => setTimeout(() => ls.forEach((l) => l(structuredClone(m))), 0);
+  const child: UtilityProcessLike & { exit(code: number): void } = {
+    on: (_e, l) => toMain.push(l),
+    once: (_e, l) => exitListeners.push(l),
+    postMessage: (m) => deliver(toService, m),
+    kill: () => true,
+    exit: (code) => exitListeners.forEach((l) => l(code)),
+  };
+  const port: MainPortLike & { say(m: unknown): void } = {
+    on: (_e, l) => toService.push((m) => l({ data: m })),
+    postMessage: (m) => {
+      fromService.push(m);
+      deliver(toMain, m);
+    },
+    /** Speak to the service as main would (or as a broken main would). */
+    say: (m) => deliver(toService, m),
+  };
+  return { child, port, fromService };
+}
+
+let dir: string;
+let log: string[];
+let exits: number[];
+beforeEach(() => {
+  dir = realpathSync(mkdtempSync(join(tmpdir(), 'sd-host-')));
+  log = [];
+  exits = [];
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const wait = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+
+function deps(createServicesImpl: ServiceHostDeps['createServices']): ServiceHostDeps {
+  return {
+    createServices: createServicesImpl,
+    fetch: () => Promise.reject(new Error('no network in this test')),
+    networkDescription: 'test',
+    openLog: () => (line) => log.push(line),
+    exit: (code) => exits.push(code),
+  };
+}
+
+/** A service factory that records its ports and answers every call with the channel it got. */
+function recordingFactory() {
+  const seen: { ports?: ServicePorts } = {};
+  const factory = async (ports: ServicePorts): Promise<Services> => {
+    seen.ports = ports;
+    return {
+      router: { dispatch: async (channel: unknown) => ({ ok: true as const, value: { channel } }) },
+    } as unknown as Services;
+  };
+  return { seen, factory };
+}
+
+describe('the service process end of the relay', () => {
+  it('starts the real services behind main\'s real relay and answers a call (app.info)', async () => {
+    const { child, port } = pair();
+    serveMainPort(port, deps(createServices));
+    const svc = await connectServiceProcess(child, { safeStorage: new FakeSafeStorage(), shell: new FakeShell(), workspaceDir: dir, versions: { electron: '45.0.0' }, platform: 'linux' });
+    const env = await svc.invoke('app.info', {});
+    expect(env.ok).toBe(true);
+    expect(JSON.stringify(env)).toContain('45.0.0');
+    const bad = await svc.invoke('no.such.channel', {});
+    expect(bad).toMatchObject({ ok: false });
+    expect(exits).toEqual([]);
+  });
+
+  it('secrets go through main\'s safeStorage and back; the backend decides isStrong', async () => {
+    const { child, port } = pair();
+    const { seen, factory } = recordingFactory();
+    serveMainPort(port, deps(factory));
+    const storage = new FakeSafeStorage('basic_text');
+    await connectServiceProcess(child, { safeStorage: storage, shell: new FakeShell(), workspaceDir: dir, versions: {}, platform: 'linux' });
+    const enc = seen.ports!.encryptor;
+    expect(enc).toMatchObject({ backend: 'basic_text', isStrong: false });
+    const cipher = await enc.encrypt('hunter2');
+    expect(cipher.toString()).toBe('enc:hunter2');
+    expect(await enc.decrypt(cipher)).toBe('hunter2');
+    await expect(enc.decrypt(Buffer.from('not ours'))).rejects.toThrow(/The OS secret store refused/);
+    expect(storage.calls).toEqual(['encrypt', 'decrypt', 'decrypt']);
+    expect(isStrongBackend('gnome_libsecret')).toBe(true);
+    expect(isStrongBackend('unknown')).toBe(false);
+  });
+
+  it('openPath reaches the shell only for what main allows', async () => {
+    const { child, port } = pair();
+    const { seen, factory } = recordingFactory();
+    serveMainPort(port, deps(factory));
+    const shell = new FakeShell();
+    mkdirSync(join(dir, 'logs'));
+    writeFileSync(join(dir, 'logs', 'services.log'), '');
+    await connectServiceProcess(child, { safeStorage: new FakeSafeStorage(), shell, workspaceDir: dir, versions: {}, platform: 'linux' });
+    expect(await seen.ports!.openPath!(join(dir, 'logs', 'services.log'))).toBe(true);
+    expect(await seen.ports!.openPath!('/etc/passwd')).toBe(false);
+    expect(shell.opened).toEqual([join(dir, 'logs', 'services.log')]);
+  });
+
+  it('a call before init gets a typed answer, not silence', async () => {
+    const { port, fromService } = pair();
+    serveMainPort(port, deps(recordingFactory().factory));
+    port.say({ type: 'invoke', id: 7, channel: 'app.info', payload: {} });
+    await wait();
+    expect(fromService).toEqual([{ type: 'result', id: 7, envelope: { ok: false, error: expect.objectContaining({ code: 'SERVICE_NOT_READY' }) } }]);
+  });
+
+  it('services that cannot start: the reason is logged, the process exits 1, waiting calls end typed', async () => {
+    const { child, port } = pair();
+    serveMainPort(
+      port,
+      deps(async () => {
+        throw new Error(`SQLITE_CANTOPEN ${dir}/workspace.db`);
+      }),
+    );
+    const connecting = connectServiceProcess(child, { safeStorage: new FakeSafeStorage(), shell: new FakeShell(), workspaceDir: dir, versions: {}, platform: 'linux' });
+    port.say({ type: 'invoke', id: 3, channel: 'app.info', payload: {} });
+    await wait();
+    expect(exits).toEqual([1]);
+    expect(log.join('\n')).toContain('SQLITE_CANTOPEN');
+    child.exit(1);
+    await expect(connecting).rejects.toThrow(/exited during start-up \(code 1\)/);
+  });
+
+  it('a handler that throws ends the call with a generic error and a reference, details only in the log', async () => {
+    const { port, fromService } = pair();
+    serveMainPort(
+      port,
+      deps(async () => ({ router: { dispatch: () => Promise.reject(new Error(`EACCES ${dir}/secret`)) } }) as unknown as Services),
+    );
+    port.say({ type: 'init', workspaceDir: dir, storageBackend: 'gnome_libsecret' });
+    await wait();
+    port.say({ type: 'invoke', id: 1, channel: 'app.info', payload: {} });
+    await wait();
+    const result = fromService.find((m) => (m as { type: string }).type === 'result') as { envelope: { ok: boolean; error: { code: string; message: string; correlationId: string } } };
+    expect(result.envelope.ok).toBe(false);
+    expect(result.envelope.error.code).toBe('INTERNAL');
+    expect(result.envelope.error.message).not.toContain(dir);
+    expect(log.join('\n')).toContain(result.envelope.error.correlationId);
+  });
+
+  it('malformed messages from main are dropped and logged; a malformed call is answered; a second init is ignored', async () => {
+    const { port, fromService } = pair();
+    const calls: ServicePorts[] = [];
+    serveMainPort(
+      port,
+      deps(async (p) => {
+        calls.push(p);
+        return { router: { dispatch: async () => ({ ok: true, value: null }) } } as unknown as Services;
+      }),
+    );
+    port.say({ type: 'init', workspaceDir: dir, storageBackend: 'gnome_libsecret' });
+    await wait();
+    port.say({ type: 'init', workspaceDir: '/elsewhere', storageBackend: 'basic_text' });
+    port.say(null);
+    port.say({ type: 'crypto', id: 99, ok: true, value: 'x' });
+    port.say({ type: 'invoke', id: 5, channel: 'app.info', payload: {}, extra: 'field' });
+    port.say({ type: 'init', workspaceDir: 'x'.repeat(5000), storageBackend: 'x' });
+    await wait();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.workspaceDir).toBe(dir);
+    expect(fromService).toContainEqual({ type: 'result', id: 5, envelope: { ok: false, error: expect.objectContaining({ code: 'BAD_MAIN_MESSAGE' }) } });
+    expect(log.join('\n')).toMatch(/ignored a second init/);
+    expect(log.join('\n')).toMatch(/dropped an answer from main to no open request/);
+    expect(log.filter((l) => l.includes('dropped a malformed message')).length).toBe(3);
+  });
+});
