@@ -310,7 +310,18 @@ export const channels = {
   /** Suggested decision per row, with the reason (from the timeline). */
   'remediation.suggest': {
     input: z.object({ scanId: Id, rowKeys: z.array(Id).min(1).max(200_000) }).strict(),
-    output: z.object({ suggestions: z.array(z.object({ rowKey: z.string(), action: DecisionAction, reason: z.string(), ask: z.boolean() })) }),
+    output: z.object({
+      suggestions: z.array(
+        z.object({
+          rowKey: z.string(),
+          action: DecisionAction,
+          reason: z.string(),
+          ask: z.boolean(),
+          /** Other actions just as defensible (format-only: keep-cloud beside keep-onprem). */
+          alternatives: z.array(z.object({ action: DecisionAction, reason: z.string() })).optional(),
+        }),
+      ),
+    }),
   },
   /**
    * Builds the plan for the selected rows and the decisions so far (pure, so the wizard calls it on

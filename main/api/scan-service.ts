@@ -49,7 +49,7 @@ export function withAudit(row: DriftRow, lookup: AuditLookup | null): DriftRow {
   const info = lookup(row.cloud.id);
   if (info.state === row.cloud.changeState) return row;
   const cause = refreshCauseAudit(row.cause, row.status, { state: row.cloud.changeState }, info);
-  if (info.state !== 'known') return { ...row, cause, cloud: { ...row.cloud, changeState: info.state } };
+  if (info.state !== 'known') return { ...row, cause, cloud: { ...row.cloud, changeState: info.state, auditCoveredFrom: info.state === 'outside-retention' ? (info.since ?? null) : null } };
   return { ...row, cause, cloud: { ...row.cloud, changeState: 'known', changedAt: info.at ?? null, changedBy: info.actor ?? null } };
 }
 

@@ -124,6 +124,8 @@ export const DriftRow = z.object({
       changedAt: isoDateTime.nullable(),
       changedBy: z.string().nullable(),
       changeState: CloudChangeState,
+      /** outside-retention: the audit log holds no mobile change since this time (its retention start); null = unknown. */
+      auditCoveredFrom: isoDateTime.nullable().optional(),
       managed: z.boolean(),
       immutableId: z.string().nullable(),
     })

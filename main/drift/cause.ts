@@ -66,7 +66,7 @@ export function likelyCause(f: CauseFacts): string {
       return `${adChanged} on ${formatTime(f.onPremChangedAt)}, after this user\u2019s last sync (${formatTime(f.lastSyncAt)}): the next sync cycle should carry it.`;
     case 'format-only':
       if (f.managed) return `Same number, written differently; ${MANAGED}${audit}`;
-      return `Same number, written differently: Entra Connect copies AD verbatim, so the cloud value was edited in the cloud and an override (DirSyncOverrides) is likely.${audit}`;
+      return `Same number, written differently: Entra Connect copies AD verbatim and compares strings, so this is real drift for sync unless a custom sync rule (or a Cloud Sync expression mapping) reformats mobile; the cloud value was edited in the cloud and an override (DirSyncOverrides) is likely.${audit}`;
     case 'cloud-missing':
       if (f.managed) return `AD has a number, Entra ID is empty; ${MANAGED}${audit}`;
       return `AD has a number but Entra ID is empty: the cloud value was cleared in the cloud and AD changes are likely ignored for this user (override).${audit}`;

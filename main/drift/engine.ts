@@ -129,6 +129,7 @@ function cloudPart(c: ConsideredCloud, change: CloudChangeInfo): NonNullable<Dri
     changedAt: change.state === 'known' ? (change.at ?? null) : null,
     changedBy: change.state === 'known' ? (change.actor ?? null) : null,
     changeState: change.state,
+    auditCoveredFrom: change.state === 'outside-retention' ? (change.since ?? null) : null,
     managed: c.managed,
     immutableId: u.onPremisesImmutableId,
   };
@@ -536,6 +537,7 @@ export class DriftBuilder {
     cloud.changedAt = change.state === 'known' ? (change.at ?? null) : null;
     cloud.changedBy = change.state === 'known' ? (change.actor ?? null) : null;
     cloud.changeState = change.state;
+    cloud.auditCoveredFrom = change.state === 'outside-retention' ? (change.since ?? null) : null;
     // An in-sync cause mentions the audit only for a known change (likelyCause): nothing else to redo.
     if (row.status === 'in-sync' && change.state !== 'known' && before !== 'known') return;
     const u = this.onPrem[i]!;

@@ -14,6 +14,8 @@ export interface CloudChangeInfo {
   at?: string | null;
   actor?: string | null;
   syncWrite?: boolean;
+  /** outside-retention: the audit log was read back to this time and holds no change since (null = not known). */
+  since?: string | null;
 }
 
 /** Looks up the last known mobile change of a cloud user id. */
@@ -22,6 +24,8 @@ export type AuditLookup = (cloudUserId: string) => CloudChangeInfo;
 export interface AuditCoverage {
   /** True once the index covers the whole retention window up to the scan. */
   complete: boolean;
+  /** How far back the index reaches (the retention start of its first fill); null or absent = unknown. */
+  coveredFrom?: string | null;
 }
 
 /**
@@ -32,7 +36,7 @@ export function auditLookupFrom(latestByUser: ReadonlyMap<string, MobileChange>,
   return (id) => {
     const c = latestByUser.get(id);
     if (c) return { state: 'known', at: c.at, actor: c.actor, syncWrite: c.syncWrite };
-    return { state: coverage.complete ? 'outside-retention' : 'loading' };
+    return coverage.complete ? { state: 'outside-retention', since: coverage.coveredFrom ?? null } : { state: 'loading' };
   };
 }
 

@@ -151,8 +151,9 @@ export class AuditIndexRepository {
    * once the index covers the retention window (`complete`), else `loading`.
    */
   lookup(tenantId: string, opts: { complete?: boolean } = {}): AuditLookup {
-    const complete = opts.complete ?? this.mark(tenantId)?.coveredFrom != null;
-    return auditLookupFrom(this.latestByUser(tenantId), { complete });
+    const coveredFrom = this.mark(tenantId)?.coveredFrom ?? null;
+    const complete = opts.complete ?? coveredFrom != null;
+    return auditLookupFrom(this.latestByUser(tenantId), { complete, coveredFrom });
   }
 
   count(tenantId?: string): number {

@@ -263,6 +263,11 @@ function DecideStep() {
                     <>
                       <strong>{ACTION_LABEL[s.action]}</strong>
                       {s.ask && <span className="pill pill-ask"> ask</span>}: {s.reason}
+                      {s.alternatives?.map((a) => (
+                        <div key={a.action} className="muted">
+                          or <strong>{ACTION_LABEL[a.action]}</strong>: {a.reason}
+                        </div>
+                      ))}
                     </>
                   ) : (
                     <span className="muted">…</span>

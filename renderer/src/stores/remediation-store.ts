@@ -84,6 +84,7 @@ export interface Suggestion {
   action: DecisionAction;
   reason: string;
   ask: boolean;
+  alternatives?: Array<{ action: DecisionAction; reason: string }>;
 }
 
 /** What the wizard shows of a selected row (the grid's row, or what the plan says of it). */
@@ -286,7 +287,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
         const bySuggestion: Record<string, Suggestion> = {};
         const decisions: Record<string, DecisionAction> = {};
         for (const s of suggestions) {
-          bySuggestion[s.rowKey] = { action: s.action, reason: s.reason, ask: s.ask };
+          bySuggestion[s.rowKey] = { action: s.action, reason: s.reason, ask: s.ask, ...(s.alternatives ? { alternatives: s.alternatives } : {}) };
           decisions[s.rowKey] = s.action;
         }
         if (get().scanId !== scanId) return;
@@ -336,7 +337,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
         if (missing.length > 0) {
           const { suggestions } = await requireApi().invoke('remediation.suggest', { scanId, rowKeys: missing });
           const next = { ...get().suggestions };
-          for (const s of suggestions) next[s.rowKey] = { action: s.action, reason: s.reason, ask: s.ask };
+          for (const s of suggestions) next[s.rowKey] = { action: s.action, reason: s.reason, ask: s.ask, ...(s.alternatives ? { alternatives: s.alternatives } : {}) };
           set({ suggestions: next });
         }
       } catch (e) {
