@@ -236,6 +236,12 @@ function redactUrl(url: string): string {
 /** The documented refusal for on-premises-mastered properties (DOMAIN.md). */
 export const SOA_MESSAGE = /on-premises mastered|onpremises mastered|undergoing migration/i;
 
+/**
+ * What a mail-enabled synced user answers instead: the user SOA how-to says "The error message
+ * differs for mail-enabled users, but updates still aren't allowed" (docs/cloud.md).
+ */
+export const MAIL_ENABLED_MESSAGE = /originated within an external service/i;
+
 const GraphErrorBody = (b: unknown): { code: string; message: string } => {
   const e = (b as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   return { code: typeof e?.code === 'string' ? e.code : 'unknown', message: typeof e?.message === 'string' ? e.message : '' };
@@ -250,6 +256,14 @@ export function graphError(status: number, body: unknown, headers: Headers | nul
       'conflict',
       'GRAPH_SOA_READONLY',
       'Graph refuses this change because the user is synchronized from on-premises AD (the property is mastered on-premises). Change the value in AD instead, use the BypassDirSyncOverrides route, or switch the user to cloud management first.',
+      { details },
+    );
+  }
+  if (status === 400 && code === 'Request_BadRequest' && MAIL_ENABLED_MESSAGE.test(message)) {
+    return new SyncDriftError(
+      'conflict',
+      'GRAPH_MAIL_ENABLED_READONLY',
+      'Graph refuses this change because the user is a mail-enabled user synchronized from on-premises (its properties are mastered on-premises; Graph words this refusal differently for mail-enabled users). Change the value in AD instead, use the BypassDirSyncOverrides route, or switch the user to cloud management first.',
       { details },
     );
   }

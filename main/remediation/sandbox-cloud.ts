@@ -1,7 +1,8 @@
 /**
  * The remediation cloud port over the sandbox tenant store in-process (demo mode without the HTTPS
  * server, and fast tests). It keeps Graph's rules because the store does: synced users refuse the
- * PATCH (reported as GRAPH_SOA_READONLY, HTTP 400), the bypass needs a Global Administrator.
+ * PATCH (reported as GRAPH_SOA_READONLY, HTTP 400; GRAPH_MAIL_ENABLED_READONLY for a mail-enabled
+ * user, whose refusal Graph words differently), the bypass needs a Global Administrator.
  */
 import { SyncDriftError } from '../core/errors';
 import { throwIfCancelled } from '../core/progress';
@@ -38,6 +39,9 @@ export function sandboxCloudPort(tenant: TenantStore, opts: SandboxCloudOptions)
         const r = tenant.cloudWrite(w.userId, { mobilePhone: w.mobilePhone }, opts.actor);
         if (r.ok) return { userId: w.userId, ok: true, status: 204, error: null };
         if (r.reason === 'not-found') return { userId: w.userId, ok: false, status: 404, error: { kind: 'not-found', code: 'GRAPH_NOT_FOUND', message: `No user ${w.userId}.` } };
+        if (r.reason === 'mail-enabled') {
+          return { userId: w.userId, ok: false, status: 400, error: { kind: 'conflict', code: 'GRAPH_MAIL_ENABLED_READONLY', message: 'Graph refused the write: the user is a mail-enabled user synchronized from on-premises.' } };
+        }
         return { userId: w.userId, ok: false, status: 400, error: { kind: 'validation', code: 'GRAPH_SOA_READONLY', message: 'Graph refused the write: the user is synchronized from on-premises.' } };
       });
       return { results, requests: Math.ceil(writes.length / 20), retries: 0 };

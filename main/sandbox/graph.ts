@@ -26,6 +26,14 @@ import {
 export const SOA_MESSAGE =
   'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.';
 
+/**
+ * The refusal a mail-enabled synced user answers instead. The user source-of-authority how-to says
+ * only "The error message differs for mail-enabled users, but updates still aren't allowed" (the text
+ * is in its screenshot); this wording is the one field reports quote for objects whose Exchange side
+ * is mastered elsewhere (docs/sandbox.md).
+ */
+export const MAIL_ENABLED_MESSAGE = 'Unable to update the specified properties for objects that have originated within an external service.';
+
 const JSON_CT = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 const MAX_TOP = 999;
 const DEFAULT_USERS_PAGE = 100;
@@ -456,6 +464,9 @@ export class GraphService {
         case 'onPremisesDistinguishedName':
           out.onPremisesDistinguishedName = u.onPremisesDistinguishedName;
           break;
+        case 'mail':
+          out.mail = u.mail;
+          break;
         case 'onPremisesDomainName':
           out.onPremisesDomainName = u.onPremisesDomainName;
           break;
@@ -466,7 +477,7 @@ export class GraphService {
           out.onPremisesUserPrincipalName = u.onPremisesUserPrincipalName;
           break;
         default:
-          out[p] = null; // givenName, surname, jobTitle, mail, officeLocation, preferredLanguage: not modelled
+          out[p] = null; // givenName, surname, jobTitle, officeLocation, preferredLanguage: not modelled
       }
     }
     return out;
@@ -737,7 +748,7 @@ export class GraphService {
           'Request_ResourceNotFound',
           `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
         );
-      throw new GraphHttpError(400, 'Request_BadRequest', SOA_MESSAGE);
+      throw new GraphHttpError(400, 'Request_BadRequest', r.reason === 'mail-enabled' ? MAIL_ENABLED_MESSAGE : SOA_MESSAGE);
     }
     return { status: 204, headers: {}, body: '' };
   }

@@ -25,6 +25,11 @@ export interface TenantUser {
   readonly id: string;
   userPrincipalName: string;
   displayName: string | null;
+  /**
+   * Primary SMTP address; non-null = a mail-enabled user. Synced mail-enabled users refuse cloud
+   * writes with a different message than other synced users (the user SOA how-to).
+   */
+  mail: string | null;
   mobilePhone: string | null;
   businessPhones: readonly string[];
   /** Hidden from Graph (Graph has no such property); flows from AD otherMobile. */
@@ -249,6 +254,8 @@ export const ONPREM_MASTERED: ReadonlySet<string> = new Set([
 export type CloudWriteResult =
   | { ok: true; changed: string[] }
   | { ok: false; reason: 'onprem-mastered'; properties: string[] }
+  /** The same refusal for a mail-enabled synced user, which Graph words differently. */
+  | { ok: false; reason: 'mail-enabled'; properties: string[] }
   | { ok: false; reason: 'not-found' };
 
 /** One export of the sync engine for one object. */
@@ -486,6 +493,7 @@ export class TenantStore {
       id,
       userPrincipalName: input.userPrincipalName,
       displayName: input.displayName ?? null,
+      mail: input.mail ?? null,
       mobilePhone: input.mobilePhone ?? null,
       businessPhones: arr(input.businessPhones),
       alternateMobilePhones: arr(input.alternateMobilePhones),
@@ -551,7 +559,7 @@ export class TenantStore {
     const keys = Object.keys(patch) as (keyof CloudUserPatch)[];
     if (!this.isCloudWritable(u)) {
       const locked = keys.filter((k) => ONPREM_MASTERED.has(k));
-      if (locked.length > 0) return { ok: false, reason: 'onprem-mastered', properties: locked };
+      if (locked.length > 0) return { ok: false, reason: u.mail ? 'mail-enabled' : 'onprem-mastered', properties: locked };
     }
     const mods: AuditModifiedProperty[] = [];
     const changed: string[] = [];
@@ -1282,6 +1290,8 @@ const UserSchema = z.object({
   id: z.string().min(1),
   userPrincipalName: z.string().min(1),
   displayName: z.string().nullable(),
+  // Snapshots written before mail was modelled have none: not mail-enabled.
+  mail: z.string().nullable().default(null),
   mobilePhone: z.string().nullable(),
   businessPhones: z.array(z.string()),
   alternateMobilePhones: z.array(z.string()),

@@ -300,6 +300,27 @@ describe('writing', () => {
     expect(events.at(-1)).toMatchObject({ phase: 'write', done: 6, total: 6 });
   }, 60_000);
 
+  it('a mail-enabled synced user answers the write with its own refusal, typed GRAPH_MAIL_ENABLED_READONLY (#17 point 10)', async () => {
+    const synced = [...env.sb.tenant.listUsers()].find((u) => u.onPremisesSyncEnabled === true && !u.cloudManaged)!;
+    const mailUser = env.sb.tenant.createUser({
+      userPrincipalName: 'mail.enabled@sandbox.example',
+      displayName: 'Mail Enabled',
+      mail: 'mail.enabled@sandbox.example',
+      mobilePhone: '+1 425 555 0177',
+      onPremisesSyncEnabled: true,
+      onPremisesImmutableId: 'bWFpbC1lbmFibGVkLWFuY2g=',
+      onPremisesLastSyncAt: Date.now(),
+    });
+    const out = await writer.patchMobile([
+      { userId: mailUser.id, mobilePhone: '+1 425 555 0178' },
+      { userId: synced.id, mobilePhone: '+1 425 555 0179' },
+    ]);
+    const by = Object.fromEntries(out.results.map((r) => [r.userId, r]));
+    expect(by[mailUser.id]).toMatchObject({ ok: false, status: 400, error: { code: 'GRAPH_MAIL_ENABLED_READONLY', kind: 'conflict' } });
+    expect(by[synced.id]).toMatchObject({ ok: false, status: 400, error: { code: 'GRAPH_SOA_READONLY' } });
+    expect(env.sb.tenant.getUser(mailUser.id)!.mobilePhone).toBe('+1 425 555 0177');
+  }, 60_000);
+
   it('stops sending once the retry budget is spent: the rest end unsent as throttled, for a later round', async () => {
     const { c, graphCalls, clear } = await recordingClient('writer', { retryPolicy: { maxRetriesPerOperation: 0 } });
     const unsynced = [...env.sb.tenant.listUsers()].filter((u) => u.onPremisesSyncEnabled === false).slice(0, 30);

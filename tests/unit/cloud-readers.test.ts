@@ -67,6 +67,15 @@ describe('Graph refusals', () => {
     expect(e.code).toBe('GRAPH_SOA_READONLY');
     expect(e.kind).toBe('conflict');
   });
+  it('turns the mail-enabled user\'s different 400 into GRAPH_MAIL_ENABLED_READONLY, not the catch-all GRAPH_400 (#17 point 10)', () => {
+    // The SOA how-to: "The error message differs for mail-enabled users, but updates still aren't allowed."
+    const e = graphError(400, { error: { code: 'Request_BadRequest', message: 'Unable to update the specified properties for objects that have originated within an external service.' } }, null, 'writeMobilePhone');
+    expect(e.code).toBe('GRAPH_MAIL_ENABLED_READONLY');
+    expect(e.kind).toBe('conflict');
+    expect(e.message).toMatch(/mail-enabled/);
+    expect(e.message).toMatch(/AD/);
+    expect(e.details).toMatchObject({ graphCode: 'Request_BadRequest', graphMessage: expect.stringMatching(/originated within an external service/) });
+  });
   it('keeps other 400s as validation errors', () => {
     expect(graphError(400, { error: { code: 'Request_BadRequest', message: 'Invalid value specified for property mobilePhone' } }, null, 'writeMobilePhone').code).toBe('GRAPH_400');
   });
