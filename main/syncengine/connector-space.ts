@@ -1,0 +1,235 @@
+/**
+ * Connector-space objects from the Entra Connect exports, in one shape whichever export they came from:
+ * - the connector-space XML the sync engine writes (`cs-objects/cs-object/synchronized-hologram/entry/attr`,
+ *   the format of csexport.exe, of `Export-ADSyncToolsObjects` and of a CsObject's `SerializedXml`);
+ * - `Get-ADSyncCSObject | ConvertTo-Json -Depth 6` (ConnectorName, DistinguishedName, ObjectType,
+ *   Attributes [{Name, Values}], HasExportError/ExportError, ConnectedMVObjectId, SerializedXml).
+ * Every object is validated on its own; an error names the file and the line or record. Pure.
+ */
+import { z } from 'zod';
+import { ValidationError, formatIssues } from '../core/errors';
+import type { EngineEvidence, EngineEvidenceSource } from '../core/engine-view';
+import { childrenNamed, jsonRecords, parseXml, type XmlElement } from './records';
+
+export interface CsObject {
+  /** Connector (management agent) name where the export says; null when it does not. */
+  connector: string | null;
+  /** Connector GUID (lower case, no braces) where the export says. */
+  connectorId: string | null;
+  /** True for the Entra ID (AAD) connector's objects, whose values are what Connect exports to Entra. */
+  aad: boolean;
+  dn: string;
+  objectType: string;
+  /** Attribute name (lower case) → values, from the synchronized hologram. */
+  attributes: Map<string, string[]>;
+  /** Values of an export the engine staged but has not sent (unapplied export), per attribute. */
+  pendingExport: Map<string, string[]> | null;
+  /** Export or sync error text, or null. */
+  error: string | null;
+  /** False for a disconnector (the object is in the connector space but not joined/provisioned). */
+  connectorState: boolean;
+  /** Metaverse object id the CS object is joined to, the multi-forest link between AD and AAD objects. */
+  mvId: string | null;
+  /** Rule names the export's lineage credits, where it carries them. */
+  lineageRules: string[];
+  evidence: EngineEvidence;
+}
+
+const AAD_DN = /^CN=\{([0-9A-Fa-f]+)\}$/;
+
+/** Decodes the AAD connector space DN `CN={hex}` (the hex of the anchor's characters). */
+export function decodeAadDn(dn: string): { sourceAnchor: string | null; cloudAnchor: string | null } | null {
+  const m = AAD_DN.exec(dn.trim());
+  if (!m || m[1]!.length % 2 !== 0) return null;
+  let s = '';
+  for (let i = 0; i < m[1]!.length; i += 2) s += String.fromCharCode(parseInt(m[1]!.slice(i, i + 2), 16));
+  if (/^[A-Za-z]+_/.test(s)) return { sourceAnchor: null, cloudAnchor: s };
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(s) ? { sourceAnchor: s, cloudAnchor: null } : null;
+}
+
+function isAad(connector: string | null, dn: string): boolean {
+  if (connector && /- AAD$/i.test(connector.trim())) return true;
+  return AAD_DN.test(dn.trim());
+}
+
+function attrMap(attrs: XmlElement[], file: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const a of attrs) {
+    const name = a.attrs['name'];
+    if (!name) throw new ValidationError(`${file}:${a.line}`, '<attr> without a name');
+    const key = name.toLowerCase();
+    if (out.has(key)) throw new ValidationError(`${file}:${a.line}`, `attribute ${name} appears twice in one object`);
+    const values = childrenNamed(a, 'value').map((v) => v.text);
+    if (a.attrs['multivalued'] === 'false' && values.length > 1) {
+      throw new ValidationError(`${file}:${a.line}`, `single-valued attribute ${name} has ${values.length} values`);
+    }
+    out.set(key, values);
+  }
+  return out;
+}
+
+function hologramAttrs(el: XmlElement, hologram: string, file: string): Map<string, string[]> | null {
+  const h = childrenNamed(el, hologram)[0];
+  if (!h) return null;
+  const entry = childrenNamed(h, 'entry')[0];
+  return entry ? attrMap(childrenNamed(entry, 'attr'), file) : new Map();
+}
+
+function errorText(el: XmlElement): string | null {
+  for (const kind of ['export-errordetail', 'import-errordetail']) {
+    const d = childrenNamed(el, kind)[0];
+    if (!d) continue;
+    const status = childrenNamed(d, kind.replace('errordetail', 'status'))[0] ?? d;
+    const cd = childrenNamed(status, 'cd-error')[0] ?? status;
+    const name = childrenNamed(cd, 'error-name')[0]?.text.trim() || status.attrs['error-type'] || null;
+    const literal = childrenNamed(cd, 'error-literal')[0]?.text.trim() || null;
+    return [name, literal].filter(Boolean).join(': ') || `${kind.split('-')[0]} error`;
+  }
+  return null;
+}
+
+/** One `<cs-object>` element. */
+export function csObjectFromXml(el: XmlElement, file: string, source: EngineEvidenceSource, connectorHint: string | null = null): CsObject {
+  const dn = el.attrs['cs-dn'];
+  if (!dn) throw new ValidationError(`${file}:${el.line}`, '<cs-object> without cs-dn');
+  const objectType = el.attrs['object-type'] ?? '';
+  const connector = el.attrs['ma-name'] ?? connectorHint;
+  const attributes = hologramAttrs(el, 'synchronized-hologram', file) ?? hologramAttrs(el, 'hologram', file) ?? new Map<string, string[]>();
+  let pendingExport: Map<string, string[]> | null = null;
+  const unapplied = childrenNamed(el, 'unapplied-export')[0];
+  const delta = unapplied ? childrenNamed(unapplied, 'delta')[0] : undefined;
+  if (delta) {
+    pendingExport = new Map();
+    for (const a of childrenNamed(delta, 'attr')) {
+      const name = a.attrs['name'];
+      if (!name) throw new ValidationError(`${file}:${a.line}`, '<attr> without a name in the unapplied export');
+      const op = a.attrs['operation'] ?? 'replace';
+      pendingExport.set(name.toLowerCase(), op === 'delete' ? [] : childrenNamed(a, 'value').map((v) => v.text));
+    }
+  }
+  const connectorEl = childrenNamed(el, 'connector')[0];
+  const mvLink = childrenNamed(el, 'mv-link')[0];
+  const lineage = mvLink?.attrs['lineage-rule'] ? [mvLink.attrs['lineage-rule']] : [];
+  return {
+    connector,
+    connectorId: null,
+    aad: isAad(connector, dn),
+    dn,
+    objectType,
+    attributes,
+    pendingExport,
+    error: errorText(el),
+    connectorState: connectorEl ? connectorEl.text.trim() !== '0' : true,
+    mvId: mvLink?.text.trim() || null,
+    lineageRules: lineage,
+    evidence: { source, origin: file, line: el.line },
+  };
+}
+
+/** The connector-space XML (`<cs-objects>` with any number of `<cs-object>`, or one `<cs-object>`). */
+export function parseConnectorSpaceXml(text: string, file: string, source: EngineEvidenceSource = 'Export-ADSyncToolsObjects'): CsObject[] {
+  const root = parseXml(text, file);
+  const hint = root.attrs['ma-name'] ?? null;
+  if (root.name === 'cs-object') return [csObjectFromXml(root, file, source, hint)];
+  if (root.name !== 'cs-objects') {
+    throw new ValidationError(`${file}:${root.line}`, `root element is <${root.name}>, expected <cs-objects> or <cs-object> (the connector-space export)`);
+  }
+  return childrenNamed(root, 'cs-object').map((el) => csObjectFromXml(el, file, source, hint));
+}
+
+const TYPE_NAME = /^System\.[\w.`[\]]+$/;
+
+const JsonAttribute = z.object({
+  Name: z.string().min(1),
+  Values: z.union([z.array(z.union([z.string(), z.number(), z.boolean()])), z.string(), z.null()]).optional(),
+  Value: z.union([z.string(), z.number(), z.null()]).optional(),
+});
+
+const JsonCsObject = z
+  .object({
+    ConnectorName: z.string().nullable().optional(),
+    ConnectorId: z.string().nullable().optional(),
+    DistinguishedName: z.string().min(1),
+    ObjectType: z.string().nullable().optional(),
+    IsConnector: z.boolean().nullable().optional(),
+    HasExportError: z.boolean().nullable().optional(),
+    HasSyncError: z.boolean().nullable().optional(),
+    ExportError: z.unknown().optional(),
+    SynchronizationError: z.unknown().optional(),
+    ConnectedMVObjectId: z.string().nullable().optional(),
+    Attributes: z.union([z.array(z.unknown()), z.string(), z.null()]).optional(),
+    SerializedXml: z.string().nullable().optional(),
+  })
+  .passthrough();
+
+function errorSummary(v: unknown): string | null {
+  if (v === null || v === undefined || v === '') return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const parts = [o['ErrorName'], o['ErrorCode'], o['ErrorType'], o['ErrorMessage'] ?? o['Message']].filter((x) => typeof x === 'string' && x !== '');
+    return parts.length ? parts.join(': ') : 'export error (details in the export)';
+  }
+  return String(v);
+}
+
+/**
+ * `Get-ADSyncCSObject … | ConvertTo-Json -Depth 6` (one object or an array). With the default depth
+ * of 2 PowerShell writes the attribute values as a type name: refused, naming the record and the fix.
+ */
+export function parseCsObjectJson(text: string, file: string): CsObject[] {
+  const out: CsObject[] = [];
+  for (const rec of jsonRecords(text, file)) {
+    const where = `${file}:${rec.line}`;
+    const parsed = JsonCsObject.safeParse(rec.value);
+    if (!parsed.success) throw new ValidationError(where, `record ${rec.record}: ${formatIssues(parsed.error.issues)}`);
+    const o = parsed.data;
+    const connector = o.ConnectorName ?? null;
+    const connectorId = o.ConnectorId ? o.ConnectorId.toLowerCase().replace(/[{}]/g, '') : null;
+    const evidence: EngineEvidence = { source: 'Get-ADSyncCSObject', origin: file, line: rec.line };
+    if (o.SerializedXml) {
+      // The engine's own XML of the object is the most faithful view: use it when the export has it.
+      let xmlObjects: CsObject[];
+      try {
+        xmlObjects = parseConnectorSpaceXml(o.SerializedXml, `${file} record ${rec.record} SerializedXml`, 'Get-ADSyncCSObject');
+      } catch (e) {
+        throw new ValidationError(where, `record ${rec.record}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+      for (const x of xmlObjects) {
+        out.push({ ...x, connector: x.connector ?? connector, connectorId, aad: isAad(x.connector ?? connector, x.dn), mvId: x.mvId ?? o.ConnectedMVObjectId ?? null, evidence });
+      }
+      continue;
+    }
+    if (typeof o.Attributes === 'string' || o.Attributes === undefined || o.Attributes === null) {
+      throw new ValidationError(where, `record ${rec.record} (${o.DistinguishedName}): Attributes ${o.Attributes ? `is the text "${o.Attributes.slice(0, 60)}"` : 'is missing'}; ConvertTo-Json cut the object at its default depth of 2: re-export with \`ConvertTo-Json -Depth 6\``);
+    }
+    const attributes = new Map<string, string[]>();
+    o.Attributes.forEach((raw, k) => {
+      const a = JsonAttribute.safeParse(raw);
+      if (!a.success) throw new ValidationError(where, `record ${rec.record} Attributes[${k}]: ${formatIssues(a.error.issues)}`);
+      const key = a.data.Name.toLowerCase();
+      if (attributes.has(key)) throw new ValidationError(where, `record ${rec.record}: attribute ${a.data.Name} appears twice`);
+      const vals = a.data.Values;
+      if (typeof vals === 'string' && TYPE_NAME.test(vals)) {
+        throw new ValidationError(where, `record ${rec.record} attribute ${a.data.Name}: the values were written as the type name "${vals}"; re-export with \`ConvertTo-Json -Depth 6\``);
+      }
+      const list = Array.isArray(vals) ? vals.map(String) : typeof vals === 'string' ? [vals] : a.data.Value !== undefined && a.data.Value !== null ? [String(a.data.Value)] : [];
+      attributes.set(key, list);
+    });
+    out.push({
+      connector,
+      connectorId,
+      aad: isAad(connector, o.DistinguishedName),
+      dn: o.DistinguishedName,
+      objectType: o.ObjectType ?? '',
+      attributes,
+      pendingExport: null,
+      error: (o.HasExportError ? errorSummary(o.ExportError) ?? 'export error' : null) ?? (o.HasSyncError ? errorSummary(o.SynchronizationError) ?? 'synchronization error' : null),
+      connectorState: o.IsConnector ?? true,
+      mvId: o.ConnectedMVObjectId ?? null,
+      lineageRules: [],
+      evidence,
+    });
+  }
+  return out;
+}

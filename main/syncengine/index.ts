@@ -1,0 +1,5 @@
+export * from './records';
+export * from './connector-space';
+export * from './sync-rules';
+export * from './run-history';
+export * from './connect';
