@@ -50,9 +50,18 @@ export interface MobileChange {
   actorKind: 'user' | 'app' | 'unknown';
   /** True for writes by Entra Connect / Cloud Sync (the AD value arriving), false for cloud edits. */
   syncWrite: boolean;
+  /** Which sync engine wrote it, where the initiator tells; null for cloud edits or an unnamed sync write. */
+  syncEngine?: SyncWriter | null;
   oldValue: string | null;
   newValue: string | null;
+  /**
+   * False when "Included Updated Properties" names the mobile phone but the record carries no value
+   * entry for it: the change is known, its values are not (oldValue/newValue null means "not recorded").
+   */
+  valuesRecorded?: boolean;
 }
+
+export type SyncWriter = 'connect' | 'cloud-sync';
 
 export interface AuditParseResult {
   /** Every mobile change found, in input order. */
@@ -91,10 +100,33 @@ export function parseAuditValue(raw: string | null | undefined): string | null {
   }
 }
 
+/** appId of Microsoft.Azure.SyncFabric, the Entra provisioning service that runs Cloud Sync's AD2AADProvisioning job. */
+export const SYNC_FABRIC_APP_ID = '00000014-0000-0000-c000-000000000000';
+
+/**
+ * The sync engine an initiator name belongs to: Connect writes as `Sync_<server>_<hex>@…` (user) or
+ * `ConnectSyncProvisioning_<server>_…` (app); Cloud Sync as its tenant account
+ * `ADToAADSyncServiceAccount@…` or the provisioning service app `Microsoft.Azure.SyncFabric`.
+ */
+export function syncWriterOf(name: string | null | undefined): SyncWriter | null {
+  if (!name) return null;
+  if (/^(Sync_|ConnectSyncProvisioning_)/i.test(name)) return 'connect';
+  if (/^ADToAADSyncServiceAccount@/i.test(name) || /^Microsoft\.Azure\.SyncFabric$/i.test(name.trim())) return 'cloud-sync';
+  return null;
+}
+
 /** True for the initiators Entra Connect and Cloud Sync write as. */
 export function isSyncInitiator(name: string | null | undefined): boolean {
-  if (!name) return false;
-  return /^(Sync_|ConnectSyncProvisioning_)/i.test(name);
+  return syncWriterOf(name) !== null;
+}
+
+/** "Included Updated Properties" ("\"Mobile, TelephoneNumber\"") as lower-case names; null when absent. */
+export function includedProperties(props: ReadonlyArray<{ displayName?: string | null; newValue?: string | null }>): Set<string> | null {
+  const p = props.find((x) => x.displayName === 'Included Updated Properties');
+  if (!p) return null;
+  const text = parseAuditValue(p.newValue);
+  if (text === null) return new Set();
+  return new Set(text.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean));
 }
 
 /** Accepts an array of records, one Graph page (`{ value: [...] }`), or an array of pages. */
@@ -134,15 +166,19 @@ export function parseDirectoryAudits(input: unknown): AuditParseResult {
     const appName = rec.initiatedBy?.app?.displayName ?? null;
     const actor = userUpn ?? appName ?? rec.initiatedBy?.user?.displayName ?? null;
     const actorKind: MobileChange['actorKind'] = userUpn ? 'user' : appName ? 'app' : 'unknown';
-    const initiatorSync = isSyncInitiator(userUpn) || isSyncInitiator(appName);
+    const appId = rec.initiatedBy?.app?.appId ?? null;
+    const initiatorEngine = syncWriterOf(userUpn) ?? syncWriterOf(appName) ?? (appId?.toLowerCase() === SYNC_FABRIC_APP_ID ? 'cloud-sync' : null);
 
     for (const target of rec.targetResources) {
       if (!target.id) continue;
       const props = target.modifiedProperties ?? [];
+      // What the record says it updated decides; the value entry's display name is only a fallback.
+      const included = includedProperties(props);
       const mobile = props.find((p) => p.displayName && MOBILE_PROPERTIES.has(p.displayName.toLowerCase()));
-      if (!mobile) continue;
+      const mobileIncluded = included === null ? mobile !== undefined : [...included].some((n) => MOBILE_PROPERTIES.has(n));
+      if (!mobileIncluded) continue;
       const clientName = props.find((p) => p.displayName === 'Action Client Name');
-      const syncWrite = initiatorSync || parseAuditValue(clientName?.newValue)?.toLowerCase() === 'directorysync';
+      const syncWrite = initiatorEngine !== null || parseAuditValue(clientName?.newValue)?.toLowerCase() === 'directorysync';
       const change: MobileChange = {
         recordId: rec.id,
         at: rec.activityDateTime,
@@ -151,8 +187,10 @@ export function parseDirectoryAudits(input: unknown): AuditParseResult {
         actor,
         actorKind,
         syncWrite,
-        oldValue: parseAuditValue(mobile.oldValue),
-        newValue: parseAuditValue(mobile.newValue),
+        syncEngine: syncWrite ? initiatorEngine : null,
+        oldValue: mobile ? parseAuditValue(mobile.oldValue) : null,
+        newValue: mobile ? parseAuditValue(mobile.newValue) : null,
+        ...(mobile ? {} : { valuesRecorded: false }),
       };
       out.changes.push(change);
       const prev = out.latestByUser.get(change.targetId);

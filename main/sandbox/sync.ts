@@ -292,15 +292,21 @@ export class SyncSimulator {
     for (const e of parsed.data.connectorSpace) this.cs.set(e.objectGuid.toLowerCase(), e);
   }
 
-  /** The audit initiator of this engine's writes. */
+  /**
+   * The audit initiator of this engine's writes. Cloud Sync writes as its tenant account
+   * `ADToAADSyncServiceAccount@<initial domain>` (the account the Cloud Sync error codes name; its
+   * display name is the one Connect's Sync_ account has too). Which initiator real Cloud Sync records
+   * carry (that account, or the provisioning service app Microsoft.Azure.SyncFabric) is unconfirmed:
+   * the reader accepts both; the sandbox emits the account.
+   */
   private actor(): AuditActor | undefined {
     if (this.state.engine === 'connect') return undefined; // the store's Sync_<server>_… account
-    // Assumption (unconfirmed): Cloud Sync writes appear as the provisioning app of the agent.
-    const hex = createHash('sha256').update(`${this.tenant.tenantId}:${this.state.server}`).digest('hex');
+    const hex = createHash('sha256').update(`cloudsync:${this.tenant.tenantId}`).digest('hex');
     return {
-      kind: 'app',
-      appId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`,
-      displayName: `ConnectSyncProvisioning_${this.state.server}_${hex.slice(32, 44)}`,
+      kind: 'user',
+      id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`,
+      userPrincipalName: `ADToAADSyncServiceAccount@${this.tenant.organization.initialDomain}`,
+      displayName: 'On-Premises Directory Synchronization Service Account',
     };
   }
 

@@ -750,7 +750,7 @@ export class TenantStore {
         mods.push({ displayName: this.auditMobilePropertyName, oldValue: '[]', newValue: auditValue(u.mobilePhone) });
       mods.push({ displayName: 'UserPrincipalName', oldValue: '[]', newValue: auditValue(u.userPrincipalName) });
       mods.push({ displayName: 'SourceAnchor', oldValue: '[]', newValue: auditValue(exp.immutableId) });
-      mods.push({ displayName: 'Action Client Name', oldValue: null, newValue: JSON.stringify('DirectorySync') });
+      if (!exp.actor) mods.push({ displayName: 'Action Client Name', oldValue: null, newValue: JSON.stringify('DirectorySync') });
       this.appendAudit({
         activityDisplayName: 'Add user',
         category: 'UserManagement',
@@ -845,12 +845,9 @@ export class TenantStore {
     if (exp.touchLastSync !== false) u.onPremisesLastSyncAt = now;
     this.bump(u);
     if (mods.length > 0) {
-      mods.push({
-        displayName: 'Included Updated Properties',
-        oldValue: null,
-        newValue: JSON.stringify(mods.map((m) => m.displayName).join(', ')),
-      });
-      mods.push({ displayName: 'Action Client Name', oldValue: null, newValue: JSON.stringify('DirectorySync') });
+      // Connect's records carry Action Client Name = DirectorySync; Cloud Sync's (exp.actor) are not
+      // documented to, so the sandbox leaves it out: the reader must know the initiator.
+      if (!exp.actor) mods.push({ displayName: 'Action Client Name', oldValue: null, newValue: JSON.stringify('DirectorySync') });
       this.appendUpdateUser(u, actor, mods, null);
     }
     return { userId: u.id, outcome: applied.length > 0 ? 'updated' : 'unchanged', applied, suppressedByOverride: suppressed };
@@ -895,7 +892,14 @@ export class TenantStore {
 
   // ----- audit log
 
-  private appendUpdateUser(u: TenantUser, actor: AuditActor, mods: AuditModifiedProperty[], correlationId: string | null): void {
+  /** "Update user" with Graph's "Included Updated Properties" entry naming every property the record changed. */
+  private appendUpdateUser(u: TenantUser, actor: AuditActor, changes: AuditModifiedProperty[], correlationId: string | null): void {
+    const named = changes.filter((m) => m.displayName !== 'Action Client Name');
+    const mods = [
+      ...named,
+      { displayName: 'Included Updated Properties', oldValue: null, newValue: JSON.stringify(named.map((m) => m.displayName).join(', ')) },
+      ...changes.filter((m) => m.displayName === 'Action Client Name'),
+    ];
     this.appendAudit({
       activityDisplayName: 'Update user',
       category: 'UserManagement',

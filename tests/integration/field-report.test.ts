@@ -6,6 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SandboxDirectory } from '../../main/sandbox/directory';
 import { SyncSimulator } from '../../main/sandbox/sync';
+import { parseDirectoryAudits } from '../../main/drift/audit';
 import { TenantStore, toGraphAudit, type AuditActor, type TenantUser } from '../../main/sandbox/tenant';
 
 class ManualClock {
@@ -270,7 +271,7 @@ describe('the field report, replayed through the sync simulator', () => {
     expect(full.deleted).toBe(2);
   });
 
-  it('in Cloud Sync mode a job restart behaves as a full cycle and is audited as the provisioning app', async () => {
+  it('in Cloud Sync mode a job restart behaves as a full cycle and is audited as the Cloud Sync account, which the reader counts as a sync write (#17 point 7)', async () => {
     sync.setEngine('cloud-sync');
     await sync.runCycle('initial');
     const tm = cloud('testmobile@fortmillems.org');
@@ -283,9 +284,15 @@ describe('the field report, replayed through the sync simulator', () => {
     expect(cloud('testmobile@fortmillems.org').mobilePhone).toBe('0987654321');
     const rec = tenant.queryAudits({ targetId: tm.id, top: 1 }).records[0];
     expect(rec?.initiatedBy).toMatchObject({
-      kind: 'app',
-      displayName: expect.stringMatching(/^ConnectSyncProvisioning_FMEMS-SYNC01_/),
+      kind: 'user',
+      userPrincipalName: 'ADToAADSyncServiceAccount@fortmillems.onmicrosoft.com',
+      displayName: 'On-Premises Directory Synchronization Service Account',
     });
+    const mods = rec!.targets[0]!.modifiedProperties.map((m) => m.displayName);
+    expect(mods).toContain('Included Updated Properties');
+    expect(mods).not.toContain('Action Client Name');
+    const change = parseDirectoryAudits([toGraphAudit(rec!)]).changes[0];
+    expect(change).toMatchObject({ targetId: tm.id, syncWrite: true, syncEngine: 'cloud-sync', newValue: '0987654321' });
   });
 
   it('keeps its watermark and connector space across serialize/restore', async () => {

@@ -91,3 +91,64 @@ describe('directoryAudit parser', () => {
     expect(parseAuditValue(null)).toBeNull();
   });
 });
+
+describe('Cloud Sync writes and "Included Updated Properties" (#17 point 7)', () => {
+  it('counts the Cloud Sync service account and the provisioning service app as sync writes, not cloud edits', () => {
+    // Cloud Sync writes carry no "Action Client Name: DirectorySync" in the sandbox (and none is documented).
+    const byCloudSyncAccount = record({
+      id: 'cs1',
+      initiatedBy: { app: null, user: { id: 'a1', displayName: 'On-Premises Directory Synchronization Service Account', userPrincipalName: 'ADToAADSyncServiceAccount@contoso.onmicrosoft.com' } },
+      targetResources: [target('u10', [
+        { displayName: 'Mobile', oldValue: '["+1 425 555 0100"]', newValue: '["+1 425 555 0177"]' },
+        { displayName: 'Included Updated Properties', oldValue: '', newValue: '"Mobile"' },
+      ])],
+    });
+    const bySyncFabric = record({
+      id: 'cs2',
+      initiatedBy: { user: null, app: { appId: '00000014-0000-0000-c000-000000000000', displayName: 'Microsoft.Azure.SyncFabric', servicePrincipalId: null } },
+      targetResources: [target('u11', [
+        { displayName: 'Mobile', oldValue: '[]', newValue: '["+1 425 555 0178"]' },
+        { displayName: 'Included Updated Properties', oldValue: '', newValue: '"Mobile"' },
+      ])],
+    });
+    const r = parseDirectoryAudits([byCloudSyncAccount, bySyncFabric]);
+    expect(r.changes.map((c) => [c.targetId, c.syncWrite, c.syncEngine])).toEqual([
+      ['u10', true, 'cloud-sync'],
+      ['u11', true, 'cloud-sync'],
+    ]);
+  });
+
+  it('names the engine of Connect writes too', () => {
+    const r = parseDirectoryAudits([record({ id: 'c1', initiatedBy: { user: { userPrincipalName: 'Sync_DC01_8a1b2c3d4e5f@contoso.onmicrosoft.com' } }, targetResources: [target('u12', [{ displayName: 'Mobile', newValue: '["1"]' }])] })]);
+    expect(r.changes[0]).toMatchObject({ syncWrite: true, syncEngine: 'connect' });
+    expect(parseDirectoryAudits([record({})]).changes[0]).toMatchObject({ syncWrite: false, syncEngine: null });
+  });
+
+  it('takes the mobile change from "Included Updated Properties" where the value entry is missing', () => {
+    const r = parseDirectoryAudits([
+      record({
+        id: 'inc1',
+        targetResources: [target('u13', [
+          { displayName: 'Included Updated Properties', oldValue: '', newValue: '"TelephoneNumber, Mobile"' },
+          { displayName: 'TelephoneNumber', oldValue: '["1"]', newValue: '["2"]' },
+        ])],
+      }),
+    ]);
+    expect(r.changes).toHaveLength(1);
+    expect(r.changes[0]).toMatchObject({ targetId: 'u13', valuesRecorded: false, oldValue: null, newValue: null });
+  });
+
+  it('does not take a record for a mobile change when its "Included Updated Properties" does not name mobile', () => {
+    const r = parseDirectoryAudits([
+      record({
+        id: 'inc2',
+        targetResources: [target('u14', [
+          // A record that carries the value but says it updated only the office phone.
+          { displayName: 'Mobile', oldValue: '["+1 425 555 0100"]', newValue: '["+1 425 555 0100"]' },
+          { displayName: 'Included Updated Properties', oldValue: '', newValue: '"TelephoneNumber"' },
+        ])],
+      }),
+    ]);
+    expect(r.changes).toHaveLength(0);
+  });
+});
