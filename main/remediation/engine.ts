@@ -147,8 +147,9 @@ export interface UndoReport {
 }
 
 // Journal payloads, validated when read back (resume runs on entries another process wrote).
-const AdResult = z.object({ outcome: z.enum(['applied', 'conflict', 'failed']), previous: z.string().nullable().optional(), written: z.string().nullable().optional(), error: z.string().optional(), foundOnResume: z.boolean().optional() });
-const GraphResult = z.object({ outcome: z.enum(['applied', 'conflict', 'failed']), status: z.number().int().optional(), error: z.string().optional(), foundOnResume: z.boolean().optional() });
+// `reconciled`: the result was decided by reading the target after an interruption (resume or undo).
+const AdResult = z.object({ outcome: z.enum(['applied', 'conflict', 'failed']), previous: z.string().nullable().optional(), written: z.string().nullable().optional(), error: z.string().optional(), foundOnResume: z.boolean().optional(), reconciled: z.boolean().optional() });
+const GraphResult = z.object({ outcome: z.enum(['applied', 'conflict', 'failed']), status: z.number().int().optional(), error: z.string().optional(), foundOnResume: z.boolean().optional(), reconciled: z.boolean().optional() });
 const BypassIntent = z.object({ enabled: z.boolean(), before: z.boolean() });
 const RecordResult = z.object({ values: z.array(z.object({ rowKey: z.string(), userId: z.string(), value: z.string().nullable(), found: z.boolean() })) });
 const VerifyResult = z.object({ outcome: z.enum(['verified', 'timeout']), pending: z.array(z.string()) });
@@ -372,6 +373,9 @@ export class RemediationEngine {
       throw new SyncDriftError('conflict', 'SESSION_NOT_RESUMABLE', `Session ${sessionId} is ${state}; there is nothing to resume.`);
     }
     if (state === 'running' || state === 'verifying') throw new SyncDriftError('conflict', 'SESSION_BUSY', `Session ${sessionId} is being executed by another process (pid ${s.meta.owner?.pid ?? '?'}).`);
+    // An undo cut short reads as interrupted too: going forward again would re-verify (and report
+    // completed) a session that is half undone. Only undo finishes it.
+    if (s.meta.undo) throw new SyncDriftError('conflict', 'SESSION_NOT_RESUMABLE', `Undo of session ${sessionId} started at ${s.meta.undo.startedAt} and did not finish: run undo again to finish it (syncdrift undo ${sessionId}).`);
     const plan = parsePlan(s.plan, `session ${sessionId}.plan`);
     const token = randomUUID();
     this.journal.updateSession(sessionId, { state: 'running', meta: { ...s.meta, owner: claimOwner(token), message: null }, at: this.now() });
@@ -465,17 +469,7 @@ export class RemediationEngine {
       if (st.state === 'done') continue;
       const dir = this.opts.onPrem(step.sourceId);
       if (st.state === 'uncertain') {
-        // Did the write land before the interruption? AD reads are authoritative on the bound DC.
-        const u = await dir.readUser(step.dn, ctx.signal ? { signal: ctx.signal } : {});
-        const now = u ? normValue(u.mobile) : undefined;
-        if (now !== undefined && sameValue(now, step.next)) {
-          this.record(ctx, step.id, 'result', { outcome: 'applied', previous: step.expected, written: step.next, foundOnResume: true });
-          continue;
-        }
-        if (now === undefined || !sameValue(now, step.expected)) {
-          this.record(ctx, step.id, 'result', { outcome: 'conflict', error: now === undefined ? 'the AD object no longer exists' : `AD mobile is now ${show(now)}, not ${show(step.expected)}` });
-          continue;
-        }
+        if ((await this.reconcileAd(ctx, step)) !== 'not-landed') continue;
       } else this.record(ctx, step.id, 'intent', { expected: step.expected, next: step.next });
       try {
         const r = await dir.writeMobile({ dn: step.dn, expected: step.expected, next: step.next }, ctx.signal ? { signal: ctx.signal } : {});
@@ -494,6 +488,45 @@ export class RemediationEngine {
     if (bad.length > 0 && planNeedsBypass(ctx.plan)) {
       throw new Halt('failed', `${bad.length} AD write(s) did not apply (${bad.map((b) => b.upn).join(', ')}): stopped before the bypass, which would otherwise overwrite the cloud values you chose to keep. Rescan and re-decide those rows.`);
     }
+  }
+
+  /**
+   * An AD write with an intent and no result: did it land before the interruption? AD reads are
+   * authoritative on the bound DC. Landed (the value the step wrote) and changed-by-someone-else are
+   * recorded as the step's result; 'not-landed' (still the value before) records nothing, so the
+   * caller decides: resume writes, undo has nothing to restore. Resume and undo both use this.
+   */
+  private async reconcileAd(ctx: Ctx, step: StepOf<'ad-write'>): Promise<'landed' | 'not-landed' | 'conflict'> {
+    const u = await this.opts.onPrem(step.sourceId).readUser(step.dn, ctx.signal ? { signal: ctx.signal } : {});
+    const now = u ? normValue(u.mobile) : undefined;
+    if (now !== undefined && sameValue(now, step.next)) {
+      this.record(ctx, step.id, 'result', { outcome: 'applied', previous: step.expected, written: step.next, foundOnResume: true, reconciled: true });
+      return 'landed';
+    }
+    if (now === undefined || !sameValue(now, step.expected)) {
+      this.record(ctx, step.id, 'result', { outcome: 'conflict', reconciled: true, error: now === undefined ? 'the AD object no longer exists' : `AD mobile is now ${show(now)}, neither ${show(step.expected)} (before this session) nor ${show(step.next)} (what it wrote)` });
+      return 'conflict';
+    }
+    return 'not-landed';
+  }
+
+  /**
+   * Graph PATCHes with an intent and no result: polls the cloud for `resumeReadWindowMs` (Graph
+   * reads can lag writes) and records the landed ones as applied and the ones changed by someone
+   * else as conflicts. Returns the steps whose users still show the value before the session.
+   */
+  private async reconcileGraph(ctx: Ctx, uncertain: ReadonlyArray<StepOf<'graph-patch'>>): Promise<Array<StepOf<'graph-patch'>>> {
+    if (uncertain.length === 0) return [];
+    const notLanded: Array<StepOf<'graph-patch'>> = [];
+    const landed = await this.pollCloud(ctx, uncertain, this.timing.resumeReadWindowMs);
+    for (const s of uncertain) {
+      const now = landed.get(s.id);
+      if (now === undefined) this.record(ctx, s.id, 'result', { outcome: 'conflict', reconciled: true, error: 'the cloud user no longer exists' });
+      else if (sameValue(now, s.next)) this.record(ctx, s.id, 'result', { outcome: 'applied', foundOnResume: true, reconciled: true });
+      else if (sameValue(now, s.expected)) notLanded.push(s);
+      else this.record(ctx, s.id, 'result', { outcome: 'conflict', reconciled: true, error: `mobilePhone is now ${show(now)}, neither ${show(s.expected)} (before this session) nor ${show(s.next)} (what it wrote)` });
+    }
+    return notLanded;
   }
 
   private resultData(ctx: Ctx, stepId: string): unknown {
@@ -541,17 +574,8 @@ export class RemediationEngine {
     if (steps.length === 0) return;
     const uncertain = steps.filter((s) => statusOf(ctx.statuses, s.id).state === 'uncertain');
     const toWrite: typeof steps = steps.filter((s) => statusOf(ctx.statuses, s.id).state === 'pending');
-    if (uncertain.length > 0) {
-      // Graph reads can lag writes: poll for a while before concluding an uncertain PATCH did not land.
-      const landed = await this.pollCloud(ctx, uncertain, this.timing.resumeReadWindowMs);
-      for (const s of uncertain) {
-        const now = landed.get(s.id);
-        if (now === undefined) this.record(ctx, s.id, 'result', { outcome: 'conflict', error: 'the cloud user no longer exists' });
-        else if (sameValue(now, s.next)) this.record(ctx, s.id, 'result', { outcome: 'applied', foundOnResume: true });
-        else if (sameValue(now, s.expected)) toWrite.push(s);
-        else this.record(ctx, s.id, 'result', { outcome: 'conflict', error: `mobilePhone is now ${show(now)}, not ${show(s.expected)}` });
-      }
-    }
+    // Graph reads can lag writes: reconcileGraph polls a while before concluding an uncertain PATCH did not land.
+    toWrite.push(...(await this.reconcileGraph(ctx, uncertain)));
     // Compare before set: Graph has no conditional PATCH for this, so a fresh read stands in for it.
     const current = await this.cloud.readUsers(toWrite.map((s) => s.userId), { ...(ctx.signal ? { signal: ctx.signal } : {}) });
     const go: typeof steps = [];
@@ -801,10 +825,36 @@ export class RemediationEngine {
     return report;
   }
 
+  /**
+   * Before anything is undone: every write cut between its intent and its result (a crash, a kill)
+   * may or may not have landed, so its target is read first with the same reconciliation resume
+   * uses. One that landed is recorded as applied and reverted like any other; one that had not
+   * landed is recorded as nothing to undo; one changed by someone else is reported, not touched.
+   */
+  private async reconcileForUndo(ctx: Ctx): Promise<void> {
+    const open = (s: PlanStep) => statusOf(ctx.statuses, s.id).state === 'uncertain' && statusOf(ctx.statuses, `undo:${s.id}`).state !== 'done';
+    for (const step of this.steps(ctx, 'ad-write').filter(open)) {
+      throwIfCancelled(ctx.signal, 'The undo');
+      if ((await this.reconcileAd(ctx, step)) === 'not-landed') this.nothingToUndo(ctx, step, `AD mobile is still ${show(step.expected)}: the interrupted write had not landed, nothing to restore`);
+    }
+    const graph = this.steps(ctx, 'graph-patch').filter(open);
+    for (const s of await this.reconcileGraph(ctx, graph)) this.nothingToUndo(ctx, s, `mobilePhone is still ${show(s.expected)}: the interrupted write had not landed, nothing to restore`);
+  }
+
+  /** Journals that an interrupted write had not landed: its undo step is done without a write. */
+  private nothingToUndo(ctx: Ctx, step: StepOf<'ad-write'> | StepOf<'graph-patch'>, message: string): void {
+    const id = `undo:${step.id}`;
+    if (statusOf(ctx.statuses, id).state === 'pending') this.record(ctx, id, 'intent', { expected: step.expected, next: step.expected, reconcile: true });
+    this.record(ctx, id, 'result', { outcome: 'skipped', message });
+  }
+
   private async undoSteps(ctx: Ctx, report: UndoReport): Promise<void> {
     const signalOpt = ctx.signal ? { signal: ctx.signal } : {};
+    await this.reconcileForUndo(ctx);
+
     // 1. The bypass first: it is what keeps overwriting cloud values tenant-wide.
     const bypass = this.steps(ctx, 'set-bypass')[0];
+    const bypassTouched = !!bypass && statusOf(ctx.statuses, bypass.id).state !== 'pending';
     if (bypass) {
       const st = statusOf(ctx.statuses, bypass.id);
       const intent = st.state !== 'pending' && st.intent ? BypassIntent.safeParse(st.intent.data) : null;
@@ -812,25 +862,40 @@ export class RemediationEngine {
       const id = 'undo:bypass';
       if (st.state !== 'pending' && before === false && statusOf(ctx.statuses, id).state !== 'done') {
         const now = await this.cloud.getBypass(signalOpt);
-        if (now.state === 'known' && now.enabled) {
+        if (now.state !== 'known') {
+          // Unknown is not off: say so, and let a later undo (with the right sign-in) finish it.
+          report.notRestored.push({ rowKey: null, upn: null, message: `BypassDirSyncOverrides may still be on: its state cannot be read (${now.reason}). Run undo again with a delegated Global Administrator sign-in.` });
+        } else {
           if (statusOf(ctx.statuses, id).state === 'pending') this.record(ctx, id, 'intent', { enabled: false });
-          await this.cloud.setBypass(false, signalOpt);
-          this.effectDone(ctx, id);
-        } else if (statusOf(ctx.statuses, id).state === 'pending') this.record(ctx, id, 'intent', { enabled: false });
-        this.record(ctx, id, 'result', { outcome: 'applied' });
+          if (now.enabled) {
+            await this.cloud.setBypass(false, signalOpt);
+            this.effectDone(ctx, id);
+            this.record(ctx, id, 'result', { outcome: 'applied' });
+          } else this.record(ctx, id, 'result', { outcome: 'applied', message: 'found off' });
+        }
       }
-      if (statusOf(ctx.statuses, id).state === 'done') report.restored.push({ rowKey: '', upn: '', side: 'tenant', value: 'false', message: 'BypassDirSyncOverrides turned off again (this session had turned it on).' });
+      const off = UndoResult.safeParse(this.resultData(ctx, id));
+      if (off.success) report.restored.push({ rowKey: '', upn: '', side: 'tenant', value: 'false', message: off.data.message === 'found off' ? 'BypassDirSyncOverrides is off, as it was before this session.' : 'BypassDirSyncOverrides turned off again (this session had turned it on).' });
       else if (before === true) report.notRestored.push({ rowKey: null, upn: null, message: 'BypassDirSyncOverrides was already on before this session: left on.' });
     }
 
     // 2. AD values, compare-and-set against what this session wrote.
     for (const step of this.steps(ctx, 'ad-write')) {
       throwIfCancelled(ctx.signal, 'The undo');
+      const id = `undo:${step.id}`;
       const applied = AdResult.safeParse(this.resultData(ctx, step.id));
-      if (!applied.success || applied.data.outcome !== 'applied') continue;
+      if (!applied.success) {
+        const skipped = UndoResult.safeParse(this.resultData(ctx, id));
+        if (skipped.success && skipped.data.outcome === 'skipped') report.restored.push({ rowKey: step.rowKey, upn: step.upn, side: 'onprem', value: step.expected, message: skipped.data.message ?? 'nothing to restore' });
+        continue;
+      }
+      if (applied.data.outcome !== 'applied') {
+        // Decided by a read after an interruption: the write may have landed and been changed since.
+        if (applied.data.reconciled) report.notRestored.push({ rowKey: step.rowKey, upn: step.upn, message: `AD mobile not restored: ${applied.data.error ?? applied.data.outcome}; this session was interrupted around its write, so nothing was overwritten` });
+        continue;
+      }
       const previous = applied.data.previous === undefined ? step.expected : normValue(applied.data.previous);
       const written = applied.data.written === undefined ? step.next : normValue(applied.data.written);
-      const id = `undo:${step.id}`;
       const st = statusOf(ctx.statuses, id);
       const dir = this.opts.onPrem(step.sourceId);
       if (st.state !== 'done') {
@@ -860,6 +925,12 @@ export class RemediationEngine {
     }
 
     // 3. Per-user cloud values.
+    for (const s of this.steps(ctx, 'graph-patch')) {
+      const g = GraphResult.safeParse(this.resultData(ctx, s.id));
+      const skipped = UndoResult.safeParse(this.resultData(ctx, `undo:${s.id}`));
+      if (!g.success && skipped.success && skipped.data.outcome === 'skipped') report.restored.push({ rowKey: s.rowKey, upn: s.upn, side: 'cloud', value: s.expected, message: skipped.data.message ?? 'nothing to restore' });
+      else if (g.success && g.data.outcome !== 'applied' && g.data.reconciled) report.notRestored.push({ rowKey: s.rowKey, upn: s.upn, message: `mobilePhone not restored: ${g.data.error ?? g.data.outcome}; this session was interrupted around its write, so nothing was overwritten` });
+    }
     const graphSteps = this.steps(ctx, 'graph-patch').filter((s) => GraphResult.safeParse(this.resultData(ctx, s.id)).data?.outcome === 'applied');
     const todo: typeof graphSteps = [];
     const cur = await this.cloud.readUsers(graphSteps.map((s) => s.userId), signalOpt);
@@ -895,10 +966,11 @@ export class RemediationEngine {
       else report.notRestored.push({ rowKey: s.rowKey, upn: s.upn, message: `mobilePhone not restored: ${r.success ? (r.data.message ?? r.data.outcome) : 'unknown'}` });
     }
 
-    // 4. Values the bypass + cycle erased: only AD writes can bring them back; offer them.
+    // 4. Values the bypass (and a cycle, ours or a scheduled one) overwrote: only AD writes can
+    //    bring them back. Read, not assumed from the journal: each is offered and named.
     const rec = RecordResult.safeParse(this.resultData(ctx, 'record-cloud-values'));
     const cycleRan = statusOf(ctx.statuses, 'initial-cycle').state !== 'pending';
-    if (rec.success && cycleRan) {
+    if (rec.success && (cycleRan || bypassTouched)) {
       const recorded = rec.data.values.filter((v) => v.found);
       const now = await this.cloud.readUsers(recorded.map((v) => v.userId), signalOpt);
       for (const v of recorded) {
@@ -909,11 +981,9 @@ export class RemediationEngine {
         if (sameValue(cloudNow, v.value)) continue;
         const u = await this.opts.onPrem(row.onPrem.sourceId).readUser(row.onPrem.dn, signalOpt);
         report.offers.push({ rowKey: v.rowKey, upn: row.upn, sourceId: row.onPrem.sourceId, dn: row.onPrem.dn, recordedCloudValue: v.value, currentCloudValue: cloudNow, currentOnPremValue: u ? normValue(u.mobile) : null });
+        report.notRestored.push({ rowKey: v.rowKey, upn: row.upn, message: `mobilePhone was ${show(v.value)} before the bypass and is now ${show(cloudNow)}; Graph refuses to write it back for a synced user, so it is offered as an AD write (restore plan)` });
       }
-      if (report.offers.length > 0) {
-        report.notRestored.push({ rowKey: null, upn: null, message: `${report.offers.length} cloud value(s) were overwritten by the bypass and the cycle; Graph refuses to write them back for synced users. They are offered as AD writes (keep-cloud).` });
-      }
-      report.notRestored.push({ rowKey: null, upn: null, message: 'AlternateMobilePhones values overwritten from otherMobile could not be recorded and are not restored.' });
+      if (cycleRan) report.notRestored.push({ rowKey: null, upn: null, message: 'AlternateMobilePhones values overwritten from otherMobile could not be recorded and are not restored.' });
     }
   }
 }

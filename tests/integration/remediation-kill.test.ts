@@ -2,13 +2,14 @@
  * A real crash: a child process applies a plan of per-user Graph writes against the HTTPS sandbox
  * and is SIGKILLed right after the $batch went out, before any result reached the journal. A fresh
  * engine in this process finds the session interrupted (dead pid), re-reads the cloud, and records
- * every write as applied without sending any of them again.
+ * every write as applied without sending any of them again; and an undo after the same kill finds
+ * the writes that landed (though the journal holds only their intents) and reverts them.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudClient } from '../../main/cloud';
 import { buildPlan, cloudPortFromClient, decideBulk, serializePlan, stepStatuses, type Plan } from '../../main/remediation';
 import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
@@ -22,14 +23,15 @@ let cs: CloudSandbox;
 let writer: CloudClient;
 let dir: string;
 
-beforeAll(async () => {
+// Each test gets its own tenant and HTTPS sandbox: the child's writes change the tenant for good.
+beforeEach(async () => {
   env = await fieldReportEnv({ clock: new ManualClock(Date.now() - (REPLAY_MINUTES + 1) * 60_000, true), extraManaged: MOVED });
   cs = await startCloudSandbox({ tenant: env.tenant, caDir: (dir = mkdtempSync(join(tmpdir(), 'sd-rem-kill-'))) });
   const w = cs.sb.apps.writer;
   writer = cs.client({ clientId: w.appId, appRoles: w.appRoles, secrets: { getClientSecret: async () => w.clientSecret ?? '' } });
   await writer.signIn({ flow: 'client-credentials' });
 });
-afterAll(async () => {
+afterEach(async () => {
   await cs?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -92,6 +94,34 @@ describe('a remediation process killed for real', () => {
     expect(results).toHaveLength(MOVED + 1);
     for (const r of results) expect(r.data).toMatchObject({ outcome: 'applied', foundOnResume: true });
     for (let i = 0; i < MOVED; i++) expect(env.cloud(`moved.${i}@fortmillems.org`).mobilePhone).toBe(`+1 803 555 ${5000 + i}`);
+    journal.close();
+  });
+
+  it('undo after SIGKILL between the $batch and its results reverts every write that landed', async () => {
+    const report = await env.scan();
+    const users = [UPN.zoe, ...Array.from({ length: MOVED }, (_, i) => `moved.${i}@fortmillems.org`)];
+    const original = new Map(users.map((u) => [u, env.cloud(u).mobilePhone]));
+    const { decisions, selected } = decideBulk(report, { byStatus: { 'cloud-override': 'keep-onprem' }, users });
+    const plan: Plan = buildPlan(report, decisions, { selected });
+    const planFile = join(dir, 'plan.json');
+    const journalFile = join(dir, 'journal.db');
+    writeFileSync(planFile, serializePlan(plan));
+
+    const child = await runChild(planFile, journalFile, 'effect:1');
+    expect(child.signal, child.out).toBe('SIGKILL');
+    expect(env.cloud(UPN.zoe).mobilePhone).toBe('+1 803 555 0161');
+
+    const journal = workspaceJournalAt(journalFile);
+    const [session] = journal.listSessions();
+    const counts = newCounts();
+    const engine = sandboxEngine(env, journal, { counts, cloud: cloudPortFromClient(writer), timing: { resumeReadWindowMs: 3000, pollMs: 50 } });
+    const undo = await engine.undo(session!.id);
+    expect(undo.notRestored).toEqual([]);
+    expect(undo.state).toBe('undone');
+    expect(undo.restored.map((r) => r.upn).sort()).toEqual([...users].sort());
+    for (const u of users) expect(env.cloud(u).mobilePhone, u).toBe(original.get(u));
+    // One PATCH back per user: the writes the dead process made, and nothing sent twice.
+    expect([...counts.graphWrites.values()]).toEqual(users.map(() => 1));
     journal.close();
   });
 });

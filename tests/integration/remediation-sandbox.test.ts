@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../main/core/model';
-import { buildPlan, buildRestorePlan, decideBulk, sandboxCloudPort, stepStatuses, type Plan, type RemediationCloud } from '../../main/remediation';
+import { buildPlan, buildRestorePlan, decideBulk, sameValue, sandboxCloudPort, stepStatuses, type Plan, type RemediationCloud } from '../../main/remediation';
 import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { admin, fieldReportEnv, helpdesk, keyOf, UPN, DN, type FieldReportEnv } from '../support/remediation-env';
 import { newCounts, sandboxEngine } from '../support/remediation-engine';
@@ -292,6 +292,105 @@ describe('crash safety: the process dies at every journal step in turn, then res
       }
       second.close();
     }
+  });
+  /** Every user of the scenario, both sides, plus the tenant's bypass flag. */
+  async function directories(env: FieldReportEnv): Promise<{ bypass: boolean; users: Map<string, { onPrem: string | null; cloud: string | null }> }> {
+    const users = new Map<string, { onPrem: string | null; cloud: string | null }>();
+    for (const k of Object.keys(UPN) as Array<keyof typeof UPN>) users.set(UPN[k], { onPrem: (await env.dir.readUser(DN[k]))?.mobile ?? null, cloud: env.cloud(UPN[k]).mobilePhone ?? null });
+    return { bypass: env.tenant.features.bypassDirSyncOverridesEnabled, users };
+  }
+
+  it('undo after a kill at every point: each user ends at its original values or is named in notRestored', async () => {
+    const ref = await scenario();
+    const refJournal = workspaceJournalAt(journalFile());
+    let appends = 0;
+    let effects = 0;
+    await sandboxEngine(ref.env, refJournal, { hooks: { afterJournalAppend: () => void appends++, afterEffect: () => void effects++ } }).apply(ref.plan);
+    refJournal.close();
+
+    const points = [...Array.from({ length: appends }, (_, i) => ({ at: 'append' as const, n: i + 1 })), ...Array.from({ length: effects }, (_, i) => ({ at: 'effect' as const, n: i + 1 }))];
+    // Every point is tried and every broken promise collected, so one run shows the whole matrix.
+    const problems: string[] = [];
+    for (const point of points) {
+      const where = `${point.at} #${point.n}`;
+      const { env, plan } = await scenario();
+      const before = await directories(env);
+      const file = journalFile();
+      let seen = 0;
+      const die = () => {
+        if (++seen === point.n) throw new Death(`killed at ${where}`);
+      };
+      const first = workspaceJournalAt(file);
+      await expect(sandboxEngine(env, first, { hooks: point.at === 'append' ? { afterJournalAppend: die } : { afterEffect: die } }).apply(plan), where).rejects.toBeInstanceOf(Death);
+      first.close();
+
+      const second = workspaceJournalAt(file);
+      const engine = sandboxEngine(env, second);
+      const [session] = engine.sessions();
+      const undo = await engine.undo(session!.id);
+      const after = await directories(env);
+      if (after.bypass !== before.bypass) problems.push(`${where}: the bypass is ${after.bypass}, was ${before.bypass}`);
+      const named = new Set(undo.notRestored.map((n) => n.upn));
+      for (const [upn, was] of before.users) {
+        const now = after.users.get(upn)!;
+        if (named.has(upn) || (sameValue(now.onPrem, was.onPrem) && sameValue(now.cloud, was.cloud))) continue;
+        problems.push(`${where}: ${upn} AD ${now.onPrem} (was ${was.onPrem}), cloud ${now.cloud} (was ${was.cloud}), not in notRestored (state ${undo.state})`);
+      }
+      for (const n of undo.notRestored) if (/Undo stopped/.test(n.message)) problems.push(`${where}: ${n.message}`);
+      // A report that says undone has nothing it could not restore, and the other way round.
+      if (undo.state !== (undo.notRestored.length === 0 ? 'undone' : 'undo-partial')) problems.push(`${where}: state ${undo.state} with ${undo.notRestored.length} not restored`);
+      second.close();
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('an undo killed at every point finishes when run again, writing nothing twice; resume refuses a session undo has started', async () => {
+    const ref = await scenario();
+    const refJournal = workspaceJournalAt(journalFile());
+    const refEngine = sandboxEngine(ref.env, refJournal);
+    const done = await refEngine.apply(ref.plan);
+    let appends = 0;
+    let effects = 0;
+    await sandboxEngine(ref.env, refJournal, { hooks: { afterJournalAppend: () => void appends++, afterEffect: () => void effects++ } }).undo(done.sessionId);
+    refJournal.close();
+    expect(effects).toBe(3); // bypass off, AD restore, PATCH restore
+
+    const problems: string[] = [];
+    const points = [...Array.from({ length: appends }, (_, i) => ({ at: 'append' as const, n: i + 1 })), ...Array.from({ length: effects }, (_, i) => ({ at: 'effect' as const, n: i + 1 }))];
+    for (const point of points) {
+      const where = `undo ${point.at} #${point.n}`;
+      const { env, plan } = await scenario();
+      const before = await directories(env);
+      const file = journalFile();
+      const counts = newCounts();
+      const first = workspaceJournalAt(file);
+      const applied = await sandboxEngine(env, first, { counts }).apply(plan);
+      let seen = 0;
+      const die = () => {
+        if (++seen === point.n) throw new Death(`killed at ${where}`);
+      };
+      await expect(sandboxEngine(env, first, { counts, hooks: point.at === 'append' ? { afterJournalAppend: die } : { afterEffect: die } }).undo(applied.sessionId), where).rejects.toBeInstanceOf(Death);
+      first.close();
+
+      const second = workspaceJournalAt(file);
+      const engine = sandboxEngine(env, second, { counts });
+      expect(engine.sessions()[0]?.state, where).toBe('interrupted');
+      await expect(engine.resume(applied.sessionId), where).rejects.toMatchObject({ code: 'SESSION_NOT_RESUMABLE' });
+      const undo = await engine.undo(applied.sessionId);
+      const after = await directories(env);
+      if (after.bypass !== before.bypass) problems.push(`${where}: the bypass is ${after.bypass}`);
+      const named = new Set(undo.notRestored.map((n) => n.upn));
+      for (const [upn, was] of before.users) {
+        const now = after.users.get(upn)!;
+        if (!named.has(upn) && !(sameValue(now.onPrem, was.onPrem) && sameValue(now.cloud, was.cloud))) problems.push(`${where}: ${upn} AD ${now.onPrem} (was ${was.onPrem}), cloud ${now.cloud} (was ${was.cloud})`);
+      }
+      for (const n of undo.notRestored) if (/Undo stopped/.test(n.message)) problems.push(`${where}: ${n.message}`);
+      if (counts.adWrites.get(DN.raj) !== 2) problems.push(`${where}: ${counts.adWrites.get(DN.raj)} AD writes to Raj (apply + undo = 2)`);
+      if (counts.graphWrites.get(env.cloud(UPN.zoe).id) !== 2) problems.push(`${where}: ${counts.graphWrites.get(env.cloud(UPN.zoe).id)} PATCHes to Zoe (apply + undo = 2)`);
+      if (counts.bypassSets.join() !== 'true,false') problems.push(`${where}: bypass set ${counts.bypassSets.join()}`);
+      second.close();
+    }
+    expect(problems).toEqual([]);
   });
 });
 
