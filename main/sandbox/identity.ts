@@ -6,8 +6,11 @@
  *
  * Tokens are JWTs signed with a per-sandbox RSA key (JWKS published). Access tokens for Graph carry
  * `scp` (delegated) or `roles` (app-only), `wids` (directory roles), `idtyp`; ID tokens carry `wids`.
+ *
+ * This file holds the keys, the token endpoint and token verification; the interactive flows are
+ * their own files (identity-device.ts, identity-authorize.ts) and identity-oauth.ts what they share.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import {
   SignJWT,
   decodeProtectedHeader,
@@ -15,62 +18,15 @@ import {
   generateKeyPair,
   importX509,
   jwtVerify,
-  type JWTPayload,
   type CryptoKey as JoseKey,
 } from 'jose';
 import type { TenantStore, TenantUser, SandboxApp } from './tenant';
-import { escapeHtml, html, json, type SandboxRequest, type SandboxResponse } from './http';
+import { json, type SandboxRequest, type SandboxResponse } from './http';
+import { AuthorizeFlow } from './identity-authorize';
+import { DeviceCodeFlow } from './identity-device';
+import { GRAPH_APP_ID, TOKEN_LIFETIME_S, oauthError, parseScopes, type AccessClaims } from './identity-oauth';
 
-/** Graph's application id; the `aud` of Graph access tokens. */
-export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
-const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
-const TOKEN_LIFETIME_S = 3600;
-
-/** Claims the Graph side reads from a verified access token. */
-export interface AccessClaims extends JWTPayload {
-  tid: string;
-  oid: string;
-  appid: string;
-  app_displayname?: string;
-  idtyp: 'app' | 'user';
-  scp?: string;
-  roles?: string[];
-  wids?: string[];
-  upn?: string;
-  name?: string;
-}
-
-interface AuthCode {
-  clientId: string;
-  redirectUri: string;
-  challenge: string;
-  method: 'S256' | 'plain';
-  scopes: string[];
-  userId: string;
-  nonce: string | null;
-  expiresAt: number;
-}
-
-interface PendingAuthorize {
-  clientId: string;
-  redirectUri: string;
-  state: string | null;
-  nonce: string | null;
-  scopes: string[];
-  challenge: string;
-  method: 'S256' | 'plain';
-  responseMode: 'query' | 'form_post';
-  expiresAt: number;
-}
-
-interface DeviceCode {
-  userCode: string;
-  clientId: string;
-  scopes: string[];
-  status: 'pending' | 'approved' | 'denied';
-  userId: string | null;
-  expiresAt: number;
-}
+export { GRAPH_APP_ID, redirectMatches, type AccessClaims } from './identity-oauth';
 
 interface RefreshGrant {
   clientId: string;
@@ -78,43 +34,11 @@ interface RefreshGrant {
   scopes: string[];
 }
 
-function oauthError(status: number, error: string, code: number, description: string): SandboxResponse {
-  return json(status, {
-    error,
-    error_description: `AADSTS${code}: ${description} Trace ID: ${randomUUID()} Correlation ID: ${randomUUID()} Timestamp: ${new Date().toISOString()}`,
-    error_codes: [code],
-    timestamp: new Date().toISOString(),
-    trace_id: randomUUID(),
-    correlation_id: randomUUID(),
-  });
-}
-
-function b64urlSha256(s: string): string {
-  return createHash('sha256').update(s, 'ascii').digest('base64url');
-}
-
-/** Loopback redirect URIs match regardless of port, as Entra documents for native apps. */
-export function redirectMatches(registered: string, actual: string): boolean {
-  try {
-    const r = new URL(registered);
-    const a = new URL(actual);
-    const loopback = (h: string) => h === 'localhost' || h === '127.0.0.1' || h === '[::1]';
-    const path = (u: URL) => u.pathname.replace(/\/+$/, '');
-    if (r.protocol === 'http:' && loopback(r.hostname) && loopback(a.hostname))
-      return r.hostname === a.hostname && path(r) === path(a);
-    return r.href.replace(/\/+$/, '') === a.href.replace(/\/+$/, '');
-  } catch {
-    return false;
-  }
-}
-
 export class IdentityService {
-  private readonly codes = new Map<string, AuthCode>();
-  private readonly pending = new Map<string, PendingAuthorize>();
-  private readonly devices = new Map<string, DeviceCode>();
-  private readonly userCodes = new Map<string, string>();
   private readonly refresh = new Map<string, RefreshGrant>();
   private readonly verified = new Map<string, AccessClaims>();
+  private readonly device: DeviceCodeFlow;
+  private readonly authorize: AuthorizeFlow;
 
   private constructor(
     private readonly tenant: TenantStore,
@@ -122,7 +46,10 @@ export class IdentityService {
     private readonly publicKey: JoseKey,
     private readonly jwk: Record<string, unknown>,
     readonly kid: string,
-  ) {}
+  ) {
+    this.device = new DeviceCodeFlow(tenant);
+    this.authorize = new AuthorizeFlow(tenant);
+  }
 
   static async create(tenant: TenantStore): Promise<IdentityService> {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
@@ -161,7 +88,7 @@ export class IdentityService {
         metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
       });
     }
-    if (path === '/devicelogin') return method === 'POST' ? this.deviceLoginPost(req) : this.deviceLoginPage(null);
+    if (path === '/devicelogin') return method === 'POST' ? this.device.loginPost(req) : this.device.loginPage(null);
     const m =
       /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|oauth2\/v2\.0\/(token|devicecode|authorize))$/.exec(
         path,
@@ -172,8 +99,8 @@ export class IdentityService {
     if (what.startsWith('v2.0/.well-known')) return json(200, this.openIdConfiguration(origin));
     if (what === 'discovery/v2.0/keys') return json(200, { keys: [this.jwk] });
     if (what === 'oauth2/v2.0/token' && method === 'POST') return this.token(req);
-    if (what === 'oauth2/v2.0/devicecode' && method === 'POST') return this.deviceCode(req);
-    if (what === 'oauth2/v2.0/authorize') return method === 'POST' ? this.authorizePost(req) : this.authorizeGet(req);
+    if (what === 'oauth2/v2.0/devicecode' && method === 'POST') return this.device.start(req);
+    if (what === 'oauth2/v2.0/authorize') return method === 'POST' ? this.authorize.post(req) : this.authorize.get(req);
     return json(405, { error: 'invalid_request', error_description: 'Method not allowed.' });
   }
 
@@ -220,33 +147,6 @@ export class IdentityService {
       msgraph_host: new URL(origin).host,
       rbac_url: origin,
     };
-  }
-
-  // ----- scopes
-
-  /** Splits requested scopes into Graph permission names and OIDC scopes; null = foreign resource. */
-  private parseScopes(raw: string, origin: string): { graph: string[]; oidc: string[]; isDefault: boolean } | null {
-    const graph: string[] = [];
-    const oidc: string[] = [];
-    let isDefault = false;
-    const prefixes = [`${origin}/`, 'https://graph.microsoft.com/', `${GRAPH_APP_ID}/`];
-    for (const s of raw.split(/\s+/).filter(Boolean)) {
-      if (OIDC_SCOPES.has(s)) {
-        oidc.push(s);
-        continue;
-      }
-      const prefix = prefixes.find((p) => s.startsWith(p));
-      const name = prefix ? s.slice(prefix.length) : s.includes('/') ? null : s;
-      if (name === null) return null;
-      if (name === '.default') isDefault = true;
-      else graph.push(name);
-    }
-    return { graph, oidc, isDefault };
-  }
-
-  private grantDelegated(app: SandboxApp, requested: { graph: string[]; isDefault: boolean }): string[] {
-    if (requested.isDefault) return [...app.delegatedScopes];
-    return requested.graph.filter((s) => app.delegatedScopes.includes(s));
   }
 
   // ----- tokens
@@ -422,7 +322,7 @@ export class IdentityService {
       );
     }
     const grant = form.get('grant_type');
-    const scopes = this.parseScopes(form.get('scope') ?? '', req.origin);
+    const scopes = parseScopes(form.get('scope') ?? '', req.origin);
     if (!scopes)
       return oauthError(
         400,
@@ -458,35 +358,9 @@ export class IdentityService {
     }
 
     if (grant === 'authorization_code') {
-      const code = form.get('code') ?? '';
-      const entry = this.codes.get(code);
-      this.codes.delete(code);
-      if (!entry || entry.expiresAt < this.tenant.clock.now().getTime() || entry.clientId !== clientId) {
-        return oauthError(
-          400,
-          'invalid_grant',
-          70008,
-          'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
-        );
-      }
-      if (!redirectMatches(entry.redirectUri, form.get('redirect_uri') ?? '')) {
-        return oauthError(
-          400,
-          'invalid_grant',
-          50148,
-          'The redirect_uri does not match the one used in the authorization request.',
-        );
-      }
-      const verifier = form.get('code_verifier') ?? '';
-      const expected = entry.method === 'S256' ? b64urlSha256(verifier) : verifier;
-      if (!verifier || expected !== entry.challenge) {
-        return oauthError(
-          400,
-          'invalid_grant',
-          501481,
-          'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
-        );
-      }
+      const redeemed = this.authorize.redeem(form.get('code') ?? '', clientId, form.get('redirect_uri') ?? '', form.get('code_verifier') ?? '');
+      if (!redeemed.ok) return redeemed.response;
+      const entry = redeemed.code;
       const fail = await this.authenticateClient(req, form, app, !app.publicClient);
       if (fail) return fail;
       const user = this.tenant.getUser(entry.userId);
@@ -503,24 +377,10 @@ export class IdentityService {
 
     // msal sends the short form `device_code`; RFC 8628 names the URN. Entra accepts both.
     if (grant === 'urn:ietf:params:oauth:grant-type:device_code' || grant === 'device_code') {
-      const dc = this.devices.get(form.get('device_code') ?? '');
-      if (!dc || dc.clientId !== clientId) return oauthError(400, 'invalid_grant', 70000, 'The provided device code is invalid.');
-      if (dc.expiresAt < this.tenant.clock.now().getTime())
-        return oauthError(400, 'expired_token', 70020, 'The provided authorization code has expired.');
-      if (dc.status === 'denied') return oauthError(400, 'authorization_declined', 70002, 'The user declined the sign-in.');
-      if (dc.status === 'pending' || !dc.userId) {
-        return oauthError(
-          400,
-          'authorization_pending',
-          70016,
-          'OAuth 2.0 device flow error. Authorization is pending. Continue polling.',
-        );
-      }
-      this.devices.delete(form.get('device_code') ?? '');
-      this.userCodes.delete(dc.userCode);
-      const user = this.tenant.getUser(dc.userId);
-      if (!user) return oauthError(400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
-      return this.userTokens(req.origin, app, user, dc.scopes, [...new Set([...scopes.oidc, 'openid', 'profile'])], null);
+      const redeemed = this.device.redeem(form.get('device_code') ?? '', clientId);
+      if (!redeemed.ok) return redeemed.response;
+      const { user } = redeemed;
+      return this.userTokens(req.origin, app, user, redeemed.scopes, [...new Set([...scopes.oidc, 'openid', 'profile'])], null);
     }
 
     if (grant === 'refresh_token') {
@@ -547,220 +407,9 @@ export class IdentityService {
     return oauthError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant ?? ''}'.`);
   }
 
-  // ----- device code
-
-  private deviceCode(req: SandboxRequest): SandboxResponse {
-    const form = new URLSearchParams(req.body);
-    const app = this.tenant.getApp(form.get('client_id') ?? '');
-    if (!app) return oauthError(400, 'unauthorized_client', 700016, 'Application was not found in the directory.');
-    if (!app.publicClient)
-      return oauthError(
-        400,
-        'invalid_client',
-        7000218,
-        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-      );
-    const scopes = this.parseScopes(form.get('scope') ?? '', req.origin);
-    if (!scopes)
-      return oauthError(
-        400,
-        'invalid_resource',
-        500011,
-        'The resource principal named in the scope was not found in the tenant.',
-      );
-    const deviceCode = randomBytes(32).toString('base64url');
-    const userCode = randomBytes(6)
-      .toString('base64')
-      .replace(/[^A-Z0-9]/gi, '')
-      .toUpperCase()
-      .padEnd(8, 'X')
-      .slice(0, 9);
-    this.devices.set(deviceCode, {
-      userCode,
-      clientId: app.appId,
-      scopes: this.grantDelegated(app, scopes),
-      status: 'pending',
-      userId: null,
-      expiresAt: this.tenant.clock.now().getTime() + 900_000,
-    });
-    this.userCodes.set(userCode, deviceCode);
-    const uri = `${req.origin}/devicelogin`;
-    return json(200, {
-      user_code: userCode,
-      device_code: deviceCode,
-      verification_uri: uri,
-      expires_in: 900,
-      interval: 1,
-      message: `To sign in, use a web browser to open the page ${uri} and enter the code ${userCode} to authenticate.`,
-    });
-  }
-
   /** Completes a device code sign-in (what the /devicelogin page does). Returns an error text or null. */
   approveDeviceCode(userCode: string, upn: string, password: string): string | null {
-    const dcKey = this.userCodes.get(userCode.trim().toUpperCase());
-    const dc = dcKey ? this.devices.get(dcKey) : undefined;
-    if (!dc || dc.status !== 'pending') return 'That code is not valid or has already been used.';
-    const who = this.tenant.verifyPassword(upn, password);
-    if (!who) return 'Your account or password is incorrect.';
-    dc.status = 'approved';
-    dc.userId = who.user.id;
-    return null;
-  }
-
-  private deviceLoginPage(error: string | null, code = ''): SandboxResponse {
-    return html(
-      error ? 400 : 200,
-      page(
-        'Enter code',
-        `<form method="post" action="/devicelogin">
-  <label>Code <input name="user_code" value="${escapeHtml(code)}" autocomplete="off" required></label>
-  <label>User name <input name="username" autocomplete="username" required></label>
-  <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-  <button type="submit">Sign in</button>
-</form>`,
-        error,
-      ),
-    );
-  }
-
-  private deviceLoginPost(req: SandboxRequest): SandboxResponse {
-    const form = new URLSearchParams(req.body);
-    const err = this.approveDeviceCode(form.get('user_code') ?? '', form.get('username') ?? '', form.get('password') ?? '');
-    if (err) return this.deviceLoginPage(err, form.get('user_code') ?? '');
-    return html(
-      200,
-      page('Signed in', '<p id="done">You have signed in to the sandbox application. You can close this window.</p>', null),
-    );
-  }
-
-  // ----- authorization code + PKCE
-
-  private authorizeGet(req: SandboxRequest): SandboxResponse {
-    const q = req.query;
-    const app = this.tenant.getApp(q.get('client_id') ?? '');
-    if (!app)
-      return html(
-        400,
-        page('Sign-in error', '', `AADSTS700016: Application with identifier '${q.get('client_id') ?? ''}' was not found.`),
-      );
-    const redirectUri = q.get('redirect_uri') ?? '';
-    if (!app.redirectUris.some((r) => redirectMatches(r, redirectUri))) {
-      return html(
-        400,
-        page(
-          'Sign-in error',
-          '',
-          `AADSTS50011: The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application.`,
-        ),
-      );
-    }
-    if (q.get('response_type') !== 'code')
-      return this.redirectError(
-        redirectUri,
-        q.get('state'),
-        'unsupported_response_type',
-        'Only response_type=code is supported.',
-      );
-    const challenge = q.get('code_challenge');
-    const method = (q.get('code_challenge_method') ?? 'plain') as 'S256' | 'plain';
-    if (!challenge || (method !== 'S256' && method !== 'plain')) {
-      return this.redirectError(
-        redirectUri,
-        q.get('state'),
-        'invalid_request',
-        'AADSTS9002325: Proof Key for Code Exchange is required for cross-origin authorization code redemption.',
-      );
-    }
-    const scopes = this.parseScopes(q.get('scope') ?? '', req.origin);
-    if (!scopes)
-      return this.redirectError(
-        redirectUri,
-        q.get('state'),
-        'invalid_resource',
-        'AADSTS500011: The resource principal was not found.',
-      );
-    const rid = randomBytes(18).toString('base64url');
-    this.pending.set(rid, {
-      clientId: app.appId,
-      redirectUri,
-      state: q.get('state'),
-      nonce: q.get('nonce'),
-      scopes: this.grantDelegated(app, scopes),
-      challenge,
-      method,
-      responseMode: q.get('response_mode') === 'form_post' ? 'form_post' : 'query',
-      expiresAt: this.tenant.clock.now().getTime() + 600_000,
-    });
-    return this.signInPage(req, rid, q.get('login_hint') ?? '', null);
-  }
-
-  private signInPage(req: SandboxRequest, rid: string, hint: string, error: string | null): SandboxResponse {
-    const action = `${req.path}`;
-    return html(
-      error ? 400 : 200,
-      page(
-        'Sign in',
-        `<form method="post" action="${escapeHtml(action)}">
-  <input type="hidden" name="rid" value="${escapeHtml(rid)}">
-  <label>User name <input name="username" value="${escapeHtml(hint)}" autocomplete="username" required></label>
-  <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-  <button type="submit">Sign in</button>
-</form>`,
-        error,
-      ),
-    );
-  }
-
-  private authorizePost(req: SandboxRequest): SandboxResponse {
-    const form = new URLSearchParams(req.body);
-    const rid = form.get('rid') ?? '';
-    const p = this.pending.get(rid);
-    if (!p || p.expiresAt < this.tenant.clock.now().getTime())
-      return html(400, page('Sign-in error', '', 'This sign-in request has expired. Start again from the application.'));
-    const who = this.tenant.verifyPassword(form.get('username') ?? '', form.get('password') ?? '');
-    if (!who) return this.signInPage(req, rid, form.get('username') ?? '', 'Your account or password is incorrect.');
-    this.pending.delete(rid);
-    const code = `sbxac.${randomBytes(32).toString('base64url')}`;
-    this.codes.set(code, {
-      clientId: p.clientId,
-      redirectUri: p.redirectUri,
-      challenge: p.challenge,
-      method: p.method,
-      scopes: p.scopes,
-      userId: who.user.id,
-      nonce: p.nonce,
-      expiresAt: this.tenant.clock.now().getTime() + 600_000,
-    });
-    const fields: [string, string][] = [['code', code]];
-    if (p.state !== null) fields.push(['state', p.state]);
-    fields.push([
-      'client_info',
-      Buffer.from(JSON.stringify({ uid: who.user.id, utid: this.tenant.tenantId })).toString('base64url'),
-    ]);
-    if (p.responseMode === 'form_post') {
-      // As Entra does: a page whose form posts the response to the redirect URI (msal-node 7 requires it).
-      const nonce = randomBytes(16).toString('base64');
-      const inputs = fields.map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('');
-      const res = html(
-        200,
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Working...</title></head><body><form method="post" action="${escapeHtml(p.redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form><script nonce="${nonce}">document.forms[0].submit()</script></body></html>`,
-      );
-      res.headers['content-security-policy'] =
-        `default-src 'none'; script-src 'nonce-${nonce}'; form-action http://localhost:* http://127.0.0.1:*`;
-      res.headers['cache-control'] = 'no-store';
-      return res;
-    }
-    const target = new URL(p.redirectUri);
-    for (const [k, v] of fields) target.searchParams.set(k, v);
-    return { status: 302, headers: { location: target.href, 'cache-control': 'no-store' }, body: '' };
-  }
-
-  private redirectError(redirectUri: string, state: string | null, error: string, description: string): SandboxResponse {
-    const target = new URL(redirectUri);
-    target.searchParams.set('error', error);
-    target.searchParams.set('error_description', description);
-    if (state !== null) target.searchParams.set('state', state);
-    return { status: 302, headers: { location: target.href }, body: '' };
+    return this.device.approve(userCode, upn, password);
   }
 
   // ----- verification for Graph
@@ -784,16 +433,4 @@ export class IdentityService {
       return null;
     }
   }
-}
-
-function page(title: string, body: string, error: string | null): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} - SyncDrift sandbox tenant</title>
-<style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}input{display:block;width:100%;padding:.4rem}button{padding:.5rem 1.2rem}.error{color:#a4262c}.note{color:#605e5c;font-size:.85rem}</style>
-</head><body>
-<h1>${escapeHtml(title)}</h1>
-<p class="note">Sandbox tenant: a local imitation of Microsoft Entra ID for training and tests. No real account is involved.</p>
-${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
-${body}
-</body></html>`;
 }
