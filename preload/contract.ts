@@ -164,6 +164,14 @@ export type PreflightWire = z.infer<typeof PreflightWire>;
 
 const SidesWire = z.object({ onPrem: z.string().nullable(), cloud: z.string().nullable() });
 
+/** A session taken over from an owner that was gone (dead, or its pid reused): who, why, by whom. */
+const TakeoverWire = z.object({
+  at: z.string(),
+  from: z.object({ pid: z.number(), host: z.string(), startedAt: z.string().nullable() }),
+  reason: z.string(),
+  by: z.object({ pid: z.number(), host: z.string(), startedAt: z.string().nullable() }),
+});
+
 export const SessionOutcomeWire = z.object({
   sessionId: z.string(),
   state: SessionStateWire,
@@ -181,6 +189,7 @@ export const SessionOutcomeWire = z.object({
   ),
   preflight: PreflightWire.optional(),
   writes: z.object({ ad: z.number(), graph: z.number(), bypass: z.number(), cycles: z.number() }),
+  takeover: TakeoverWire.optional(),
 });
 export type SessionOutcomeWire = z.infer<typeof SessionOutcomeWire>;
 
@@ -216,6 +225,7 @@ export const UndoReportWire = z.object({
       currentOnPremValue: z.string().nullable(),
     }),
   ),
+  takeover: TakeoverWire.optional(),
 });
 export type UndoReportWire = z.infer<typeof UndoReportWire>;
 

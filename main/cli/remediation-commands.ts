@@ -27,6 +27,7 @@ import {
   verifyPlanText,
   workspaceJournalStore,
   sessionSummaries,
+  takeoverLine,
   type BulkAction,
   type JournalStore,
   type Operator,
@@ -289,6 +290,7 @@ function renderOutcome(o: SessionOutcome): string {
 
 function renderUndo(u: UndoReport): string {
   const lines = [`Undo of ${u.sessionId}: ${u.state}`];
+  if (u.takeover) lines.push(`  ${takeoverLine(u.takeover)}`);
   for (const r of u.restored) lines.push(`  restored ${r.upn || 'tenant'}: ${r.message}`);
   for (const r of u.notRestored) lines.push(`  NOT restored ${r.upn ?? ''}${r.upn ? ': ' : ''}${r.message}`);
   if (u.offers.length) {

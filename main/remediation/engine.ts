@@ -7,6 +7,7 @@
  * so no write is lost or done twice. A 2xx never marks a row fixed: only verification reads do.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { CancelledError, SyncDriftError, isSyncDriftError, toErrorInfo } from '../core/errors';
 import { silentLogger } from '../core/logger';
@@ -15,7 +16,7 @@ import { systemClock } from '../core/ports';
 import { noProgress, sleep as defaultSleep, throwIfCancelled, type ProgressSink } from '../core/progress';
 import type { OnPremDirectory } from '../onprem/port';
 import type { Capability } from '../cloud/permissions';
-import { claimOwner, effectiveState, releaseOwner, statusOf, stepStatuses, type JournalEntry, type JournalStore, type SessionMeta, type SessionState, type StepStatus } from './journal';
+import { ACTIVE_STATES, claimOwner, describeOwner, effectiveState, ownerStatus, releaseOwner, statusOf, stepStatuses, type JournalEntry, type JournalStore, type SessionMeta, type SessionState, type StepStatus, type StoredSession, type Takeover } from './journal';
 import { buildPlan, normValue, planReadiness, sameValue } from './plan';
 import type { DriftReport } from '../core/model';
 import { PLAN_FORMAT, PLAN_SCHEMA_VERSION, assertPlanStructure, parsePlan, planNeedsBypass, type Plan, type PlanRow, type PlanStep, type StepOf } from './plan-schema';
@@ -111,6 +112,8 @@ export interface SessionOutcome {
   rows: RowOutcome[];
   preflight?: PreflightReport;
   writes: { ad: number; graph: number; bypass: number; cycles: number };
+  /** Set when this run took the session over from an owner that was gone. */
+  takeover?: Takeover;
 }
 
 export interface SessionSummary {
@@ -144,6 +147,8 @@ export interface UndoReport {
   notRestored: Array<{ rowKey: string | null; upn: string | null; message: string }>;
   /** Values erased by bypass + sync: they can come back only as AD writes (see buildRestorePlan). */
   offers: RestoreOffer[];
+  /** Set when this undo took the session over from an owner that was gone. */
+  takeover?: Takeover;
 }
 
 // Journal payloads, validated when read back (resume runs on entries another process wrote).
@@ -372,15 +377,38 @@ export class RemediationEngine {
     if (state === 'completed' || state === 'undone' || state === 'undo-partial' || state === 'undoing') {
       throw new SyncDriftError('conflict', 'SESSION_NOT_RESUMABLE', `Session ${sessionId} is ${state}; there is nothing to resume.`);
     }
-    if (state === 'running' || state === 'verifying') throw new SyncDriftError('conflict', 'SESSION_BUSY', `Session ${sessionId} is being executed by another process (pid ${s.meta.owner?.pid ?? '?'}).`);
+    if (state === 'running' || state === 'verifying') throw busy(s);
     // An undo cut short reads as interrupted too: going forward again would re-verify (and report
     // completed) a session that is half undone. Only undo finishes it.
     if (s.meta.undo) throw new SyncDriftError('conflict', 'SESSION_NOT_RESUMABLE', `Undo of session ${sessionId} started at ${s.meta.undo.startedAt} and did not finish: run undo again to finish it (syncdrift undo ${sessionId}).`);
     const plan = parsePlan(s.plan, `session ${sessionId}.plan`);
     const token = randomUUID();
-    this.journal.updateSession(sessionId, { state: 'running', meta: { ...s.meta, owner: claimOwner(token), message: null }, at: this.now() });
-    this.log.info('session resumed', { sessionId, from: state });
-    return this.runOwned(sessionId, token, plan, o);
+    const { meta, takeover } = this.claim(s, token);
+    this.journal.updateSession(sessionId, { state: 'running', meta: { ...meta, message: null }, at: this.now() });
+    this.log.info('session resumed', { sessionId, from: state, ...(takeover ? { takeoverFrom: takeover.from } : {}) });
+    const out = await this.runOwned(sessionId, token, plan, o);
+    return takeover ? { ...out, takeover, message: `${takeoverLine(takeover)} ${out.message ?? ''}`.trim() } : out;
+  }
+
+  /**
+   * Makes this process the session's owner. A session stored in an active state whose owner is
+   * gone (callers checked effectiveState) is a takeover: the journal gets an entry naming the old
+   * owner and why it was judged gone, and the session's meta keeps it.
+   */
+  private claim(s: StoredSession, token: string): { meta: SessionMeta; takeover: Takeover | null } {
+    const owner = claimOwner(token);
+    const old = s.meta.owner;
+    const status = ownerStatus(old);
+    if (!ACTIVE_STATES.has(s.state) || !old || status.alive) return { meta: { ...s.meta, owner }, takeover: null };
+    const takeover: Takeover = {
+      at: this.now(),
+      from: { pid: old.pid, host: old.host, startedAt: old.startedAt ?? null },
+      reason: status.reason,
+      by: { pid: owner.pid, host: owner.host, startedAt: owner.startedAt ?? null },
+    };
+    this.journal.append({ sessionId: s.id, stepId: 'takeover', kind: 'intent', at: takeover.at, data: takeover });
+    this.log.warn('session taken over', { sessionId: s.id, from: takeover.from, reason: takeover.reason });
+    return { meta: { ...s.meta, owner, takeovers: [...(s.meta.takeovers ?? []), takeover] }, takeover };
   }
 
   private async runOwned(id: string, token: string, plan: Plan, o: RunOptions): Promise<SessionOutcome> {
@@ -789,10 +817,11 @@ export class RemediationEngine {
     const s = this.journal.getSession(sessionId);
     if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${sessionId}. List them with: syncdrift sessions`);
     const state = effectiveState(s);
-    if (state === 'running' || state === 'verifying' || state === 'undoing') throw new SyncDriftError('conflict', 'SESSION_BUSY', `Session ${sessionId} is being executed by another process (pid ${s.meta.owner?.pid ?? '?'}).`);
+    if (state === 'running' || state === 'verifying' || state === 'undoing') throw busy(s);
     const plan = parsePlan(s.plan, `session ${sessionId}.plan`);
     const token = randomUUID();
-    const meta: SessionMeta = { ...s.meta, owner: claimOwner(token), undo: { startedAt: s.meta.undo?.startedAt ?? this.now(), finishedAt: null } };
+    const claimed = this.claim(s, token);
+    const meta: SessionMeta = { ...claimed.meta, undo: { startedAt: s.meta.undo?.startedAt ?? this.now(), finishedAt: null } };
     this.journal.updateSession(sessionId, { state: 'undoing', meta, at: this.now() });
     const ctx: Ctx = {
       sessionId,
@@ -803,7 +832,7 @@ export class RemediationEngine {
       progress: o.onProgress ?? noProgress,
       writes: { ad: 0, graph: 0, bypass: 0, cycles: 0 },
     };
-    const report: UndoReport = { sessionId, state: 'undone', restored: [], notRestored: [], offers: [] };
+    const report: UndoReport = { sessionId, state: 'undone', restored: [], notRestored: [], offers: [], ...(claimed.takeover ? { takeover: claimed.takeover } : {}) };
     try {
       await this.undoSteps(ctx, report);
     } catch (e) {
@@ -986,6 +1015,19 @@ export class RemediationEngine {
       if (cycleRan) report.notRestored.push({ rowKey: null, upn: null, message: 'AlternateMobilePhones values overwritten from otherMobile could not be recorded and are not restored.' });
     }
   }
+}
+
+/** The refusal for a session a live owner is working on, naming that owner. */
+function busy(s: StoredSession): SyncDriftError {
+  const o = s.meta.owner;
+  const who = o ? describeOwner(o) : 'an unknown process';
+  const elsewhere = o && o.host !== hostname() ? ' It runs on another machine, whose processes cannot be checked from here: finish or stop it there.' : ' Wait for it to finish, or stop that process; once it is gone the session is taken over.';
+  return new SyncDriftError('conflict', 'SESSION_BUSY', `Session ${s.id} is being run by another process (${who}).${elsewhere}`);
+}
+
+/** One sentence for outcomes and the CLI: whom a session was taken over from, and why. */
+export function takeoverLine(t: Takeover): string {
+  return `This run took over from pid ${t.from.pid} on ${t.from.host} (${t.from.startedAt ? `started ${t.from.startedAt}` : 'start time not recorded'}): ${t.reason}.`;
 }
 
 function tryPlan(raw: unknown): Plan | null {

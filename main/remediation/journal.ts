@@ -6,6 +6,8 @@
  * The store is narrow on purpose (sessions + append-only entries), shaped like the workspace's
  * `sessions` / `journal` tables so the workspace can implement it over its own database.
  */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -16,14 +18,36 @@ export { SessionState };
 /** States in which some engine is (or was, before a crash) working on the session. */
 export const ACTIVE_STATES: ReadonlySet<SessionState> = new Set(['running', 'verifying', 'undoing']);
 
-export const SessionOwner = z.object({ pid: z.number().int(), host: z.string(), token: z.string() });
+export const SessionOwner = z.object({
+  pid: z.number().int(),
+  host: z.string(),
+  token: z.string(),
+  /**
+   * The owner process's identity beyond its pid (see processIdentity): a pid that is alive but
+   * shows another identity was reused. Absent in journals written before it was recorded.
+   */
+  started: z.string().optional(),
+  /** When the owner process started (ISO), for the admin to read; not compared. */
+  startedAt: z.string().optional(),
+});
 export type SessionOwner = z.infer<typeof SessionOwner>;
+
+/** A session taken over from an owner that was gone: who it was, why it was judged gone, who took it. */
+export const Takeover = z.object({
+  at: z.string(),
+  from: z.object({ pid: z.number().int(), host: z.string(), startedAt: z.string().nullable() }),
+  reason: z.string(),
+  by: z.object({ pid: z.number().int(), host: z.string(), startedAt: z.string().nullable() }),
+});
+export type Takeover = z.infer<typeof Takeover>;
 
 export const SessionMeta = z.object({
   owner: SessionOwner.nullable(),
   message: z.string().nullable(),
   /** Set while undo has run (partially or fully). */
   undo: z.object({ startedAt: z.string(), finishedAt: z.string().nullable() }).nullable().default(null),
+  /** Every takeover of this session, oldest first. */
+  takeovers: z.array(Takeover).optional(),
 });
 export type SessionMeta = z.infer<typeof SessionMeta>;
 
@@ -63,9 +87,41 @@ export interface JournalStore {
 
 const liveTokens = new Set<string>();
 
+/**
+ * What tells one process from a later one that got the same pid: on Linux the kernel's boot id and
+ * the process's start time in clock ticks since boot (/proc/<pid>/stat field 22), fixed for the
+ * process's life and different for any process that reuses the pid; elsewhere on Unix `ps`'s
+ * start time (to the second). Null where neither can be read (Windows): then only liveness counts.
+ */
+export function processIdentity(pid: number): { started: string; startedAt: string | null } | null {
+  if (process.platform === 'linux') {
+    try {
+      const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // The command name (field 2) is in parentheses and may hold spaces or parentheses itself.
+      const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      if (!ticks || !/^\d+$/.test(ticks)) return null;
+      return { started: `linux:${boot}:${ticks}`, startedAt: pid === process.pid ? ownStartedAt() : null };
+    } catch {
+      return null;
+    }
+  }
+  if (process.platform === 'win32') return null;
+  const r = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 });
+  const lstart = r.status === 0 ? r.stdout.trim() : '';
+  return lstart ? { started: `ps:${lstart}`, startedAt: pid === process.pid ? ownStartedAt() : null } : null;
+}
+
+function ownStartedAt(): string {
+  return new Date(Date.now() - process.uptime() * 1000).toISOString();
+}
+
+let own: { started: string; startedAt: string | null } | null | undefined;
+
 export function claimOwner(token: string): SessionOwner {
   liveTokens.add(token);
-  return { pid: process.pid, host: hostname(), token };
+  own ??= processIdentity(process.pid);
+  return { pid: process.pid, host: hostname(), token, ...(own ? { started: own.started } : {}), startedAt: own?.startedAt ?? ownStartedAt() };
 }
 
 export function releaseOwner(token: string): void {
@@ -82,12 +138,49 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** True when the owner can still be working: this process with a live token, or another live process on this host. */
+/** The program a pid runs (Linux), for owners recorded before their start time was. */
+function commandOf(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Programs a SyncDrift owner runs as: Node (CLI, browser host, tests), Electron, a packaged app. */
+const OUR_PROGRAM = /node|electron|syncdrift/i;
+
+export type OwnerStatus = { alive: true } | { alive: false; reason: string };
+
+/**
+ * Whether the recorded owner can still be working on the session, and if not why. Alive: this
+ * process with a live token; another process on this host with that pid and the recorded identity
+ * (or, for an owner recorded without one, a pid still running Node/Electron); an owner on another
+ * host (nothing here can tell). Gone: no owner, a dead pid, or a pid now held by another process.
+ */
+export function ownerStatus(owner: SessionOwner | null): OwnerStatus {
+  if (!owner) return { alive: false, reason: 'no owner is recorded' };
+  if (owner.host !== hostname()) return { alive: true }; // another machine sharing the file: cannot tell, assume alive
+  if (owner.pid === process.pid) return liveTokens.has(owner.token) ? { alive: true } : { alive: false, reason: `this process (pid ${owner.pid}) no longer runs it` };
+  if (!pidAlive(owner.pid)) return { alive: false, reason: `pid ${owner.pid} is not running` };
+  if (owner.started) {
+    const now = processIdentity(owner.pid);
+    if (now && now.started !== owner.started) return { alive: false, reason: `pid ${owner.pid} now belongs to another process (${commandOf(owner.pid) ?? 'its start time differs'}): the pid was reused` };
+    return { alive: true };
+  }
+  const cmd = commandOf(owner.pid);
+  if (cmd !== null && !OUR_PROGRAM.test(cmd)) return { alive: false, reason: `pid ${owner.pid} now runs another program (${cmd}): the pid was reused` };
+  return { alive: true };
+}
+
+/** True when the owner can still be working: see ownerStatus. */
 export function ownerAlive(owner: SessionOwner | null): boolean {
-  if (!owner) return false;
-  if (owner.host !== hostname()) return true; // another machine sharing the file: cannot tell, assume alive
-  if (owner.pid === process.pid) return liveTokens.has(owner.token);
-  return pidAlive(owner.pid);
+  return ownerStatus(owner).alive;
+}
+
+/** How an owner reads in messages: pid, host and when it started. */
+export function describeOwner(owner: Pick<SessionOwner, 'pid' | 'host' | 'startedAt'> | { pid: number; host: string; startedAt: string | null }): string {
+  return `pid ${owner.pid} on ${owner.host}${owner.startedAt ? `, started ${owner.startedAt}` : ', start time not recorded'}`;
 }
 
 /** What a reader should see: an active session nobody works on any more reopens as interrupted. */
