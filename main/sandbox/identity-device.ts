@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TenantStore, TenantUser } from './tenant';
 import { escapeHtml, html, json, type SandboxRequest, type SandboxResponse } from './http';
-import { grantDelegated, oauthError, page, parseScopes } from './identity-oauth';
+import { grantDelegated, oauthError, page, parseScopes, unknownResource } from './identity-oauth';
 
 interface DeviceCode {
   userCode: string;
@@ -37,12 +37,7 @@ export class DeviceCodeFlow {
       );
     const scopes = parseScopes(form.get('scope') ?? '', req.origin);
     if (!scopes)
-      return oauthError(
-        400,
-        'invalid_resource',
-        500011,
-        'The resource principal named in the scope was not found in the tenant.',
-      );
+      return unknownResource();
     const deviceCode = randomBytes(32).toString('base64url');
     const userCode = randomBytes(6)
       .toString('base64')

@@ -38,6 +38,11 @@ export function oauthError(status: number, error: string, code: number, descript
   });
 }
 
+/** A scope naming a resource other than Graph (parseScopes answered null). */
+export function unknownResource(): SandboxResponse {
+  return oauthError(400, 'invalid_resource', 500011, 'The resource principal named in the scope was not found in the tenant.');
+}
+
 export function b64urlSha256(s: string): string {
   return createHash('sha256').update(s, 'ascii').digest('base64url');
 }

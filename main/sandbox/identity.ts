@@ -24,7 +24,7 @@ import type { TenantStore, TenantUser, SandboxApp } from './tenant';
 import { json, type SandboxRequest, type SandboxResponse } from './http';
 import { AuthorizeFlow } from './identity-authorize';
 import { DeviceCodeFlow } from './identity-device';
-import { GRAPH_APP_ID, TOKEN_LIFETIME_S, oauthError, parseScopes, type AccessClaims } from './identity-oauth';
+import { GRAPH_APP_ID, TOKEN_LIFETIME_S, oauthError, parseScopes, unknownResource, type AccessClaims } from './identity-oauth';
 
 export { GRAPH_APP_ID, redirectMatches, type AccessClaims } from './identity-oauth';
 
@@ -324,12 +324,7 @@ export class IdentityService {
     const grant = form.get('grant_type');
     const scopes = parseScopes(form.get('scope') ?? '', req.origin);
     if (!scopes)
-      return oauthError(
-        400,
-        'invalid_resource',
-        500011,
-        'The resource principal named in the scope was not found in the tenant.',
-      );
+      return unknownResource();
 
     if (grant === 'client_credentials') {
       const fail = await this.authenticateClient(req, form, app, true);
