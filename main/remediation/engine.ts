@@ -383,32 +383,37 @@ export class RemediationEngine {
     if (s.meta.undo) throw new SyncDriftError('conflict', 'SESSION_NOT_RESUMABLE', `Undo of session ${sessionId} started at ${s.meta.undo.startedAt} and did not finish: run undo again to finish it (syncdrift undo ${sessionId}).`);
     const plan = parsePlan(s.plan, `session ${sessionId}.plan`);
     const token = randomUUID();
-    const { meta, takeover } = this.claim(s, token);
-    this.journal.updateSession(sessionId, { state: 'running', meta: { ...meta, message: null }, at: this.now() });
+    const { takeover } = this.claim(s, token, 'running', (m) => ({ ...m, message: null }));
     this.log.info('session resumed', { sessionId, from: state, ...(takeover ? { takeoverFrom: takeover.from } : {}) });
     const out = await this.runOwned(sessionId, token, plan, o);
     return takeover ? { ...out, takeover, message: `${takeoverLine(takeover)} ${out.message ?? ''}`.trim() } : out;
   }
 
   /**
-   * Makes this process the session's owner. A session stored in an active state whose owner is
-   * gone (callers checked effectiveState) is a takeover: the journal gets an entry naming the old
-   * owner and why it was judged gone, and the session's meta keeps it.
+   * Makes this process the session's owner, compare-and-set against the owner `s` was read with, so
+   * two processes taking over the same interrupted session cannot both win. A session stored in an
+   * active state whose owner is gone (callers checked effectiveState) is a takeover: the journal
+   * gets an entry naming the old owner and why it was judged gone, and the session's meta keeps it.
    */
-  private claim(s: StoredSession, token: string): { meta: SessionMeta; takeover: Takeover | null } {
+  private claim(s: StoredSession, token: string, state: SessionState, patch: (m: SessionMeta) => SessionMeta): { meta: SessionMeta; takeover: Takeover | null } {
     const owner = claimOwner(token);
     const old = s.meta.owner;
     const status = ownerStatus(old);
-    if (!ACTIVE_STATES.has(s.state) || !old || status.alive) return { meta: { ...s.meta, owner }, takeover: null };
-    const takeover: Takeover = {
-      at: this.now(),
-      from: { pid: old.pid, host: old.host, startedAt: old.startedAt ?? null },
-      reason: status.reason,
-      by: { pid: owner.pid, host: owner.host, startedAt: owner.startedAt ?? null },
-    };
-    this.journal.append({ sessionId: s.id, stepId: 'takeover', kind: 'intent', at: takeover.at, data: takeover });
-    this.log.warn('session taken over', { sessionId: s.id, from: takeover.from, reason: takeover.reason });
-    return { meta: { ...s.meta, owner, takeovers: [...(s.meta.takeovers ?? []), takeover] }, takeover };
+    const takeover: Takeover | null =
+      ACTIVE_STATES.has(s.state) && old && !status.alive
+        ? { at: this.now(), from: { pid: old.pid, host: old.host, startedAt: old.startedAt ?? null }, reason: status.reason, by: { pid: owner.pid, host: owner.host, startedAt: owner.startedAt ?? null } }
+        : null;
+    const meta = patch({ ...s.meta, owner, ...(takeover ? { takeovers: [...(s.meta.takeovers ?? []), takeover] } : {}) });
+    if (!this.journal.claimSession(s.id, { ownerToken: old?.token ?? null }, { state, meta, at: this.now() })) {
+      releaseOwner(token);
+      const now = this.journal.getSession(s.id);
+      throw new SyncDriftError('conflict', 'SESSION_BUSY', `Session ${s.id} was claimed by another process a moment ago (${now?.meta.owner ? describeOwner(now.meta.owner) : 'owner unknown'}); it was not touched here.`);
+    }
+    if (takeover) {
+      this.journal.append({ sessionId: s.id, stepId: 'takeover', kind: 'intent', at: takeover.at, data: takeover });
+      this.log.warn('session taken over', { sessionId: s.id, from: takeover.from, reason: takeover.reason });
+    }
+    return { meta, takeover };
   }
 
   private async runOwned(id: string, token: string, plan: Plan, o: RunOptions): Promise<SessionOutcome> {
@@ -820,9 +825,8 @@ export class RemediationEngine {
     if (state === 'running' || state === 'verifying' || state === 'undoing') throw busy(s);
     const plan = parsePlan(s.plan, `session ${sessionId}.plan`);
     const token = randomUUID();
-    const claimed = this.claim(s, token);
-    const meta: SessionMeta = { ...claimed.meta, undo: { startedAt: s.meta.undo?.startedAt ?? this.now(), finishedAt: null } };
-    this.journal.updateSession(sessionId, { state: 'undoing', meta, at: this.now() });
+    const claimed = this.claim(s, token, 'undoing', (m) => ({ ...m, undo: { startedAt: s.meta.undo?.startedAt ?? this.now(), finishedAt: null } }));
+    const meta = claimed.meta;
     const ctx: Ctx = {
       sessionId,
       plan,

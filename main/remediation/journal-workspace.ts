@@ -59,7 +59,19 @@ export function workspaceJournalStore(ws: Workspace): JournalStore {
       const state = patch.state ?? cur.state;
       ws.sessions.update(id, { state: TO_WORKSPACE[state], data: { remediation: { state, plan: cur.plan, meta: patch.meta ?? cur.meta } }, at: patch.at });
     },
-    append(e) {
+    claimSession(id, expected, patch) {
+      // IMMEDIATE: the write lock is taken before the read, so no other process claims in between.
+      return ws.db
+        .transaction(() => {
+          const cur = read(id);
+          if (!cur) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${id} in this workspace.`);
+          if ((cur.meta.owner?.token ?? null) !== expected.ownerToken) return false;
+          ws.sessions.update(id, { state: TO_WORKSPACE[patch.state], data: { remediation: { state: patch.state, plan: cur.plan, meta: patch.meta } }, at: patch.at });
+          return true;
+        })
+        .immediate();
+    },
+        append(e) {
       return (e.kind === 'intent' ? ws.journal.appendIntent(e.sessionId, e.stepId, e.data) : ws.journal.appendResult(e.sessionId, e.stepId, e.data)).seq;
     },
     entries(sessionId): JournalEntry[] {

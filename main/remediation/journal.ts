@@ -76,6 +76,11 @@ export interface JournalStore {
   getSession(id: string): StoredSession | null;
   listSessions(): StoredSession[];
   updateSession(id: string, patch: { state?: SessionState; meta?: SessionMeta; at: string }): void;
+  /**
+   * Sets state and meta only if the stored owner's token is still `expected.ownerToken` (null: no
+   * owner), atomically against other processes; false when someone else claimed it first.
+   */
+  claimSession(id: string, expected: { ownerToken: string | null }, patch: { state: SessionState; meta: SessionMeta; at: string }): boolean;
   /** Appends one entry in its own durable transaction; returns its sequence number. */
   append(e: Omit<JournalEntry, 'seq'>): number;
   entries(sessionId: string): JournalEntry[];

@@ -13,7 +13,7 @@ import { buildPlan, effectiveState, ownerStatus, processIdentity, type JournalSt
 import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { runUndoCommand } from '../../main/cli/remediation-commands';
 import { fieldReportEnv, keyOf, UPN, DN } from '../support/remediation-env';
-import { sandboxEngine } from '../support/remediation-engine';
+import { newCounts, sandboxEngine } from '../support/remediation-engine';
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -108,6 +108,23 @@ describe('taking over a session', () => {
     const code = await runUndoCommand([id, '--yes', '--workspace', 'ws'], io, { openEngine: async () => ({ engine: sandboxEngine(env, journal), close: async () => undefined }) });
     expect(code).toBe(0);
     expect(out.join('')).toContain(`took over from pid ${parent} on ${hostname()} (started 2026-01-01T00:00:00.000Z): pid ${parent} now belongs to another process`);
+    journal.close();
+  });
+
+  it('two processes taking over one session: the one that read it before the other claimed it is refused and writes nothing', async () => {
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+    const { journal, id, env } = await forged(owner({ pid: dead }));
+    const stale = journal.getSession(id)!;
+    // The other process wins the claim between this one's read and its claim.
+    const winner = owner({ pid: parent, token: 'winner', started: processIdentity(parent)!.started, startedAt: '2026-12-06T11:00:00.000Z' });
+    expect(journal.claimSession(id, { ownerToken: 'forged' }, { state: 'running', meta: { ...stale.meta, owner: winner }, at: new Date().toISOString() })).toBe(true);
+    let reads = 0;
+    const late: JournalStore = { ...journal, getSession: (x) => (x === id && reads++ === 0 ? stale : journal.getSession(x)) };
+    const counts = newCounts();
+    await expect(sandboxEngine(env, late, { counts }).resume(id)).rejects.toMatchObject({ code: 'SESSION_BUSY', message: expect.stringContaining(`claimed by another process a moment ago (pid ${parent} on ${hostname()}`) });
+    expect(counts.adWrites.size).toBe(0);
+    expect(journal.entries(id).some((e) => e.stepId === 'takeover')).toBe(false);
+    expect(journal.getSession(id)?.meta.owner?.token).toBe('winner');
     journal.close();
   });
 
