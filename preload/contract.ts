@@ -106,7 +106,7 @@ export const RowQuery = z
 
 export const TimelineEventWire = z.object({
   at: z.string(),
-  kind: z.enum(['onprem-change', 'sync', 'cloud-change']),
+  kind: z.enum(['onprem-change', 'sync', 'cloud-change', 'authority-change']),
   label: z.string(),
 });
 

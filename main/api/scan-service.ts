@@ -81,7 +81,7 @@ export async function reportWithCloudManaged(
         const b = await target.client.getOnPremisesSyncBehavior(id, o.signal ? { signal: o.signal } : {});
         const i = byId.get(id);
         if (b.isCloudManaged && i !== undefined) {
-          cloudUsers[i] = { ...cloudUsers[i]!, cloudManaged: true };
+          cloudUsers[i] = { ...cloudUsers[i]!, cloudManaged: true, soaSwitched: true };
           changed++;
         }
       } catch (e) {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Clock, Encryptor, Logger, Network } from '../core/ports';
 import { CancelledError, SyncDriftError, callerMessage } from '../core/errors';
 import { timelineOf } from '../drift/timeline';
+import { parseDirectoryAudits } from '../drift/audit';
 import { renderViews } from '../evidence/powershell-views';
 import { buildEvidencePackage } from '../evidence/package';
 import { verifyEvidence } from '../evidence/verify';
@@ -316,7 +317,9 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
           : mark?.coveredFrom
             ? { state: 'outside-retention', message: `No change recorded since ${mark.coveredFrom}: an earlier edit is outside the audit log's retention.`, records: [] }
             : { state: 'loading', message: 'The audit index is still filling in the background.', records: [] };
-      return { row, timeline: timelineOf(row), audit, views: renderViews(row, onPremUser, cloudUser, scan.finishedAt ?? scan.startedAt) };
+      // Source-of-authority switches come from the raw records kept for the user (evidence keeps the same).
+      const authorityChanges = tenantId && row.cloud ? parseDirectoryAudits(workspace.audit.recordsForUser(tenantId, row.cloud.id)).authorityChanges : [];
+      return { row, timeline: timelineOf(row, { authorityChanges }), audit, views: renderViews(row, onPremUser, cloudUser, scan.finishedAt ?? scan.startedAt) };
     },
 
     'prefs.get': ({ scope }) => ({ value: workspace.settings.get(`prefs:${scope}`, z.unknown()) ?? null }),

@@ -11,7 +11,7 @@ import { noProgress, throwIfCancelled, type ProgressSink } from '../core/progres
 import type { GraphTransport } from './graph';
 import { parsePage, type InvalidItem } from './readers';
 import { WindowRateLimiter } from './throttle';
-import { parseDirectoryAudits, type MobileChange } from '../drift/audit';
+import { parseDirectoryAudits, SOA_TO_CLOUD_ACTIVITY, type MobileChange } from '../drift/audit';
 
 export const UPDATE_USER = 'Update user';
 const nstr = z
@@ -104,9 +104,23 @@ export class AuditReader {
     const since = o.since ? new Date(o.since).toISOString() : null;
     const retentionStart = this.retentionStart();
     const outsideRetention = !since || since < retentionStart;
-    const filter = [`activityDisplayName eq '${UPDATE_USER}'`, ...(since && !outsideRetention ? [`activityDateTime ge ${since}`] : [])].join(' and ');
+    const window = since && !outsideRetention ? [`activityDateTime ge ${since}`] : [];
+    const filter = [`activityDisplayName eq '${UPDATE_USER}'`, ...window].join(' and ');
     // Graph returns newest first; `newest` is only safe to store once the generator has returned.
-    return yield* this.pages({ $filter: filter, $top: String(o.top ?? 999) }, o, { retentionStart, outsideRetention }, since);
+    const users = yield* this.pages({ $filter: filter, $top: String(o.top ?? 999) }, o, { retentionStart, outsideRetention }, since);
+    // Source-of-authority switches (rare: one request per fill) for the timeline; the reporting API
+    // has no `or` across activities, so they are a second, equally windowed read.
+    const soaFilter = [`activityDisplayName eq '${SOA_TO_CLOUD_ACTIVITY}'`, ...window].join(' and ');
+    const soa = yield* this.pages({ $filter: soaFilter, $top: String(o.top ?? 999) }, o, { retentionStart, outsideRetention }, since);
+    return {
+      ...users,
+      records: users.records + soa.records,
+      pages: users.pages + soa.pages,
+      requests: users.requests + soa.requests,
+      retries: users.retries + soa.retries,
+      invalid: [...users.invalid, ...soa.invalid],
+      newest: laterOf(users.newest, soa.newest),
+    };
   }
 
   /** All "Update user" records targeting one user, within retention (one or a few requests). */
@@ -164,4 +178,10 @@ export class AuditReader {
       req = { method: 'GET', path: next };
     }
   }
+}
+
+function laterOf(a: string | null, b: string | null): string | null {
+  if (!a) return b;
+  if (!b) return a;
+  return Date.parse(b) > Date.parse(a) ? b : a;
 }

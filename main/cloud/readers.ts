@@ -59,9 +59,11 @@ export const WireUser = z.object({
 });
 
 /**
- * Cloud-managed here means "Graph accepts a per-user write": not synchronized (false or cloud-only).
- * Users whose source of authority was switched (onPremisesSyncBehavior, /beta) are found by
- * `getOnPremisesSyncBehavior`; listing every user's behaviour would cost one request per user.
+ * Cloud-managed here means "Graph accepts a per-user write": not synchronized (false or null).
+ * A user whose object source of authority was switched to the cloud shows `onPremisesSyncEnabled:
+ * null` with its anchor kept (isCloudManaged true, user SOA how-to): `soaSwitched`. Null without an
+ * anchor is a cloud-only user. Users that still look synced are checked per user with
+ * `getOnPremisesSyncBehavior` where a plan could route them (scan-service).
  */
 export function toCloudUser(w: z.infer<typeof WireUser>): CloudUser {
   return {
@@ -79,7 +81,14 @@ export function toCloudUser(w: z.infer<typeof WireUser>): CloudUser {
     onPremisesSamAccountName: w.onPremisesSamAccountName ?? null,
     onPremisesUserPrincipalName: w.onPremisesUserPrincipalName ?? null,
     cloudManaged: w.onPremisesSyncEnabled !== true,
+    soaSwitched: isSoaSwitched(w),
   };
+}
+
+/** onPremisesSyncEnabled null with an anchor kept: the source of authority was switched to the cloud. */
+export function isSoaSwitched(w: { onPremisesSyncEnabled?: boolean | null; onPremisesImmutableId?: string | null; onPremisesSecurityIdentifier?: string | null }): boolean {
+  const anchored = !!w.onPremisesImmutableId?.trim() || !!w.onPremisesSecurityIdentifier?.trim();
+  return (w.onPremisesSyncEnabled === null || w.onPremisesSyncEnabled === undefined) && anchored;
 }
 
 export interface InvalidItem {
@@ -308,7 +317,10 @@ function sortDeltaItem(raw: unknown, out: DeltaPage, summary: PageSummary, onInv
   const partial: Partial<CloudUser> = {};
   const normalized = toCloudUser({ ...fields, userPrincipalName: fields.userPrincipalName ?? '' });
   for (const k of rawKeys) if (k in fields && k in normalized) (partial as Record<string, unknown>)[k] = normalized[k as keyof CloudUser];
-  if ('onPremisesSyncEnabled' in partial) partial.cloudManaged = partial.onPremisesSyncEnabled !== true;
+  if ('onPremisesSyncEnabled' in partial) {
+    partial.cloudManaged = partial.onPremisesSyncEnabled !== true;
+    partial.soaSwitched = isSoaSwitched(partial);
+  }
   out.changes.push({ id: d.data.id, fields: partial });
 }
 

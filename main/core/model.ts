@@ -66,6 +66,12 @@ export const CloudUser = z.object({
   onPremisesUserPrincipalName: z.string().nullable(),
   /** True where Graph accepts a per-user write: no longer synced, or object SOA switched to the cloud. */
   cloudManaged: z.boolean().default(false),
+  /**
+   * The object's source of authority was switched to the cloud (onPremisesSyncBehavior.isCloudManaged):
+   * Graph shows such users with onPremisesSyncEnabled null and their anchor kept; a per-user read of
+   * onPremisesSyncBehavior confirms it for users that still look synced.
+   */
+  soaSwitched: z.boolean().optional(),
 });
 export type CloudUser = z.infer<typeof CloudUser>;
 
@@ -127,6 +133,8 @@ export const DriftRow = z.object({
       /** outside-retention: the audit log holds no mobile change since this time (its retention start); null = unknown. */
       auditCoveredFrom: isoDateTime.nullable().optional(),
       managed: z.boolean(),
+      /** Who masters the user: 'ad' (synced), 'cloud' (source of authority switched), 'unsynced' (onPremisesSyncEnabled false). */
+      authority: z.enum(['ad', 'cloud', 'unsynced']).optional(),
       immutableId: z.string().nullable(),
     })
     .nullable(),

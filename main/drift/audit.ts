@@ -63,9 +63,26 @@ export interface MobileChange {
 
 export type SyncWriter = 'connect' | 'cloud-sync';
 
+/** A user's source of authority switched, as the audit log tells it ("Change Source of Authority from AD to cloud"). */
+export interface AuthorityChange {
+  recordId: string;
+  at: string;
+  targetId: string;
+  actor: string | null;
+  /** 'cloud' for the switch from AD to the cloud, 'ad' for the way back. */
+  to: 'cloud' | 'ad';
+}
+
+/** Audit activity of the user SOA switch (user source-of-authority how-to). */
+export const SOA_TO_CLOUD_ACTIVITY = 'Change Source of Authority from AD to cloud';
+/** The way back: not documented by name; matched loosely ("… from cloud to AD"). */
+const SOA_ACTIVITY = /^Change Source of Authority from (AD|cloud) to (cloud|AD)$/i;
+
 export interface AuditParseResult {
   /** Every mobile change found, in input order. */
   changes: MobileChange[];
+  /** Every source-of-authority switch found, in input order. */
+  authorityChanges: AuthorityChange[];
   /** The latest change per target user id. */
   latestByUser: Map<string, MobileChange>;
   /** Records read (whatever their activity). */
@@ -146,7 +163,7 @@ function recordsOf(input: unknown): unknown[] {
 /** Extracts mobile changes from directoryAudit records. */
 export function parseDirectoryAudits(input: unknown): AuditParseResult {
   const list = recordsOf(input);
-  const out: AuditParseResult = { changes: [], latestByUser: new Map(), records: list.length, skipped: 0, warnings: [] };
+  const out: AuditParseResult = { changes: [], authorityChanges: [], latestByUser: new Map(), records: list.length, skipped: 0, warnings: [] };
   const skip = (i: number, why: string) => {
     out.skipped++;
     if (out.warnings.length < MAX_WARNINGS) out.warnings.push(`audit record [${i}]: ${why}`);
@@ -159,8 +176,16 @@ export function parseDirectoryAudits(input: unknown): AuditParseResult {
       return;
     }
     const rec = parsed.data;
-    if (rec.activityDisplayName !== 'Update user') return;
     if (rec.result && rec.result.toLowerCase() === 'failure') return;
+    const soa = SOA_ACTIVITY.exec(rec.activityDisplayName);
+    if (soa) {
+      const actor = rec.initiatedBy?.user?.userPrincipalName ?? rec.initiatedBy?.app?.displayName ?? rec.initiatedBy?.user?.displayName ?? null;
+      for (const t of rec.targetResources) {
+        if (t.id) out.authorityChanges.push({ recordId: rec.id, at: rec.activityDateTime, targetId: t.id, actor, to: soa[2]!.toLowerCase() === 'cloud' ? 'cloud' : 'ad' });
+      }
+      return;
+    }
+    if (rec.activityDisplayName !== 'Update user') return;
 
     const userUpn = rec.initiatedBy?.user?.userPrincipalName ?? null;
     const appName = rec.initiatedBy?.app?.displayName ?? null;

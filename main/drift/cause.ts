@@ -10,6 +10,8 @@ export interface CauseFacts {
   softMatchUpn?: string | null;
   bothEmpty?: boolean;
   managed?: boolean;
+  /** Who masters the user (docs/drift.md, "Which users"). */
+  authority?: 'ad' | 'cloud' | 'unsynced';
   onPremChangedAt?: string | null;
   onPremTimeApproximate?: boolean;
   lastSyncAt?: string | null;
@@ -43,11 +45,13 @@ export function auditSentence(c: CloudChangeInfo | undefined, status: DriftStatu
   }
 }
 
-const MANAGED =
-  'this user is no longer synced (or its source of authority is the cloud), so AD values no longer flow and Graph accepts a per-user write.';
+const MANAGED_UNSYNCED = 'this user is no longer synced (onPremisesSyncEnabled false), so AD values no longer flow and Graph accepts a per-user write.';
+const MANAGED_SOA =
+  'this user\u2019s source of authority was switched from AD to the cloud (onPremisesSyncEnabled null, anchor kept, isCloudManaged), so no AD attribute flows any more and Graph accepts a per-user write.';
 
 export function likelyCause(f: CauseFacts): string {
   const audit = auditSentence(f.cloudChange, f.status);
+  const MANAGED = f.authority === 'cloud' ? MANAGED_SOA : MANAGED_UNSYNCED;
   const adChanged = f.onPremTimeApproximate ? 'The AD account changed' : 'AD changed';
   if (f.stuckTenantSyncAt && !f.managed && f.status !== 'in-sync' && f.status !== 'pending-sync' && !f.status.startsWith('unmatched')) {
     return `Confirmed override: ${adChanged} on ${formatTime(f.onPremChangedAt)}, the tenant synced after that (${formatTime(f.stuckTenantSyncAt)}), yet this user\u2019s last sync is ${formatTime(f.lastSyncAt)} and the AD value never arrived: Entra ID ignores AD changes to it for this user (DirSyncOverrides).${audit}`;

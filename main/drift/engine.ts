@@ -51,7 +51,7 @@ export interface DriftResult {
   stats: DriftStats;
 }
 
-type ConsideredCloud = { user: CloudUser; managed: boolean };
+type ConsideredCloud = { user: CloudUser; managed: boolean; authority: 'ad' | 'cloud' | 'unsynced' };
 
 const EMPTY_BY_STATUS = (): Record<DriftStatus, number> =>
   Object.fromEntries(DriftStatusSchema.options.map((s) => [s, 0])) as Record<DriftStatus, number>;
@@ -78,12 +78,21 @@ export function objectGuidToAnchor(guid: string): string | null {
   return btoa(String.fromCharCode(...ordered));
 }
 
-/** Which cloud users the drift problem concerns; null = cloud-only (never synced). */
+/**
+ * Which cloud users the drift problem concerns, and who masters them; null = cloud-only (null and
+ * no anchor). `onPremisesSyncEnabled: null` with an anchor is not cloud-only: it is what Graph shows
+ * after a source-of-authority switch to the cloud (isCloudManaged true), so AD no longer flows and
+ * Graph accepts per-user writes. `false` means once synced, now not.
+ */
 export function considerCloudUser(u: CloudUser): ConsideredCloud | null {
-  if (u.onPremisesSyncEnabled === true) return { user: u, managed: u.cloudManaged === true };
+  if (u.onPremisesSyncEnabled === true) {
+    const switched = u.soaSwitched === true || u.cloudManaged === true;
+    return { user: u, managed: switched, authority: switched ? 'cloud' : 'ad' };
+  }
   const anchored = !isBlank(u.onPremisesImmutableId) || !isBlank(u.onPremisesSecurityIdentifier);
-  if (anchored && (u.onPremisesSyncEnabled === false || u.cloudManaged === true)) return { user: u, managed: true };
-  return null;
+  if (!anchored) return null;
+  if (u.onPremisesSyncEnabled === false) return { user: u, managed: true, authority: 'unsynced' };
+  return { user: u, managed: true, authority: 'cloud' };
 }
 
 interface MobileChangeFacts {
@@ -131,6 +140,7 @@ function cloudPart(c: ConsideredCloud, change: CloudChangeInfo): NonNullable<Dri
     changeState: change.state,
     auditCoveredFrom: change.state === 'outside-retention' ? (change.since ?? null) : null,
     managed: c.managed,
+    authority: c.authority,
     immutableId: u.onPremisesImmutableId,
   };
 }
@@ -551,6 +561,7 @@ function matchedCause(u: OnPremUser, c: ConsideredCloud, status: DriftStatus, ch
     status,
     bothEmpty: isBlank(u.mobile) && isBlank(c.user.mobilePhone),
     managed: c.managed,
+    authority: c.authority,
     onPremChangedAt: ch.changedAt,
     onPremTimeApproximate: ch.approximate,
     lastSyncAt: c.user.onPremisesLastSyncDateTime,

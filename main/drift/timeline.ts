@@ -5,7 +5,7 @@
 import type { DriftRow } from '../core/model';
 import type { z } from 'zod';
 import type { CloudChangeState } from '../core/model';
-import { isLater, type MobileChange } from './audit';
+import { isLater, type AuthorityChange, type MobileChange } from './audit';
 
 export type CloudChangeStateValue = z.infer<typeof CloudChangeState>;
 
@@ -52,13 +52,21 @@ export function latestChanges(changes: Iterable<MobileChange>): Map<string, Mobi
 
 export interface TimelineEvent {
   at: string;
-  kind: 'onprem-change' | 'sync' | 'cloud-change';
+  kind: 'onprem-change' | 'sync' | 'cloud-change' | 'authority-change';
   label: string;
 }
 
-/** The row's events in time order, for the detail pane and evidence. */
-export function timelineOf(row: DriftRow): TimelineEvent[] {
+/**
+ * The row's events in time order, for the detail pane and evidence. `authorityChanges` are the
+ * source-of-authority switches the audit log holds for the row's cloud user (other users' are ignored).
+ */
+export function timelineOf(row: DriftRow, extra: { authorityChanges?: readonly AuthorityChange[] } = {}): TimelineEvent[] {
   const ev: TimelineEvent[] = [];
+  for (const a of extra.authorityChanges ?? []) {
+    if (!row.cloud || a.targetId !== row.cloud.id) continue;
+    const label = a.to === 'cloud' ? 'Source of authority switched from AD to the cloud' : 'Source of authority switched back to AD';
+    ev.push({ at: a.at, kind: 'authority-change', label: `${label} by ${a.actor ?? 'an unnamed initiator'}` });
+  }
   if (row.onPrem?.changedAt) {
     const v = row.onPrem.changeVersion === null ? '' : ` (version ${row.onPrem.changeVersion})`;
     const what = row.onPrem.changeSource === 'whenChanged' ? 'AD account changed (whenChanged)' : `AD mobile changed${v}`;

@@ -235,7 +235,8 @@ export function buildEvidenceFiles(rawInput: unknown, options: BuildEvidenceOpti
     const onPrem = row.onPrem ? (onPremBy.get(onPremKey(row.onPrem.sourceId, row.onPrem.objectGuid)) ?? null) : null;
     const cloud = row.cloud ? (cloudBy.get(row.cloud.id) ?? null) : null;
     const audits = row.cloud ? [...(auditsBy.get(row.cloud.id) ?? [])].sort(auditOrder) : [];
-    const changes: MobileChange[] = row.cloud ? parseDirectoryAudits(audits).changes.filter((c) => c.targetId === row.cloud!.id) : [];
+    const parsedAudits = parseDirectoryAudits(audits);
+    const changes: MobileChange[] = row.cloud ? parsedAudits.changes.filter((c) => c.targetId === row.cloud!.id) : [];
     const latest = changes.reduce<MobileChange | null>((acc, c) => (acc === null || Date.parse(c.at) >= Date.parse(acc.at) ? c : acc), null);
     const askSupport = row.cloud !== null && !row.cloud.managed && OVERRIDE_STATUSES.includes(row.status);
 
@@ -258,7 +259,7 @@ export function buildEvidenceFiles(rawInput: unknown, options: BuildEvidenceOpti
       format: 'syncdrift-evidence-user/1',
       upn: row.upn,
       verdict: { status: row.status, cause: row.cause, match: row.match, flags: row.flags, supportRequest: askSupport },
-      timeline: timelineOf(row),
+      timeline: timelineOf(row, { authorityChanges: parsedAudits.authorityChanges }),
       row: outRow,
       onPrem: {
         source: onPrem ? 'snapshot' : row.onPrem ? 'report-row' : 'none',

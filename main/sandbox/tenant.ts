@@ -298,6 +298,11 @@ export interface TenantOptions {
   auditMobilePropertyName?: string;
 }
 
+/** Audit activity of a user's source-of-authority switch (user SOA how-to). */
+export const SOA_TO_CLOUD = 'Change Source of Authority from AD to cloud';
+/** The way back; its activity name is undocumented (modelled). */
+export const SOA_TO_AD = 'Change Source of Authority from cloud to AD';
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
@@ -644,17 +649,41 @@ export class TenantStore {
     return u;
   }
 
-  /** PATCH onPremisesSyncBehavior: switches the object's source of authority (all attributes). */
+  /**
+   * PATCH onPremisesSyncBehavior: switches the object's source of authority (all attributes). As the
+   * user SOA how-to describes, a switched user then shows `onPremisesSyncEnabled: null` with its
+   * anchor (onPremisesImmutableId) and the other onPremises* values kept, and the switch is audited as
+   * "Change Source of Authority from AD to cloud". Switching back makes the object synced again
+   * (the next cycle takes it over); that record's name is not documented and is modelled as
+   * "Change Source of Authority from cloud to AD".
+   */
   setCloudManaged(userId: string, isCloudManaged: boolean, actor: AuditActor): TenantUser | undefined {
     const u = this.getUser(userId);
     if (!u) return undefined;
     if (u.cloudManaged !== isCloudManaged) {
-      const mods = [
-        { displayName: 'IsCloudManaged', oldValue: JSON.stringify([u.cloudManaged]), newValue: JSON.stringify([isCloudManaged]) },
-      ];
+      const wasSynced = u.onPremisesSyncEnabled;
       u.cloudManaged = isCloudManaged;
+      if (isCloudManaged && u.onPremisesImmutableId !== null) u.onPremisesSyncEnabled = null;
+      else if (!isCloudManaged && u.onPremisesImmutableId !== null && wasSynced === null) u.onPremisesSyncEnabled = true;
       this.bump(u);
-      this.appendUpdateUser(u, actor, mods, null);
+      this.appendAudit({
+        activityDisplayName: isCloudManaged ? SOA_TO_CLOUD : SOA_TO_AD,
+        category: 'UserManagement',
+        operationType: 'Update',
+        initiatedBy: actor,
+        targets: [
+          {
+            id: u.id,
+            type: 'User',
+            displayName: null,
+            userPrincipalName: u.userPrincipalName,
+            modifiedProperties: [
+              { displayName: 'IsCloudManaged', oldValue: JSON.stringify([!isCloudManaged]), newValue: JSON.stringify([isCloudManaged]) },
+              { displayName: 'OnPremisesSyncEnabled', oldValue: JSON.stringify([wasSynced]), newValue: JSON.stringify([u.onPremisesSyncEnabled]) },
+            ],
+          },
+        ],
+      });
     }
     return u;
   }

@@ -5,6 +5,7 @@
  * the bypass feature and onPremisesSyncBehavior.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseDirectoryAudits } from '../../main/drift/audit';
 import type { CloudClient } from '../../main/cloud';
 import { cloudPortFromClient, PER_USER_READ_LIMIT } from '../../main/remediation/ports';
 import type { ProgressEvent } from '../../main/core/progress';
@@ -243,7 +244,7 @@ describe('audit index', () => {
       n = await gen.next();
     }
     const first = n.value;
-    const expected = env.sb.tenant.queryAudits({ activityDisplayName: 'Update user', top: 100_000 }).records.length;
+    const expected = ['Update user', 'Change Source of Authority from AD to cloud'].reduce((n, a) => n + env.sb.tenant.queryAudits({ activityDisplayName: a, top: 100_000 }).records.length, 0);
     expect(ids.size).toBe(expected);
     expect(first.requests).toBeGreaterThan(5);
     expect(first.retries).toBe(0); // the client kept under 5 per 10 s
@@ -252,15 +253,21 @@ describe('audit index', () => {
 
     const victim = [...env.sb.tenant.listUsers()].find((u) => u.onPremisesSyncEnabled === true)!;
     env.sb.tenant.legacyCloudEdit(victim.id, '+1 206 555 4242', { kind: 'user', id: 'x', userPrincipalName: 'helpdesk@contoso.example' });
+    const switched = [...env.sb.tenant.listUsers()].find((u) => u.onPremisesSyncEnabled === true && u.id !== victim.id)!;
+    env.sb.tenant.setCloudManaged(switched.id, true, { kind: 'user', id: 'y', userPrincipalName: 'hybrid.admin@contoso.example' });
     const again = reader.auditIndex.fetchAuditRecords({ since: first.newest });
     const fresh: string[] = [];
+    const freshRecords: unknown[] = [];
     n = await again.next();
     while (!n.done) {
       fresh.push(...n.value.map((r) => r.id).filter((id) => !ids.has(id)));
+      freshRecords.push(...n.value.filter((r) => !ids.has(r.id)));
       n = await again.next();
     }
-    expect(fresh).toHaveLength(1);
-    expect(n.value.requests).toBe(1);
+    expect(fresh).toHaveLength(2);
+    // The switch arrives through the real client and is read as such (#17 point 8).
+    expect(parseDirectoryAudits(freshRecords).authorityChanges).toMatchObject([{ targetId: switched.id, to: 'cloud', actor: 'hybrid.admin@contoso.example' }]);
+    expect(n.value.requests).toBe(2); // one per activity: "Update user", then the source-of-authority switches (#17 point 8)
     expect(n.value.outsideRetention).toBe(false);
 
     const one = await reader.auditIndex.lookupUserAudit(victim.id);

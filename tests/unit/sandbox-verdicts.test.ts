@@ -10,6 +10,10 @@ import { computeDrift } from '../../main/drift/engine';
 import { parseDirectoryAudits } from '../../main/drift/audit';
 import { auditLookupFrom } from '../../main/drift/timeline';
 import { suggestDecision } from '../../main/remediation/decisions';
+import { buildPlan } from '../../main/remediation/plan';
+import { timelineOf } from '../../main/drift/timeline';
+import { toCloudUser, WireUser } from '../../main/cloud/readers';
+import { USER_SELECT } from '../../main/cloud/readers';
 import type { DriftRow } from '../../main/core/model';
 import { cloudUserOf } from '../support/remediation-env';
 
@@ -73,5 +77,29 @@ describe('sandbox demo verdicts (#17)', () => {
     expect(giorgos.action).toBe('keep-onprem');
     expect(giorgos.alternatives?.map((a) => a.action)).toEqual(['keep-cloud']);
     expect(row('ksato').cause).toMatch(/compares strings/);
+  });
+
+  it('point 8: a source-of-authority switch shows as Graph shows it (null, anchor kept) and is audited by its own name', () => {
+    const r = row('lmansour');
+    const u = demo.tenant.getUser(r.cloud!.id)!;
+    expect(u.onPremisesSyncEnabled).toBeNull();
+    expect(u.onPremisesImmutableId).toBe(r.onPrem!.sourceAnchor);
+    // Through the Graph reader's own parsing of the $select'ed properties.
+    const wire = Object.fromEntries(USER_SELECT.map((k) => [k, k === 'onPremisesLastSyncDateTime' ? (u.onPremisesLastSyncAt === null ? null : new Date(u.onPremisesLastSyncAt).toISOString()) : (u as unknown as Record<string, unknown>)[k] ?? null]));
+    expect(toCloudUser(WireUser.parse(wire))).toMatchObject({ onPremisesSyncEnabled: null, soaSwitched: true, cloudManaged: true });
+    expect(r.cloud).toMatchObject({ managed: true, authority: 'cloud' });
+    expect(r.cause).toMatch(/source of authority was switched from AD to the cloud/);
+    const audits = parseDirectoryAudits(graphAudits(demo));
+    const switched = audits.authorityChanges.filter((a) => a.targetId === r.cloud!.id);
+    expect(switched).toHaveLength(1);
+    expect(switched[0]).toMatchObject({ to: 'cloud', actor: expect.stringMatching(/^kim\.akers@/) });
+    expect(timelineOf(r, { authorityChanges: audits.authorityChanges }).map((e) => e.kind)).toContain('authority-change');
+  });
+
+  it('point 8: keep-onprem for the switched user is a per-user Graph write, never the tenant-wide bypass', () => {
+    const r = row('lmansour');
+    const plan = buildPlan({ generatedAt: NOW.toISOString(), profile: 'demo', summary: { onPremUsers: 0, cloudUsers: 0, outOfScope: 0, byStatus: {} as never, phases: {} }, rows }, [{ rowKey: r.key, action: 'keep-onprem' }], { now: NOW });
+    expect(plan.rows.find((p) => p.key === r.key)?.route).toBe('graph-patch');
+    expect(plan.needsBypass).toBe(false);
   });
 });

@@ -14,6 +14,7 @@ const EVENT_LABEL: Record<RowDetails['timeline'][number]['kind'], string> = {
   'onprem-change': 'On-prem change',
   sync: 'Sync',
   'cloud-change': 'Cloud change',
+  'authority-change': 'Source of authority',
 };
 
 const AUDIT_NOTE: Record<RowDetails['audit']['state'], string> = {

@@ -245,3 +245,25 @@ describe('report', () => {
     expect(Object.keys(report.summary.byStatus)).toHaveLength(8);
   });
 });
+
+describe('source-of-authority-switched users (#17 point 8)', () => {
+  it('takes onPremisesSyncEnabled null with an anchor for a switched user, not a cloud-only one', () => {
+    const ad = adUser(801, { given: 'Layla', sn: 'Mansour', mobile: '+966 50 123 4567' });
+    // Exactly what Graph returns after the switch; cloudManaged as a reader without the behaviour read leaves it.
+    const cloud = entraTwin(ad, { mobilePhone: '+966 55 765 4321', onPremisesSyncEnabled: null, cloudManaged: false });
+    const r = computeDrift([ad], [cloud]);
+    expect(r.stats.cloudOnly).toBe(0);
+    expect(r.rows[0]).toMatchObject({ status: 'cloud-override', cloud: { managed: true, authority: 'cloud' } });
+    expect(r.rows[0]!.cause).toMatch(/source of authority was switched from AD to the cloud/);
+    expect(r.rows[0]!.cause).not.toMatch(/no longer synced/);
+  });
+
+  it('says "no longer synced" only for onPremisesSyncEnabled false', () => {
+    const ad = adUser(802, { given: 'Rahul', sn: 'Verma', mobile: '+91 99000 11122' });
+    const cloud = entraTwin(ad, { mobilePhone: '+91 99000 33344', onPremisesSyncEnabled: false, cloudManaged: true });
+    const row = computeDrift([ad], [cloud]).rows[0]!;
+    expect(row.cloud).toMatchObject({ managed: true, authority: 'unsynced' });
+    expect(row.cause).toMatch(/no longer synced/);
+    expect(row.cause).not.toMatch(/source of authority/);
+  });
+});
