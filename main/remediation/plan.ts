@@ -51,11 +51,18 @@ function bypassEffect(row: DriftRow): string {
   }
 }
 
+/**
+ * The Cloud Sync restart a full cycle needs: empty criteria, the portal's Restart provisioning
+ * (synchronizationJobRestartCriteria: "Leaving this property empty emulates the Restart
+ * provisioning option"). Never Full (it includes ConnectorDataStore) or ForceDeletes.
+ */
+export const CLOUD_SYNC_RESTART_BODY = { criteria: {} } as const;
+
 export function syncCycleInstructions(engine: 'connect' | 'cloud-sync', server: string | null): string {
   if (engine === 'connect') {
     return `On the Entra Connect server${server ? ` ${server}` : ''}, in an elevated PowerShell: Start-ADSyncSyncCycle -PolicyType Initial`;
   }
-  return 'Cloud Sync has no cycle cmdlet: restart the provisioning job (Entra admin center > Entra Connect > Cloud Sync > the configuration > Restart sync, or Graph POST /servicePrincipals/{id}/synchronization/jobs/{jobId}/restart with {"criteria":{"resetScope":"Full"}}).';
+  return `Cloud Sync has no cycle cmdlet: restart the provisioning job the way the portal's Restart provisioning does (Entra admin center > Entra Connect > Cloud Sync > the configuration > Restart provisioning), or Graph POST /servicePrincipals/{id}/synchronization/jobs/{jobId}/restart with ${JSON.stringify(CLOUD_SYNC_RESTART_BODY)}. The empty criteria is the portal's Restart (quarantine, watermark and escrows: every user is evaluated again, which is what a full cycle needs). Never resetScope Full or ForceDeletes: Full includes ConnectorDataStore, which clears the job's underlying cache for all users (Microsoft: "DO NOT USE"), and ForceDeletes pushes deletes past the accidental-delete threshold (learn.microsoft.com/graph/api/resources/synchronization-synchronizationjobrestartcriteria).`;
 }
 
 /** Builds the plan. Never throws for a row: impossible decisions become notes or blockers. */

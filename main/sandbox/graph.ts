@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { SyncDriftError } from '../core/errors';
 import type { AccessClaims, IdentityService } from './identity';
 import type { SandboxRequest, SandboxResponse } from './http';
 import { identityUnitsFor, type SandboxKnobs, type TokenBuckets } from './limits';
@@ -338,6 +339,7 @@ export class GraphService {
       if (method === 'GET') return this.getOnPremSync(ctx, m[1] ?? null);
       if (method === 'PATCH' && m[1]) return this.patchOnPremSync(ctx, m[1]);
     }
+    if ((m = /^\/servicePrincipals\/([^/]+)\/synchronization\/jobs\/([^/]+)\/restart$/.exec(path)) && method === 'POST') return this.restartJob(ctx, m[1]!, m[2]!);
     if (path === '/auditLogs/directoryAudits' && method === 'GET') return this.audits(ctx, q);
     if ((m = /^\/auditLogs\/directoryAudits\/([^/]+)$/.exec(path)) && method === 'GET') return this.auditById(ctx, m[1]!);
     if (['GET', 'PATCH', 'POST', 'DELETE', 'PUT'].includes(method)) {
@@ -715,6 +717,22 @@ export class GraphService {
         'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
       );
     }
+  }
+
+  /** synchronizationJob: restart (Cloud Sync); see TenantStore.restartProvisioningJob for what is refused. */
+  private restartJob(ctx: Ctx, servicePrincipalId: string, jobId: string): SandboxResponse {
+    const delegatedOk = ctx.claims.idtyp === 'user' && has(ctx.claims, ['Synchronization.ReadWrite.All']) && hasRole(ctx.claims, [ROLE.GLOBAL_ADMINISTRATOR, ROLE.HYBRID_IDENTITY_ADMINISTRATOR]);
+    const appOk = ctx.claims.idtyp === 'app' && has(ctx.claims, ['Synchronization.ReadWrite.All']);
+    if (!delegatedOk && !appOk) throw denied();
+    const body = this.parseBody(ctx);
+    try {
+      this.tenant.restartProvisioningJob(servicePrincipalId, jobId, body);
+    } catch (e) {
+      if (e instanceof SyncDriftError && e.kind === 'not-found') throw new GraphHttpError(404, 'Request_ResourceNotFound', e.message);
+      if (e instanceof SyncDriftError) throw new GraphHttpError(400, 'BadRequest', e.message);
+      throw e;
+    }
+    return { status: 204, headers: {}, body: '' };
   }
 
   private patchUser(ctx: Ctx, id: string): SandboxResponse {
