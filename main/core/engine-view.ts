@@ -7,7 +7,8 @@
  * and the Cloud Sync answers into these; main/drift joins them to rows; the renderer shows them.
  */
 import { z } from 'zod';
-import { isoDateTime } from './model';
+// Its own ISO schema (the same as model.ts's): model.ts imports this file for DriftRow.engine.
+const isoDateTime = z.string().datetime({ offset: true });
 
 export const SyncEngineKind = z.enum(['connect', 'cloud-sync']);
 export type SyncEngineKind = z.infer<typeof SyncEngineKind>;
@@ -75,3 +76,7 @@ export const EngineObject = z.object({
   evidence: z.array(EngineEvidence),
 });
 export type EngineObject = z.infer<typeof EngineObject>;
+
+/** What a DriftRow carries of the engine's view (the join keys are the row's own). */
+export const EngineSummary = EngineObject.pick({ engine: true, state: true, exported: true, exportedAt: true, rule: true, reason: true, evidence: true });
+export type EngineSummary = z.infer<typeof EngineSummary>;

@@ -4,6 +4,7 @@
  * One source of truth: the TypeScript types are inferred from these schemas, never re-declared.
  */
 import { z } from 'zod';
+import { EngineSummary } from './engine-view';
 
 export const isoDateTime = z.string().datetime({ offset: true });
 
@@ -84,11 +85,13 @@ export const DriftStatus = z.enum([
   'cloud-missing',
   'onprem-missing',
   'cloud-override',
+  /** The sync engine's rule reformats AD's value and Entra ID holds exactly what it exported (issue 18). */
+  'rule-formatted',
 ]);
 export type DriftStatus = z.infer<typeof DriftStatus>;
 
 /** Statuses that need an admin's attention (everything except in-sync). */
-export const ATTENTION_STATUSES: readonly DriftStatus[] = DriftStatus.options.filter((s) => s !== 'in-sync');
+export const ATTENTION_STATUSES: readonly DriftStatus[] = DriftStatus.options.filter((s) => s !== 'in-sync' && s !== 'rule-formatted');
 
 export const MatchKind = z.enum(['anchor', 'sid', 'upn-soft']);
 export type MatchKind = z.infer<typeof MatchKind>;
@@ -142,6 +145,8 @@ export const DriftRow = z.object({
   /** Normalization trouble, e.g. 'onprem-unparseable'. */
   flags: z.array(z.string()),
   cause: z.string(),
+  /** The sync engine's view (Connect connector space or Cloud Sync) when engine data was joined; absent or null otherwise. */
+  engine: EngineSummary.nullable().optional(),
 });
 export type DriftRow = z.infer<typeof DriftRow>;
 

@@ -64,6 +64,8 @@ export function likelyCause(f: CauseFacts): string {
       return 'No Entra ID user carries this account\u2019s source anchor or SID: not synced yet, filtered out in Entra Connect, or its export failed.';
     case 'unmatched-cloud':
       return 'Synced Entra ID user whose source anchor is not in the scanned AD: the AD account was deleted, moved out of the scanned OUs, or lives in another domain or forest.';
+    case 'rule-formatted':
+      return `A sync rule reformats AD's value on its way and Entra ID holds exactly what the engine exported: no override.${audit}`;
     case 'in-sync':
       return f.bothEmpty ? 'Both are empty.' : `Values match.${audit}`;
     case 'pending-sync':

@@ -6,7 +6,9 @@
 import type { CloudUser, DriftReport, DriftRow, DriftStatus, OnPremUser, ScanSummary } from '../core/model';
 import { DriftStatus as DriftStatusSchema } from '../core/model';
 import { classifyPair, overrideConfirmed, OVERRIDE_CONFIRMED, STUCK_AFTER_MS, type PairFacts } from './classify';
-import { likelyCause } from './cause';
+import { auditSentence, likelyCause } from './cause';
+import type { EngineObject, EngineSummary } from '../core/engine-view';
+import { EngineIndex, engineSummary, engineVerdict, type EngineVerdict } from './engine-verdict';
 import { isBlank, PhoneNormalizer, pickRegion, type NormalizedPhone } from './normalize';
 import type { AuditLookup, CloudChangeInfo } from './timeline';
 
@@ -23,6 +25,11 @@ export interface DriftOptions {
   stuckAfterMs?: number;
   /** Share a normalizer (and its cache) across runs. */
   normalizer?: PhoneNormalizer;
+  /**
+   * The sync engine's view (Connect exports, Cloud Sync): when given, every matched row carries
+   * `engine` (its object or null) and the verdict uses it (docs/drift.md, "The engine's view").
+   */
+  engineObjects?: Iterable<EngineObject>;
 }
 
 export interface DriftStats {
@@ -222,6 +229,7 @@ export class DriftBuilder {
   private early: Array<DriftRow | undefined> = [];
   private sealed = false;
   private finished = false;
+  private readonly engineIndex: EngineIndex | null;
 
   constructor(private readonly options: DriftOptions = {}) {
     this.norm = options.normalizer ?? new PhoneNormalizer();
@@ -229,6 +237,17 @@ export class DriftBuilder {
     this.regionDefault = options.defaultRegion ?? null;
     this.lookup = options.auditLookup ?? noLookup;
     this.stuckAfter = options.stuckAfterMs ?? STUCK_AFTER_MS;
+    this.engineIndex = options.engineObjects ? new EngineIndex(options.engineObjects) : null;
+  }
+
+  /** The engine verdict for a matched pair, or null without engine data (behaviour as before). */
+  private engineFor(u: OnPremUser, c: ConsideredCloud, status: DriftStatus, facts: PairFacts): { engine: EngineSummary | null; verdict: EngineVerdict | null } | null {
+    if (!this.engineIndex) return null;
+    const o = this.engineIndex.find(u.sourceAnchor, c.user.id, u.dn);
+    if (!o) return { engine: null, verdict: null };
+    const engine = engineSummary(o);
+    const valueStatus = status === 'pending-sync' ? classifyPair({ ...facts, onPremChangedAt: null }) : status;
+    return { engine, verdict: engineVerdict(engine, { status, valueStatus, onPremValue: u.mobile, cloudValue: c.user.mobilePhone, managed: c.managed }) };
   }
 
   /** On-prem users, in the order the engine should see them (duplicate anchors: the first wins). */
@@ -369,14 +388,27 @@ export class DriftBuilder {
       tenantLastSyncAt: this.options.tenantLastSyncAt ?? null,
       stuckAfterMs: this.stuckAfter,
     };
-    const status = classifyPair(facts);
+    let status = classifyPair(facts);
     const change = lookup(c.user.id);
     let stuckTenantSyncAt: string | null = null;
     if (overrideConfirmed(facts)) {
       stuckTenantSyncAt = facts.tenantLastSyncAt ?? null;
       flags.push(OVERRIDE_CONFIRMED);
     }
-    return {
+    const withEngine = this.engineFor(u, c, status, facts);
+    const verdict = withEngine?.verdict ?? null;
+    if (verdict) {
+      if (verdict.replacesCause || verdict.status !== status) {
+        // The engine's view is the stronger evidence: the time-based reading gives way to it.
+        const k = flags.indexOf(OVERRIDE_CONFIRMED);
+        if (k !== -1) flags.splice(k, 1);
+        stuckTenantSyncAt = null;
+      }
+      status = verdict.status;
+      for (const f of verdict.flags) if (!flags.includes(f)) flags.push(f);
+    }
+    const baseCause = matchedCause(u, c, status, ch, stuckTenantSyncAt, change);
+    const row: DriftRow = {
       key: rowKey(u, c.user),
       attribute: 'mobile',
       status,
@@ -386,8 +418,10 @@ export class DriftBuilder {
       cloud: cloudPart(c, change),
       normalized: { onPrem: onPremNorm?.value ?? null, cloud: cloudNorm?.value ?? null },
       flags,
-      cause: matchedCause(u, c, status, ch, stuckTenantSyncAt, change),
+      cause: verdict?.sentence ? withVerdict(verdict, baseCause, change, status) : baseCause,
     };
+    if (withEngine) row.engine = withEngine.engine;
+    return row;
   }
 
   /** SID and UPN matches, the rows not built yet, and the summary. Call once, after every page. */
@@ -552,8 +586,16 @@ export class DriftBuilder {
     if (row.status === 'in-sync' && change.state !== 'known' && before !== 'known') return;
     const u = this.onPrem[i]!;
     const stuck = row.flags.includes(OVERRIDE_CONFIRMED) ? (this.options.tenantLastSyncAt ?? null) : null;
-    row.cause = matchedCause(u, c, row.status, mobileChange(u), stuck, change);
+    const cause = matchedCause(u, c, row.status, mobileChange(u), stuck, change);
+    const verdict = row.engine
+      ? engineVerdict(row.engine, { status: row.status, valueStatus: row.status, onPremValue: u.mobile, cloudValue: c.user.mobilePhone, managed: c.managed })
+      : null;
+    row.cause = verdict?.sentence ? withVerdict(verdict, cause, change, row.status) : cause;
   }
+}
+
+function withVerdict(v: EngineVerdict, cause: string, change: CloudChangeInfo, status: DriftStatus): string {
+  return v.replacesCause ? `${v.sentence}${auditSentence(change, status)}` : `${v.sentence} ${cause}`;
 }
 
 function matchedCause(u: OnPremUser, c: ConsideredCloud, status: DriftStatus, ch: MobileChangeFacts, stuckTenantSyncAt: string | null, change: CloudChangeInfo): string {

@@ -5,3 +5,4 @@ export * from './timeline';
 export * from './audit';
 export * from './engine';
 export * from './pipeline';
+export * from './engine-verdict';

@@ -36,6 +36,7 @@ export const STATUS_WORDS: Record<DriftStatus, string> = {
   'onprem-missing': 'Entra ID has a number, AD is empty',
   'pending-sync': 'AD changed after the last sync (next cycle should carry it)',
   'in-sync': 'In sync',
+  'rule-formatted': 'Reformatted by a sync rule (Entra ID holds what the engine exported)',
   'unmatched-onprem': 'AD account without an Entra ID twin',
   'unmatched-cloud': 'Synced Entra ID user without an AD twin in the scanned scope',
 };

@@ -97,6 +97,8 @@ export function suggestDecision(row: DriftRow): Suggestion {
   switch (row.status) {
     case 'in-sync':
       return { action: 'skip', reason: 'Both sides agree.', ask: false };
+    case 'rule-formatted':
+      return { action: 'skip', reason: `Entra ID holds what the sync rule${row.engine?.rule ? ` "${row.engine.rule.name}"` : ''} exports: no override, nothing to push.`, ask: false };
     case 'unmatched-onprem':
     case 'unmatched-cloud':
       return { action: 'skip', reason: 'No matched pair: there is no value on the other side to keep or push. Fix the match (scope, anchor) first.', ask: false };

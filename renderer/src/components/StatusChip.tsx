@@ -11,6 +11,7 @@ const GLYPH: Record<DriftStatus, string> = {
   'unmatched-onprem': '?',
   'unmatched-cloud': '?',
   'in-sync': '✓',
+  'rule-formatted': '⇄',
 };
 
 export function StatusChip({ status }: { status: DriftStatus }) {

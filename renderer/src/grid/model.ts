@@ -16,6 +16,7 @@ export const STATUS_ORDER: readonly DriftStatus[] = [
   'pending-sync',
   'unmatched-onprem',
   'unmatched-cloud',
+  'rule-formatted',
   'in-sync',
 ];
 
@@ -27,6 +28,7 @@ export const STATUS_LABEL: Record<DriftStatus, string> = {
   'pending-sync': 'Pending sync',
   'unmatched-onprem': 'Not in cloud',
   'unmatched-cloud': 'Not on-prem',
+  'rule-formatted': 'Rule formatted',
   'in-sync': 'In sync',
 };
 
