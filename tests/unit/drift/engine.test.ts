@@ -242,7 +242,8 @@ describe('report', () => {
     const report = buildReport(result, { profile: 'Contoso', generatedAt: '2025-02-02T00:00:00Z', phases: { drift: 3 } });
     expect(() => DriftReport.parse(report)).not.toThrow();
     expect(report.summary.byStatus).toMatchObject({ 'in-sync': 1, 'onprem-missing': 1, 'unmatched-onprem': 1, 'cloud-override': 0 });
-    expect(Object.keys(report.summary.byStatus)).toHaveLength(8);
+    expect(Object.keys(report.summary.byStatus)).toHaveLength(9);
+    expect(report.summary.byStatus['rule-formatted']).toBe(0);
   });
 });
 
