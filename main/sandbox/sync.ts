@@ -27,6 +27,7 @@ import { SyncDriftError, ValidationError, formatIssues, isSyncDriftError } from 
 import { throwIfCancelled, type ProgressSink } from '../core/progress';
 import type { OnPremDirectory } from '../onprem/port';
 import type { AuditActor, SyncAttributes, TenantStore, TenantUser } from './tenant';
+import { connectExports, mobileAfterRules, type ConnectExports, type SandboxSyncRule } from './connect-rules';
 
 export type CycleType = 'delta' | 'initial';
 export type SyncEngineKind = 'connect' | 'cloud-sync';
@@ -49,6 +50,10 @@ export interface SyncSimulatorOptions {
   clock?: Clock;
   logger?: Logger;
   knobs?: Partial<SyncKnobs>;
+  /** Custom sync rules that reformat mobile (connect-rules.ts); none = Connect's verbatim copy. */
+  rules?: readonly SandboxSyncRule[];
+  /** The AD connector's (forest's) name in the Connect exports. */
+  adConnector?: string;
 }
 
 /** The attributes the simulator flows (a subset of Connect's user attribute flow). */
@@ -217,6 +222,8 @@ export class SyncSimulator {
   private clock: Clock;
   private readonly logger: Logger;
   private running = false;
+  private rules: readonly SandboxSyncRule[];
+  private readonly adConnector: string;
 
   constructor(
     private readonly directory: OnPremDirectory,
@@ -225,6 +232,8 @@ export class SyncSimulator {
   ) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
+    this.rules = options.rules ?? [];
+    this.adConnector = options.adConnector ?? 'contoso.com';
     this.state = {
       format: 'syncdrift-sync-simulator',
       version: 1,
@@ -252,6 +261,27 @@ export class SyncSimulator {
 
   setKnobs(knobs: Partial<SyncKnobs>): void {
     this.state.knobs = { ...this.state.knobs, ...knobs };
+  }
+
+  /** Custom sync rules from the next cycle on (the state file does not keep them). */
+  setRules(rules: readonly SandboxSyncRule[]): void {
+    this.rules = [...rules];
+  }
+
+  /** The Connect exports of the simulator's own state (docs/onprem.md, "Connect exports"). */
+  connectExports(): ConnectExports {
+    return connectExports({
+      entries: [...this.cs.values()].map((e) => ({
+        anchor: e.anchor,
+        dn: e.dn,
+        mobile: e.exported.mobilePhone,
+        otherMobile: [...e.exported.alternateMobilePhones],
+        cloudId: this.tenant.findByImmutableId(e.anchor)?.id ?? null,
+      })),
+      rules: this.rules,
+      adConnector: this.adConnector,
+      lastExportAt: this.state.lastCycleAt,
+    });
   }
 
   setEngine(engine: SyncEngineKind): void {
@@ -439,6 +469,7 @@ export class SyncSimulator {
     report: SyncCycleReport,
   ): void {
     const desired = desiredFrom(u);
+    if (this.rules.length > 0) desired.mobilePhone = mobileAfterRules(this.rules, u);
     const anchor = entry?.anchor ?? u.sourceAnchor;
     if (entry && entry.anchor !== u.sourceAnchor) {
       // Connect: a changed sourceAnchor stops the object from synchronizing until it is changed back.
