@@ -170,7 +170,14 @@ const TakeoverWire = z.object({
   from: z.object({ pid: z.number(), host: z.string(), startedAt: z.string().nullable() }),
   reason: z.string(),
   by: z.object({ pid: z.number(), host: z.string(), startedAt: z.string().nullable() }),
+  /** The admin forced it: the old owner ran on another machine and could not be checked. */
+  forced: z.boolean().optional(),
 });
+export type TakeoverWire = z.infer<typeof TakeoverWire>;
+
+/** Who works on an active session: `elsewhere` is another machine, assumed alive (nothing here can check it). */
+const SessionOwnerWire = z.object({ pid: z.number(), host: z.string(), startedAt: z.string().nullable(), elsewhere: z.boolean() });
+export type SessionOwnerWire = z.infer<typeof SessionOwnerWire>;
 
 export const SessionOutcomeWire = z.object({
   sessionId: z.string(),
@@ -206,6 +213,10 @@ export const SessionSummaryWire = z.object({
   message: z.string().nullable(),
   /** True while an engine of this service process works on the session (attach to its progress). */
   live: z.boolean(),
+  /** The owner of an active session (absent from older services). */
+  owner: SessionOwnerWire.nullable().optional(),
+  /** Every takeover of the session, oldest first. */
+  takeovers: z.array(TakeoverWire).optional(),
 });
 export type SessionSummaryWire = z.infer<typeof SessionSummaryWire>;
 
@@ -366,11 +377,18 @@ export const channels = {
   },
   /** Resumes an interrupted or waiting session; `confirm` answers the admin's questions (replication reached, cycle run). */
   'remediation.resume': {
-    input: z.object({ sessionId: Id, confirm: z.object({ replication: z.boolean().optional(), cycle: z.boolean().optional() }).strict().optional() }).strict(),
+    input: z
+      .object({
+        sessionId: Id,
+        confirm: z.object({ replication: z.boolean().optional(), cycle: z.boolean().optional() }).strict().optional(),
+        /** The admin's confirmed choice to take over a session owned by another machine (both may write if it still runs). */
+        takeOver: z.literal(true).optional(),
+      })
+      .strict(),
     output: z.object({ operationId: z.string() }),
   },
   /** Undoes a session in the background (end: `remediation.undone`). */
-  'remediation.undo': { input: z.object({ sessionId: Id }).strict(), output: z.object({ operationId: z.string() }) },
+  'remediation.undo': { input: z.object({ sessionId: Id, takeOver: z.literal(true).optional() }).strict(), output: z.object({ operationId: z.string() }) },
   /** Turns an undo's offers (cloud values erased by bypass + sync) into a keep-cloud plan of AD writes. */
   'remediation.restorePlan': {
     input: z.object({ sessionId: Id, rowKeys: z.union([z.literal('all'), z.array(Id).min(1)]) }).strict(),

@@ -231,7 +231,7 @@ export class RemediationService {
     return { plan, owner: this.owner(plan.id) };
   }
 
-  resume(sessionId: string, confirm: { replication?: boolean; cycle?: boolean } = {}): string {
+  resume(sessionId: string, confirm: { replication?: boolean; cycle?: boolean } = {}, o: { takeOver?: boolean } = {}): string {
     if (this.live.has(sessionId)) throw new SyncDriftError('conflict', 'SESSION_RUNNING', 'This session is running right now; follow its progress instead.');
     const { owner } = this.sessionProfile(sessionId);
     const operator: Operator = {
@@ -240,18 +240,18 @@ export class RemediationService {
     };
     const opId = this.background(sessionId, async (signal, progress) => {
       const { engine, target } = await this.engine(owner.profileId, operator);
-      const outcome = await engine.resume(sessionId, { signal, onProgress: progress });
+      const outcome = await engine.resume(sessionId, { signal, onProgress: progress, ...(o.takeOver ? { takeOver: true } : {}) });
       this.finish(opId, outcome, target);
     });
     return opId;
   }
 
-  undo(sessionId: string): string {
+  undo(sessionId: string, o: { takeOver?: boolean } = {}): string {
     if (this.live.has(sessionId)) throw new SyncDriftError('conflict', 'SESSION_RUNNING', 'This session is running right now; cancel it first, then undo.');
     const { owner } = this.sessionProfile(sessionId);
     const opId = this.background(sessionId, async (signal, progress) => {
       const { engine, target } = await this.engine(owner.profileId);
-      const report = await engine.undo(sessionId, { signal, onProgress: progress });
+      const report = await engine.undo(sessionId, { signal, onProgress: progress, ...(o.takeOver ? { takeOver: true } : {}) });
       this.deps.workspace.settings.set(`remediation:undo:${sessionId}`, report);
       target.afterWrites?.();
       this.deps.emit('remediation.undone', { operationId: opId, report });

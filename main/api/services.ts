@@ -392,8 +392,8 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
     'remediation.apply': ({ plan, confirmUsers }) => ({ operationId: remediation.apply(plan, confirmUsers) }),
     'remediation.sessions': () => ({ sessions: remediation.sessions() }),
     'remediation.session': ({ sessionId }) => remediation.session(sessionId),
-    'remediation.resume': ({ sessionId, confirm }) => ({ operationId: remediation.resume(sessionId, confirm) }),
-    'remediation.undo': ({ sessionId }) => ({ operationId: remediation.undo(sessionId) }),
+    'remediation.resume': ({ sessionId, confirm, takeOver }) => ({ operationId: remediation.resume(sessionId, confirm, { takeOver: takeOver === true }) }),
+    'remediation.undo': ({ sessionId, takeOver }) => ({ operationId: remediation.undo(sessionId, { takeOver: takeOver === true }) }),
     'remediation.restorePlan': ({ sessionId, rowKeys }) => ({ plan: remediation.restorePlan(sessionId, rowKeys) }),
     'remediation.evidence': ({ sessionId, mask }) => {
       const ev = remediation.sessionEvidence(sessionId);

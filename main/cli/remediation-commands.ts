@@ -106,18 +106,40 @@ export const SESSIONS_USAGE = `Usage: syncdrift sessions [--workspace W] [--json
 Lists the remediation sessions of the workspace; one interrupted by a crash shows as "interrupted".
 `;
 
-export const RESUME_USAGE = `Usage: syncdrift resume SESSION [--cycle-done] [--replicated] [--profile P] [--workspace W]
+const TAKE_OVER_USAGE = `  --take-over    take over a session whose owner runs on another machine (it is assumed alive, since
+                 nothing here can check it, so the session waits for it otherwise). If that machine
+                 is still running the session, both may write. Asks first; without a terminal it
+                 needs --yes. Recorded in the journal's takeover entry as forced by the admin. An
+                 owner on this machine is checked, never overridden.`;
+
+export const RESUME_USAGE = `Usage: syncdrift resume SESSION [--cycle-done] [--replicated] [--take-over [--yes]] [--profile P] [--workspace W]
 
 Continues a session: re-reads every uncertain write before deciding whether it took effect.
   --cycle-done   the full sync cycle has finished (answers the question without a terminal)
   --replicated   the AD writes have reached the Connect server's DC
+${TAKE_OVER_USAGE}
 `;
 
-export const UNDO_USAGE = `Usage: syncdrift undo SESSION [--yes] [--restore-out PLAN] [--profile P] [--workspace W]
+export const UNDO_USAGE = `Usage: syncdrift undo SESSION [--yes] [--take-over] [--restore-out PLAN] [--profile P] [--workspace W]
 
 Restores AD values (compare-and-set) and per-user cloud values, turns the bypass off if the session
 turned it on, and lists values the bypass erased; --restore-out writes them as a plan of AD writes.
+${TAKE_OVER_USAGE}
 `;
+
+/** The warning and confirmation --take-over needs: true when the admin confirmed (a terminal) or passed --yes. */
+async function confirmTakeOver(io: RemediationCommandIo, deps: RemediationCommandDeps, sessionId: string, yes: boolean): Promise<boolean> {
+  const warning = `--take-over: if the machine that owns session ${sessionId} is still running it, both may write.`;
+  if (yes) {
+    io.stderr.write(`syncdrift: ${warning}\n`);
+    return true;
+  }
+  if (!io.isTTY) {
+    io.stderr.write(`syncdrift: ${warning} Refusing without confirmation: run on a terminal or pass --yes.\n`);
+    return false;
+  }
+  return (await (deps.ask ?? defaultAsk)(`${warning} Type "take over" to go on: `)).trim().toLowerCase() === 'take over';
+}
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -483,10 +505,12 @@ export function runSessionsCommand(args: readonly string[], io: RemediationComma
 /** `syncdrift resume SESSION`. */
 export function runResumeCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps = {}): Promise<number> {
   return guard(io, async () => {
-    const { values: v, positionals } = parse(args, { profile: { type: 'string' }, workspace: { type: 'string' }, 'cycle-done': { type: 'boolean' }, replicated: { type: 'boolean' } }, 1, RESUME_USAGE);
+    const { values: v, positionals } = parse(args, { profile: { type: 'string' }, workspace: { type: 'string' }, 'cycle-done': { type: 'boolean' }, replicated: { type: 'boolean' }, 'take-over': { type: 'boolean' }, yes: { type: 'boolean' } }, 1, RESUME_USAGE);
+    const takeOver = v['take-over'] === true;
+    if (takeOver && !(await confirmTakeOver(io, deps, positionals[0] as string, v.yes === true))) return REMEDIATION_EXIT.refused;
     const operator = operatorFor(io, deps, { cycleDone: v['cycle-done'] === true, replicated: v.replicated === true });
     return withEngine(io, deps, v, operator, async (engine) => {
-      const out = await engine.resume(positionals[0] as string, { ...(io.signal ? { signal: io.signal } : {}), onProgress: progressPrinter(io) });
+      const out = await engine.resume(positionals[0] as string, { ...(io.signal ? { signal: io.signal } : {}), onProgress: progressPrinter(io), ...(takeOver ? { takeOver } : {}) });
       io.stdout.write(renderOutcome(out));
       return outcomeExit(out);
     });
@@ -496,7 +520,9 @@ export function runResumeCommand(args: readonly string[], io: RemediationCommand
 /** `syncdrift undo SESSION`. */
 export function runUndoCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps = {}): Promise<number> {
   return guard(io, async () => {
-    const { values: v, positionals } = parse(args, { yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'restore-out': { type: 'string' } }, 1, UNDO_USAGE);
+    const { values: v, positionals } = parse(args, { yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'restore-out': { type: 'string' }, 'take-over': { type: 'boolean' } }, 1, UNDO_USAGE);
+    const takeOver = v['take-over'] === true;
+    if (takeOver && !(await confirmTakeOver(io, deps, positionals[0] as string, v.yes === true))) return REMEDIATION_EXIT.refused;
     if (!v.yes) {
       if (!io.isTTY) {
         io.stderr.write('syncdrift: refusing to undo without confirmation: run on a terminal or pass --yes.\n');
@@ -505,7 +531,7 @@ export function runUndoCommand(args: readonly string[], io: RemediationCommandIo
       if ((await (deps.ask ?? defaultAsk)(`Undo session ${positionals[0]}? Type "yes": `)).trim().toLowerCase() !== 'yes') return REMEDIATION_EXIT.refused;
     }
     return withEngine(io, deps, v, operatorFor(io, deps, {}), async (engine) => {
-      const report = await engine.undo(positionals[0] as string, { ...(io.signal ? { signal: io.signal } : {}), onProgress: progressPrinter(io) });
+      const report = await engine.undo(positionals[0] as string, { ...(io.signal ? { signal: io.signal } : {}), onProgress: progressPrinter(io), ...(takeOver ? { takeOver } : {}) });
       io.stdout.write(renderUndo(report));
       const restoreOut = str(v, 'restore-out');
       if (restoreOut && report.offers.length > 0) {

@@ -64,6 +64,12 @@ export interface RunOptions {
   onProgress?: ProgressSink;
   /** apply: called with the new session's id as soon as it is journaled, before any write. */
   onSession?: (sessionId: string) => void;
+  /**
+   * resume/undo: the admin's explicit, confirmed choice to take over a session whose owner runs on
+   * another machine (assumed alive: nothing here can check it). Never set automatically; recorded in
+   * the takeover entry as forced by the admin. An owner on this machine is checked, not overridden.
+   */
+  takeOver?: boolean;
 }
 
 export interface PreflightCheck {
@@ -127,6 +133,18 @@ export interface SessionSummary {
   steps: number;
   stepsDone: number;
   message: string | null;
+  /** Who is working on it, while its (effective) state is active: pid, host, start, and whether that is another machine. */
+  owner: SessionOwnerSummary | null;
+  /** Every takeover of the session, oldest first. */
+  takeovers: Takeover[];
+}
+
+export interface SessionOwnerSummary {
+  pid: number;
+  host: string;
+  startedAt: string | null;
+  /** On another machine: assumed alive, since nothing here can check it; only an explicit take-over overrides it. */
+  elsewhere: boolean;
 }
 
 export interface RestoreOffer {
@@ -377,13 +395,13 @@ export class RemediationEngine {
     if (state === 'completed' || state === 'undone' || state === 'undo-partial' || state === 'undoing') {
       throw new SyncDriftError('conflict', 'SESSION_NOT_RESUMABLE', `Session ${sessionId} is ${state}; there is nothing to resume.`);
     }
-    if (state === 'running' || state === 'verifying') throw busy(s);
+    if ((state === 'running' || state === 'verifying') && !forcible(s, o)) throw busy(s);
     // An undo cut short reads as interrupted too: going forward again would re-verify (and report
     // completed) a session that is half undone. Only undo finishes it.
     if (s.meta.undo) throw new SyncDriftError('conflict', 'SESSION_NOT_RESUMABLE', `Undo of session ${sessionId} started at ${s.meta.undo.startedAt} and did not finish: run undo again to finish it (syncdrift undo ${sessionId}).`);
     const plan = parsePlan(s.plan, `session ${sessionId}.plan`);
     const token = randomUUID();
-    const { takeover } = this.claim(s, token, 'running', (m) => ({ ...m, message: null }));
+    const { takeover } = this.claim(s, token, 'running', (m) => ({ ...m, message: null }), o.takeOver === true);
     this.log.info('session resumed', { sessionId, from: state, ...(takeover ? { takeoverFrom: takeover.from } : {}) });
     const out = await this.runOwned(sessionId, token, plan, o);
     return takeover ? { ...out, takeover, message: `${takeoverLine(takeover)} ${out.message ?? ''}`.trim() } : out;
@@ -395,13 +413,16 @@ export class RemediationEngine {
    * active state whose owner is gone (callers checked effectiveState) is a takeover: the journal
    * gets an entry naming the old owner and why it was judged gone, and the session's meta keeps it.
    */
-  private claim(s: StoredSession, token: string, state: SessionState, patch: (m: SessionMeta) => SessionMeta): { meta: SessionMeta; takeover: Takeover | null } {
+  private claim(s: StoredSession, token: string, state: SessionState, patch: (m: SessionMeta) => SessionMeta, takeOver = false): { meta: SessionMeta; takeover: Takeover | null } {
     const owner = claimOwner(token);
     const old = s.meta.owner;
     const status = ownerStatus(old);
+    // Only an owner nothing here can check (another machine) is overridden, and only when asked.
+    const forced = takeOver && status.alive && forcible(s, { takeOver });
+    const reason = forced ? `forced by the admin: the owner runs on another machine (${old!.host}), whose processes cannot be checked from here` : status.alive ? null : status.reason;
     const takeover: Takeover | null =
-      ACTIVE_STATES.has(s.state) && old && !status.alive
-        ? { at: this.now(), from: { pid: old.pid, host: old.host, startedAt: old.startedAt ?? null }, reason: status.reason, by: { pid: owner.pid, host: owner.host, startedAt: owner.startedAt ?? null } }
+      ACTIVE_STATES.has(s.state) && old && reason
+        ? { at: this.now(), from: { pid: old.pid, host: old.host, startedAt: old.startedAt ?? null }, reason, by: { pid: owner.pid, host: owner.host, startedAt: owner.startedAt ?? null }, ...(forced ? { forced: true } : {}) }
         : null;
     const meta = patch({ ...s.meta, owner, ...(takeover ? { takeovers: [...(s.meta.takeovers ?? []), takeover] } : {}) });
     if (!this.journal.claimSession(s.id, { ownerToken: old?.token ?? null }, { state, meta, at: this.now() })) {
@@ -822,10 +843,10 @@ export class RemediationEngine {
     const s = this.journal.getSession(sessionId);
     if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${sessionId}. List them with: syncdrift sessions`);
     const state = effectiveState(s);
-    if (state === 'running' || state === 'verifying' || state === 'undoing') throw busy(s);
+    if ((state === 'running' || state === 'verifying' || state === 'undoing') && !forcible(s, o)) throw busy(s);
     const plan = parsePlan(s.plan, `session ${sessionId}.plan`);
     const token = randomUUID();
-    const claimed = this.claim(s, token, 'undoing', (m) => ({ ...m, undo: { startedAt: s.meta.undo?.startedAt ?? this.now(), finishedAt: null } }));
+    const claimed = this.claim(s, token, 'undoing', (m) => ({ ...m, undo: { startedAt: s.meta.undo?.startedAt ?? this.now(), finishedAt: null } }), o.takeOver === true);
     const meta = claimed.meta;
     const ctx: Ctx = {
       sessionId,
@@ -1021,11 +1042,22 @@ export class RemediationEngine {
   }
 }
 
+/**
+ * Whether the admin's explicit take-over applies: the session is active and its owner runs on
+ * another machine (assumed alive). A live owner on this machine is never overridden.
+ */
+function forcible(s: StoredSession, o: Pick<RunOptions, 'takeOver'>): boolean {
+  return o.takeOver === true && ACTIVE_STATES.has(s.state) && !!s.meta.owner && s.meta.owner.host !== hostname();
+}
+
 /** The refusal for a session a live owner is working on, naming that owner. */
 function busy(s: StoredSession): SyncDriftError {
   const o = s.meta.owner;
   const who = o ? describeOwner(o) : 'an unknown process';
-  const elsewhere = o && o.host !== hostname() ? ' It runs on another machine, whose processes cannot be checked from here: finish or stop it there.' : ' Wait for it to finish, or stop that process; once it is gone the session is taken over.';
+  const elsewhere =
+    o && o.host !== hostname()
+      ? ' It runs on another machine, whose processes cannot be checked from here: finish or stop it there. If that machine is gone, take the session over explicitly (syncdrift resume/undo --take-over, or Take over… in the app); if it is still running the session, both may write.'
+      : ' Wait for it to finish, or stop that process; once it is gone the session is taken over.';
   return new SyncDriftError('conflict', 'SESSION_BUSY', `Session ${s.id} is being run by another process (${who}).${elsewhere}`);
 }
 
@@ -1047,9 +1079,10 @@ export function sessionSummaries(journal: JournalStore): SessionSummary[] {
   return journal.listSessions().map((s) => {
     const plan = tryPlan(s.plan);
     const statuses = stepStatuses(journal.entries(s.id));
+    const state = effectiveState(s);
     return {
       id: s.id,
-      state: effectiveState(s),
+      state,
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
       planId: plan?.id ?? '(unreadable plan)',
@@ -1058,6 +1091,8 @@ export function sessionSummaries(journal: JournalStore): SessionSummary[] {
       steps: plan?.steps.length ?? 0,
       stepsDone: plan ? plan.steps.filter((st) => statusOf(statuses, st.id).state === 'done').length : 0,
       message: s.meta.message,
+      owner: ACTIVE_STATES.has(state) && s.meta.owner ? { pid: s.meta.owner.pid, host: s.meta.owner.host, startedAt: s.meta.owner.startedAt ?? null, elsewhere: s.meta.owner.host !== hostname() } : null,
+      takeovers: s.meta.takeovers ?? [],
     };
   });
 }

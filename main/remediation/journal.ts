@@ -38,6 +38,8 @@ export const Takeover = z.object({
   from: z.object({ pid: z.number().int(), host: z.string(), startedAt: z.string().nullable() }),
   reason: z.string(),
   by: z.object({ pid: z.number().int(), host: z.string(), startedAt: z.string().nullable() }),
+  /** The admin forced it (`--take-over`, Take over… in the app): the old owner could not be checked. */
+  forced: z.boolean().optional(),
 });
 export type Takeover = z.infer<typeof Takeover>;
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildPlan, effectiveState, ownerStatus, processIdentity, type JournalStore, type SessionOwner } from '../../main/remediation';
 import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
-import { runUndoCommand } from '../../main/cli/remediation-commands';
+import { runResumeCommand, runUndoCommand } from '../../main/cli/remediation-commands';
 import { fieldReportEnv, keyOf, UPN, DN } from '../support/remediation-env';
 import { newCounts, sandboxEngine } from '../support/remediation-engine';
 
@@ -139,5 +139,53 @@ describe('taking over a session', () => {
     await expect(engine.undo(id)).rejects.toMatchObject(busy);
     expect(journal.entries(id).some((e) => e.stepId === 'takeover')).toBe(false);
     journal.close();
+  });
+  describe('an owner on another machine (assumed alive: nothing here can check it)', () => {
+    const foreign = owner({ pid: 4242, host: 'ops-laptop-7', token: 'elsewhere', started: 'linux:x:1', startedAt: '2026-12-06T09:30:00.000Z' });
+
+    it('blocks until the admin explicitly takes it over; the takeover is recorded as forced by the admin', async () => {
+      const { journal, id, env } = await forged(foreign);
+      const engine = sandboxEngine(env, journal);
+      const s = engine.sessions()[0]!;
+      expect(s.state).toBe('running');
+      expect(s.owner).toEqual({ pid: 4242, host: 'ops-laptop-7', startedAt: '2026-12-06T09:30:00.000Z', elsewhere: true });
+      await expect(engine.resume(id)).rejects.toMatchObject({ code: 'SESSION_BUSY', message: expect.stringContaining('--take-over') });
+      await expect(engine.undo(id)).rejects.toMatchObject({ code: 'SESSION_BUSY' });
+      expect(journal.entries(id).some((e) => e.stepId === 'takeover')).toBe(false);
+      const out = await engine.resume(id, { takeOver: true });
+      expect(out.state).toBe('completed');
+      expect(out.takeover).toMatchObject({ forced: true, from: { pid: 4242, host: 'ops-laptop-7', startedAt: '2026-12-06T09:30:00.000Z' }, reason: expect.stringMatching(/^forced by the admin/) });
+      const entry = journal.entries(id).find((e) => e.stepId === 'takeover');
+      expect(entry?.data).toMatchObject({ forced: true, reason: expect.stringContaining('forced by the admin'), from: { host: 'ops-laptop-7' } });
+      expect(engine.sessions()[0]?.takeovers).toEqual([expect.objectContaining({ forced: true })]);
+      journal.close();
+    });
+
+    it('the override never applies to an owner on this machine that is alive', async () => {
+      const real = processIdentity(parent)!;
+      const { journal, id, env } = await forged(owner({ pid: parent, started: real.started }));
+      await expect(sandboxEngine(env, journal).resume(id, { takeOver: true })).rejects.toMatchObject({ code: 'SESSION_BUSY' });
+      await expect(sandboxEngine(env, journal).undo(id, { takeOver: true })).rejects.toMatchObject({ code: 'SESSION_BUSY' });
+      expect(journal.entries(id).some((e) => e.stepId === 'takeover')).toBe(false);
+      journal.close();
+    });
+
+    it('syncdrift resume --take-over asks first, then says whom it took over from and that the admin forced it', async () => {
+      const { journal, id, env } = await forged(foreign);
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { stdout: { write: (x: string) => void out.push(x) }, stderr: { write: (x: string) => void err.push(x) }, env: {}, cwd: dirs[0]!, isTTY: true };
+      const deps = { openEngine: async () => ({ engine: sandboxEngine(env, journal), close: async () => undefined }) };
+      const questions: string[] = [];
+      // Not confirmed: nothing happens.
+      expect(await runResumeCommand([id, '--take-over', '--workspace', 'ws'], io, { ...deps, ask: async (q: string) => (questions.push(q), 'no') })).toBe(8);
+      expect(questions.join('')).toContain('both may write');
+      expect(journal.entries(id).some((e) => e.stepId === 'takeover')).toBe(false);
+      // Without a terminal the flag alone is not a confirmation.
+      expect(await runResumeCommand([id, '--take-over', '--workspace', 'ws'], { ...io, isTTY: false }, deps)).toBe(8);
+      expect(await runResumeCommand([id, '--take-over', '--yes', '--workspace', 'ws'], { ...io, isTTY: false }, deps)).toBe(0);
+      expect(out.join('')).toContain('This run took over from pid 4242 on ops-laptop-7 (started 2026-12-06T09:30:00.000Z): forced by the admin');
+      journal.close();
+    });
   });
 });
