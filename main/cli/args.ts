@@ -24,7 +24,7 @@ export const COMMANDS = {
   demo: { options: { ...OUTPUT_OPTIONS }, positionals: 0, summary: 'scan the built-in sandbox demo (no credentials) and print the table' },
   scan: { options: { ...OUTPUT_OPTIONS, profile: { type: 'string' } }, positionals: 0, summary: 'live scan of AD and Entra ID with a profile' },
   import: {
-    options: { ...OUTPUT_OPTIONS, profile: { type: 'string' }, ldif: { type: 'string' }, adcsv: { type: 'string' }, 'graph-json': { type: 'string' }, 'audit-json': { type: 'string' }, region: { type: 'string' } },
+    options: { ...OUTPUT_OPTIONS, profile: { type: 'string' }, ldif: { type: 'string' }, adcsv: { type: 'string' }, 'graph-json': { type: 'string' }, 'audit-json': { type: 'string' }, 'connect-export': { type: 'string', multiple: true }, region: { type: 'string' } },
     positionals: 0,
     summary: 'the same scan from offline exports (LDIF or export-kit CSV, and Graph JSON)',
   },
@@ -55,7 +55,7 @@ export type ParsedCommand =
   | { command: 'version' }
   | ({ command: 'demo' } & CommonOutput)
   | ({ command: 'scan'; profile: string } & CommonOutput)
-  | ({ command: 'import'; profile: string | null; ldif: string | null; adcsv: string | null; graphJson: string; auditJson: string | null; region: string | null } & CommonOutput)
+  | ({ command: 'import'; profile: string | null; ldif: string | null; adcsv: string | null; graphJson: string; auditJson: string | null; connectExports: string[]; region: string | null } & CommonOutput)
   | { command: 'export-kit'; out: string; baseDn: string | null; server: string | null }
   | { command: 'purge'; olderThan: string; workspace: string | null }
   | { command: 'export-workspace'; out: string; scan: string | null; mask: boolean; workspace: string | null }
@@ -136,6 +136,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
         adcsv,
         graphJson: need(values, 'graph-json', 'the Entra ID users export'),
         auditJson: str(values, 'audit-json'),
+        connectExports: Array.isArray((values as Record<string, unknown>)['connect-export']) ? ((values as Record<string, unknown>)['connect-export'] as string[]) : [],
         region: region?.toUpperCase() ?? null,
         ...output(values),
       };

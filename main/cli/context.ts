@@ -3,6 +3,7 @@
  * shared by the command layer (syncdrift.ts), the service factories (services.ts) and their
  * production wiring (sources.ts), so neither of the last two imports the other.
  */
+import type { EngineObject } from '../core/engine-view';
 import type { CloudUser } from '../core/model';
 import type { Clock, Logger } from '../core/ports';
 import type { ProgressSink } from '../core/progress';
@@ -38,6 +39,8 @@ export interface ScanSources {
   resolveAuditLookup?: () => Promise<AuditLookup | undefined>;
   /** Known gaps (e.g. "audit log: permission AuditLog.Read.All missing"): the CLI exits 4 naming them. */
   missing?: string[];
+  /** The sync engine's view from `--connect-export` files. */
+  engineObjects?: EngineObject[];
   close(): Promise<void>;
 }
 

@@ -28,6 +28,7 @@ import { runEvidenceCommand, runVerifyEvidenceCommand } from './evidence-command
 import { runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, runUndoCommand } from './remediation-commands';
 import { cliRemediationDeps } from './remediation-wiring';
 import { reportWithCloudManaged } from '../api/scan-service';
+import { readConnectExports } from './connect-exports';
 
 type ExternalCommand = (args: readonly string[], io: CliIO) => Promise<number>;
 
@@ -125,6 +126,7 @@ async function scanAndReport(
       profileName: input.profileName,
       defaultRegion: input.defaultRegion,
       tenantLastSyncAt: input.sources.tenantLastSyncAt ?? null,
+      ...(input.sources.engineObjects ? { engineObjects: input.sources.engineObjects } : {}),
       ...(input.sources.resolveAuditLookup ? { resolveAuditLookup: input.sources.resolveAuditLookup } : {}),
       ...(input.scannedBases ? { scannedBases: input.scannedBases } : {}),
       ...(run.io.signal ? { signal: run.io.signal } : {}),
@@ -260,6 +262,12 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
         const lookup = auditLookupFrom(parsed.latestByUser, { complete: true });
         resolveAuditLookup = async () => lookup;
       }
+      let engineObjects: ScanSources['engineObjects'];
+      if (cmd.connectExports.length > 0) {
+        const engine = await readConnectExports(cmd.connectExports.map((f) => resolve(run.io.cwd, f)));
+        engineObjects = engine.objects;
+        run.say(`Connect exports: ${engine.stats.aadUsers} Entra ID connector user(s), ${engine.stats.adOnly} AD-only, ${engine.stats.rulesTouchingMobile} rule(s) flowing to mobile.`);
+      }
       const defaultRegion = cmd.region ?? profile?.defaultRegion ?? null;
       if (!defaultRegion) run.say('No default region (--region or the profile\u2019s defaultRegion): national-format numbers of users without AD `c` are compared by digits.');
       const scannedBases = profile ? profile.onPrem.flatMap((s) => s.searchBases ?? [s.baseDn]) : undefined;
@@ -271,6 +279,7 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
           cloudUsers: pagesOf([cloudUsers]),
           tenantId: null,
           ...(resolveAuditLookup ? { resolveAuditLookup } : {}),
+          ...(engineObjects ? { engineObjects } : {}),
           missing,
           close: () => onPrem.close(),
         };
@@ -283,7 +292,7 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
             kind: 'import',
             sources,
             ...(scannedBases ? { scannedBases } : {}),
-            meta: { files: { onPrem: cmd.ldif ?? cmd.adcsv, graph: cmd.graphJson, audit: cmd.auditJson } },
+            meta: { files: { onPrem: cmd.ldif ?? cmd.adcsv, graph: cmd.graphJson, audit: cmd.auditJson, connect: cmd.connectExports } },
           },
           ws,
           progress,

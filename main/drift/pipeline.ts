@@ -3,6 +3,7 @@
  * ports, times each phase, and hands both snapshots to the pure engine. It does no I/O of its own
  * (adapters do), so the CLI, main/api and benchmarks share it.
  */
+import type { EngineObject } from '../core/engine-view';
 import type { CloudUser, DriftReport, OnPremUser } from '../core/model';
 import type { Clock } from '../core/ports';
 import { systemClock } from '../core/ports';
@@ -35,6 +36,8 @@ export interface RunScanInput {
   /** Called per page as it arrives, e.g. to write snapshots to the workspace while scanning. */
   onOnPremPage?: (source: SourceInfo, users: OnPremUser[]) => void;
   onCloudPage?: (users: CloudUser[]) => void;
+  /** The sync engine's view (Connect exports, Cloud Sync) joined into the verdicts (docs/drift.md). */
+  engineObjects?: readonly EngineObject[];
 }
 
 export interface SourceOutcome {
@@ -97,6 +100,7 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
     defaultRegion: input.defaultRegion ?? null,
     tenantLastSyncAt: input.tenantLastSyncAt ?? null,
     ...(input.auditLookup ? { auditLookup: input.auditLookup } : {}),
+    ...(input.engineObjects ? { engineObjects: input.engineObjects } : {}),
   });
 
   const onPremSide = (async () => {

@@ -311,3 +311,35 @@ describe('workspace commands', () => {
     expect(readFileSync(join(dir, 'kit', 'export-entra.ps1'), 'utf8')).toMatch(/OnPremisesImmutableId/);
   });
 });
+
+describe('syncdrift import --connect-export (#18)', () => {
+  const hex = (s: string) => [...s].map((c) => c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')).join('');
+  const aad = (anchor: string, mobile: string) =>
+    `  <cs-object cs-dn="CN={${hex(anchor)}}" id="{0}" object-type="user">\n    <synchronized-hologram><entry dn="x">\n      <attr name="sourceAnchor" multivalued="false"><value>${anchor}</value></attr>\n      <attr name="mobile" multivalued="false"><value>${mobile}</value></attr>\n    </entry></synchronized-hologram>\n  </cs-object>`;
+
+  it('shows the custom rule\u2019s user as rule-formatted and the stuck user as a confirmed override; a malformed export fails naming file and line', async () => {
+    const { objectGuidToAnchor } = await import('../../../main/drift/engine');
+    const alex = objectGuidToAnchor('7b1c3f40-2d5e-4f60-8b9c-8d7e6f504b32')!;
+    const grady = objectGuidToAnchor('9d3e5162-4f70-4182-adbe-af9081726d54')!;
+    const graph = contosoGraphPage() as { value: Array<{ userPrincipalName: string; mobilePhone: string | null }> };
+    const alexCloud = graph.value.find((u) => u.userPrincipalName === 'alex.wilber@contoso.com')!.mobilePhone!;
+    write('aad-cs.xml', `<cs-objects ma-name="contoso.onmicrosoft.com - AAD">\n${aad(alex, alexCloud)}\n${aad(grady, '+1 425 555 0103')}\n</cs-objects>\n`);
+    write('sync-rules.json', [
+      { Name: 'Custom - Mobile E.164', Direction: 0, Precedence: 50, AttributeFlowMappings: [{ Source: ['mobile'], Destination: 'mobile', FlowType: 2, Expression: 'Replace([mobile]," ","")' }] },
+    ]);
+    const r = await run(['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--profile', 'contoso.json', '--connect-export', 'aad-cs.xml', '--connect-export', 'sync-rules.json', '--format', 'json', '--all', '--no-save']);
+    expect(r.err).not.toMatch(/syncdrift:/);
+    const report = DriftReport.parse(JSON.parse(r.out));
+    const row = (upn: string) => report.rows.find((x) => x.upn === upn)!;
+    expect(row('alex.wilber@contoso.com').status).toBe('rule-formatted');
+    expect(row('alex.wilber@contoso.com').cause).toMatch(/Custom - Mobile E\.164/);
+    expect(row('grady.archie@contoso.com')).toMatchObject({ status: 'cloud-override', flags: expect.arrayContaining(['override-confirmed']) });
+    expect(row('grady.archie@contoso.com').engine?.evidence[0]).toMatchObject({ source: 'Export-ADSyncToolsObjects', origin: 'aad-cs.xml', line: 8 });
+    expect(row('adele.vance@contoso.com').engine).toBeNull();
+
+    write('bad.xml', '<cs-objects>\n  <cs-object cs-dn="CN={41}">\n</cs-objects>\n');
+    const bad = await run(['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--connect-export', 'bad.xml', '--no-save']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/bad\.xml:3: closing tag <\/cs-objects> does not match <cs-object> opened on line 2/);
+  });
+});
