@@ -131,7 +131,12 @@ function maskRow(r: DriftRow): DriftRow {
     onPrem: r.onPrem ? { ...r.onPrem, value: maskPhone(r.onPrem.value), otherMobile: r.onPrem.otherMobile.map((v) => maskPhone(v)) } : null,
     cloud: r.cloud ? { ...r.cloud, value: maskPhone(r.cloud.value) } : null,
     normalized: { onPrem: maskPhone(r.normalized.onPrem), cloud: maskPhone(r.normalized.cloud) },
+    ...(r.engine !== undefined ? { engine: r.engine ? maskEngine(r.engine) : null } : {}),
   };
+}
+
+function maskEngine(e: NonNullable<DriftRow['engine']>): NonNullable<DriftRow['engine']> {
+  return { ...e, exported: e.exported ? { mobile: maskPhone(e.exported.mobile), otherMobile: e.exported.otherMobile.map((v) => maskPhone(v)) } : null };
 }
 
 function maskOnPrem(u: OnPremUser): OnPremUser {
@@ -241,6 +246,7 @@ export function buildEvidenceFiles(rawInput: unknown, options: BuildEvidenceOpti
     const askSupport = row.cloud !== null && !row.cloud.managed && OVERRIDE_STATUSES.includes(row.status);
 
     masker.add(row.onPrem?.value, row.cloud?.value, row.normalized.onPrem, row.normalized.cloud, ...(row.onPrem?.otherMobile ?? []));
+    if (row.engine?.exported) masker.add(row.engine.exported.mobile, ...row.engine.exported.otherMobile);
     if (onPrem) masker.add(onPrem.mobile, onPrem.telephoneNumber, ...onPrem.otherMobile);
     if (cloud) masker.add(cloud.mobilePhone, ...cloud.businessPhones);
     for (const a of audits) registerAudit(a, masker);
@@ -261,6 +267,14 @@ export function buildEvidenceFiles(rawInput: unknown, options: BuildEvidenceOpti
       verdict: { status: row.status, cause: row.cause, match: row.match, flags: row.flags, supportRequest: askSupport },
       timeline: timelineOf(row, { authorityChanges: parsedAudits.authorityChanges }),
       row: outRow,
+      // The third side (issue 18): what the sync engine exported, by which rule, cited to the export's record.
+      syncEngine: row.engine
+        ? {
+            source: row.engine.evidence[0]?.source ?? row.engine.engine,
+            note: 'What the sync engine exported to Entra ID for this user (connector space of the Entra ID connector, or Cloud Sync), the rule that produced it, and the records of the exports it was read from.',
+            engine: outRow.engine ?? null,
+          }
+        : { source: 'none', note: row.engine === null ? 'The sync engine exports given hold no object for this user.' : 'No sync engine exports were joined to this scan.', engine: null },
       onPrem: {
         source: onPrem ? 'snapshot' : row.onPrem ? 'report-row' : 'none',
         note: onPrem
