@@ -133,6 +133,42 @@ describe('the details drawer', () => {
   });
 });
 
+describe('the details drawer with the engine view (#18)', () => {
+  it('shows a third column with what the engine exported, the rule with precedence and expression, and the evidence citation', async () => {
+    const base = makeRow(6);
+    const row = {
+      ...base,
+      status: 'rule-formatted' as const,
+      engine: {
+        engine: 'connect' as const,
+        state: 'exported' as const,
+        exported: { mobile: '+14255550199', otherMobile: [] },
+        exportedAt: '2025-12-06T03:01:00.000Z',
+        rule: { name: 'Custom - Mobile E.164', precedence: 50, expression: 'Replace([mobile]," ","")', sources: ['mobile'], connector: 'contoso.com' },
+        reason: null,
+        evidence: [{ source: 'Get-ADSyncCSObject' as const, origin: 'aad-cs.json', line: 12 }],
+      },
+    };
+    api.handle('rows.details', () => details(row));
+    await act(() => useDetailsStore.getState().open('scan-1', row.key));
+    render(<DetailsDrawer />);
+    expect(screen.getByText('Sync engine exported')).toBeTruthy();
+    expect(screen.getByTestId('details-engine-value').textContent).toContain('+14255550199');
+    const line = screen.getByTestId('details-engine').textContent ?? '';
+    expect(line).toContain('rule "Custom - Mobile E.164" (precedence 50)');
+    expect(line).toContain('expression Replace([mobile]," ","")');
+    expect(line).toContain('Get-ADSyncCSObject aad-cs.json:12');
+  });
+
+  it('keeps two columns for a scan without engine data', async () => {
+    const row = makeRow(7);
+    api.handle('rows.details', () => details(row));
+    await act(() => useDetailsStore.getState().open('scan-1', row.key));
+    render(<DetailsDrawer />);
+    expect(screen.queryByText('Sync engine exported')).toBeNull();
+  });
+});
+
 describe('the scan panel', () => {
   it('shows on-prem and cloud progress side by side and cancels', async () => {
     api.handle('scan.start', () => ({ operationId: 'op-1', scanId: 's1' })).handle('op.cancel', () => ({ cancelled: true }));

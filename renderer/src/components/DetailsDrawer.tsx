@@ -49,6 +49,8 @@ export function DetailsDrawer() {
 
   if (!rowKey) return null;
   const row = details?.row;
+  // undefined: the scan joined no engine data (two columns, as before); null: joined, none for this user.
+  const engine = row?.engine;
   const story = details ? buildStory(details) : [];
   const close = () => {
     useDetailsStore.getState().close();
@@ -89,12 +91,13 @@ export function DetailsDrawer() {
             {row.cause}
           </p>
           <section aria-labelledby="sides-title">
-            <h3 id="sides-title">Both sides</h3>
+            <h3 id="sides-title">{engine !== undefined ? 'AD, sync engine, Entra ID' : 'Both sides'}</h3>
             <table className="sides" data-testid="details-sides">
               <thead>
                 <tr>
                   <th scope="col" />
                   <th scope="col">On-prem AD (mobile)</th>
+                  {engine !== undefined && <th scope="col">Sync engine exported</th>}
                   <th scope="col">Entra ID (mobilePhone)</th>
                 </tr>
               </thead>
@@ -104,6 +107,7 @@ export function DetailsDrawer() {
                   <td>
                     <Value v={row.onPrem?.value} />
                   </td>
+                  {engine !== undefined && <td data-testid="details-engine-value">{engine ? (engine.exported ? <Value v={engine.exported.mobile} /> : engine.state) : 'not in the exports'}</td>}
                   <td>
                     <Value v={row.cloud?.value} />
                   </td>
@@ -113,6 +117,7 @@ export function DetailsDrawer() {
                   <td>
                     <Value v={row.normalized.onPrem} />
                   </td>
+                  {engine !== undefined && <td />}
                   <td>
                     <Value v={row.normalized.cloud} />
                   </td>
@@ -123,6 +128,7 @@ export function DetailsDrawer() {
                     {formatTime(row.onPrem?.changedAt)}
                     {row.onPrem && <span className="muted"> ({row.onPrem.changeSource})</span>}
                   </td>
+                  {engine !== undefined && <td>{engine?.exportedAt ? `exported ${formatTime(engine.exportedAt)}` : ''}</td>}
                   <td>
                     {row.cloud?.changeState === 'known' ? `${formatTime(row.cloud.changedAt)} by ${row.cloud.changedBy ?? 'unknown'}` : (row.cloud?.changeState ?? '')}
                   </td>
@@ -130,10 +136,20 @@ export function DetailsDrawer() {
                 <tr>
                   <th scope="row">Other</th>
                   <td>{row.onPrem?.otherMobile.length ? `otherMobile: ${row.onPrem.otherMobile.join(', ')}` : ''}</td>
+                  {engine !== undefined && <td>{engine?.exported?.otherMobile.length ? `otherMobile: ${engine.exported.otherMobile.join(', ')}` : ''}</td>}
                   <td>{row.cloud ? `last sync ${formatTime(row.cloud.lastSyncAt) || 'never'} · ${row.cloud.managed ? 'cloud-managed' : 'synced'}` : ''}</td>
                 </tr>
               </tbody>
             </table>
+            {engine && (
+              <p data-testid="details-engine">
+                <strong>{engine.engine === 'connect' ? 'Entra Connect' : 'Cloud Sync'}: </strong>
+                {engine.state}
+                {engine.rule && ` · rule "${engine.rule.name}"${engine.rule.precedence === null ? '' : ` (precedence ${engine.rule.precedence})`} · ${engine.rule.expression === 'direct' ? 'direct flow' : `expression ${engine.rule.expression}`}`}
+                {engine.reason && ` · ${engine.reason}`}
+                {engine.evidence.length > 0 && <span className="muted"> · evidence: {engine.evidence.map((e) => `${e.source} ${e.origin}${e.line ? `:${e.line}` : ''}`).join('; ')}</span>}
+              </p>
+            )}
             {row.flags.length > 0 && <p className="muted">Flags: {row.flags.join(', ')}</p>}
           </section>
           <section aria-labelledby="identity-title">
