@@ -50,7 +50,7 @@ export function withAudit(row: DriftRow, lookup: AuditLookup | null): DriftRow {
   if (info.state === row.cloud.changeState) return row;
   const cause = refreshCauseAudit(row.cause, row.status, { state: row.cloud.changeState }, info);
   if (info.state !== 'known') return { ...row, cause, cloud: { ...row.cloud, changeState: info.state, auditCoveredFrom: info.state === 'outside-retention' ? (info.since ?? null) : null } };
-  return { ...row, cause, cloud: { ...row.cloud, changeState: 'known', changedAt: info.at ?? null, changedBy: info.actor ?? null } };
+  return { ...row, cause, cloud: { ...row.cloud, changeState: 'known', changedAt: info.at ?? null, changedBy: info.actor ?? null, changedBySync: info.syncWrite === true } };
 }
 
 /**

@@ -132,6 +132,8 @@ export const DriftRow = z.object({
       lastSyncAt: isoDateTime.nullable(),
       changedAt: isoDateTime.nullable(),
       changedBy: z.string().nullable(),
+      /** True when that last known change was a sync write (Connect or Cloud Sync), not a person's edit. */
+      changedBySync: z.boolean().optional(),
       changeState: CloudChangeState,
       /** outside-retention: the audit log holds no mobile change since this time (its retention start); null = unknown. */
       auditCoveredFrom: isoDateTime.nullable().optional(),

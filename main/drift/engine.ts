@@ -144,6 +144,7 @@ function cloudPart(c: ConsideredCloud, change: CloudChangeInfo): NonNullable<Dri
     lastSyncAt: u.onPremisesLastSyncDateTime,
     changedAt: change.state === 'known' ? (change.at ?? null) : null,
     changedBy: change.state === 'known' ? (change.actor ?? null) : null,
+    changedBySync: change.state === 'known' && change.syncWrite === true,
     changeState: change.state,
     auditCoveredFrom: change.state === 'outside-retention' ? (change.since ?? null) : null,
     managed: c.managed,
@@ -580,6 +581,7 @@ export class DriftBuilder {
     // In place (same fields, same order as cloudPart builds them): this runs for every early row.
     cloud.changedAt = change.state === 'known' ? (change.at ?? null) : null;
     cloud.changedBy = change.state === 'known' ? (change.actor ?? null) : null;
+    cloud.changedBySync = change.state === 'known' && change.syncWrite === true;
     cloud.changeState = change.state;
     cloud.auditCoveredFrom = change.state === 'outside-retention' ? (change.since ?? null) : null;
     // An in-sync cause mentions the audit only for a known change (likelyCause): nothing else to redo.

@@ -114,7 +114,8 @@ export function suggestDecision(row: DriftRow): Suggestion {
       const state = row.cloud?.changeState;
       // The AD side's time for "the cloud edit came after AD": whenChanged bounds the mobile change from above, so it may serve here.
       const adBound = row.onPrem?.changedAt ?? null;
-      if (cloudAt && row.cloud?.changedBy && isAfter(cloudAt, adBound)) {
+      // Only a person's edit is "the newer truth"; a sync write (Connect or Cloud Sync) is AD arriving.
+      if (cloudAt && row.cloud?.changedBy && !row.cloud.changedBySync && isAfter(cloudAt, adBound)) {
         return {
           action: 'skip',
           reason: `${cloudBy} set the cloud value on ${formatTime(cloudAt)}, after AD last changed${adBound ? ` (${formatTime(adBound)})` : ''}: ask which number is right before overwriting either side.`,

@@ -100,3 +100,15 @@ describe('suggestDecision: format-only (#17 point 9)', () => {
     expect(row.cause).toMatch(/sync rule/i);
   });
 });
+
+describe('suggestDecision: a sync write is not a person\'s cloud edit (#17 point 7)', () => {
+  it('does not ask "who set the cloud value" when the latest cloud change was a Cloud Sync write', () => {
+    const u = adUser(6, { given: 'Nova', sn: 'Reyes', mobile: '+1 803 555 0160', mobileChangedAt: '2026-11-01T09:00:00Z' });
+    const c = entraTwin(u, { mobilePhone: '+1 803 555 0199', onPremisesLastSyncDateTime: '2026-12-06T08:30:00Z' });
+    const write = { recordId: 'cs', at: '2026-11-20T10:00:00Z', targetId: c.id, targetUpn: c.userPrincipalName, actor: 'ADToAADSyncServiceAccount@contoso.onmicrosoft.com', actorKind: 'user' as const, syncWrite: true, syncEngine: 'cloud-sync' as const, oldValue: null, newValue: null };
+    const row = computeDrift([u], [c], { auditLookup: auditLookupFrom(new Map([[c.id, write]]), { complete: true, coveredFrom: COVERED_FROM }) }).rows[0]!;
+    expect(row.cloud).toMatchObject({ changedBySync: true });
+    const s = suggestDecision(row);
+    expect(s.reason).not.toMatch(/ADToAADSyncServiceAccount set the cloud value/);
+  });
+});
