@@ -303,10 +303,5 @@ export function planDifferences(own: Plan, sent: Plan): string[] {
 const WORKING = new Set(['running', 'verifying', 'undoing']);
 
 function sessionSummariesWithLive(store: ReturnType<typeof workspaceJournalStore>, live: ReadonlyMap<string, string>) {
-  return sessionSummariesOf(store).map((s) => ({
-    ...s,
-    live: live.has(s.id) || WORKING.has(s.state),
-    // The renderer names the owner as "another process": this service running it is not one.
-    owner: live.has(s.id) || (s.owner && !s.owner.elsewhere && s.owner.pid === process.pid) ? null : s.owner,
-  }));
+  return sessionSummariesOf(store).map((s) => ({ ...s, live: live.has(s.id) || WORKING.has(s.state) }));
 }

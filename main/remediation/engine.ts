@@ -1058,7 +1058,7 @@ function busy(s: StoredSession): SyncDriftError {
     o && o.host !== hostname()
       ? ' It runs on another machine, whose processes cannot be checked from here: finish or stop it there. If that machine is gone, take the session over explicitly (syncdrift resume/undo --take-over, or Take over… in the app); if it is still running the session, both may write.'
       : ' Wait for it to finish, or stop that process; once it is gone the session is taken over.';
-  return new SyncDriftError('conflict', 'SESSION_BUSY', `Another SyncDrift process (${who}) is still running session ${s.id}.${elsewhere}`);
+  return new SyncDriftError('conflict', 'SESSION_BUSY', `Session ${s.id} is being run by another process (${who}).${elsewhere}`);
 }
 
 /** One sentence for outcomes and the CLI: whom a session was taken over from, and why. */

@@ -14,7 +14,6 @@ import { useGridStore } from '../../renderer/src/stores/grid-store';
 import { useDetailsStore } from '../../renderer/src/stores/details-store';
 import { useScanStore } from '../../renderer/src/stores/scan-store';
 import { GuidedFlow } from '../../renderer/src/components/GuidedFlow';
-import { Sessions } from '../../renderer/src/components/Sessions';
 import { DetailsDrawer } from '../../renderer/src/components/DetailsDrawer';
 import { MismatchGrid } from '../../renderer/src/components/MismatchGrid';
 import { Workbench } from '../../renderer/src/app/App';
@@ -340,95 +339,5 @@ describe('when the app starts', () => {
     expect(useAppStore.getState().screen).toBe('flow');
     expect(api.callsOf('remediation.resume')).toEqual([{ sessionId: 's-int' }]);
     expect(screen.getByTestId('flow-session').textContent).toContain('s-int');
-  });
-});
-
-describe('who owns a session, in words', () => {
-  async function keepCloudPlan(): Promise<Plan> {
-    await useFlowStore.getState().begin('scan-1', [testmobile()]);
-    useFlowStore.getState().decide(['row-testmobile'], 'keep-cloud');
-    await settle();
-    const p = useFlowStore.getState().plan!;
-    useFlowStore.getState().close();
-    return p;
-  }
-  const foreign = { pid: 4242, host: 'ops-laptop-7', startedAt: '2026-12-06T09:30:00.000Z', elsewhere: true };
-  const earlier = {
-    at: '2026-12-06T10:00:00.000Z',
-    from: { pid: 3131, host: 'ops-laptop-7', startedAt: '2026-12-06T08:00:00.000Z' },
-    reason: 'pid 3131 now belongs to another process (sleep 30): the pid was reused',
-    by: { pid: 4242, host: 'ops-laptop-7', startedAt: '2026-12-06T09:30:00.000Z' },
-  };
-
-  it('the Sessions list names the process still running a session and whom it was taken over from, when and why', async () => {
-    const plan = await keepCloudPlan();
-    api.handle('remediation.sessions', () => ({ sessions: [{ ...summary('s-far', 'running', plan), owner: foreign, takeovers: [earlier] }] }));
-    render(<Sessions />);
-    await settle();
-    const row = screen.getByTestId('session-row');
-    expect(within(row).getByTestId('session-owner').textContent).toContain(
-      'Another SyncDrift process (pid 4242 on ops-laptop-7, started 2026-12-06 09:30 UTC) is still running this session.',
-    );
-    expect(within(row).getByTestId('session-owner').textContent).toContain('another machine');
-    expect(within(row).getByTestId('session-takeover').textContent).toBe(
-      'Taken over 2026-12-06 10:00 UTC from pid 3131 on ops-laptop-7 (started 2026-12-06 08:00 UTC) by pid 4242 on ops-laptop-7: pid 3131 now belongs to another process (sleep 30): the pid was reused.',
-    );
-  });
-
-  it('a session another machine runs is taken over only after the admin confirms the warning that both may write', async () => {
-    const plan = await keepCloudPlan();
-    api
-      .handle('remediation.session', ({ sessionId }) => ({
-        summary: { ...summary(sessionId, 'running', plan), owner: foreign, takeovers: [] },
-        plan,
-        scanId: 'scan-1',
-        journalEntries: 2,
-        lastOutcome: null,
-      }))
-      .handle('remediation.resume', () => ({ operationId: 'op-take' }))
-      .handle('remediation.sessions', () => ({ sessions: [] }));
-    render(<GuidedFlow />);
-    await act(async () => {
-      await useFlowStore.getState().openSession('s-far');
-    });
-    await settle();
-    expect(screen.getByTestId('session-owner').textContent).toContain('Another SyncDrift process (pid 4242 on ops-laptop-7, started 2026-12-06 09:30 UTC) is still running this session.');
-    // Nothing is taken over by opening it, nor by Take over… alone, nor by cancelling.
-    expect(useFlowStore.getState().operation).toBeNull();
-    fireEvent.click(screen.getByTestId('take-over'));
-    const confirm = screen.getByTestId('take-over-confirm');
-    expect(confirm.textContent).toContain('If ops-laptop-7 is still running this session, both machines may write');
-    expect(document.activeElement).toBe(within(confirm).getByTestId('take-over-cancel'));
-    fireEvent.click(within(confirm).getByTestId('take-over-cancel'));
-    expect(api.callsOf('remediation.resume')).toEqual([]);
-    fireEvent.click(screen.getByTestId('take-over'));
-    fireEvent.click(screen.getByTestId('take-over-resume'));
-    await settle();
-    expect(api.callsOf('remediation.resume')).toEqual([{ sessionId: 's-far', takeOver: true }]);
-    const forced = { ...earlier, at: '2026-12-06T12:00:00.000Z', reason: 'forced by the admin: the owner runs on another machine (ops-laptop-7), whose processes cannot be checked from here', by: { pid: 777, host: 'this-pc', startedAt: null }, forced: true };
-    act(() => api.emit('remediation.finished', { operationId: 'op-take', outcome: { ...outcomeFor('s-far', plan, 'completed'), takeover: forced } }));
-    await settle();
-    const shown = screen.getByTestId('session-takeover');
-    expect(shown.getAttribute('data-forced')).toBe('true');
-    expect(shown.textContent).toContain('from pid 3131 on ops-laptop-7 (started 2026-12-06 08:00 UTC) by pid 777 on this-pc: forced by the admin');
-  });
-
-  it('an undo that took over from a dead owner says so in the report', async () => {
-    const plan = await keepCloudPlan();
-    api
-      .handle('remediation.session', ({ sessionId }) => ({ summary: summary(sessionId, 'interrupted', plan), plan, scanId: 'scan-1', journalEntries: 2, lastOutcome: null }))
-      .handle('remediation.undo', () => ({ operationId: 'op-undo' }))
-      .handle('remediation.sessions', () => ({ sessions: [] }));
-    render(<GuidedFlow />);
-    await act(async () => {
-      await useFlowStore.getState().openSession('s-dead');
-    });
-    await act(async () => {
-      await useFlowStore.getState().undo();
-    });
-    const dead = { ...earlier, reason: 'pid 3131 is not running' };
-    act(() => api.emit('remediation.undone', { operationId: 'op-undo', report: { sessionId: 's-dead', state: 'undone', restored: [], notRestored: [], offers: [], takeover: dead } }));
-    await settle();
-    expect(screen.getByTestId('session-takeover').textContent).toContain('from pid 3131 on ops-laptop-7 (started 2026-12-06 08:00 UTC) by pid 4242 on ops-laptop-7: pid 3131 is not running.');
   });
 });

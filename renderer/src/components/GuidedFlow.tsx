@@ -23,7 +23,6 @@ import { StatusChip } from './StatusChip';
 import { ConfirmDialog } from './ConfirmDialog';
 import { copyText, downloadBase64, formatElapsed } from '../lib/download';
 import { STATUS_LABEL, STATUS_ORDER } from '../grid/model';
-import { SessionOwnership } from './SessionOwnership';
 
 type PlanStepWire = Plan['steps'][number];
 
@@ -152,7 +151,6 @@ export function GuidedFlow() {
           {error}
         </p>
       )}
-      {sessionId && <SessionOwnership />}
       {step === 'decide' && <DecideStep />}
       {step === 'plan' && <PlanStep />}
       {step === 'preflight' && <PreflightStep />}

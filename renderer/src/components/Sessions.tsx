@@ -8,7 +8,6 @@ import { ACTIVE_STATES, RESUMABLE_STATES, UNDOABLE_STATES, useFlowStore } from '
 import { SESSION_STATE_LABEL, useSessionsStore } from '../stores/sessions-store';
 import { errorText, requireApi, useAppStore } from '../stores/app-store';
 import { downloadBase64, formatTime } from '../lib/download';
-import { ownerLine, takeoverLine } from '../lib/session-owner';
 
 async function openInFlow(sessionId: string, then?: 'resume' | 'undo'): Promise<void> {
   await useFlowStore.getState().openSession(sessionId);
@@ -102,7 +101,6 @@ export function Sessions() {
 
 function SessionRow({ s }: { s: SessionSummaryWire }) {
   const active = ACTIVE_STATES.has(s.state);
-  const last = s.takeovers?.at(-1);
   return (
     <tr data-testid="session-row" data-session={s.id} data-state={s.state}>
       <td>{formatTime(s.createdAt)}</td>
@@ -117,22 +115,10 @@ function SessionRow({ s }: { s: SessionSummaryWire }) {
       <td>
         {s.stepsDone} of {s.steps}
       </td>
-      <td>
-        {s.message}
-        {s.owner && (
-          <p className="warning" data-testid="session-owner" data-elsewhere={s.owner.elsewhere}>
-            {ownerLine(s.owner)}
-          </p>
-        )}
-        {last && (
-          <p className="muted" data-testid="session-takeover" data-forced={last.forced === true}>
-            {takeoverLine(last)}
-          </p>
-        )}
-      </td>
+      <td>{s.message}</td>
       <td className="actions">
         <button type="button" onClick={() => void openInFlow(s.id)} data-testid="session-open">
-          {active ? (s.owner?.elsewhere ? 'Open' : 'Follow') : 'Open report'}
+          {active ? 'Follow' : 'Open report'}
         </button>
         {RESUMABLE_STATES.has(s.state) && (
           <button type="button" className="primary" onClick={() => void openInFlow(s.id, 'resume')} data-testid="session-resume">

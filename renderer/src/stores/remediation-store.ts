@@ -15,9 +15,7 @@ import {
   type PreflightWire,
   type ProgressWire,
   type SessionOutcomeWire,
-  type SessionOwnerWire,
   type SessionSummaryWire,
-  type TakeoverWire,
   type SyncDriftApi,
   type UndoReportWire,
 } from '../../../preload/contract';
@@ -130,10 +128,6 @@ export interface FlowState {
   phases: Record<string, ProgressWire>;
   outcome: SessionOutcomeWire | null;
   undoReport: UndoReportWire | null;
-  /** Another process still running the open session (null: none, or this service runs it). */
-  sessionOwner: SessionOwnerWire | null;
-  /** Every takeover of the open session, oldest first (the journal's, plus this window's last run). */
-  takeovers: TakeoverWire[];
   error: string | null;
   cancelling: boolean;
   evidence: EvidenceFile | null;
@@ -151,9 +145,8 @@ export interface FlowState {
   apply(confirmUsers: number): Promise<void>;
   cancel(): Promise<void>;
   openSession(sessionId: string): Promise<void>;
-  /** `takeOver`: the admin's confirmed choice to take over a session another machine owns. */
-  resume(confirm?: { replication?: boolean; cycle?: boolean }, o?: { takeOver?: true }): Promise<void>;
-  undo(o?: { takeOver?: true }): Promise<void>;
+  resume(confirm?: { replication?: boolean; cycle?: boolean }): Promise<void>;
+  undo(): Promise<void>;
   restoreOffers(): Promise<void>;
   buildEvidence(mask: boolean): Promise<EvidenceFile | null>;
   verifyEvidence(): Promise<void>;
@@ -185,20 +178,12 @@ const INITIAL = {
   phases: {},
   outcome: null,
   undoReport: null,
-  sessionOwner: null,
-  takeovers: [],
   error: null,
   cancelling: false,
   evidence: null,
   evidenceBusy: false,
   evidenceCheck: null,
 } satisfies Partial<FlowState>;
-
-/** The takeovers with a run's own added (once: the journal's list may already hold it). */
-function withTakeover(list: readonly TakeoverWire[], t: TakeoverWire | undefined): TakeoverWire[] {
-  if (!t || list.some((x) => x.at === t.at && x.by.pid === t.by.pid)) return [...list];
-  return [...list, t];
-}
 
 function flowRowOf(r: DriftRow): FlowRow {
   return { key: r.key, upn: r.upn, status: r.status, onPrem: r.onPrem?.value ?? null, cloud: r.cloud?.value ?? null };
@@ -245,7 +230,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
         .then(({ sessions }) => {
           const s = sessions.find((x) => x.id === sessionId);
           if (!s || get().sessionId !== sessionId || !get().operation) return;
-          set({ sessionState: s.state, sessionOwner: s.owner ?? null, takeovers: s.takeovers ?? get().takeovers });
+          set({ sessionState: s.state });
           if (ACTIVE_STATES.has(s.state)) poll();
           else void loadSession(sessionId, true);
         })
@@ -256,12 +241,8 @@ export const useFlowStore = create<FlowState>((set, get) => {
   const loadSession = async (sessionId: string, fromPoll = false) => {
     const api = requireApi();
     const s = await api.invoke('remediation.session', { sessionId });
-    const owner = s.summary.owner ?? null;
-    // Run by another machine: nothing of this app's to follow; the admin waits or takes it over.
-    const live = ACTIVE_STATES.has(s.summary.state) && !owner?.elsewhere;
+    const live = ACTIVE_STATES.has(s.summary.state);
     const patch: Partial<FlowState> = {
-      sessionOwner: owner,
-      takeovers: s.summary.takeovers ?? [],
       active: true,
       sessionId,
       // The scan the plan came from, so a reopened session's links show that scan's details.
@@ -432,11 +413,10 @@ export const useFlowStore = create<FlowState>((set, get) => {
       }
     },
 
-    async resume(confirm, o) {
+    async resume(confirm) {
       const { sessionId } = get();
       if (!sessionId) return;
       set({
-        sessionOwner: null,
         error: null,
         phases: {},
         operation: 'resume',
@@ -445,7 +425,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
         step: get().step === 'verify' ? 'verify' : 'apply',
       });
       try {
-        const { operationId } = await requireApi().invoke('remediation.resume', { sessionId, ...(confirm ? { confirm } : {}), ...(o?.takeOver ? { takeOver: true as const } : {}) });
+        const { operationId } = await requireApi().invoke('remediation.resume', { sessionId, ...(confirm ? { confirm } : {}) });
         if (get().operation === 'resume') set({ operationId });
         poll();
       } catch (e) {
@@ -454,17 +434,16 @@ export const useFlowStore = create<FlowState>((set, get) => {
       }
     },
 
-    async undo(o) {
+    async undo() {
       const { sessionId } = get();
       if (!sessionId) return;
-      set({ error: null, phases: {}, operation: 'undo', undoReport: null, sessionOwner: null, sessionState: 'undoing', step: 'report' });
+      set({ error: null, phases: {}, operation: 'undo', undoReport: null, sessionState: 'undoing', step: 'report' });
       try {
-        const { operationId } = await requireApi().invoke('remediation.undo', { sessionId, ...(o?.takeOver ? { takeOver: true as const } : {}) });
+        const { operationId } = await requireApi().invoke('remediation.undo', { sessionId });
         if (get().operation === 'undo') set({ operationId });
         poll();
       } catch (e) {
         set({ operation: null, error: errorText(e) });
-        await loadSession(sessionId).catch(() => {});
       }
     },
 
@@ -595,7 +574,6 @@ export const useFlowStore = create<FlowState>((set, get) => {
           outcome,
           sessionId: outcome.sessionId,
           sessionState: outcome.state,
-          takeovers: withTakeover(get().takeovers, outcome.takeover),
           step: stepForState(outcome.state),
         });
         const notify = useAppStore.getState().notify;
@@ -611,7 +589,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
       const offUndone = api.on('remediation.undone', ({ operationId, report }) => {
         if (!mine(operationId, report.sessionId)) return;
         stopPolling();
-        set({ operation: null, operationId: null, undoReport: report, sessionState: report.state, takeovers: withTakeover(get().takeovers, report.takeover), step: 'report' });
+        set({ operation: null, operationId: null, undoReport: report, sessionState: report.state, step: 'report' });
         useAppStore
           .getState()
           .notify(
