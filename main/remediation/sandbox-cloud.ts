@@ -7,7 +7,8 @@
 import { SyncDriftError } from '../core/errors';
 import { throwIfCancelled } from '../core/progress';
 import { CAPABILITIES, CAPABILITY_LABEL, type Capability, type CapabilityCheck } from '../cloud/permissions';
-import type { AuditActor, TenantStore } from '../sandbox/tenant';
+import type { TenantStore } from '../sandbox/tenant';
+import type { AuditActor } from '../sandbox/tenant-model';
 import type { CloudPatchResult, RemediationCloud } from './ports';
 
 export interface SandboxCloudOptions {

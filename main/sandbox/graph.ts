@@ -11,17 +11,9 @@ import type { AccessClaims, IdentityService } from './identity';
 import type { SandboxRequest, SandboxResponse } from './http';
 import { identityUnitsFor, type SandboxKnobs, type TokenBuckets } from './limits';
 import { FilterSyntaxError, parseFilter, TokenCodec, type FilterClause, type FilterValue } from './odata';
-import {
-  ROLE,
-  SYNC_FEATURE_NAMES,
-  toGraphAudit,
-  type AuditActor,
-  type AuditQuery,
-  type CloudUserPatch,
-  type SyncFeatures,
-  type TenantStore,
-  type TenantUser,
-} from './tenant';
+import type { TenantStore } from './tenant';
+import { toGraphAudit } from './tenant-audit';
+import { ROLE, SYNC_FEATURE_NAMES, type AuditActor, type AuditQuery, type CloudUserPatch, type SyncFeatures, type TenantUser } from './tenant-model';
 
 /** The documented message for on-premises-mastered properties (DOMAIN.md). */
 export const SOA_MESSAGE =

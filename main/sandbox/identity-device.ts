@@ -3,7 +3,8 @@
  * codes, /devicelogin is the page where a person approves one, and the token endpoint redeems it.
  */
 import { randomBytes } from 'node:crypto';
-import type { TenantStore, TenantUser } from './tenant';
+import type { TenantStore } from './tenant';
+import type { TenantUser } from './tenant-model';
 import { escapeHtml, html, json, type SandboxRequest, type SandboxResponse } from './http';
 import { grantDelegated, oauthError, page, parseScopes, unknownResource } from './identity-oauth';
 

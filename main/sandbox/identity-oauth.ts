@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import type { SandboxApp } from './tenant';
+import type { SandboxApp } from './tenant-model';
 import { escapeHtml, json, type SandboxResponse } from './http';
 
 /** Graph's application id; the `aud` of Graph access tokens. */

@@ -20,7 +20,8 @@ import {
   jwtVerify,
   type CryptoKey as JoseKey,
 } from 'jose';
-import type { TenantStore, TenantUser, SandboxApp } from './tenant';
+import type { TenantStore } from './tenant';
+import type { TenantUser, SandboxApp } from './tenant-model';
 import { json, type SandboxRequest, type SandboxResponse } from './http';
 import { AuthorizeFlow } from './identity-authorize';
 import { DeviceCodeFlow } from './identity-device';

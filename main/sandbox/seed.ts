@@ -4,7 +4,8 @@
  * `seedPeople` with the same seed to build the matching AD objects.
  */
 import { prng } from './limits';
-import type { AuditActor, TenantStore } from './tenant';
+import type { TenantStore } from './tenant';
+import type { AuditActor } from './tenant-model';
 
 const FIRST = [
   'Ada',

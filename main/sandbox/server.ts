@@ -21,7 +21,8 @@ import { json, type SandboxRequest, type SandboxResponse } from './http';
 import { IdentityService } from './identity';
 import { defaultKnobs, TokenBuckets, type FaultKnobs, type SandboxKnobs, type ThrottleKnobs } from './limits';
 import { seedTenant, type SeedResult, type SeedTenantOptions } from './seed';
-import { ROLE, TenantStore, type AuditActor } from './tenant';
+import { TenantStore } from './tenant';
+import { ROLE, type AuditActor } from './tenant-model';
 
 /** Delegated scopes the sandbox's public client (the workbench) is consented for. */
 export const WORKBENCH_SCOPES = [

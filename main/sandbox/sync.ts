@@ -26,7 +26,8 @@ import { silentLogger } from '../core/logger';
 import { SyncDriftError, ValidationError, formatIssues, isSyncDriftError } from '../core/errors';
 import { throwIfCancelled, type ProgressSink } from '../core/progress';
 import type { OnPremDirectory } from '../onprem/port';
-import type { AuditActor, SyncAttributes, TenantStore, TenantUser } from './tenant';
+import type { TenantStore } from './tenant';
+import type { AuditActor, SyncAttributes, TenantUser } from './tenant-model';
 import { connectExports, mobileAfterRules, type ConnectExports, type SandboxSyncRule } from './connect-rules';
 
 export type CycleType = 'delta' | 'initial';

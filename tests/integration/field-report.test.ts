@@ -7,7 +7,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { SandboxDirectory } from '../../main/sandbox/directory';
 import { SyncSimulator } from '../../main/sandbox/sync';
 import { parseDirectoryAudits } from '../../main/drift/audit';
-import { TenantStore, toGraphAudit, type AuditActor, type TenantUser } from '../../main/sandbox/tenant';
+import { TenantStore } from '../../main/sandbox/tenant';
+import { toGraphAudit } from '../../main/sandbox/tenant-audit';
+import type { AuditActor, TenantUser } from '../../main/sandbox/tenant-model';
 
 class ManualClock {
   constructor(private t: number) {}

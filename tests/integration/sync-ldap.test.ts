@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../main/onprem/ldap';
 import { parseOnPremProfile } from '../../main/core/onprem-profile';
 import { SyncSimulator } from '../../main/sandbox/sync';
-import { TenantStore, type AuditActor } from '../../main/sandbox/tenant';
+import { TenantStore } from '../../main/sandbox/tenant';
+import type { AuditActor } from '../../main/sandbox/tenant-model';
 import { sambaSkipReason, SPECIAL, startSambaDc, userDn, type SambaDc } from '../support/samba';
 
 const unavailable = sambaSkipReason();

@@ -10,7 +10,9 @@ import { auditLookupFrom, buildReport, computeDrift, parseDirectoryAudits } from
 import type { EvidenceInputData } from '../../main/evidence';
 import { SandboxDirectory } from '../../main/sandbox/directory';
 import { SyncSimulator } from '../../main/sandbox/sync';
-import { TenantStore, toGraphAudit, type AuditActor, type TenantUser } from '../../main/sandbox/tenant';
+import { TenantStore } from '../../main/sandbox/tenant';
+import { toGraphAudit } from '../../main/sandbox/tenant-audit';
+import type { AuditActor, TenantUser } from '../../main/sandbox/tenant-model';
 
 export const BASE = 'OU=Users,OU=Fort Mill,DC=corp,DC=fortmillems,DC=org';
 export const TESTMOBILE_DN = `CN=testmobile,${BASE}`;

@@ -8,7 +8,8 @@ import type { CloudUser, DriftReport } from '../../main/core/model';
 import { pagesOf, runScan } from '../../main/drift/pipeline';
 import { SandboxDirectory } from '../../main/sandbox/directory';
 import { SyncSimulator } from '../../main/sandbox/sync';
-import { TenantStore, type AuditActor, type TenantUser } from '../../main/sandbox/tenant';
+import { TenantStore } from '../../main/sandbox/tenant';
+import type { AuditActor, TenantUser } from '../../main/sandbox/tenant-model';
 
 /** A clock tests move by hand; `live` also lets real time pass (token lifetimes, throttle refill). */
 export class ManualClock {

@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxDirectory } from '../../main/sandbox/directory';
 import { SyncSimulator } from '../../main/sandbox/sync';
-import { TenantStore, type AuditActor } from '../../main/sandbox/tenant';
+import { TenantStore } from '../../main/sandbox/tenant';
+import type { AuditActor } from '../../main/sandbox/tenant-model';
 import { computeDrift } from '../../main/drift/engine';
 import { CloudUser, type OnPremUser } from '../../main/core/model';
 import { buildConnectEngineObjects, parseConnectorSpaceXml, parseRunHistoryJson, parseSyncRulesJson } from '../../main/syncengine';

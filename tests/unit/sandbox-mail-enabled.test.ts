@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { sandboxCloudPort } from '../../main/remediation';
 import { MAIL_ENABLED_MESSAGE, SOA_MESSAGE } from '../../main/sandbox/graph';
-import { TenantStore, type AuditActor } from '../../main/sandbox/tenant';
+import { TenantStore } from '../../main/sandbox/tenant';
+import type { AuditActor } from '../../main/sandbox/tenant-model';
 
 const actor: AuditActor = { kind: 'user', id: '00000000-0000-0000-0000-00000000a001', userPrincipalName: 'admin@sandbox.example' };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TenantStore, type AuditActor } from '../../main/sandbox/tenant';
+import { TenantStore } from '../../main/sandbox/tenant';
+import type { AuditActor } from '../../main/sandbox/tenant-model';
 import type { Clock } from '../../main/core/ports';
 
 function testClock(start = Date.parse('2025-03-01T08:00:00Z')): Clock & { advance(ms: number): void } {

@@ -5,7 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo, type SandboxDemo } from '../../main/sandbox/demo';
-import { toGraphAudit, type AuditRecord } from '../../main/sandbox/tenant';
+import { toGraphAudit } from '../../main/sandbox/tenant-audit';
+import type { AuditRecord } from '../../main/sandbox/tenant-model';
 import { computeDrift } from '../../main/drift/engine';
 import { parseDirectoryAudits } from '../../main/drift/audit';
 import { auditLookupFrom } from '../../main/drift/timeline';
