@@ -9,7 +9,7 @@ import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { fetch as undiciFetch, type Agent } from 'undici';
 import { decodeJwt } from 'jose';
 import { startSandboxTenant, type SandboxTenant } from '../../main/sandbox/server';
-import { SOA_MESSAGE } from '../../main/sandbox/graph';
+import { SOA_MESSAGE } from '../../main/sandbox/graph-users';
 import { msalNetwork, sandboxAgent, sandboxGraphClient } from '../support/sandbox-clients';
 
 let sb: SandboxTenant;

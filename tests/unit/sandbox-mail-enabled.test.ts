@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sandboxCloudPort } from '../../main/remediation';
-import { MAIL_ENABLED_MESSAGE, SOA_MESSAGE } from '../../main/sandbox/graph';
+import { MAIL_ENABLED_MESSAGE, SOA_MESSAGE } from '../../main/sandbox/graph-users';
 import { TenantStore } from '../../main/sandbox/tenant';
 import type { AuditActor } from '../../main/sandbox/tenant-model';
 
