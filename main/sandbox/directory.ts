@@ -4,10 +4,10 @@
  * change time and version like replication metadata, tombstones, critical system objects) and what
  * remediation needs (compare-and-set `mobile` writes, a second DC that lags behind on request).
  * State serializes to JSON so a workspace can keep a demo across restarts.
+ *
+ * The entry shape and its helpers are directory-entry.ts; LDIF in and out is directory-ldif.ts.
  */
-import { z } from 'zod';
 import type { AttributeChange, OnPremUser } from '../core/model';
-import { isoDateTime } from '../core/model';
 import { SyncDriftError, ValidationError, formatIssues } from '../core/errors';
 import type { Clock } from '../core/ports';
 import { systemClock } from '../core/ports';
@@ -21,143 +21,27 @@ import type {
   ScanResult,
   SourceInfo,
 } from '../onprem/port';
-import { scopeExclusion, type RawEntry } from '../onprem/entry';
-import { anchorFromGuidText, deterministicGuid, guidBytesToText, isGuidText, isSidText, sidBytesToText } from './ids';
-import { parseLdif, formatLdifLine, type LdifRecord } from './ldif';
-
-/** Attributes that carry per-attribute change metadata (keys of OnPremUser.changes). */
-export const TRACKED_ATTRIBUTES = [
-  'mobile',
-  'otherMobile',
-  'telephoneNumber',
-  'c',
-  'displayName',
-  'userPrincipalName',
-  'sAMAccountName',
-  'mS-DS-ConsistencyGuid',
-  'adminDescription',
-] as const;
-export type TrackedAttribute = (typeof TRACKED_ATTRIBUTES)[number];
-
-const AttrMeta = z.object({
-  changedAt: isoDateTime,
-  version: z.number().int().positive(),
-  originatingDc: z.string(),
-  originatingUsn: z.number().int(),
-  localUsn: z.number().int(),
-});
-type AttrMeta = z.infer<typeof AttrMeta>;
-
-const MobileVersion = z.object({ value: z.string().nullable(), meta: AttrMeta.nullable(), at: z.number() });
-
-const Entry = z.object({
-  dn: z.string(),
-  cn: z.string(),
-  objectGuid: z.string(),
-  consistencyGuid: z.string().nullable(),
-  objectSid: z.string().nullable(),
-  upn: z.string().nullable(),
-  samAccountName: z.string().nullable(),
-  displayName: z.string().nullable(),
-  mobile: z.string().nullable(),
-  otherMobile: z.array(z.string()),
-  telephoneNumber: z.string().nullable(),
-  c: z.string().nullable(),
-  isCriticalSystemObject: z.boolean(),
-  adminDescription: z.string().nullable(),
-  mailNickname: z.string().nullable(),
-  msExchRecipientTypeDetails: z.number().nullable(),
-  whenCreated: isoDateTime,
-  whenChanged: isoDateTime,
-  usnCreated: z.number().int(),
-  usnChanged: z.number().int(),
-  isDeleted: z.boolean(),
-  meta: z.record(z.string(), AttrMeta),
-  /** Recent `mobile` versions with the time they were written, for the lagging second DC. */
-  mobileLog: z.array(MobileVersion),
-});
-type Entry = z.infer<typeof Entry>;
-
-const SerializedDirectory = z.object({
-  format: z.literal('syncdrift-sandbox-directory'),
-  version: z.literal(1),
-  sourceId: z.string(),
-  baseDn: z.string(),
-  dcName: z.string(),
-  invocationId: z.string(),
-  secondDc: z.object({ name: z.string(), invocationId: z.string(), lagMs: z.number().nonnegative() }).nullable(),
-  highestUsn: z.number().int(),
-  entries: z.array(Entry),
-});
-type SerializedDirectory = z.infer<typeof SerializedDirectory>;
-
-/** What a new sandbox user is made of; everything but the DN and sAMAccountName may be left out. */
-export interface SandboxUserSeed {
-  dn: string;
-  samAccountName: string | null;
-  objectGuid?: string;
-  /** Base64 of the 16 raw bytes; null or absent when empty. */
-  consistencyGuid?: string | null;
-  objectSid?: string | null;
-  upn?: string | null;
-  displayName?: string | null;
-  mobile?: string | null;
-  otherMobile?: string[];
-  telephoneNumber?: string | null;
-  c?: string | null;
-  isCriticalSystemObject?: boolean;
-  adminDescription?: string | null;
-  mailNickname?: string | null;
-  msExchRecipientTypeDetails?: number | null;
-  whenCreated?: string;
-}
-
-/** An on-prem admin's edit (Set-ADUser / Set-User). `undefined` leaves an attribute alone, null clears it. */
-export interface SandboxUserChange {
-  mobile?: string | null;
-  otherMobile?: string[];
-  telephoneNumber?: string | null;
-  c?: string | null;
-  displayName?: string | null;
-  upn?: string | null;
-  samAccountName?: string | null;
-  consistencyGuid?: string | null;
-  adminDescription?: string | null;
-}
-
-export interface SecondDcOptions {
-  name: string;
-  /** How long a change on the primary DC takes to show on the second one. */
-  lagMs: number;
-  invocationId?: string;
-}
-
-export interface SandboxDirectoryOptions {
-  sourceId?: string;
-  baseDn?: string;
-  dcName?: string;
-  invocationId?: string;
-  clock?: Clock;
-  /** Simulates a second DC that sees `mobile` changes only after a replication lag. */
-  secondDc?: SecondDcOptions | null;
-}
-
-const MOBILE_MAX = 64;
-
-function sanitizeMobile(v: string | null | undefined, field: string): string | null {
-  if (v === null || v === undefined) return null;
-  if (v === '') return null; // AD has no empty strings: writing '' clears the attribute
-  if (v.length > MOBILE_MAX)
-    throw new ValidationError(field, `mobile holds at most ${MOBILE_MAX} characters (AD schema range 1–64), got ${v.length}`);
-  return v;
-}
-
-function rdnValue(dn: string): string {
-  const first = /^\s*[A-Za-z]+=((?:\\.|[^,\\])*)/.exec(dn);
-  return (first?.[1] ?? dn).replace(/\\(.)/g, '$1');
-}
-
-const norm = (dn: string) => dn.trim().toLowerCase();
+import {
+  SerializedDirectory,
+  TRACKED_ATTRIBUTES,
+  attrValue,
+  emptyToNull,
+  norm,
+  rdnValue,
+  sanitizeMobile,
+  scopeOf,
+  show,
+  toChange,
+  type AttrMeta,
+  type Entry,
+  type SandboxDirectoryOptions,
+  type SandboxUserChange,
+  type SandboxUserSeed,
+  type SecondDcOptions,
+  type TrackedAttribute,
+} from './directory-entry';
+import { entryToLdif, userSeedsFromLdif } from './directory-ldif';
+import { anchorFromGuidText, deterministicGuid, isGuidText, isSidText } from './ids';
 
 export class SandboxDirectory implements OnPremDirectory {
   private clock: Clock;
@@ -590,169 +474,4 @@ export class SandboxDirectory implements OnPremDirectory {
       scopeReason: scope.reason,
     };
   }
-}
-
-/** Entra Connect's default user scope, by the same rules the LDAP adapter applies (main/onprem/entry.ts). */
-function scopeOf(e: Entry): { inScope: boolean; reason: string | null } {
-  if (e.isDeleted) return { inScope: false, reason: 'deleted object (tombstone)' };
-  const attrs: RawEntry['attrs'] = {};
-  const put = (name: string, v: string | null) => {
-    if (v !== null) attrs[name.toLowerCase()] = [v];
-  };
-  put('isCriticalSystemObject', e.isCriticalSystemObject ? 'TRUE' : null);
-  put('sAMAccountName', e.samAccountName);
-  put('mailNickname', e.mailNickname);
-  put('adminDescription', e.adminDescription);
-  put('msExchRecipientTypeDetails', e.msExchRecipientTypeDetails === null ? null : String(e.msExchRecipientTypeDetails));
-  const reason = scopeExclusion({ dn: e.dn, attrs });
-  return { inScope: reason === null, reason };
-}
-
-function toChange(m: AttrMeta): AttributeChange {
-  return { changedAt: m.changedAt, version: m.version, source: 'sandbox', originatingDc: m.originatingDc };
-}
-
-function emptyToNull(v: string | null | undefined): string | null | undefined {
-  return v === '' ? null : v;
-}
-
-function show(v: string | null): string {
-  return v === null ? '(empty)' : `"${v}"`;
-}
-
-function attrValue(e: Entry, attr: TrackedAttribute): string | null {
-  switch (attr) {
-    case 'mobile':
-      return e.mobile;
-    case 'otherMobile':
-      return e.otherMobile.length ? e.otherMobile.join(';') : null;
-    case 'telephoneNumber':
-      return e.telephoneNumber;
-    case 'c':
-      return e.c;
-    case 'displayName':
-      return e.displayName;
-    case 'userPrincipalName':
-      return e.upn;
-    case 'sAMAccountName':
-      return e.samAccountName;
-    case 'mS-DS-ConsistencyGuid':
-      return e.consistencyGuid;
-    case 'adminDescription':
-      return e.adminDescription;
-  }
-}
-
-/** AD GeneralizedTime (20240131120000.0Z) or ISO -> ISO. */
-function parseAdTime(text: string, where: string): string {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(text.trim());
-  if (m) return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z`;
-  const t = Date.parse(text);
-  if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(text.trim()))
-    throw new ValidationError(where, `"${text}" is not a time (20240131120000.0Z or ISO 8601)`);
-  return new Date(t).toISOString();
-}
-
-function formatAdTime(iso: string): string {
-  return iso.replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, '.0Z');
-}
-
-/** The user records of LDIF content (objectClass user/inetOrgPerson, not computers), validated. */
-export function userSeedsFromLdif(source: string, file = 'ldif'): SandboxUserSeed[] {
-  const out: SandboxUserSeed[] = [];
-  for (const rec of parseLdif(source, file)) {
-    const classes = (rec.attrs.get('objectclass') ?? []).map((v) => v.text.toLowerCase());
-    if (classes.length > 0 && !classes.includes('user') && !classes.includes('inetorgperson')) continue;
-    if (classes.includes('computer')) continue;
-    out.push(seedFromLdif(rec, file));
-  }
-  return out;
-}
-
-function seedFromLdif(rec: LdifRecord, file: string): SandboxUserSeed {
-  const one = (name: string) => rec.attrs.get(name.toLowerCase())?.[0];
-  const text = (name: string) => {
-    const v = one(name);
-    return v ? v.text : null;
-  };
-  const where = (name: string) => `${file}:${one(name)?.line ?? rec.line}`;
-  const guidAttr = one('objectGUID');
-  let objectGuid: string | undefined;
-  if (guidAttr) {
-    objectGuid = guidAttr.base64
-      ? guidBytesToText(guidAttr.bytes, where('objectGUID'))
-      : guidAttr.text.trim().replace(/^\{|\}$/g, '');
-    if (!isGuidText(objectGuid)) throw new ValidationError(where('objectGUID'), `"${guidAttr.text}" is not a GUID`);
-  }
-  const cg = one('mS-DS-ConsistencyGuid');
-  let consistencyGuid: string | null = null;
-  if (cg) {
-    if (!cg.base64)
-      throw new ValidationError(where('mS-DS-ConsistencyGuid'), 'must be base64 (mS-DS-ConsistencyGuid:: …) as ldifde writes it');
-    if (cg.bytes.length !== 16)
-      throw new ValidationError(where('mS-DS-ConsistencyGuid'), `must be 16 bytes, got ${cg.bytes.length}`);
-    consistencyGuid = cg.bytes.toString('base64');
-  }
-  const sidAttr = one('objectSid');
-  let objectSid: string | null = null;
-  if (sidAttr) {
-    objectSid = sidAttr.base64 ? sidBytesToText(sidAttr.bytes, where('objectSid')) : sidAttr.text.trim();
-    if (!isSidText(objectSid)) throw new ValidationError(where('objectSid'), `"${objectSid}" is not a SID`);
-  }
-  const rtd = text('msExchRecipientTypeDetails');
-  if (rtd !== null && !/^-?\d+$/.test(rtd.trim()))
-    throw new ValidationError(where('msExchRecipientTypeDetails'), `"${rtd}" is not a number`);
-  const mobile = text('mobile');
-  if (mobile !== null && mobile.length > MOBILE_MAX)
-    throw new ValidationError(where('mobile'), `mobile holds at most ${MOBILE_MAX} characters`);
-  const crit = text('isCriticalSystemObject');
-  const created = text('whenCreated');
-  return {
-    dn: rec.dn,
-    samAccountName: text('sAMAccountName'),
-    objectGuid,
-    consistencyGuid,
-    objectSid,
-    upn: text('userPrincipalName'),
-    displayName: text('displayName'),
-    mobile,
-    otherMobile: (rec.attrs.get('othermobile') ?? []).map((v) => v.text),
-    telephoneNumber: text('telephoneNumber'),
-    c: text('c'),
-    isCriticalSystemObject: crit !== null && crit.trim().toUpperCase() === 'TRUE',
-    adminDescription: text('adminDescription'),
-    mailNickname: text('mailNickname'),
-    msExchRecipientTypeDetails: rtd === null ? null : Number(rtd),
-    whenCreated: created === null ? undefined : parseAdTime(created, where('whenCreated')),
-  };
-}
-
-function entryToLdif(e: Entry): string[] {
-  const lines: string[] = [
-    formatLdifLine('dn', e.dn),
-    'objectClass: top',
-    'objectClass: person',
-    'objectClass: organizationalPerson',
-    'objectClass: user',
-  ];
-  const add = (name: string, v: string | Buffer | null) => {
-    if (v !== null) lines.push(formatLdifLine(name, v));
-  };
-  add('cn', e.cn);
-  add('sAMAccountName', e.samAccountName);
-  add('userPrincipalName', e.upn);
-  add('displayName', e.displayName);
-  add('objectGUID', Buffer.from(anchorFromGuidText(e.objectGuid), 'base64'));
-  add('mS-DS-ConsistencyGuid', e.consistencyGuid === null ? null : Buffer.from(e.consistencyGuid, 'base64'));
-  add('objectSid', e.objectSid);
-  add('mobile', e.mobile);
-  for (const m of e.otherMobile) add('otherMobile', m);
-  add('telephoneNumber', e.telephoneNumber);
-  add('c', e.c);
-  if (e.isCriticalSystemObject) add('isCriticalSystemObject', 'TRUE');
-  add('adminDescription', e.adminDescription);
-  add('mailNickname', e.mailNickname);
-  add('msExchRecipientTypeDetails', e.msExchRecipientTypeDetails === null ? null : String(e.msExchRecipientTypeDetails));
-  add('whenCreated', formatAdTime(e.whenCreated));
-  return lines;
 }
