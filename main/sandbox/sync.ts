@@ -16,8 +16,9 @@
  * - Join by source anchor; in-scope AD users without a cloud object are provisioned.
  * - Deletions (tombstones, objects leaving scope) of objects in the connector space are exported,
  *   stopped by an export deletion threshold like Connect's (default 500).
+ *
+ * The options, connector-space shapes, cycle report and value comparisons are sync-model.ts.
  */
-import { z } from 'zod';
 import { randomUUID, createHash } from 'node:crypto';
 import type { OnPremUser } from '../core/model';
 import type { Clock, Logger } from '../core/ports';
@@ -27,195 +28,24 @@ import { SyncDriftError, ValidationError, formatIssues, isSyncDriftError } from 
 import { throwIfCancelled, type ProgressSink } from '../core/progress';
 import type { OnPremDirectory } from '../onprem/port';
 import type { TenantStore } from './tenant';
-import type { AuditActor, SyncAttributes, TenantUser } from './tenant-model';
+import type { AuditActor } from './tenant-model';
 import { connectExports, mobileAfterRules, type ConnectExports, type SandboxSyncRule } from './connect-rules';
-
-export type CycleType = 'delta' | 'initial';
-export type SyncEngineKind = 'connect' | 'cloud-sync';
-
-/** Knobs of the simulator that model behaviour documentation does not pin down. */
-export interface SyncKnobs {
-  /**
-   * onPremisesLastSyncDateTime advances on every export to the object, even when DirSyncOverrides
-   * keeps the value (assumption: the export itself touches the object). False leaves it alone.
-   */
-  advanceLastSyncOnExport: boolean;
-  /** Connect's export deletion threshold: more pending deletions than this stop all deletes. null = off. */
-  deletionThreshold: number | null;
-}
-
-export interface SyncSimulatorOptions {
-  /** Connect server (or Cloud Sync agent) name; shapes the audit initiator. */
-  server?: string;
-  engine?: SyncEngineKind;
-  clock?: Clock;
-  logger?: Logger;
-  knobs?: Partial<SyncKnobs>;
-  /** Custom sync rules that reformat mobile (connect-rules.ts); none = Connect's verbatim copy. */
-  rules?: readonly SandboxSyncRule[];
-  /** The AD connector's (forest's) name in the Connect exports. */
-  adConnector?: string;
-}
-
-/** The attributes the simulator flows (a subset of Connect's user attribute flow). */
-type Flowing = Omit<SyncAttributes, 'userPrincipalName' | 'accountEnabled'>;
-const FLOWING_KEYS = [
-  'displayName',
-  'mobilePhone',
-  'alternateMobilePhones',
-  'businessPhones',
-  'onPremisesSecurityIdentifier',
-  'onPremisesDistinguishedName',
-  'onPremisesDomainName',
-  'onPremisesSamAccountName',
-  'onPremisesUserPrincipalName',
-] as const satisfies readonly (keyof Flowing)[];
-
-const FlowingSchema = z.object({
-  displayName: z.string().nullable(),
-  mobilePhone: z.string().nullable(),
-  alternateMobilePhones: z.array(z.string()),
-  businessPhones: z.array(z.string()),
-  onPremisesSecurityIdentifier: z.string().nullable(),
-  onPremisesDistinguishedName: z.string().nullable(),
-  onPremisesDomainName: z.string().nullable(),
-  onPremisesSamAccountName: z.string().nullable(),
-  onPremisesUserPrincipalName: z.string().nullable(),
-});
-
-const ConnectorEntry = z.object({ objectGuid: z.string(), anchor: z.string(), dn: z.string(), exported: FlowingSchema });
-type ConnectorEntry = z.infer<typeof ConnectorEntry>;
-
-const Watermark = z.object({ invocationId: z.string(), highestUsn: z.number().int() });
-
-const SimulatorState = z.object({
-  format: z.literal('syncdrift-sync-simulator'),
-  version: z.literal(1),
-  engine: z.enum(['connect', 'cloud-sync']),
-  server: z.string(),
-  knobs: z.object({ advanceLastSyncOnExport: z.boolean(), deletionThreshold: z.number().int().nonnegative().nullable() }),
-  watermark: Watermark.nullable(),
-  lastCycleAt: z.string().nullable(),
-  lastCycleType: z.enum(['delta', 'initial']).nullable(),
-  connectorSpace: z.array(ConnectorEntry),
-});
-type SimulatorState = z.infer<typeof SimulatorState>;
-
-export interface OverrideIgnored {
-  anchor: string;
-  upn: string;
-  dn: string;
-  /** Cloud properties the DirSyncOverrides flag kept. */
-  properties: string[];
-  onPremValue: string | null;
-  cloudValue: string | null;
-}
-
-export interface ClearedValue {
-  anchor: string;
-  upn: string;
-  property: 'mobilePhone' | 'alternateMobilePhones';
-  previous: string | string[] | null;
-}
-
-export interface ObjectExport {
-  anchor: string;
-  upn: string | null;
-  outcome: 'added' | 'updated' | 'unchanged' | 'deleted' | 'skipped';
-  applied: string[];
-  suppressedByOverride: string[];
-  reason?: string;
-}
-
-export interface CycleError {
-  dn: string;
-  code: string;
-  message: string;
-}
-
-/** What one cycle did. Counts are exact; the per-object lists are capped at MAX_LISTED entries. */
-export interface SyncCycleReport {
-  id: string;
-  cycle: CycleType;
-  engine: SyncEngineKind;
-  server: string;
-  startedAt: string;
-  finishedAt: string;
-  bypassDirSyncOverrides: boolean;
-  /** False when the directory could not honour the watermark (or there was none): a full import. */
-  incrementalImport: boolean;
-  watermark: { invocationId: string; highestUsn: number } | null;
-  /** Objects read from the directory in this cycle (in and out of scope, tombstones). */
-  seen: number;
-  inScope: number;
-  outOfScope: number;
-  /** Objects the cycle sent an export for (add, update, delete). */
-  exported: number;
-  added: number;
-  updated: number;
-  /** Exports the cloud accepted without a change (all values ignored or equal). */
-  unchanged: number;
-  deleted: number;
-  skipped: number;
-  ignoredDueToOverride: OverrideIgnored[];
-  ignoredDueToOverrideCount: number;
-  cleared: ClearedValue[];
-  clearedCount: number;
-  alternateMobileOverwritten: number;
-  exports: ObjectExport[];
-  errors: CycleError[];
-  notes: string[];
-}
-
-export const MAX_LISTED = 1000;
-
-const DEFAULT_KNOBS: SyncKnobs = { advanceLastSyncOnExport: true, deletionThreshold: 500 };
-
-function domainFromDn(dn: string): string | null {
-  const parts = [...dn.matchAll(/(?:^|,)\s*DC=((?:\\.|[^,\\])+)/gi)].map((m) => m[1] ?? '');
-  return parts.length ? parts.join('.').toLowerCase() : null;
-}
-
-function desiredFrom(u: OnPremUser): Flowing {
-  return {
-    displayName: u.displayName,
-    mobilePhone: u.mobile,
-    alternateMobilePhones: [...u.otherMobile],
-    businessPhones: u.telephoneNumber ? [u.telephoneNumber] : [],
-    onPremisesSecurityIdentifier: u.objectSid,
-    onPremisesDistinguishedName: u.dn,
-    onPremisesDomainName: domainFromDn(u.dn),
-    onPremisesSamAccountName: u.samAccountName,
-    onPremisesUserPrincipalName: u.upn,
-  };
-}
-
-function cloudValues(c: TenantUser): Flowing {
-  return {
-    displayName: c.displayName,
-    mobilePhone: c.mobilePhone,
-    alternateMobilePhones: [...c.alternateMobilePhones],
-    businessPhones: [...c.businessPhones],
-    onPremisesSecurityIdentifier: c.onPremisesSecurityIdentifier,
-    onPremisesDistinguishedName: c.onPremisesDistinguishedName,
-    onPremisesDomainName: c.onPremisesDomainName,
-    onPremisesSamAccountName: c.onPremisesSamAccountName,
-    onPremisesUserPrincipalName: c.onPremisesUserPrincipalName,
-  };
-}
-
-function same(a: Flowing[keyof Flowing], b: Flowing[keyof Flowing]): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
-  return a === b;
-}
-
-function diff(desired: Flowing, baseline: Flowing): Partial<Flowing> {
-  const out: Partial<Flowing> = {};
-  for (const k of FLOWING_KEYS) {
-    if (!same(desired[k], baseline[k])) (out as Record<string, unknown>)[k] = desired[k];
-  }
-  return out;
-}
+import {
+  ConnectorEntry,
+  DEFAULT_KNOBS,
+  MAX_LISTED,
+  SimulatorState,
+  cloudValues,
+  desiredFrom,
+  diff,
+  type ClearedValue,
+  type CycleType,
+  type ObjectExport,
+  type SyncCycleReport,
+  type SyncEngineKind,
+  type SyncKnobs,
+  type SyncSimulatorOptions,
+} from './sync-model';
 
 export class SyncSimulator {
   private state: SimulatorState;
