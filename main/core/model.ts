@@ -99,6 +99,26 @@ export type MatchKind = z.infer<typeof MatchKind>;
 /** Audit-derived knowledge of the last cloud change, honest about what is not known. */
 export const CloudChangeState = z.enum(['known', 'loading', 'outside-retention', 'none-found', 'unavailable']);
 
+/**
+ * AD `otherMobile` beside the row's `mobile` (#17 point 11; docs/drift.md, "otherMobile"). The bypass
+ * persists Mobile and OtherMobile, but Microsoft Graph (v1.0 and beta) has no AlternateMobilePhones
+ * property, so the cloud side is never read: `cloud` is always 'not-readable', never a guess.
+ */
+export const OtherMobileView = z.object({
+  /** AD otherMobile as LDAP returned it (multi-valued). */
+  onPrem: z.array(z.string()),
+  /** Each value normalized like mobile (E.164; its digits where not a possible number), same order. */
+  normalized: z.array(z.string()),
+  /** When AD's otherMobile last changed (replication metadata); null where unknown. */
+  changedAt: isoDateTime.nullable(),
+  cloud: z.literal('not-readable'),
+  /** What a bypass plus a full cycle does with it: push AD's values, possibly clear cloud ones, or nothing (AD does not flow). */
+  verdict: z.enum(['bypass-pushes', 'bypass-may-clear', 'not-flowing']),
+  /** The explanation for the details pane, evidence and plans; never contains a phone number. */
+  note: z.string(),
+});
+export type OtherMobileView = z.infer<typeof OtherMobileView>;
+
 export const DriftRow = z.object({
   key: z.string(),
   attribute: z.literal('mobile'),
@@ -147,6 +167,8 @@ export const DriftRow = z.object({
   /** Normalization trouble, e.g. 'onprem-unparseable'. */
   flags: z.array(z.string()),
   cause: z.string(),
+  /** AD otherMobile and what can be said about it (rows with an AD side; absent in reports from before #17 point 11). */
+  otherMobile: OtherMobileView.optional(),
   /** The sync engine's view (Connect connector space or Cloud Sync) when engine data was joined; absent or null otherwise. */
   engine: EngineSummary.nullable().optional(),
 });

@@ -11,6 +11,7 @@ import type { EngineObject, EngineSummary } from '../core/engine-view';
 import { EngineIndex, engineSummary, engineVerdict, type EngineVerdict } from './engine-verdict';
 import { isBlank, PhoneNormalizer, pickRegion, type NormalizedPhone } from './normalize';
 import type { AuditLookup, CloudChangeInfo } from './timeline';
+import { otherMobileView } from './other-mobile';
 
 export interface DriftOptions {
   /** ISO region for numbers in national format when the user has no AD `c` (profile.defaultRegion). */
@@ -409,6 +410,8 @@ export class DriftBuilder {
       for (const f of verdict.flags) if (!flags.includes(f)) flags.push(f);
     }
     const baseCause = matchedCause(u, c, status, ch, stuckTenantSyncAt, change);
+    const other = otherMobileView(u, region, this.norm, c.managed ? 'managed' : 'synced');
+    flags.push(...other.flags);
     const row: DriftRow = {
       key: rowKey(u, c.user),
       attribute: 'mobile',
@@ -420,6 +423,7 @@ export class DriftBuilder {
       normalized: { onPrem: onPremNorm?.value ?? null, cloud: cloudNorm?.value ?? null },
       flags,
       cause: verdict?.sentence ? withVerdict(verdict, baseCause, change, status) : baseCause,
+      otherMobile: other.view,
     };
     if (withEngine) row.engine = withEngine.engine;
     return row;
@@ -511,6 +515,8 @@ export class DriftBuilder {
         cloudNorm = this.norm.normalize(sc.user.mobilePhone, region);
         if (cloudNorm && !cloudNorm.parsed) flags.push('cloud-unparseable');
       }
+      const other = otherMobileView(u, region, this.norm, 'unmatched');
+      flags.push(...other.flags);
       byStatus['unmatched-onprem']++;
       rows.push({
         key: rowKey(u, null),
@@ -523,6 +529,7 @@ export class DriftBuilder {
         normalized: { onPrem: onPremNorm?.value ?? null, cloud: cloudNorm?.value ?? null },
         flags,
         cause: likelyCause({ status: 'unmatched-onprem', softMatchUpn: sc?.user.userPrincipalName ?? null }),
+        otherMobile: other.view,
       });
     }
 

@@ -5,6 +5,7 @@
  * +18035551212 are left as they are, while +1+HYPERLINK(…) is not a phone number.
  */
 import type { DriftRow } from '../core/model';
+import { NOT_READABLE } from '../drift/other-mobile';
 
 export const CSV_COLUMNS = [
   'upn',
@@ -17,6 +18,8 @@ export const CSV_COLUMNS = [
   'cloudMobilePhone',
   'onPremNormalized',
   'cloudNormalized',
+  'onPremOtherMobile',
+  'cloudAlternateMobilePhones',
   'onPremChangedAt',
   'onPremChangeSource',
   'cloudLastSyncAt',
@@ -66,6 +69,9 @@ export function renderAffectedUsersCsv(users: readonly CsvUser[]): string {
       cloudMobilePhone: c?.value,
       onPremNormalized: row.normalized.onPrem,
       cloudNormalized: row.normalized.cloud,
+      // Multi-valued: joined with ';'. The cloud side cannot be read (Graph has no AlternateMobilePhones).
+      onPremOtherMobile: row.otherMobile ? row.otherMobile.onPrem.join(';') : o?.otherMobile.join(';'),
+      cloudAlternateMobilePhones: row.otherMobile ? NOT_READABLE : '',
       onPremChangedAt: o?.changedAt,
       onPremChangeSource: o?.changeSource,
       cloudLastSyncAt: c?.lastSyncAt,

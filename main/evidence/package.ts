@@ -12,6 +12,7 @@ import { systemClock } from '../core/ports';
 import { SyncDriftError, ValidationError } from '../core/errors';
 import { parseAuditValue, parseDirectoryAudits, type MobileChange } from '../drift/audit';
 import { timelineOf } from '../drift/timeline';
+import { NOT_READABLE } from '../drift/other-mobile';
 import { APP_NAME } from '../core/version';
 import { renderAffectedUsersCsv } from './csv';
 import { parseEvidenceInput, type EvidenceInput } from './input';
@@ -132,7 +133,14 @@ function maskRow(r: DriftRow): DriftRow {
     cloud: r.cloud ? { ...r.cloud, value: maskPhone(r.cloud.value) } : null,
     normalized: { onPrem: maskPhone(r.normalized.onPrem), cloud: maskPhone(r.normalized.cloud) },
     ...(r.engine !== undefined ? { engine: r.engine ? maskEngine(r.engine) : null } : {}),
+    ...(r.otherMobile ? { otherMobile: { ...r.otherMobile, onPrem: r.otherMobile.onPrem.map((v) => maskPhone(v)), normalized: r.otherMobile.normalized.map((v) => maskPhone(v)) } } : {}),
   };
+}
+
+function evidenceOtherMobile(row: DriftRow) {
+  const o = row.otherMobile;
+  if (!o) return { source: 'none', note: row.onPrem ? 'This report row predates the otherMobile comparison.' : 'No AD account is matched to this user.' };
+  return { source: 'ad', onPrem: o.onPrem, normalized: o.normalized, changedAt: o.changedAt, cloud: NOT_READABLE, verdict: o.verdict, note: o.note };
 }
 
 function maskEngine(e: NonNullable<DriftRow['engine']>): NonNullable<DriftRow['engine']> {
@@ -245,7 +253,7 @@ export function buildEvidenceFiles(rawInput: unknown, options: BuildEvidenceOpti
     const latest = changes.reduce<MobileChange | null>((acc, c) => (acc === null || Date.parse(c.at) >= Date.parse(acc.at) ? c : acc), null);
     const askSupport = row.cloud !== null && !row.cloud.managed && OVERRIDE_STATUSES.includes(row.status);
 
-    masker.add(row.onPrem?.value, row.cloud?.value, row.normalized.onPrem, row.normalized.cloud, ...(row.onPrem?.otherMobile ?? []));
+    masker.add(row.onPrem?.value, row.cloud?.value, row.normalized.onPrem, row.normalized.cloud, ...(row.onPrem?.otherMobile ?? []), ...(row.otherMobile?.normalized ?? []));
     if (row.engine?.exported) masker.add(row.engine.exported.mobile, ...row.engine.exported.otherMobile);
     if (onPrem) masker.add(onPrem.mobile, onPrem.telephoneNumber, ...onPrem.otherMobile);
     if (cloud) masker.add(cloud.mobilePhone, ...cloud.businessPhones);
@@ -293,6 +301,8 @@ export function buildEvidenceFiles(rawInput: unknown, options: BuildEvidenceOpti
             : 'No Entra ID user is matched to this account.',
         user: outCloud,
       },
+      // #17 point 11: the bypass pushes otherMobile too, and nothing can read the cloud's side of it.
+      otherMobile: evidenceOtherMobile(outRow),
       auditRecords: mask ? audits.map((a) => maskAudit(a, masker)) : audits,
       mobileChanges: outChanges,
     };

@@ -57,6 +57,8 @@ export const PHONE_KEYS: ReadonlySet<string> = new Set([
   // normalized.{onPrem,cloud} are strings; the same keys holding objects are walked instead.
   'onPrem',
   'cloud',
+  // otherMobile.normalized: the E.164 forms of AD otherMobile (row.normalized, an object, is walked).
+  'normalized',
 ]);
 
 /** Returns a copy with every phone value masked (strings, or arrays of strings, under PHONE_KEYS). */

@@ -136,6 +136,34 @@ describe.skipIf(unavailable !== null)('syncdrift scan and import (Samba AD DC + 
     expect(verdicts(imported)).toEqual(verdicts(report));
   });
 
+  it('reads AD otherMobile over LDAP into the row, each value normalized, the cloud side said to be unreadable (#17 point 11)', async () => {
+    const live = await run(['scan', '--profile', 'samba.json', '--format', 'json', '--all', '--no-save'], env);
+    expect(live.code).toBe(0);
+    const report = DriftReport.parse(JSON.parse(live.out));
+    const zoe = report.rows.find((x) => x.onPrem?.samAccountName === 'zoe.obrien');
+    expect(zoe?.status).toBe('in-sync');
+    expect(zoe?.otherMobile?.onPrem.slice().sort()).toEqual(['+353 86 000 0001', '+353 86 000 0002']);
+    expect(zoe?.otherMobile?.normalized.slice().sort()).toEqual(['+353860000001', '+353860000002']);
+    // The DC's replication metadata for otherMobile itself, not whenChanged.
+    expect(zoe?.otherMobile?.changedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(zoe?.otherMobile).toMatchObject({ cloud: 'not-readable', verdict: 'bypass-pushes' });
+    expect(zoe?.flags).toContain('othermobile-unverifiable');
+    // The sandbox tenant holds the synced AlternateMobilePhones, and its Graph refuses to select it, as Graph does.
+    const net = await createNodeNetwork({ extraCaPem: [sb.caPem], env: {} });
+    const tok = (await (
+      await net.fetch(`${sb.authority}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sb.apps.reader.appId, client_secret: sb.apps.reader.clientSecret!, scope: sb.graphScope }).toString(),
+      })
+    ).json()) as { access_token: string };
+    const res = await net.fetch(`${sb.graphBaseUrl}/users/${zoe!.cloud!.id}?$select=id,alternateMobilePhones`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/alternateMobilePhones/);
+    await net.close();
+    expect(sb.tenant.getUser(zoe!.cloud!.id)?.alternateMobilePhones.slice().sort()).toEqual(['+353 86 000 0001', '+353 86 000 0002']);
+  });
+
   it('exits 3 when the DC is down, naming it', async () => {
     const r = await run(['scan', '--profile', 'down.json', '--no-save'], env);
     expect(r.code).toBe(3);

@@ -299,6 +299,15 @@ describe('masking', () => {
     expect(masked.onPrem?.dn).toBe(drift.rows[0]!.onPrem?.dn);
     expect(masked.upn).toBe(drift.rows[0]!.upn);
   });
+
+  it('masks a row’s otherMobile values, the normalized forms too, and keeps its note (#17 point 11)', () => {
+    const row = { ...contosoScan().drift.rows[0]!, otherMobile: { onPrem: ['+1 425 555 0143'], normalized: ['+14255550143'], changedAt: null, cloud: 'not-readable' as const, verdict: 'bypass-pushes' as const, note: 'AD otherMobile holds 1 value.' } };
+    const masked = maskPhonesDeep(row) as typeof row;
+    expect(masked.otherMobile.onPrem).toEqual(['+1 425 \u2022\u2022\u2022 \u2022\u202243']);
+    expect(masked.otherMobile.normalized).toEqual(['+1 425 \u2022\u2022\u2022 \u2022\u202243']);
+    expect(masked.otherMobile.note).toBe('AD otherMobile holds 1 value.');
+    expect(masked.otherMobile.cloud).toBe('not-readable');
+  });
 });
 
 describe('retention', () => {

@@ -1,0 +1,64 @@
+/**
+ * AD `otherMobile` beside `mobile` (#17 point 11). The tenant-wide bypass persists "the values of
+ * Mobile and OtherMobile in on-premises AD ... instead of values of MobilePhone or
+ * AlternateMobilePhones" (Graph, onPremisesDirectorySynchronizationFeature), but Microsoft Graph's
+ * user resource has no AlternateMobilePhones property (v1.0 and beta; only the retired MSOnline
+ * module showed it), so the cloud side can never be read or verified. This module says exactly that
+ * instead of guessing: AD's values, each normalized like mobile, and what a bypass would do. Pure.
+ */
+import type { OnPremUser, OtherMobileView } from '../core/model';
+import type { CountryCode } from 'libphonenumber-js/core';
+import type { PhoneNormalizer } from './normalize';
+
+/** Row flag: AD otherMobile has values a bypass would push, and nothing can read the cloud's to compare. */
+export const OTHER_MOBILE_UNVERIFIABLE = 'othermobile-unverifiable';
+/** Row flag: an otherMobile value is not a possible phone number (compared and shown by its digits). */
+export const OTHER_MOBILE_UNPARSEABLE = 'othermobile-unparseable';
+
+export const NOT_READABLE = 'not readable through Graph v1.0';
+
+/** How the user relates to the bypass: AD flows to it (synced), it does not (managed), or there is no cloud twin. */
+export type OtherMobileFlow = 'synced' | 'managed' | 'unmatched';
+
+const READ =
+  'Entra ID\u2019s AlternateMobilePhones is not readable through Graph v1.0 (the user resource has no such property, nor in beta; no supported API reads or writes it)';
+
+function held(n: number): string {
+  return n === 0 ? 'AD otherMobile is empty' : `AD otherMobile holds ${n} value${n === 1 ? '' : 's'}`;
+}
+
+export function otherMobileNote(count: number, verdict: OtherMobileView['verdict'], flow: OtherMobileFlow): string {
+  switch (verdict) {
+    case 'bypass-pushes':
+      return `${held(count)}. ${READ}, so SyncDrift cannot tell whether the cloud differs. The bypass (BypassDirSyncOverrides) with a full cycle persists AD\u2019s Mobile and OtherMobile, so it will push these values wherever the cloud differs, and verification after the cycle cannot read them back.`;
+    case 'bypass-may-clear':
+      return `${held(count)}. ${READ}, so whether the cloud holds values is unknown; if it does, the bypass with a full cycle likely clears them (it overwrites the values that differ from AD), and verification cannot read them back.`;
+    default:
+      return flow === 'unmatched'
+        ? `${held(count)}. This account has no cloud twin, so nothing flows; ${READ.charAt(0).toLowerCase()}${READ.slice(1)}.`
+        : `${held(count)}. AD no longer flows to this user, so the bypass does not touch AlternateMobilePhones; ${READ.charAt(0).toLowerCase()}${READ.slice(1)}.`;
+  }
+}
+
+/** The row's otherMobile view and the flags it adds. */
+export function otherMobileView(
+  u: Pick<OnPremUser, 'otherMobile' | 'changes'>,
+  region: CountryCode | null,
+  norm: PhoneNormalizer,
+  flow: OtherMobileFlow,
+): { view: OtherMobileView; flags: string[] } {
+  const flags: string[] = [];
+  const onPrem = u.otherMobile.filter((v) => v.trim() !== '');
+  const normalized: string[] = [];
+  let unparseable = false;
+  for (const v of onPrem) {
+    const n = norm.normalize(v, region);
+    if (n && !n.parsed) unparseable = true;
+    normalized.push(n?.value ?? '');
+  }
+  const verdict: OtherMobileView['verdict'] = flow !== 'synced' ? 'not-flowing' : onPrem.length > 0 ? 'bypass-pushes' : 'bypass-may-clear';
+  if (verdict === 'bypass-pushes') flags.push(OTHER_MOBILE_UNVERIFIABLE);
+  if (unparseable) flags.push(OTHER_MOBILE_UNPARSEABLE);
+  const changedAt = u.changes['otherMobile']?.changedAt ?? null;
+  return { view: { onPrem, normalized, changedAt, cloud: 'not-readable', verdict, note: otherMobileNote(onPrem.length, verdict, flow) }, flags };
+}

@@ -1,0 +1,41 @@
+/**
+ * otherMobile in the evidence package (#17 point 11): each user file says what AD holds, that the
+ * cloud's AlternateMobilePhones is not readable through Graph v1.0, and what a bypass does; masked
+ * packages mask every value, the normalized forms included; the CSV carries it.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildEvidenceFiles } from '../../main/evidence';
+import { fieldReportScan, type FieldReportScan } from './../support/evidence-replay';
+
+let scan: FieldReportScan;
+beforeAll(async () => {
+  scan = await fieldReportScan();
+});
+
+type UserDoc = { otherMobile: { source: string; onPrem: string[]; normalized: string[]; cloud: string; verdict: string; note: string } };
+
+describe('otherMobile in the evidence package', () => {
+  it('states AD\u2019s values, the unreadable cloud side and the bypass verdict per user', () => {
+    const b = buildEvidenceFiles(scan.input, { packagedAt: '2025-02-04T09:30:00Z', users: ['ana.lima@fortmillems.org'] });
+    const doc = JSON.parse(b.files.get(`users/${scan.ids.ana}.json`)!.toString()) as UserDoc;
+    expect(doc.otherMobile).toMatchObject({ source: 'ad', onPrem: ['+1 803 555 0143'], normalized: ['+18035550143'], cloud: 'not readable through Graph v1.0', verdict: 'bypass-pushes' });
+    expect(doc.otherMobile.note).toMatch(/will push these values/);
+    const csv = b.files.get('affected-users.csv')!.toString().split('\r\n');
+    const header = csv[0]!.split(',');
+    const line = csv.find((l) => l.startsWith('ana.lima@'))!.split(',');
+    expect(line[header.indexOf('onPremOtherMobile')]).toBe('+1 803 555 0143');
+    expect(line[header.indexOf('cloudAlternateMobilePhones')]).toBe('not readable through Graph v1.0');
+  });
+
+  it('a masked package masks every otherMobile value, raw and normalized, in every file', () => {
+    const b = buildEvidenceFiles(scan.input, { mask: true, packagedAt: '2025-02-04T09:30:00Z', users: ['ana.lima@fortmillems.org'] });
+    for (const [name, data] of b.files) {
+      const t = data.toString('utf8');
+      for (const raw of ['+1 803 555 0143', '+18035550143', '8035550143']) expect(t.includes(raw), `${raw} in ${name}`).toBe(false);
+    }
+    const doc = JSON.parse(b.files.get(`users/${scan.ids.ana}.json`)!.toString()) as UserDoc & { row: { otherMobile: { onPrem: string[]; normalized: string[] } } };
+    expect(doc.otherMobile.onPrem).toEqual(['+1 803 ••• ••43']);
+    expect(doc.otherMobile.normalized).toEqual(['+1••••••••43']);
+    expect(doc.row.otherMobile.normalized).toEqual(['+1••••••••43']);
+  });
+});
