@@ -1,0 +1,110 @@
+/**
+ * What every step of the guided flow shows the same way: a value, a user linked to its details,
+ * the decision picker, a session's outcome and its rows; and the table cap.
+ */
+import type { DecisionAction, Plan, SessionOutcomeWire } from '../../../../preload/contract';
+import { ACTIONS, useFlowStore } from '../../stores/remediation-store';
+import { SESSION_STATE_LABEL } from '../../stores/sessions-store';
+import { useDetailsStore } from '../../stores/details-store';
+import { useGridStore } from '../../stores/grid-store';
+
+export type PlanStepWire = Plan['steps'][number];
+
+/** Rows of a long table drawn at once; the rest is reached by filtering or deciding in bulk. */
+export const TABLE_CAP = 300;
+
+export function Value({ v }: { v: string | null | undefined }) {
+  return v ? <code>{v}</code> : <span className="muted">(empty)</span>;
+}
+
+/** The UPN as a link to the row's details (the drawer beside the wizard). */
+export function UserLink({ rowKey, upn }: { rowKey: string; upn: string }) {
+  const scanId = useFlowStore((s) => s.scanId) ?? useGridStore.getState().scanId;
+  if (!scanId) return <>{upn}</>;
+  return (
+    <button
+      type="button"
+      className="link"
+      onClick={() => void useDetailsStore.getState().open(scanId, rowKey)}
+      data-testid="user-link"
+      title="Show details"
+    >
+      {upn}
+    </button>
+  );
+}
+
+export function DecisionSelect({
+  rowKey,
+  upn,
+  value,
+  testId,
+}: {
+  rowKey: string;
+  upn: string;
+  value: DecisionAction | undefined;
+  testId: string;
+}) {
+  return (
+    <select
+      aria-label={`Decision for ${upn}`}
+      value={value ?? ''}
+      className={value ? '' : 'undecided'}
+      onChange={(e) => useFlowStore.getState().decide([rowKey], (e.target.value || null) as DecisionAction | null)}
+      data-testid={testId}
+      data-upn={upn}
+    >
+      <option value="">— undecided —</option>
+      {ACTIONS.map((a) => (
+        <option key={a.id} value={a.id}>
+          {a.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+export function SessionOutcomeNote({ outcome }: { outcome: SessionOutcomeWire | null }) {
+  if (!outcome) return null;
+  return (
+    <div className={`outcome outcome-${outcome.state}`} role="status" data-testid="outcome" data-state={outcome.state}>
+      <strong>{SESSION_STATE_LABEL[outcome.state]}</strong>: {outcome.message}
+      {outcome.nextStep && <p data-testid="outcome-next">Next: {outcome.nextStep}</p>}
+    </div>
+  );
+}
+
+export function OutcomeRows({ rows, testId }: { rows: SessionOutcomeWire['rows']; testId: string }) {
+  return (
+    <table className="table flow-table" data-testid={testId}>
+      <thead>
+        <tr>
+          <th scope="col">User</th>
+          <th scope="col">State</th>
+          <th scope="col">Intended (AD / cloud)</th>
+          <th scope="col">Now (AD / cloud)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.slice(0, TABLE_CAP).map((r) => (
+          <tr key={r.rowKey} data-testid="outcome-row" data-upn={r.upn} data-state={r.state}>
+            <td>
+              <UserLink rowKey={r.rowKey} upn={r.upn} />
+            </td>
+            <td>
+              <span aria-hidden="true">{r.state === 'fixed' ? '✓ ' : r.state === 'pending' ? '… ' : '✗ '}</span>
+              {r.state}
+              {r.message ? `: ${r.message}` : ''}
+            </td>
+            <td>
+              <Value v={r.intended?.onPrem} /> / <Value v={r.intended?.cloud} />
+            </td>
+            <td data-testid="outcome-actual">
+              <Value v={r.actual?.onPrem} /> / <Value v={r.actual?.cloud} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
