@@ -80,6 +80,16 @@ export type BlastRadiusRow = z.infer<typeof BlastRadiusRow>;
 export const Blocker = z.object({ rowKey: z.string(), upn: z.string(), message: z.string() });
 export type Blocker = z.infer<typeof Blocker>;
 
+/** AD otherMobile in the bypass's reach (#17 point 11): Graph cannot read AlternateMobilePhones, so it is counted and named, never compared. */
+export const OtherMobileBlast = z.object({
+  /** Synced users whose AD otherMobile values the bypass will push wherever the cloud differs. */
+  pushed: z.array(z.object({ rowKey: z.string(), upn: z.string(), values: z.array(z.string()) })),
+  /** Synced users with an empty AD otherMobile: cloud values they may hold are likely cleared. */
+  mayClear: z.number().int().nonnegative(),
+  note: z.string(),
+});
+export type OtherMobileBlast = z.infer<typeof OtherMobileBlast>;
+
 export const Plan = z.object({
   format: z.literal(PLAN_FORMAT),
   schemaVersion: z.literal(PLAN_SCHEMA_VERSION),
@@ -94,6 +104,8 @@ export const Plan = z.object({
   rows: z.array(PlanRow),
   steps: z.array(PlanStep),
   blastRadius: z.array(BlastRadiusRow),
+  /** Present when the plan turns the bypass on (absent in plans made before #17 point 11). */
+  otherMobile: OtherMobileBlast.optional(),
   warnings: z.array(z.string()),
   cannotUndo: z.array(z.string()),
   blockers: z.array(Blocker),

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Decision, DriftReport, DriftRow, DriftStatus } from '../core/model';
+import { otherMobileBlast, otherMobileCannotUndo } from './other-mobile-blast';
 import { PLAN_FORMAT, PLAN_SCHEMA_VERSION, type BlastRadiusRow, type Blocker, type Plan, type PlanRow, type PlanStep } from './plan-schema';
 
 /** AD's and Graph's "no value": null and the empty string are the same (AD has no empty strings). */
@@ -152,17 +153,18 @@ export function buildPlan(report: DriftReport, decisions: readonly Decision[], o
 
   const warnings: string[] = [];
   const cannotUndo: string[] = [];
+  const otherMobile = needsBypass ? otherMobileBlast(report) : undefined;
   if (needsBypass) {
     warnings.push(
       `The bypass (BypassDirSyncOverrides) is tenant-wide: with it and a full cycle, AD wins for every synced user whose values differ, not only the ${rows.filter((r) => r.selected && r.route === 'bypass-cycle').length} selected: ${blastRadius.length} user(s) in the blast radius below.`,
     );
-    warnings.push('AlternateMobilePhones is overwritten from AD otherMobile for every such user too; Graph cannot show it, so its current cloud values cannot be listed or recorded.');
+    warnings.push(otherMobile!.note);
     warnings.push('The bypass stays on after this session (AD keeps winning); undo of the session turns it off again.');
     for (const b of blastRadius) {
       if (b.action === 'keep-cloud' || sameValue(b.onPremValue, b.cloudValue) || b.cloudValue === null) continue;
       cannotUndo.push(`${b.upn}: cloud value ${show(b.cloudValue)} is overwritten by the bypass and the cycle (AD: ${show(b.onPremValue)}); it is recorded, but can only come back as an AD write.`);
     }
-    cannotUndo.push('AlternateMobilePhones values overwritten from otherMobile cannot be recorded or restored.');
+    cannotUndo.push(otherMobileCannotUndo(otherMobile!));
   }
   const supportCase = rows.filter((r) => r.action === 'support-case').map((r) => r.key);
   return {
@@ -178,6 +180,7 @@ export function buildPlan(report: DriftReport, decisions: readonly Decision[], o
     rows,
     steps,
     blastRadius,
+    ...(otherMobile ? { otherMobile } : {}),
     warnings,
     cannotUndo,
     blockers,

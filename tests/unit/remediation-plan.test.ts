@@ -40,6 +40,25 @@ describe('buildPlan', () => {
     expect(planReadiness(plan).ready).toBe(false);
   });
 
+  it('counts and names the users whose AD otherMobile the bypass pushes, and says it cannot be read or verified (#17 point 11)', () => {
+    // ana.lima: mobile in sync, AD otherMobile +1 803 555 0143; nobody can read her AlternateMobilePhones.
+    const plan = buildPlan(report, [{ rowKey: keyOf(report, UPN.testmobile), action: 'keep-onprem' }], { connectServer: 'FMEMS-SYNC01' });
+    expect(plan.otherMobile?.pushed).toEqual([{ rowKey: keyOf(report, UPN.ana), upn: UPN.ana, values: ['+1 803 555 0143'] }]);
+    // testmobile, raj and eve are synced with an empty AD otherMobile; zoe is managed (out of reach).
+    expect(plan.otherMobile?.mayClear).toBe(3);
+    const warning = plan.warnings.find((w) => w.includes('otherMobile'))!;
+    expect(warning).toContain(`1 synced user(s) in the scan have AD otherMobile values the bypass will push wherever the cloud differs: ${UPN.ana}.`);
+    expect(warning).toContain('not readable through Graph v1.0');
+    expect(warning).toMatch(/verified after the cycle/);
+    expect(plan.cannotUndo.join(' ')).toContain(`AD otherMobile values: ${UPN.ana}`);
+    // Pushing otherMobile does not make ana a blast-radius row to decide: her mobile does not change.
+    expect(plan.blastRadius.map((b) => b.upn)).not.toContain(UPN.ana);
+    expect(parsePlanText(serializePlan(plan)).otherMobile).toEqual(plan.otherMobile);
+    // No bypass, no otherMobile push.
+    const cloudOnly = buildPlan(report, [{ rowKey: keyOf(report, UPN.raj), action: 'keep-cloud' }]);
+    expect(cloudOnly.otherMobile).toBeUndefined();
+  });
+
   it('becomes ready once every blast-radius row has a decision; keep-cloud rows come first as AD writes', () => {
     const { decisions, selected } = decideBulk(report, {
       byStatus: { 'cloud-override': 'keep-onprem' },
