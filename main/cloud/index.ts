@@ -14,6 +14,7 @@ import { CloudAuth, type AuthSession, type ClientCredential, type DeviceCodeInfo
 import { resolveCloud, type ResolvedCloud } from './clouds';
 import { GraphTransport, type GraphOperation } from './graph';
 import { CAPABILITIES, evaluatePermissions, type Capability, type CapabilityCheck, type ProbeOutcome } from './permissions';
+import { getCloudSyncJob, getCloudSyncSchema, listProvisioningLogs, provisionOnDemand, type CloudSyncJobInfo, type CloudSyncSchema, type OnDemandResult, type ProvisioningEntry, type ProvisioningLogQuery } from './cloud-sync';
 import { deltaUsers, getOrganization, getSyncFeatures, getUsers, listUsers, type DeltaLinkStore, type DeltaPage, type DeltaSummary, type InvalidItem, type Organization, type PageSummary, type SyncFeatures } from './readers';
 import type { RetryPolicy } from './throttle';
 import type { TokenCachePersistence, TokenCacheStore, WeakEncryptionPolicy } from './token-cache';
@@ -104,6 +105,16 @@ export interface CloudClient {
   setCloudManaged(userId: string, isCloudManaged: boolean, o?: CallOptions): Promise<{ isCloudManaged: boolean }>;
 
   readonly auditIndex: AuditIndexPort;
+
+  /** Cloud Sync: the provisioning job, its schema mappings, provisioning logs, provisionOnDemand (cloud-sync.ts). */
+  readonly cloudSync: CloudSyncPort;
+}
+
+export interface CloudSyncPort {
+  getJob(servicePrincipalId: string, o?: CallOptions): Promise<CloudSyncJobInfo>;
+  getSchema(servicePrincipalId: string, jobId: string, o?: CallOptions): Promise<CloudSyncSchema>;
+  provisioningLogs(q: ProvisioningLogQuery): Promise<ProvisioningEntry[]>;
+  provisionOnDemand(at: { servicePrincipalId: string; jobId: string; ruleId: string }, subject: { objectId: string; objectTypeName?: string }, o?: CallOptions): Promise<OnDemandResult>;
 }
 
 export function createCloudClient(opts: CloudClientOptions): CloudClient {
@@ -250,6 +261,13 @@ export function createCloudClient(opts: CloudClientOptions): CloudClient {
     getOnPremisesSyncBehavior: (userId, o) => getOnPremisesSyncBehavior(transport, userId, op('sync-behavior', o, 'readSyncBehavior')),
     setCloudManaged: (userId, v, o) => setCloudManaged(transport, userId, v, op('sync-behavior', o, 'writeSyncBehavior')),
 
+    cloudSync: {
+      getJob: (spId, o) => getCloudSyncJob(transport, op('cloud-sync-job', o), spId),
+      getSchema: (spId, jobId, o) => getCloudSyncSchema(transport, op('cloud-sync-schema', o), spId, jobId),
+      provisioningLogs: (q) => listProvisioningLogs(transport, op('provisioning-logs', q.signal ? { signal: q.signal } : undefined), q),
+      provisionOnDemand: (at, subject, o) => provisionOnDemand(transport, op('provision-on-demand', o), at, subject),
+    },
+
     auditIndex: {
       get retentionDays() {
         return audit.retentionDays;
@@ -274,3 +292,4 @@ export { resolveCloud, CLOUDS, graphScopes } from './clouds';
 export { createNodeNetwork, createNetworkFromFetch, msalNetworkClient } from './network';
 export { fileTokenCacheStore, memoryTokenCacheStore } from './token-cache';
 export { USER_SELECT } from './readers';
+export type { CloudSyncJobInfo, CloudSyncMapping, CloudSyncSchema, OnDemandResult, ProvisioningEntry, ProvisioningLogQuery } from './cloud-sync';

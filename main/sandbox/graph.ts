@@ -13,6 +13,7 @@ import { TokenCodec } from './odata';
 import { AuditRoutes } from './graph-audit';
 import { GraphHttpError, JSON_CT, jsonResponse, type Ctx } from './graph-routes';
 import { SyncRoutes } from './graph-sync';
+import { CLOUD_SYNC_PATH, CloudSyncRoutes } from './graph-cloud-sync';
 import { UsersRoutes } from './graph-users';
 import type { TenantStore } from './tenant';
 
@@ -42,6 +43,7 @@ export class GraphService {
   private readonly users: UsersRoutes;
   private readonly sync: SyncRoutes;
   private readonly audit: AuditRoutes;
+  private readonly cloudSync: CloudSyncRoutes;
 
   constructor(
     private readonly tenant: TenantStore,
@@ -53,6 +55,7 @@ export class GraphService {
     this.users = new UsersRoutes(tenant, this.codec, charge);
     this.sync = new SyncRoutes(tenant, this.codec, charge);
     this.audit = new AuditRoutes(tenant, this.codec, charge);
+    this.cloudSync = new CloudSyncRoutes(tenant, this.codec, charge);
   }
 
   /** Handles /v1.0/* and /beta/*; null for other paths. */
@@ -123,7 +126,7 @@ export class GraphService {
   /** Routes one Graph call (also used by $batch items), turning GraphHttpError into Graph's body. */
   private async dispatch(ctx: Ctx, method: string, sub: string): Promise<SandboxResponse> {
     try {
-      return this.route(ctx, method, sub);
+      return await this.route(ctx, method, sub);
     } catch (e) {
       if (e instanceof GraphHttpError) return this.error(e.status, e.code, e.message, ctx.requestId, ctx.req, e.headers);
       throw e;
@@ -205,7 +208,7 @@ export class GraphService {
 
   // ----- routing
 
-  private route(ctx: Ctx, method: string, sub: string): SandboxResponse {
+  private route(ctx: Ctx, method: string, sub: string): SandboxResponse | Promise<SandboxResponse> {
     const [pathPart, queryPart] = sub.split('?', 2) as [string, string | undefined];
     const q = queryPart !== undefined ? new URLSearchParams(queryPart) : ctx.req.query;
     let path: string;
@@ -232,6 +235,7 @@ export class GraphService {
       if (method === 'PATCH' && m[1]) return this.sync.patchOnPremSync(ctx, m[1]);
     }
     if ((m = /^\/servicePrincipals\/([^/]+)\/synchronization\/jobs\/([^/]+)\/restart$/.exec(path)) && method === 'POST') return this.sync.restartJob(ctx, m[1]!, m[2]!);
+    if (path === '/auditLogs/provisioning' || CLOUD_SYNC_PATH.test(path)) return this.cloudSync.route(ctx, method, path, q);
     if (path === '/auditLogs/directoryAudits' && method === 'GET') return this.audit.audits(ctx, q);
     if ((m = /^\/auditLogs\/directoryAudits\/([^/]+)$/.exec(path)) && method === 'GET') return this.audit.auditById(ctx, m[1]!);
     if (['GET', 'PATCH', 'POST', 'DELETE', 'PUT'].includes(method)) {

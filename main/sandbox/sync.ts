@@ -30,6 +30,7 @@ import type { OnPremDirectory } from '../onprem/port';
 import type { TenantStore } from './tenant';
 import type { AuditActor } from './tenant-model';
 import { connectExports, mobileAfterRules, type ConnectExports, type SandboxSyncRule } from './connect-rules';
+import { cloudSyncOf, recordExport, recordFailure, type SandboxCloudSync, type StoredEntryView } from './cloud-sync';
 import {
   ConnectorEntry,
   DEFAULT_KNOBS,
@@ -53,6 +54,7 @@ export class SyncSimulator {
   private clock: Clock;
   private readonly logger: Logger;
   private running = false;
+  private onDemand = false;
   private rules: readonly SandboxSyncRule[];
   private readonly adConnector: string;
 
@@ -76,6 +78,41 @@ export class SyncSimulator {
       lastCycleType: null,
       connectorSpace: [],
     };
+    this.attachCloudSync();
+  }
+
+  /** In Cloud Sync mode the tenant's provisionOnDemand runs this simulator for one user (cloud-sync.ts). */
+  private attachCloudSync(): void {
+    cloudSyncOf(this.tenant).attachRunner(this.state.engine === 'cloud-sync' ? (guid) => this.provisionOnDemand(guid) : null);
+  }
+
+  private get cloudSync(): SandboxCloudSync | null {
+    return this.state.engine === 'cloud-sync' ? cloudSyncOf(this.tenant) : null;
+  }
+
+  /**
+   * provisionOnDemand for one AD user (by objectGUID): imports it, exports it as a full cycle would
+   * (against the cloud's current values) and returns the provisioning log entry it wrote.
+   */
+  async provisionOnDemand(objectGuid: string): Promise<StoredEntryView> {
+    const cs = cloudSyncOf(this.tenant);
+    const want = objectGuid.toLowerCase();
+    let found: OnPremUser | null = null;
+    const it = this.directory.scan({ includeOutOfScope: true });
+    for (let r = await it.next(); !r.done; r = await it.next()) found ??= r.value.find((u) => u.objectGuid.toLowerCase() === want) ?? null;
+    const before = cs.entries().length;
+    if (!found) return cs.record({ action: 'other', status: 'failure', objectGuid, sourceName: null, cloudId: null, cloudName: null, modified: [], errorCode: 'ObjectNotFound', reason: `No user with objectGUID ${objectGuid} in Active Directory.`, onDemand: true });
+    if (found.isDeleted || !found.inScope) return recordFailure(cs, found, null, 'NotInScope', `Skipped: the user is out of the configuration's scope (${found.scopeReason ?? 'deleted'}).`, 'skipped', true);
+    const report = this.emptyReport('initial');
+    this.onDemand = true;
+    try {
+      this.exportObject(found, this.cs.get(want), true, report);
+    } finally {
+      this.onDemand = false;
+    }
+    const cloud = this.tenant.findByImmutableId(found.sourceAnchor) ?? null;
+    const entries = cs.entries();
+    return entries.length > before ? entries[entries.length - 1]! : recordExport(cs, { action: 'update', u: found, cloud, changes: {}, previous: null, outcome: 'unchanged', onDemand: true });
   }
 
   get engine(): SyncEngineKind {
@@ -117,6 +154,7 @@ export class SyncSimulator {
 
   setEngine(engine: SyncEngineKind): void {
     this.state.engine = engine;
+    this.attachCloudSync();
   }
 
   setClock(clock: Clock): void {
@@ -151,6 +189,7 @@ export class SyncSimulator {
     this.state = parsed.data;
     this.cs.clear();
     for (const e of parsed.data.connectorSpace) this.cs.set(e.objectGuid.toLowerCase(), e);
+    this.attachCloudSync();
   }
 
   /**
@@ -189,8 +228,14 @@ export class SyncSimulator {
   }
 
   private async cycle(cycle: CycleType, options: { signal?: AbortSignal; onProgress?: ProgressSink }): Promise<SyncCycleReport> {
+    const report = this.emptyReport(cycle);
+    this.cloudSync?.newCycle();
+    return this.runReport(cycle, report, options);
+  }
+
+  private emptyReport(cycle: CycleType): SyncCycleReport {
     const started = this.clock.now();
-    const report: SyncCycleReport = {
+    return {
       id: randomUUID(),
       cycle,
       engine: this.state.engine,
@@ -218,6 +263,9 @@ export class SyncSimulator {
       errors: [],
       notes: [],
     };
+  }
+
+  private async runReport(cycle: CycleType, report: SyncCycleReport, options: { signal?: AbortSignal; onProgress?: ProgressSink }): Promise<SyncCycleReport> {
     const since = cycle === 'delta' ? (this.state.watermark ?? undefined) : undefined;
     if (cycle === 'delta' && !since)
       report.notes.push('No watermark from an earlier cycle: this delta cycle imported everything.');
@@ -300,7 +348,9 @@ export class SyncSimulator {
     report: SyncCycleReport,
   ): void {
     const desired = desiredFrom(u);
-    if (this.rules.length > 0) desired.mobilePhone = mobileAfterRules(this.rules, u);
+    const csync = this.cloudSync;
+    if (csync) desired.mobilePhone = csync.mobileFor(u);
+    else if (this.rules.length > 0) desired.mobilePhone = mobileAfterRules(this.rules, u);
     const anchor = entry?.anchor ?? u.sourceAnchor;
     if (entry && entry.anchor !== u.sourceAnchor) {
       // Connect: a changed sourceAnchor stops the object from synchronizing until it is changed back.
@@ -309,6 +359,7 @@ export class SyncSimulator {
         code: 'SOURCE_ANCHOR_CHANGED',
         message: `The source anchor of ${u.upn ?? u.dn} changed on-premises; the object no longer synchronizes until it is changed back.`,
       });
+      if (csync) recordFailure(csync, u, this.tenant.findByImmutableId(entry.anchor) ?? null, 'SourceAnchorChanged', 'The source anchor changed on-premises; the object no longer synchronizes.', 'failure', this.onDemand);
       return;
     }
     const cloud = this.tenant.findByImmutableId(anchor);
@@ -320,6 +371,7 @@ export class SyncSimulator {
           code: 'NO_UPN',
           message: `${u.samAccountName ?? u.dn} has no userPrincipalName; the simulator cannot provision it.`,
         });
+        if (csync) recordFailure(csync, u, null, 'AzureActiveDirectoryInvalidUserPrincipalName', `${u.samAccountName ?? u.dn} has no userPrincipalName; it cannot be created in Entra ID.`, 'failure', this.onDemand);
         return;
       }
       const r = this.tenant.syncWrite({
@@ -329,6 +381,7 @@ export class SyncSimulator {
         attributes: { ...desired, userPrincipalName: u.upn, accountEnabled: true },
       });
       this.cs.set(u.objectGuid.toLowerCase(), { objectGuid: u.objectGuid.toLowerCase(), anchor, dn: u.dn, exported: desired });
+      if (csync) recordExport(csync, { action: 'create', u, cloud: this.tenant.findByImmutableId(anchor) ?? null, changes: desired, previous: null, outcome: r.outcome, reason: r.reason, onDemand: this.onDemand });
       report.exported++;
       report.added++;
       this.listExport(report, {
@@ -346,6 +399,7 @@ export class SyncSimulator {
     this.cs.set(u.objectGuid.toLowerCase(), { objectGuid: u.objectGuid.toLowerCase(), anchor, dn: u.dn, exported: desired });
     if (Object.keys(changes).length === 0) return;
     const r = this.tenant.syncWrite({ ...common, kind: 'update', immutableId: anchor, attributes: changes });
+    if (csync) recordExport(csync, { action: 'update', u, cloud, changes, previous: { ...previous }, outcome: r.outcome, reason: r.reason, onDemand: this.onDemand });
     report.exported++;
     if (r.outcome === 'updated') report.updated++;
     else if (r.outcome === 'unchanged') report.unchanged++;

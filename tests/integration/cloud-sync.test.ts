@@ -1,0 +1,123 @@
+/**
+ * Cloud Sync over HTTPS with real msal-node (#18): the sandbox tenant in Cloud Sync mode serves the
+ * provisioning job, its schema (an expression mapping that writes mobile in E.164 for the French
+ * users), the provisioning logs the sync simulator writes as it provisions, and provisionOnDemand.
+ * The product's readers (main/cloud/cloud-sync.ts) read them through CloudClient; a missing
+ * permission is a typed error naming the permission.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CloudClient } from '../../main/cloud';
+import { SandboxDirectory } from '../../main/sandbox/directory';
+import { SyncSimulator } from '../../main/sandbox/sync';
+import { cloudSyncOf } from '../../main/sandbox/cloud-sync';
+import type { AuditActor } from '../../main/sandbox/tenant-model';
+import { startCloudSandbox, type CloudSandbox } from '../support/cloud-sandbox';
+
+const BASE = 'DC=corp,DC=contoso,DC=com';
+const person = (cn: string, ou: string, guid: string, mobile: string, c: string) => `dn: CN=${cn},OU=${ou},${BASE}
+objectClass: user
+sAMAccountName: ${cn.toLowerCase().replace(/ /g, '.')}
+userPrincipalName: ${cn.toLowerCase().replace(/ /g, '.')}@contoso.com
+displayName: ${cn}
+objectGUID: ${guid}
+mobile: ${mobile}
+c: ${c}
+`;
+const CLOUD_SYNC_LDIF = `version: 1
+
+${person('Paris One', 'Paris', '2b3c4d5e-0000-4000-8000-000000000001', '06 12 34 56 01', 'FR')}
+${person('Paris Two', 'Paris', '2b3c4d5e-0000-4000-8000-000000000002', '06 12 34 56 02', 'FR')}
+${person('Seattle One', 'Seattle', '2b3c4d5e-0000-4000-8000-000000000003', '+1 425 555 0103', 'US')}
+${person('Stuck User', 'Seattle', '2b3c4d5e-0000-4000-8000-000000000004', '+1 425 555 0104', 'US')}
+`;
+const helpdesk: AuditActor = { kind: 'user', id: '3f0e8a2c-1111-4222-8333-944455566677', userPrincipalName: 'helpdesk@contoso.com', displayName: 'Help Desk' };
+
+let env: CloudSandbox;
+let sync: SyncSimulator;
+let dir: SandboxDirectory;
+
+async function appClient(roles: string[]): Promise<CloudClient> {
+  const { app, clientSecret } = env.sb.tenant.registerApp({ displayName: `Cloud Sync test ${roles.join(' ')}`, appRoles: roles });
+  const c = env.client({ clientId: app.appId, appRoles: roles, secrets: { getClientSecret: async () => clientSecret! } });
+  await c.signIn({ flow: 'client-credentials' });
+  return c;
+}
+
+beforeAll(async () => {
+  env = await startCloudSandbox({});
+  dir = SandboxDirectory.fromLdif(CLOUD_SYNC_LDIF, { baseDn: BASE });
+  sync = new SyncSimulator(dir, env.sb.tenant, { engine: 'cloud-sync', server: 'CLOUDSYNC-AGENT01' });
+  cloudSyncOf(env.sb.tenant).setMobileMapping({ country: 'FR', countryCode: '33' });
+  await sync.runCycle('initial');
+  const stuck = env.sb.tenant.findByUpn('stuck.user@contoso.com')!;
+  env.sb.tenant.legacyCloudEdit(stuck.id, '+1 206 555 0199', helpdesk);
+  await sync.runCycle('initial');
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+describe('Cloud Sync readers against the sandbox tenant', () => {
+  it('reads the job, the mobile mapping as an expression naming its functions and sources, and the provisioning logs', async () => {
+    const c = await appClient(['User.Read.All', 'AuditLog.Read.All', 'Synchronization.Read.All']);
+    const spId = env.sb.tenant.cloudSyncJob.servicePrincipalId;
+    const job = await c.cloudSync.getJob(spId);
+    expect(job.jobId).toBe(env.sb.tenant.cloudSyncJob.jobId);
+    expect(job.templateId).toBe('AD2AADProvisioning');
+
+    const schema = await c.cloudSync.getSchema(spId, job.jobId);
+    const mobile = schema.mappings.find((m) => m.target === 'mobile')!;
+    expect(mobile.transforms).toBe(true);
+    expect(mobile.functions[0]).toBe('Switch');
+    expect(mobile.sources.sort()).toEqual(['c', 'mobile']);
+    expect(mobile.expression).toMatch(/^Switch\(\[c\], \[mobile\], "FR", Join\("", "\+33", Mid\(StripSpaces\(\[mobile\]\)/);
+    expect(schema.mappings.find((m) => m.target === 'otherMobile')!.expression).toBe('direct');
+
+    const logs = await c.cloudSync.provisioningLogs({ jobId: job.jobId });
+    const paris = env.sb.tenant.findByUpn('paris.two@contoso.com')!;
+    expect(paris.mobilePhone).toBe('+33612345602');
+    const created = logs.find((l) => l.targetId === paris.id && l.action === 'create')!;
+    expect(created.status).toBe('success');
+    expect(created.modified.find((m) => m.name === 'mobile')!.newValue).toBe('+33612345602');
+    const stuck = env.sb.tenant.findByUpn('stuck.user@contoso.com')!;
+    const update = logs.find((l) => l.targetId === stuck.id && l.action === 'update')!;
+    expect(update.modified.find((m) => m.name === 'mobile')).toEqual({ name: 'mobile', oldValue: '+1 206 555 0199', newValue: '+1 425 555 0104' });
+    expect(stuck.mobilePhone).toBe('+1 206 555 0199');
+    // Newest first, and a per-user filter.
+    const mine = await c.cloudSync.provisioningLogs({ jobId: job.jobId, targetId: stuck.id });
+    expect(mine.map((l) => l.action)).toEqual(['update', 'create']);
+  });
+
+  it('names the missing permission: Synchronization.Read.All for the job, AuditLog.Read.All for the logs, Synchronization.ReadWrite.All for provisionOnDemand', async () => {
+    const spId = env.sb.tenant.cloudSyncJob.servicePrincipalId;
+    const jobId = env.sb.tenant.cloudSyncJob.jobId;
+    const noSync = await appClient(['User.Read.All', 'AuditLog.Read.All']);
+    await expect(noSync.cloudSync.getJob(spId)).rejects.toMatchObject({ code: 'GRAPH_FORBIDDEN', kind: 'permission', details: { permission: 'Synchronization.Read.All' } });
+    await expect(noSync.cloudSync.getSchema(spId, jobId)).rejects.toThrow(/Synchronization\.Read\.All/);
+    const noAudit = await appClient(['User.Read.All', 'Synchronization.Read.All']);
+    await expect(noAudit.cloudSync.provisioningLogs({ jobId })).rejects.toMatchObject({ code: 'GRAPH_FORBIDDEN', details: { permission: 'AuditLog.Read.All' } });
+    const readOnly = await appClient(['User.Read.All', 'AuditLog.Read.All', 'Synchronization.Read.All']);
+    await expect(readOnly.cloudSync.provisionOnDemand({ servicePrincipalId: spId, jobId, ruleId: 'AD2AADProvisioning.UserRule' }, { objectId: '2b3c4d5e-0000-4000-8000-000000000001' })).rejects.toThrow(
+      /provisioning a user on demand .* needs Synchronization\.ReadWrite\.All/,
+    );
+  });
+
+  it('provisionOnDemand runs the simulator for that user alone and answers what it exported', async () => {
+    const c = await appClient(['User.Read.All', 'AuditLog.Read.All', 'Synchronization.ReadWrite.All']);
+    const spId = env.sb.tenant.cloudSyncJob.servicePrincipalId;
+    const job = await c.cloudSync.getJob(spId);
+    const schema = await c.cloudSync.getSchema(spId, job.jobId);
+    dir.modifyUser(`CN=Seattle One,OU=Seattle,${BASE}`, { mobile: '+1 425 555 0999' });
+    const before = env.sb.tenant.findByUpn('seattle.one@contoso.com')!;
+    expect(before.mobilePhone).toBe('+1 425 555 0103');
+    const r = await c.cloudSync.provisionOnDemand({ servicePrincipalId: spId, jobId: job.jobId, ruleId: schema.ruleId }, { objectId: '2b3c4d5e-0000-4000-8000-000000000003' });
+    expect(r.status).toBe('success');
+    expect(r.modified).toContainEqual({ name: 'mobile', oldValue: '+1 425 555 0103', newValue: '+1 425 555 0999' });
+    expect(env.sb.tenant.findByUpn('seattle.one@contoso.com')!.mobilePhone).toBe('+1 425 555 0999');
+    // Only that user: Paris Two was not touched by this run.
+    const logs = await c.cloudSync.provisioningLogs({ jobId: job.jobId });
+    expect(logs[0]!.targetId).toBe(before.id);
+    // A wrong rule id is Graph's 400, not a silent success.
+    await expect(c.cloudSync.provisionOnDemand({ servicePrincipalId: spId, jobId: job.jobId, ruleId: 'nope' }, { objectId: '2b3c4d5e-0000-4000-8000-000000000003' })).rejects.toMatchObject({ code: 'GRAPH_400' });
+  });
+});
