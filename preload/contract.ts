@@ -69,6 +69,21 @@ export const ProfileSummary = z.object({
 });
 export type ProfileSummary = z.infer<typeof ProfileSummary>;
 
+/**
+ * What protects stored secrets in this workspace (issue 16 finding 7): the real backend, whether it
+ * protects anything from someone who can read the workspace, and the admin's consent to a weak one.
+ */
+export const SecretStorage = z.object({
+  backend: z.string(),
+  strong: z.boolean(),
+  description: z.string(),
+  consent: z.object({ backend: z.string(), description: z.string(), at: z.string() }).nullable(),
+  storingAllowed: z.boolean(),
+  storedSecrets: z.number().int().min(0),
+  warning: z.string().nullable(),
+});
+export type SecretStorage = z.infer<typeof SecretStorage>;
+
 export const CapabilityState = z.object({
   capability: z.string(),
   label: z.string(),
@@ -255,7 +270,8 @@ export const channels = {
   'profiles.get': { input: z.object({ id: Id }).strict(), output: z.object({ summary: ProfileSummary, document: z.record(z.string(), z.unknown()) }) },
   /**
    * Creates or replaces a profile. `document` is the CLI's profile format, validated by the service
-   * (errors name the field). Secrets are typed once and go to the OS secret store; they never come back.
+   * (errors name the field). Secrets are typed once and go to the vault (secrets.storage says what
+   * protects it; a weak store refuses them with WEAK_SECRET_STORAGE until the admin consents); they never come back.
    */
   'profiles.save': {
     input: z
@@ -278,6 +294,20 @@ export const channels = {
   /** Imports a profile file's text (the CLI's format). */
   'profiles.import': { input: z.object({ text: z.string().min(2).max(1_000_000) }).strict(), output: z.object({ summary: ProfileSummary }) },
   'profiles.export': { input: z.object({ id: Id }).strict(), output: z.object({ fileName: z.string(), text: z.string() }) },
+  /** What protects stored secrets here, and whether the admin consented to a weak store. */
+  'secrets.storage': { input: Empty, output: SecretStorage },
+  /**
+   * The admin's consent to a weak store, for this workspace: `accept` names the backend the admin was
+   * shown (refused if it is not the one in use); `revoke` withdraws it and, with `forgetStored`, deletes
+   * every stored secret and kept sign-in.
+   */
+  'secrets.consent': {
+    input: z.discriminatedUnion('action', [
+      z.object({ action: z.literal('accept'), backend: Id }).strict(),
+      z.object({ action: z.literal('revoke'), forgetStored: z.boolean() }).strict(),
+    ]),
+    output: SecretStorage,
+  },
   /** Tests each side: bind and TLS per on-prem source; sign-in and each capability in the cloud. */
   'profiles.test': { input: z.object({ id: Id }).strict(), output: ConnectionTest },
 

@@ -66,9 +66,11 @@ export class CloudConnections {
         logger: this.deps.logger.child({ component: 'cloud', profile: profile.name }),
         clock: this.deps.clock,
         encryptor: this.deps.encryptor,
-        // Sign-ins survive a restart where the Encryptor is strong (the OS keychain through
-        // safeStorage); with a weak one the cache plugin keeps them in memory and says why.
+        // Sign-ins survive a restart where the Encryptor is strong (DPAPI, the Keychain, a desktop
+        // keyring through safeStorage) or the admin consented to the weak one; otherwise the cache
+        // plugin keeps them in memory and says why.
         tokenCacheStore: this.deps.vault.tokenCacheStore(profileId),
+        weakEncryption: this.deps.vault.storage().storingAllowed ? 'allow' : 'refuse',
         secrets: {
           ...(auth.type === 'clientSecret'
             ? {

@@ -95,6 +95,8 @@ export class ProfileService {
       if (!sourceIds.has(sid)) throw new ValidationError(`secrets.onPremPasswords.${sid}`, 'names no on-prem source of this profile');
     }
     if (input.secrets?.clientSecret && profile.cloud.auth.type !== 'clientSecret') throw new ValidationError('secrets.clientSecret', "is only used with cloud.auth.type 'clientSecret'");
+    // A weak store without the admin's consent refuses the secrets before the profile is written.
+    if (Object.values(input.secrets?.onPremPasswords ?? {}).some(Boolean) || input.secrets?.clientSecret) this.vault.assertStoringAllowed();
     // Validate everything before writing anything: nothing is half saved.
     const before = input.id ? this.workspace.profiles.get(input.id) : null;
     const rec = this.workspace.profiles.save({ id, name: profile.name, profile: input.document });
@@ -121,7 +123,8 @@ export class ProfileService {
   duplicate(id: string): ProfileSummary {
     const src = this.get(id);
     const copy = this.workspace.profiles.save({ name: `${src.record.name} (copy)`, profile: { ...src.record.profile, name: `${src.profile.name} (copy)` } });
-    this.vault.copy(id, copy.id, [CLOUD_SECRET, ...src.profile.onPrem.map((s) => onPremSecretName(sourceIdOf(s)))]);
+    // More copies of a secret on a weak store need the same consent a new one does; without it the copy asks for its secrets.
+    if (this.vault.storage().storingAllowed) this.vault.copy(id, copy.id, [CLOUD_SECRET, ...src.profile.onPrem.map((s) => onPremSecretName(sourceIdOf(s)))]);
     return this.summary(copy);
   }
 

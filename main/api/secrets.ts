@@ -2,12 +2,53 @@
  * The one door for secrets on the service side: typed once in the UI, encrypted with the host's
  * Encryptor (Electron safeStorage, or the key file under plain Node) and kept in the workspace's blob
  * table. Nothing here ever returns a secret to a channel; callers get a getter for the adapter.
+ *
+ * A weak Encryptor (a key file beside the workspace, Linux basic_text) protects nothing from whoever
+ * can read the workspace, so the vault stores with it only after the admin consented for this
+ * workspace to that very backend; the consent says when and for which backend, and can be revoked
+ * (issue 16 finding 7).
  */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { TokenCacheStore } from '../cloud';
-import { ValidationError } from '../core/errors';
+import { SyncDriftError, ValidationError } from '../core/errors';
 import type { Encryptor } from '../core/ports';
+import { ACCEPT_WEAK_SECRET_STORAGE_FLAG } from '../core/secret-storage';
 import type { Workspace } from '../workspace';
+
+/** Blob key of the consent record; blobs are not part of a workspace export, so a consent never travels to a partner. */
+const CONSENT_KEY = 'secret-storage-consent';
+const SECRET_PREFIX = 'secret:';
+const BINDING_PREFIX = 'secret-for:';
+
+const ConsentRecord = z.object({ backend: z.string(), description: z.string(), at: z.string() });
+export type SecretStorageConsent = z.infer<typeof ConsentRecord>;
+
+/** What the UI, the CLI and diagnostics show of the secret store. */
+export interface SecretStorageStatus {
+  backend: string;
+  strong: boolean;
+  description: string;
+  /** The admin's consent to this (weak) backend for this workspace; null when none (or given to another backend). */
+  consent: SecretStorageConsent | null;
+  /** Whether put() stores: the backend is strong, or the admin consented to it. */
+  storingAllowed: boolean;
+  /** Stored secrets (bind passwords, client secrets, kept sign-ins) in this workspace. */
+  storedSecrets: number;
+  /** Set when secrets are stored under a weak backend nobody consented to. */
+  warning: string | null;
+}
+
+const plural = (n: number) => (n === 1 ? '1 secret is' : `${n} secrets are`);
+
+/** The refusal of put() on a weak backend without consent: names the backend and how to consent. */
+export function weakSecretStorageError(description: string): SyncDriftError {
+  return new SyncDriftError(
+    'validation',
+    'WEAK_SECRET_STORAGE',
+    `Not stored: in this workspace secrets would be protected only by ${description}. To store them anyway, consent for this workspace (Profiles → Secret storage → "Store secrets with this weak protection"; CLI: ${ACCEPT_WEAK_SECRET_STORAGE_FLAG}), or leave the secret empty and set the environment variable the profile names.`,
+  );
+}
 
 /**
  * What a stored secret is for: the endpoint identity it was typed for (LDAP url, bind DN, replica
@@ -37,10 +78,79 @@ export class SecretVault {
     return `secret-for:${profileId}:${name}`;
   }
 
-  /** Stores a secret for the endpoint identity it was typed for. */
+  private consentRecord(): SecretStorageConsent | null {
+    const raw = this.workspace.blobs.get(CONSENT_KEY);
+    if (!raw) return null;
+    try {
+      const r = ConsentRecord.safeParse(JSON.parse(raw.toString('utf8')));
+      return r.success ? r.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The consent that applies now: one given to the backend in use, never one given to another. */
+  private currentConsent(): SecretStorageConsent | null {
+    const c = this.consentRecord();
+    return c && c.backend === this.encryptor.backend ? c : null;
+  }
+
+  storage(): SecretStorageStatus {
+    const consent = this.encryptor.isStrong ? null : this.currentConsent();
+    const storingAllowed = this.encryptor.isStrong || consent !== null;
+    const storedSecrets = this.workspace.blobs.keys(SECRET_PREFIX).length;
+    return {
+      backend: this.encryptor.backend,
+      strong: this.encryptor.isStrong,
+      description: this.encryptor.description,
+      consent,
+      storingAllowed,
+      storedSecrets,
+      warning:
+        !storingAllowed && storedSecrets > 0
+          ? `${plural(storedSecrets)} already stored in this workspace with this weak protection, without your consent (typed before the app asked). Consent to keep using them, or delete them.`
+          : null,
+    };
+  }
+
+  /**
+   * Records the admin's consent to store secrets with the current weak backend. `backendSeen` is the
+   * backend the admin was shown: a consent to anything else is refused, so nobody consents blind.
+   */
+  consent(backendSeen: string, at: Date): SecretStorageStatus {
+    if (backendSeen !== this.encryptor.backend)
+      throw new SyncDriftError('validation', 'SECRET_STORAGE_CHANGED', `The secret store is now ${this.encryptor.description}, not '${backendSeen}'; look at it again before you consent.`);
+    if (this.encryptor.isStrong) throw new ValidationError('backend', `${this.encryptor.description} protects stored secrets; no consent is needed`);
+    this.workspace.blobs.put(CONSENT_KEY, JSON.stringify({ backend: this.encryptor.backend, description: this.encryptor.description, at: at.toISOString() } satisfies SecretStorageConsent));
+    return this.storage();
+  }
+
+  /** Withdraws the consent; with `forgetStored`, deletes every stored secret and kept sign-in too. */
+  revokeConsent(opts: { forgetStored: boolean }): SecretStorageStatus {
+    this.workspace.blobs.delete(CONSENT_KEY);
+    if (opts.forgetStored) {
+      // Bindings go too: the profiles then read "no password stored", not "typed for another endpoint".
+      for (const key of [...this.workspace.blobs.keys(SECRET_PREFIX), ...this.workspace.blobs.keys(BINDING_PREFIX)]) this.workspace.blobs.delete(key);
+    }
+    return this.storage();
+  }
+
+  /**
+   * Stores a secret for the endpoint identity it was typed for. Refused on a weak backend unless the
+   * admin consented (WEAK_SECRET_STORAGE), and refused if the Encryptor handed back the plain text.
+   */
   async put(profileId: string, name: string, value: string, identity: string): Promise<void> {
-    this.workspace.blobs.put(this.key(profileId, name), await this.encryptor.encrypt(value));
+    this.assertStoringAllowed();
+    const cipher = await this.encryptor.encrypt(value);
+    if (cipher.includes(Buffer.from(value, 'utf8')))
+      throw new SyncDriftError('internal', 'SECRET_NOT_ENCRYPTED', `Not stored: the secret store (${this.encryptor.backend}) returned the secret unencrypted.`);
+    this.workspace.blobs.put(this.key(profileId, name), cipher);
     this.workspace.blobs.put(this.bindingKey(profileId, name), bindingOf(identity));
+  }
+
+  /** Throws WEAK_SECRET_STORAGE when put() would refuse: callers check before writing anything else. */
+  assertStoringAllowed(): void {
+    if (!this.storage().storingAllowed) throw weakSecretStorageError(this.encryptor.description);
   }
 
   /**

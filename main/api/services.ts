@@ -253,6 +253,19 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
     'profiles.export': ({ id }) => profiles.export(id),
     'profiles.test': ({ id }) => testConnections(id),
 
+    'secrets.storage': () => vault.storage(),
+    'secrets.consent': async (input) => {
+      const status = input.action === 'accept' ? vault.consent(input.backend, ports.clock.now()) : vault.revokeConsent({ forgetStored: input.forgetStored });
+      ports.logger.info(input.action === 'accept' ? 'secret storage: weak backend accepted by the admin' : 'secret storage: consent revoked', {
+        backend: status.backend,
+        ...(input.action === 'revoke' ? { forgetStored: input.forgetStored } : {}),
+      });
+      // Clients built while consent held would go on writing their sign-in cache: rebuild them. (After an
+      // accept, clients signed in before keep their sign-ins in memory until the next start.)
+      if (input.action === 'revoke') await clouds.closeAll();
+      return status;
+    },
+
     'dashboard.get': async ({ profileId }) => {
       const target = await scanTarget(profileId);
       const [org, features] = await Promise.all([
@@ -417,7 +430,8 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       lines.push(`host: ${ports.host}; platform: ${process.platform} ${process.arch}; node ${process.versions.node}`);
       for (const [k, v] of Object.entries(ports.versions ?? {})) lines.push(`${k}: ${v}`);
       lines.push(`network: ${ports.network.describe()}`);
-      lines.push(`secret store: ${ports.encryptor.backend}${ports.encryptor.isStrong ? '' : ' (weak: anyone who can read this account’s files can read stored secrets)'}`);
+      const store = vault.storage();
+      lines.push(`secret store: ${store.description}${store.strong ? '' : store.consent ? ` (weak; the admin consented ${store.consent.at})` : ' (weak; not consented, so new secrets are not stored)'}; ${store.storedSecrets} stored`);
       lines.push(`profiles: ${profiles.list().length} live + sandbox (documents and secrets not included)`);
       lines.push(`scans kept: ${workspace.scans.list({ limit: 1000 }).length}`);
       if (includeDirectoryData) {

@@ -83,7 +83,7 @@ export class CloudAuth {
     this.cloud = opts.cloud;
     this.log = opts.logger.child({ component: 'cloud.auth', cloud: opts.cloud.name });
     const store = opts.cacheStore && opts.encryptor ? opts.cacheStore : memoryTokenCacheStore();
-    const encryptor: Encryptor = opts.encryptor ?? { backend: 'memory', isStrong: true, encrypt: async (s) => Buffer.from(s), decrypt: async (b) => b.toString() };
+    const encryptor: Encryptor = opts.encryptor ?? { backend: 'memory', isStrong: true, description: 'kept in memory only, never written', encrypt: async (s) => Buffer.from(s), decrypt: async (b) => b.toString() };
     this.plugin = createTokenCachePlugin({ encryptor, store, weakEncryption: opts.weakEncryption ?? 'refuse', logger: this.log });
     this.pca = new PublicClientApplication(this.config());
   }

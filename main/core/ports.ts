@@ -7,8 +7,10 @@
 export interface Encryptor {
   /** Human-readable description of the backend, e.g. 'gnome_libsecret' or 'basic_text'. */
   readonly backend: string;
-  /** False where the backend offers no real protection (Linux basic_text): callers must warn. */
+  /** False where the backend offers no real protection (Linux basic_text, a key file): callers must warn, and the vault stores only with the admin's consent. */
   readonly isStrong: boolean;
+  /** What protects the data, in one sentence an admin can judge (main/core/secret-storage.ts). */
+  readonly description: string;
   encrypt(plain: string): Promise<Buffer>;
   decrypt(cipher: Buffer): Promise<string>;
 }

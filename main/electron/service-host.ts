@@ -15,6 +15,7 @@ import { createNetworkFromFetch } from '../cloud/network';
 import { toCallerErrorInfo } from '../core/errors';
 import { createLogger } from '../core/logger';
 import { systemClock, type Encryptor, type Fetch, type Logger } from '../core/ports';
+import { safeStorageBackend } from '../core/secret-storage';
 import { MAX_CIPHER_CHARS, MAX_PATH_CHARS } from './service-port';
 
 export interface MainPortLike {
@@ -47,9 +48,9 @@ const FromMain = z.discriminatedUnion('type', [
   z.object({ type: z.literal('crypto'), id: Id, ok: z.boolean(), value: z.string().max(MAX_CIPHER_CHARS).optional(), error: z.string().max(4096).optional() }).strict(),
 ]);
 
-/** safeStorage backends that protect nothing: Linux's basic_text (a hard-coded key) and unknown. */
-export function isStrongBackend(backend: string): boolean {
-  return backend !== 'basic_text' && backend !== 'unknown';
+/** safeStorage backends that protect nothing: Linux's basic_text (a hard-coded key), unknown and any name we do not know. */
+export function isStrongBackend(backend: string, platform: string = process.platform): boolean {
+  return safeStorageBackend(platform, backend).strong;
 }
 
 type Ask = (type: 'encrypt' | 'decrypt' | 'openPath', field: 'plain' | 'cipher' | 'path', value: string) => Promise<string>;
@@ -79,9 +80,12 @@ export function serveMainPort(port: MainPortLike, deps: ServiceHostDeps): { star
       deps.exit(1);
       return Promise.resolve(null);
     }
+    // Named from the platform and, on Linux, safeStorage's selected backend (issue 16 finding 7).
+    const store = safeStorageBackend(process.platform, storageBackend);
     const encryptor: Encryptor = {
-      backend: storageBackend,
-      isStrong: isStrongBackend(storageBackend),
+      backend: store.backend,
+      isStrong: store.strong,
+      description: store.description,
       encrypt: async (plain) => Buffer.from(await ask('encrypt', 'plain', plain), 'base64'),
       decrypt: (cipher) => ask('decrypt', 'cipher', cipher.toString('base64')),
     };

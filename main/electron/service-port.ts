@@ -219,6 +219,8 @@ export function connectServiceProcess(
       type: 'init',
       workspaceDir,
       versions: deps.versions,
+      // Only Linux has a choice of backends (and basic_text, which protects nothing); elsewhere the
+      // service names DPAPI or the Keychain from its platform (main/core/secret-storage.ts).
       storageBackend: deps.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : 'os',
     });
   });

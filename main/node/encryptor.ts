@@ -1,14 +1,15 @@
 /**
  * Encryptor for plain-Node hosts (browser host, CLI): AES-256-GCM with a random key kept in an
  * owner-only file beside the workspace. It keeps secrets out of plain text on disk, but anyone who can
- * read the user's files can read the key, so it reports itself as not strong and callers warn, exactly
- * as they do for Electron's `basic_text` backend on Linux.
+ * read the workspace can read the key, so it reports itself as not strong: the vault stores secrets
+ * with it only after the admin consented for the workspace, as with Electron's `basic_text` on Linux.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Encryptor } from '../core/ports';
 import { SyncDriftError } from '../core/errors';
+import { keyFileBackend } from '../core/secret-storage';
 
 const MAGIC = Buffer.from('SDE1');
 
@@ -35,6 +36,7 @@ export function createKeyFileEncryptor(keyFile: string): Encryptor {
   return {
     backend: 'key-file',
     isStrong: false,
+    description: keyFileBackend(keyFile).description,
     async encrypt(plain) {
       const iv = randomBytes(12);
       const c = createCipheriv('aes-256-gcm', loadKey(), iv);

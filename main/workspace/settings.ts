@@ -57,4 +57,9 @@ export class BlobRepository {
   delete(key: string): boolean {
     return this.db.prepare('DELETE FROM blobs WHERE key = ?').run(key).changes > 0;
   }
+
+  /** The keys that start with `prefix` (taken literally, not as a LIKE pattern). */
+  keys(prefix: string): string[] {
+    return (this.db.prepare('SELECT key FROM blobs WHERE substr(key, 1, ?) = ? ORDER BY key').pluck().all(prefix.length, prefix) as string[]);
+  }
 }

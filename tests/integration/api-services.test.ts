@@ -205,6 +205,16 @@ describe('live profiles', () => {
     expect((await h.call<{ profiles: unknown[] }>('profiles.list', {})).profiles.length).toBe(before);
   });
 
+  it('refuses secrets on the key-file store until the admin consents, saving nothing (issue 16 finding 7)', async () => {
+    const before = (await h.call<{ profiles: unknown[] }>('profiles.list', {})).profiles.length;
+    const r = await h.callRaw('profiles.save', { document: doc, secrets: { clientSecret: SECRET } });
+    expect(r.error).toMatchObject({ code: 'WEAK_SECRET_STORAGE' });
+    expect(r.error?.message).toMatch(/key file .*secret\.key beside the workspace, readable by anyone who can read the workspace/);
+    expect((await h.call<{ profiles: unknown[] }>('profiles.list', {})).profiles.length).toBe(before);
+    const store = await h.call<{ backend: string; storingAllowed: boolean }>('secrets.consent', { action: 'accept', backend: 'key-file' });
+    expect(store).toMatchObject({ backend: 'key-file', storingAllowed: true });
+  });
+
   it('keeps secrets in the vault: never in a channel answer, never in plain text on disk', async () => {
     const { summary } = await h.call<{ summary: { id: string; onPrem: Array<{ id: string; secretStored: boolean }>; cloud: { secretStored: boolean } } }>('profiles.save', {
       document: doc,

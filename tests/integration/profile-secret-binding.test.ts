@@ -74,6 +74,9 @@ beforeAll(async () => {
     shareNetwork: true,
     send: () => {},
   });
+  // The key-file store is weak: secrets are stored only with the admin's consent (issue 16 finding 7).
+  const consent = await services.router.dispatch('secrets.consent', { action: 'accept', backend: 'key-file' }, { origin: 'test' });
+  if (!consent.ok) throw new Error(consent.error.message);
 });
 
 afterAll(async () => {

@@ -107,6 +107,7 @@ export function strongTestEncryptor(key: Buffer = randomBytes(32), backend = 'te
   return {
     backend,
     isStrong: true,
+    description: `${backend}: a test key standing in for Electron safeStorage`,
     async encrypt(plain) {
       const iv = randomBytes(12);
       const c = createCipheriv('aes-256-gcm', key, iv);

@@ -14,6 +14,7 @@ function aesEncryptor(isStrong = true): Encryptor {
   return {
     backend: isStrong ? 'test-aes' : 'basic_text',
     isStrong,
+    description: isStrong ? 'test AES key' : 'Electron safeStorage with basic_text',
     encrypt: async (plain) => {
       const iv = randomBytes(12);
       const c = createCipheriv('aes-256-gcm', key, iv);

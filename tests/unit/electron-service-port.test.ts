@@ -112,6 +112,12 @@ describe('the service relay', () => {
     expect(typeof api.invoke).toBe('function');
   });
 
+  it('sends no Linux backend name on Windows or macOS (the service describes DPAPI or the Keychain itself)', () => {
+    const other = new FakeUtilityProcess();
+    void connectServiceProcess(other, { safeStorage: safe, shell, workspaceDir: ws, versions: {}, platform: 'win32', onProtocolError: () => {} });
+    expect(other.posted[0]).toMatchObject({ type: 'init', storageBackend: 'os' });
+  });
+
   it('rejects when the service exits during start-up', async () => {
     child.exit(3);
     await expect(started).rejects.toThrow(/code 3/);

@@ -35,6 +35,8 @@ describe('evidence.build in the app', () => {
       send: () => {},
     });
     try {
+      // The key-file store is weak: the admin consents for this workspace before secrets are stored.
+      expect((await s.router.dispatch('secrets.consent', { action: 'accept', backend: 'key-file' }, { origin: 'test' })).ok).toBe(true);
       const saved = await s.router.dispatch(
         'profiles.save',
         {

@@ -188,8 +188,82 @@ describe('the scan panel', () => {
   });
 });
 
+const STRONG_STORE = {
+  backend: 'dpapi',
+  strong: true,
+  description: 'Electron safeStorage with Windows DPAPI: only your Windows account can decrypt stored secrets',
+  consent: null,
+  storingAllowed: true,
+  storedSecrets: 1,
+  warning: null,
+};
+const KEY_FILE = '/home/admin/.local/share/syncdrift/secret.key';
+const WEAK_STORE = {
+  backend: 'key-file',
+  strong: false,
+  description: `key file ${KEY_FILE} beside the workspace, readable by anyone who can read the workspace`,
+  consent: null,
+  storingAllowed: false,
+  storedSecrets: 0,
+  warning: null,
+};
+
 describe('the profiles screen', () => {
-  it('never shows a stored secret, only that it is in the OS keychain, and clears typed secrets after saving', async () => {
+  it('on a weak store names it, keeps the secret fields shut and stores nothing until the admin agrees (issue 16 finding 7)', async () => {
+    const summary = {
+      id: 'p3',
+      name: 'Northwind',
+      kind: 'live' as const,
+      onPrem: [{ id: 'dc1', label: 'ldaps://dc1.northwind.com', secretStored: false }],
+      cloud: { environment: 'global', tenantId: 'northwind.onmicrosoft.com', authType: 'clientSecret', secretStored: false },
+      updatedAt: '2026-01-01T00:00:00Z',
+    };
+    api
+      .handle('profiles.list', () => ({ profiles: [summary] }))
+      .handle('profiles.get', () => ({ summary, document: { name: 'Northwind', onPrem: [{ id: 'dc1', url: 'ldaps://dc1.northwind.com', bindDn: 'svc@northwind.com', baseDn: 'DC=northwind,DC=com' }], cloud: { environment: 'global', tenantId: 'northwind.onmicrosoft.com', clientId: 'abc', auth: { type: 'clientSecret', secretEnv: 'NORTHWIND_SECRET' } } } }))
+      .handle('secrets.storage', () => ({ ...WEAK_STORE }))
+      .handle('secrets.consent', (input) =>
+        input.action === 'accept' ? { ...WEAK_STORE, consent: { backend: 'key-file', description: WEAK_STORE.description, at: '2026-12-06T12:40:00Z' }, storingAllowed: true } : { ...WEAK_STORE },
+      );
+    render(<Profiles />);
+    const panel = await screen.findByTestId('secret-storage');
+    expect(panel.textContent).toContain('Secret storage: weak protection');
+    expect(panel.textContent).toContain(`protected only by key file ${KEY_FILE} beside the workspace, readable by anyone who can read the workspace`);
+    expect(panel.textContent).toContain('New secrets are not stored until you agree');
+    expect(document.body.textContent).not.toMatch(/OS keychain/);
+
+    fireEvent.click(within(screen.getByTestId('profile-p3')).getByText('Edit'));
+    const fields = (await screen.findAllByPlaceholderText(/not stored: consent under Secret storage first/)) as HTMLInputElement[];
+    expect(fields).toHaveLength(2);
+    expect(fields.every((f) => f.disabled)).toBe(true);
+    expect(screen.getByTestId('profile-secrets-refused').textContent).toContain(KEY_FILE);
+
+    // Consent takes a deliberate tick, and names the backend the admin was shown.
+    const accept = screen.getByTestId('secret-storage-accept') as HTMLButtonElement;
+    expect(accept.disabled).toBe(true);
+    fireEvent.click(screen.getByTestId('secret-storage-understood'));
+    expect(accept.disabled).toBe(false);
+    fireEvent.click(accept);
+    await expect.poll(() => api.callsOf('secrets.consent')).toEqual([{ action: 'accept', backend: 'key-file' }]);
+    await expect.poll(() => screen.getByTestId('secret-storage-consent').textContent).toMatch(/You agreed on .* to store secrets in this workspace/);
+    const open = (await screen.findAllByPlaceholderText(/typed once, kept in a key file beside the workspace \(weak\)/)) as HTMLInputElement[];
+    expect(open.every((f) => !f.disabled)).toBe(true);
+
+    fireEvent.click(screen.getByTestId('secret-storage-forget'));
+    await expect.poll(() => api.callsOf('secrets.consent').at(-1)).toEqual({ action: 'revoke', forgetStored: true });
+  });
+
+  it('says so when secrets are already stored on a weak store nobody agreed to', async () => {
+    api
+      .handle('profiles.list', () => ({ profiles: [] }))
+      .handle('secrets.storage', () => ({ ...WEAK_STORE, backend: 'basic_text', description: 'Electron safeStorage with basic_text: no desktop keyring was found', storedSecrets: 2, warning: '2 secrets are already stored in this workspace with this weak protection, without your consent (typed before the app asked). Consent to keep using them, or delete them.' }));
+    render(<Profiles />);
+    expect((await screen.findByTestId('secret-storage-warning')).textContent).toContain('2 secrets are already stored');
+    expect(screen.getByTestId('secret-storage-backend').textContent).toContain('basic_text');
+    expect(screen.getByTestId('secret-storage-forget').textContent).toBe('Delete the stored secrets');
+  });
+
+  it('never shows a stored secret, only that one is stored and what protects it, and clears typed secrets after saving', async () => {
     const summary = {
       id: 'p1',
       name: 'Contoso',
@@ -201,11 +275,14 @@ describe('the profiles screen', () => {
     api
       .handle('profiles.list', () => ({ profiles: [summary] }))
       .handle('profiles.get', () => ({ summary, document: { name: 'Contoso', onPrem: [{ id: 'dc1', url: 'ldaps://dc1.contoso.com', bindDn: 'svc@contoso.com', baseDn: 'DC=contoso,DC=com' }], cloud: { environment: 'global', tenantId: 'contoso.onmicrosoft.com', clientId: 'abc', auth: { type: 'clientSecret', secretEnv: 'CONTOSO_SECRET' } } } }))
-      .handle('profiles.save', () => ({ summary }));
+      .handle('profiles.save', () => ({ summary }))
+      .handle('secrets.storage', () => ({ ...STRONG_STORE }));
     render(<Profiles />);
-    expect((await screen.findByTestId('profile-p1')).textContent).toContain('password stored in the OS keychain');
+    await expect.poll(() => screen.getByTestId('profile-p1').textContent).toContain('password stored (Windows DPAPI)');
+    expect(screen.getByTestId('secret-storage-backend').textContent).toContain('stored encrypted by Electron safeStorage with Windows DPAPI');
+    expect(document.body.textContent).not.toMatch(/OS keychain/);
     fireEvent.click(within(screen.getByTestId('profile-p1')).getByText('Edit'));
-    const [pw, secret] = (await screen.findAllByPlaceholderText(/stored in the OS keychain \(type to replace\)/)) as HTMLInputElement[];
+    const [pw, secret] = (await screen.findAllByPlaceholderText(/stored in Windows DPAPI \(type to replace\)/)) as HTMLInputElement[];
     expect(secret!.value).toBe('');
     expect(pw!.value).toBe('');
     fireEvent.change(pw!, { target: { value: 'typed-once' } });
@@ -226,6 +303,7 @@ describe('the profiles screen', () => {
     };
     api
       .handle('profiles.list', () => ({ profiles: [summary] }))
+      .handle('secrets.storage', () => ({ ...STRONG_STORE }))
       .handle('profiles.get', () => ({ summary, document: { name: 'Fabrikam', onPrem: [{ id: 'dc1', url: 'ldaps://dc9.fabrikam.com', bindDn: 'svc@fabrikam.com', baseDn: 'DC=fabrikam,DC=com' }], cloud: { environment: 'global', tenantId: 'fabrikam.onmicrosoft.com', clientId: 'abc', auth: { type: 'clientSecret', secretEnv: 'FABRIKAM_SECRET' } } } }));
     render(<Profiles />);
     expect((await screen.findByTestId('profile-p2')).textContent).toContain('password must be entered again');

@@ -1,13 +1,15 @@
 /**
  * Profiles and connections: list, create, edit, duplicate, delete, import and export (the CLI's
  * profile file), and a connection test per side. Passwords and client secrets are typed here once,
- * sent inside profiles.save and cleared; afterwards the UI only knows "stored in the OS keychain".
+ * sent inside profiles.save and cleared; afterwards the UI only knows that one is stored, and says
+ * what really protects it (SecretStoragePanel; a weak store needs the admin's consent first).
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ConnectionTest, ProfileSummary } from '../../../preload/contract';
 import { useProfilesStore } from '../stores/profiles-store';
 import { errorText, useAppStore } from '../stores/app-store';
 import { downloadText, formatTime } from '../lib/download';
+import { SecretStoragePanel, storageLabel } from './SecretStorage';
 
 type Doc = Record<string, unknown>;
 
@@ -39,6 +41,7 @@ export function Profiles() {
   const error = useProfilesStore((s) => s.error);
   const activeId = useAppStore((s) => s.profileId);
   const notify = useAppStore((s) => s.notify);
+  const storage = useProfilesStore((s) => s.storage);
   const [editing, setEditing] = useState<{ id: string | null; doc: Doc; summary: ProfileSummary | null } | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
@@ -123,7 +126,7 @@ export function Profiles() {
                       {p.kind !== 'sandbox' && (
                         <span className="muted">
                           {s.secretStored
-                            ? '· password stored in the OS keychain'
+                            ? `· password stored${storage ? ` (${storageLabel(storage)})` : ''}`
                             : s.secretNeeded
                               ? '· password must be entered again (the address or account changed)'
                               : '· no password stored'}
@@ -179,6 +182,7 @@ export function Profiles() {
           <TestResult key={p.id} profile={p} />
         ))}
       </section>
+      <SecretStoragePanel />
       {editing && <ProfileEditor key={editing.id ?? 'new'} initial={editing} onClose={() => setEditing(null)} />}
     </div>
   );
@@ -332,6 +336,16 @@ function ProfileEditor({
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
   const notify = useAppStore((s) => s.notify);
+  const storage = useProfilesStore((s) => s.storage);
+  // A weak store refuses secrets until the admin consents (Secret storage, below the list).
+  const refusesSecrets = storage !== null && !storage.storingAllowed;
+  const storedIn = storage ? storageLabel(storage) : 'the secret store';
+  const secretPlaceholder = (isStored: boolean) =>
+    refusesSecrets
+      ? 'not stored: consent under Secret storage first, or use the environment variable'
+      : isStored
+        ? `stored in ${storedIn} (type to replace)`
+        : `typed once, kept in ${storedIn}`;
 
   const update = (next: Doc) => {
     setDoc(next);
@@ -438,11 +452,12 @@ function ProfileEditor({
                   type="password"
                   autoComplete="new-password"
                   value={passwords[id] ?? ''}
-                  placeholder={stored(id) ? 'stored in the OS keychain (type to replace)' : 'typed once, kept in the OS keychain'}
+                  disabled={refusesSecrets}
+                  placeholder={secretPlaceholder(stored(id))}
                   onChange={(e) => setPasswords({ ...passwords, [id]: e.target.value })}
                 />
               </label>
-              {stored(id) && <p className="muted">Password stored in the OS keychain.</p>}
+              {stored(id) && <p className="muted">Password stored in {storedIn}.</p>}
               {needed(id) && (
                 <p className="error" role="alert">
                   Bind password must be entered again: the stored one was typed for another address or account and was dropped.
@@ -513,11 +528,8 @@ function ProfileEditor({
                 type="password"
                 autoComplete="new-password"
                 value={clientSecret}
-                placeholder={
-                  initial.summary?.cloud?.secretStored
-                    ? 'stored in the OS keychain (type to replace)'
-                    : 'typed once, kept in the OS keychain'
-                }
+                disabled={refusesSecrets}
+                placeholder={secretPlaceholder(initial.summary?.cloud?.secretStored ?? false)}
                 onChange={(e) => setClientSecret(e.target.value)}
               />
               {initial.summary?.cloud?.secretNeeded && (
@@ -555,6 +567,12 @@ function ProfileEditor({
             </p>
           )}
         </details>
+        {refusesSecrets && (
+          <p className="muted" data-testid="profile-secrets-refused">
+            Passwords and client secrets are not stored here: this workspace would protect them only by {storage.description}.
+            Agree to that under Secret storage, or set the environment variables the profile names.
+          </p>
+        )}
         {saveError && (
           <p className="error" role="alert" data-testid="profile-save-error">
             {saveError}

@@ -1,10 +1,11 @@
 /**
  * Profiles and their connections. Secrets go to the service exactly once, inside profiles.save;
  * this store never keeps them (the editor's password fields are cleared after a save) and the
- * service never sends them back: a summary only says whether one is stored.
+ * service never sends them back: a summary only says whether one is stored. `storage` is what
+ * really protects stored secrets (secrets.storage) and whether the admin consented to a weak store.
  */
 import { create } from 'zustand';
-import type { ChannelInput, ConnectionTest, ProfileSummary } from '../../../preload/contract';
+import type { ChannelInput, ConnectionTest, ProfileSummary, SecretStorage } from '../../../preload/contract';
 import { errorText, requireApi } from './app-store';
 
 export type SaveInput = ChannelInput<'profiles.save'>;
@@ -14,7 +15,13 @@ interface ProfilesState {
   loading: boolean;
   error: string | null;
   tests: Record<string, { running: boolean; result: ConnectionTest | null; error: string | null }>;
+  storage: SecretStorage | null;
+  storageError: string | null;
   load(): Promise<void>;
+  loadStorage(): Promise<void>;
+  /** Records the admin's consent to the weak store they were shown (`backend` from `storage`). */
+  consentToWeakStorage(backend: string): Promise<void>;
+  revokeStorageConsent(forgetStored: boolean): Promise<void>;
   getDocument(id: string): Promise<Record<string, unknown>>;
   save(input: SaveInput): Promise<ProfileSummary>;
   duplicate(id: string): Promise<ProfileSummary>;
@@ -35,7 +42,10 @@ export const useProfilesStore = create<ProfilesState>((set, get) => {
     loading: false,
     error: null,
     tests: {},
+    storage: null,
+    storageError: null,
     async load() {
+      void get().loadStorage();
       set({ loading: true, error: null });
       try {
         const { profiles } = await requireApi().invoke('profiles.list', {});
@@ -43,6 +53,21 @@ export const useProfilesStore = create<ProfilesState>((set, get) => {
       } catch (e) {
         set({ loading: false, error: errorText(e) });
       }
+    },
+    async loadStorage() {
+      try {
+        set({ storage: await requireApi().invoke('secrets.storage', {}), storageError: null });
+      } catch (e) {
+        set({ storageError: errorText(e) });
+      }
+    },
+    async consentToWeakStorage(backend) {
+      set({ storage: await requireApi().invoke('secrets.consent', { action: 'accept', backend }), storageError: null });
+    },
+    async revokeStorageConsent(forgetStored) {
+      set({ storage: await requireApi().invoke('secrets.consent', { action: 'revoke', forgetStored }), storageError: null });
+      // Deleted secrets change what every profile summary says.
+      if (forgetStored) await get().load();
     },
     async getDocument(id) {
       return (await requireApi().invoke('profiles.get', { id })).document;

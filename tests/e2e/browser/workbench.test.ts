@@ -169,9 +169,17 @@ describe('the workbench on the sandbox demo', () => {
     const profiles = new ProfilesPage(page);
     await profiles.open();
     const secret = 'e2e-Only-Pa55word';
+    // The browser host keeps its key in a file beside the workspace: it says so, and stores no
+    // secret until the admin agrees (issue 16 finding 7).
+    expect(await profiles.secretStorage()).toMatch(/protected only by key file .*secret\.key beside the workspace, readable by anyone who can read the workspace/);
+    await page.getByTestId('profile-new').click();
+    expect(await page.getByTestId('profile-editor').locator('input[type=password]').first().isDisabled()).toBe(true);
+    await page.getByTestId('profile-editor').getByRole('button', { name: 'Cancel' }).click();
+    await profiles.consentToWeakStorage();
     await profiles.create('E2E Contoso', secret);
     const id = await profiles.idOf('E2E Contoso');
-    expect(await profiles.row('E2E Contoso').textContent()).toContain('password stored in the OS keychain');
+    expect(await profiles.row('E2E Contoso').textContent()).toContain('password stored (a key file beside the workspace (weak))');
+    expect(await page.content()).not.toMatch(/OS keychain/);
     expect(await page.content()).not.toContain(secret);
 
     const exported = await profiles.exportFile(id);

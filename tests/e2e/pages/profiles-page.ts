@@ -29,6 +29,18 @@ export class ProfilesPage {
     return tid.replace(/^profile-/, '');
   }
 
+  /** What the Secret storage panel says protects stored secrets. */
+  async secretStorage(): Promise<string> {
+    return (await this.page.getByTestId('secret-storage-backend').textContent()) ?? '';
+  }
+
+  /** Agrees to a weak secret store the way an admin does: tick, then the button. */
+  async consentToWeakStorage(): Promise<void> {
+    await this.page.getByTestId('secret-storage-understood').check();
+    await this.page.getByTestId('secret-storage-accept').click();
+    await this.page.getByTestId('secret-storage-revoke').waitFor({ timeout: 15_000 });
+  }
+
   /** Creates a profile through the editor: name plus the first on-prem source's password. */
   async create(name: string, password: string): Promise<void> {
     await this.page.getByTestId('profile-new').click();
