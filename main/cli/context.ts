@@ -23,6 +23,8 @@ export interface CliContext {
   workspace: Workspace | null;
   /** For prompts such as a device code: stderr, never stdout. */
   notify: (line: string) => void;
+  /** --accept-weak-secret-storage: the admin agrees to the key-file store for this workspace. */
+  acceptWeakSecretStorage?: boolean;
 }
 
 /** Both sides of one scan, ready for runScan. */

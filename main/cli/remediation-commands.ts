@@ -48,6 +48,8 @@ export interface RemediationCommandIo {
   /** A person can answer questions (stdin and stderr are a terminal). */
   isTTY?: boolean;
   signal?: AbortSignal;
+  /** --accept-weak-secret-storage (taken off the command line by main()). */
+  acceptWeakSecretStorage?: boolean;
 }
 
 export interface EngineHandle {

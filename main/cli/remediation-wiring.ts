@@ -56,6 +56,7 @@ async function openLive(profileFile: string, workspaceFile: string, operator: Op
       clock,
       secrets: await secretsFor(profile, io.env),
       workspaceFile,
+      acceptWeakSecretStorage: io.acceptWeakSecretStorage ?? false,
       onDeviceCode: (i) => void io.stderr.write(`${i.message}\n`),
       notify: (line) => void io.stderr.write(`${line}\n`),
       ...(signal ? { signal } : {}),

@@ -150,6 +150,7 @@ export async function openLiveSources(profile: Profile, ctx: CliContext): Promis
       clock: ctx.clock,
       secrets: await secretsFor(profile, ctx.env),
       workspaceFile: ctx.workspace && ctx.workspace.path !== ':memory:' ? ctx.workspace.path : null,
+      acceptWeakSecretStorage: ctx.acceptWeakSecretStorage ?? false,
       onDeviceCode: (i) => ctx.notify(i.message),
       notify: ctx.notify,
       ...(signal ? { signal } : {}),

@@ -24,6 +24,8 @@ import { createCliProgress } from './progress';
 import { defaultCliServices, type CliServices } from './services';
 import type { CliContext, ScanSources } from './context';
 import { runSandboxCommand } from './sandbox-command';
+import { runSecretStorageCommand } from './secret-storage-command';
+import { ACCEPT_WEAK_SECRET_STORAGE_FLAG } from '../core/secret-storage';
 import { runEvidenceCommand, runVerifyEvidenceCommand } from './evidence-commands';
 import { runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, runUndoCommand } from './remediation-commands';
 import { cliRemediationDeps } from './remediation-wiring';
@@ -42,6 +44,7 @@ export const EXTERNAL_COMMANDS: Readonly<Record<string, ExternalCommand>> = {
   undo: (a, io) => runUndoCommand(a, io, cliRemediationDeps(io.clock ? { clock: io.clock } : {})),
   evidence: (a, io) => runEvidenceCommand(a, io),
   'verify-evidence': (a, io) => runVerifyEvidenceCommand(a, io),
+  'secret-storage': (a, io) => runSecretStorageCommand(a, io),
 };
 
 export const EXIT = { ok: 0, unexpected: 1, usage: 2, connection: 3, partial: 4, drift: 5, cancelled: 130 } as const;
@@ -62,6 +65,8 @@ export interface CliIO {
   signal?: AbortSignal;
   clock?: Clock;
   services?: Partial<CliServices>;
+  /** --accept-weak-secret-storage anywhere on the command line (main() takes it off before parsing). */
+  acceptWeakSecretStorage?: boolean;
 }
 
 const VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev';
@@ -208,6 +213,7 @@ function context(run: Run, ws: Workspace | null, progress: ReturnType<typeof cre
     onProgress: progress.sink,
     workspace: ws,
     notify: run.say,
+    acceptWeakSecretStorage: run.io.acceptWeakSecretStorage ?? false,
   };
 }
 
@@ -362,7 +368,10 @@ function writeErrorLog(io: CliIO, clock: Clock, argv: readonly string[], e: unkn
 }
 
 /** Runs one command line; resolves to the exit code. Never throws. */
-export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+export async function main(rawArgv: readonly string[], rawIo: CliIO): Promise<number> {
+  // Every command that may keep a secret takes the consent flag, so it is read once, here.
+  const argv = rawArgv.filter((a) => a !== ACCEPT_WEAK_SECRET_STORAGE_FLAG);
+  const io: CliIO = argv.length === rawArgv.length ? rawIo : { ...rawIo, acceptWeakSecretStorage: true };
   const clock = io.clock ?? systemClock;
   const services: CliServices = { ...defaultCliServices, ...(io.services ?? {}) };
   const run: Run = { io, services, clock, say: (line) => io.stderr.write(`${line}\n`) };

@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 /** One CLI command: a fresh client; counts device codes (and enters them as the Global Administrator). */
-async function command(workspaceFile: string | null, vars: Record<string, string>) {
+async function command(workspaceFile: string | null, vars: Record<string, string>, acceptWeakSecretStorage = false) {
   let deviceCodes = 0;
   const notices: string[] = [];
   const client = await openCliCloudClient({
@@ -42,6 +42,7 @@ async function command(workspaceFile: string | null, vars: Record<string, string
     logger: createLogger(() => {}),
     clock: systemClock,
     workspaceFile,
+    acceptWeakSecretStorage,
     onDeviceCode: (i) => {
       deviceCodes++;
       void enterDeviceCode(env.network, i.verificationUri, i.userCode, env.sb.users.globalAdmin);
@@ -57,16 +58,26 @@ describe('CLI sign-ins', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sd-cli-signin-'));
     const ws = join(dir, 'workspace.db');
     const keep = { [KEEP_SIGN_IN_ENV]: '1' };
-    const first = await command(ws, keep);
+    // The key file beside the workspace is a weak store: without the admin's consent the command
+    // stops before any sign-in, naming the store and the flag (issue 16 finding 7).
+    await expect(command(ws, keep)).rejects.toMatchObject({
+      code: 'WEAK_SECRET_STORAGE',
+      message: expect.stringMatching(new RegExp(`key file ${join(dir, 'secret.key').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} beside the workspace.*--accept-weak-secret-storage`)),
+    });
+    expect(existsSync(join(dir, 'sign-ins'))).toBe(false);
+    const first = await command(ws, keep, true);
     expect(first.deviceCodes).toBe(1);
+    expect(first.notices.join('\n')).toMatch(/Recorded your consent \(.*\) to keep secrets in this workspace protected only by key file/);
     expect(first.org.id).toBe(env.sb.tenantId);
     const file = keptSignInFile(ws, profile);
     expect(first.notices.join('\n')).toContain(`Sign-in kept in ${file}`);
     const bytes = readFileSync(file).toString('latin1');
     expect(bytes).not.toMatch(/RefreshToken|refresh_token|"secret"|AccessToken/);
 
+    // The consent is recorded in the workspace: later commands need no flag, and say what protects the sign-in.
     const second = await command(ws, keep);
     expect(second.deviceCodes).toBe(0);
+    expect(second.notices.join('\n')).toMatch(/Secret storage: key file .* \(you agreed /);
     expect(second.notices.join('\n')).toMatch(/Using the sign-in of .* kept in/);
     expect(second.org.id).toBe(env.sb.tenantId);
 
