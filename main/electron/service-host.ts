@@ -31,6 +31,8 @@ export interface ServiceHostDeps {
   /** Opens the service log in the workspace; returns the line writer. */
   openLog(workspaceDir: string): (line: string) => void;
   exit(code: number): void;
+  /** The platform the secret store is named for (process.platform; the tests pass main's). */
+  platform?: NodeJS.Platform;
 }
 
 const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -81,7 +83,8 @@ export function serveMainPort(port: MainPortLike, deps: ServiceHostDeps): { star
       return Promise.resolve(null);
     }
     // Named from the platform and, on Linux, safeStorage's selected backend (issue 16 finding 7).
-    const store = safeStorageBackend(process.platform, storageBackend);
+    // A backend name this platform does not have (say 'os' on Linux) is unrecognised, so weak.
+    const store = safeStorageBackend(deps.platform ?? process.platform, storageBackend);
     const encryptor: Encryptor = {
       backend: store.backend,
       isStrong: store.strong,

@@ -186,3 +186,76 @@ describe('the service process end of the relay', () => {
     expect(log.filter((l) => l.includes('dropped a malformed message')).length).toBe(3);
   });
 });
+
+/** A fake safeStorage whose cipher does not hold the plain text (the vault refuses one that does). */
+class ScramblingSafeStorage extends FakeSafeStorage {
+  override async encryptStringAsync(plainText: string): Promise<Buffer> {
+    return super.encryptStringAsync(Buffer.from(plainText).toString('base64'));
+  }
+  override async decryptStringAsync(encrypted: Buffer): Promise<{ result: string; shouldReEncrypt: boolean }> {
+    const r = await super.decryptStringAsync(encrypted);
+    return { ...r, result: Buffer.from(r.result, 'base64').toString() };
+  }
+}
+
+describe('the secret store the service names (issue 16 finding 7)', () => {
+  const cases: Array<{ platform: NodeJS.Platform; selected: string; backend: string; isStrong: boolean; says: RegExp }> = [
+    { platform: 'linux', selected: 'gnome_libsecret', backend: 'gnome_libsecret', isStrong: true, says: /libsecret/ },
+    { platform: 'linux', selected: 'kwallet6', backend: 'kwallet6', isStrong: true, says: /KDE Wallet 6/ },
+    { platform: 'linux', selected: 'basic_text', backend: 'basic_text', isStrong: false, says: /basic_text: no desktop keyring .*anyone who can read the workspace can decrypt/ },
+    { platform: 'linux', selected: 'unknown', backend: 'unknown', isStrong: false, says: /unrecognised backend \(unknown\)/ },
+    { platform: 'win32', selected: 'ignored on Windows', backend: 'dpapi', isStrong: true, says: /Windows DPAPI/ },
+    { platform: 'darwin', selected: 'ignored on macOS', backend: 'keychain', isStrong: true, says: /macOS Keychain/ },
+  ];
+  for (const c of cases) {
+    it(`${c.platform} with safeStorage's ${c.selected}: main's init passes the schema and the Encryptor is ${c.backend}, ${c.isStrong ? 'strong' : 'weak'}`, async () => {
+      const { child, port, fromService } = pair();
+      const { seen, factory } = recordingFactory();
+      serveMainPort(port, { ...deps(factory), platform: c.platform });
+      await connectServiceProcess(child, { safeStorage: new FakeSafeStorage(c.selected), shell: new FakeShell(), workspaceDir: dir, versions: { electron: '45.0.0' }, platform: c.platform });
+      // Every field main's init carries is one the service accepts: nothing dropped, it started.
+      expect(log.filter((l) => l.includes('dropped a malformed message'))).toEqual([]);
+      expect(fromService).toContainEqual({ type: 'ready' });
+      expect(exits).toEqual([]);
+      const enc = seen.ports!.encryptor;
+      expect({ backend: enc.backend, isStrong: enc.isStrong }).toEqual({ backend: c.backend, isStrong: c.isStrong });
+      expect(enc.description).toMatch(c.says);
+    });
+  }
+
+  it('a backend name the platform does not have is treated as weak, never as strong', async () => {
+    const { port } = pair();
+    const { seen, factory } = recordingFactory();
+    const started = serveMainPort(port, { ...deps(factory), platform: 'linux' });
+    // What main sends on Windows/macOS ('os'), arriving at a Linux service.
+    port.say({ type: 'init', workspaceDir: dir, storageBackend: 'os' });
+    await wait();
+    await started.started();
+    expect(seen.ports!.encryptor).toMatchObject({ backend: 'os', isStrong: false });
+    expect(isStrongBackend('os', 'linux')).toBe(false);
+    expect(isStrongBackend('basic_text', 'linux')).toBe(false);
+  });
+
+  it('over the relay with basic_text, the real services refuse to store a typed secret until the admin consents', async () => {
+    const { child, port } = pair();
+    serveMainPort(port, { ...deps(createServices), platform: 'linux' });
+    const storage = new ScramblingSafeStorage('basic_text');
+    const svc = await connectServiceProcess(child, { safeStorage: storage, shell: new FakeShell(), workspaceDir: dir, versions: {}, platform: 'linux' });
+    const store = await svc.invoke('secrets.storage', {});
+    expect(store).toMatchObject({ ok: true, value: { backend: 'basic_text', strong: false, storingAllowed: false, consent: null } });
+    const document = {
+      name: 'Contoso',
+      onPrem: { url: 'ldaps://dc01.contoso.test:636', bindDn: 'svc-syncdrift@contoso.test', baseDn: 'DC=contoso,DC=test' },
+      cloud: { environment: 'global', tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-3333-4444-555555555555', auth: { type: 'clientSecret', secretEnv: 'SYNCDRIFT_CLIENT_SECRET' } },
+      defaultRegion: 'US',
+    };
+    const refused = await svc.invoke('profiles.save', { document, secrets: { clientSecret: 'Relay-Secret-5d2e' } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'WEAK_SECRET_STORAGE' } });
+    expect(JSON.stringify(refused)).toMatch(/basic_text/);
+    expect(storage.calls).toEqual([]);
+    const consented = await svc.invoke('secrets.consent', { action: 'accept', backend: 'basic_text' });
+    expect(consented).toMatchObject({ ok: true, value: { storingAllowed: true, consent: { backend: 'basic_text' } } });
+    expect(await svc.invoke('profiles.save', { document, secrets: { clientSecret: 'Relay-Secret-5d2e' } })).toMatchObject({ ok: true });
+    expect(storage.calls).toEqual(['encrypt']);
+  });
+});
