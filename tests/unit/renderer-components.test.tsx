@@ -133,6 +133,27 @@ describe('the details drawer', () => {
   });
 });
 
+describe('the details drawer with otherMobile (#17 point 11)', () => {
+  it('shows AD otherMobile with its normalized values, the cloud side as not readable through Graph v1.0, and the note', async () => {
+    const base = makeRow(8);
+    const note = 'AD otherMobile holds 2 values. Entra ID\u2019s AlternateMobilePhones is not readable through Graph v1.0, so SyncDrift cannot tell whether the cloud differs. The bypass will push these values wherever the cloud differs, and verification after the cycle cannot read them back.';
+    const row = {
+      ...base,
+      onPrem: { ...base.onPrem!, otherMobile: ['(425) 555-0142', '+44 20 7946 0958'] },
+      otherMobile: { onPrem: ['(425) 555-0142', '+44 20 7946 0958'], normalized: ['+14255550142', '+442079460958'], changedAt: '2024-12-01T08:00:00Z', cloud: 'not-readable' as const, verdict: 'bypass-pushes' as const, note },
+    };
+    api.handle('rows.details', () => details(row));
+    await act(() => useDetailsStore.getState().open('scan-1', row.key));
+    render(<DetailsDrawer />);
+    const om = screen.getByTestId('details-othermobile');
+    expect(om.textContent).toContain('(425) 555-0142');
+    expect(om.textContent).toContain('+442079460958');
+    expect(om.textContent).toContain('not readable through Graph v1.0');
+    expect(om.textContent).toContain('the bypass pushes');
+    expect(screen.getByTestId('details-othermobile-note').textContent).toBe(note);
+  });
+});
+
 describe('the details drawer with the engine view (#18)', () => {
   it('shows a third column with what the engine exported, the rule with precedence and expression, and the evidence citation', async () => {
     const base = makeRow(6);

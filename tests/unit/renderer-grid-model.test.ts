@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildIndex, computeView, csvField, ensureSearchKeys, toCsv, rowAsText, type ViewQuery } from '../../renderer/src/grid/model';
+import { buildIndex, computeView, csvField, DEFAULT_COLUMNS, ensureSearchKeys, toCsv, rowAsText, type ViewQuery } from '../../renderer/src/grid/model';
 import { makeRow } from '../support/fake-api';
 
 const q = (over: Partial<ViewQuery> = {}): ViewQuery => ({ search: '', tab: 'all', filters: {}, sort: null, ...over });
@@ -66,6 +66,29 @@ describe('the grid model', () => {
     expect(csvField('+1 425 555 0100')).toBe('+1 425 555 0100');
     expect(csvField('-(206) 555-0187')).toBe('-(206) 555-0187');
     expect(csvField('+cmd|calc')).toBe("'+cmd|calc");
+  });
+
+  it('shows AD otherMobile in its own default column, saying the cloud side is not readable (#17 point 11)', () => {
+    const om = (values: string[], verdict: 'bypass-pushes' | 'bypass-may-clear' | 'not-flowing') => ({
+      onPrem: values,
+      normalized: values.map((v) => v.replace(/[^\d+]/g, '')),
+      changedAt: null,
+      cloud: 'not-readable' as const,
+      verdict,
+      note: 'n',
+    });
+    const withValues = makeRow(1, { otherMobile: om(['+1 425 555 0142', '+1 425 555 0143'], 'bypass-pushes') });
+    const empty = makeRow(2, { otherMobile: om([], 'bypass-may-clear') });
+    const idx = buildIndex([withValues, empty, makeRow(3)]);
+    expect(DEFAULT_COLUMNS).toContain('otherMobile');
+    const csv = toCsv(idx.rows, Uint32Array.from([0, 1, 2]), ['upn', 'otherMobile']).trimEnd().split('\r\n');
+    expect(csv[0]).toBe('UPN,AD otherMobile');
+    // Text follows the number, so the formula guard quotes the cell with a leading apostrophe.
+    expect(csv[1]).toBe(`user1@contoso.com,"'+1 425 555 0142; +1 425 555 0143 (cloud: not readable through Graph v1.0, the bypass pushes)"`);
+    expect(csv[2]).toBe('user2@contoso.com,');
+    expect(csv[3]).toBe('user3@contoso.com,');
+    // Filterable like any column.
+    expect(upns(idx, computeView(idx, q({ filters: { otherMobile: '0143' } })))).toEqual(['user1@contoso.com']);
   });
 
   it('exports the current view in its order with the chosen columns', () => {

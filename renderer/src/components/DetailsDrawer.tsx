@@ -7,6 +7,7 @@ import type { RowDetails } from '../../../preload/contract';
 import { useDetailsStore } from '../stores/details-store';
 import { errorText, requireApi, useAppStore } from '../stores/app-store';
 import { StatusChip } from './StatusChip';
+import { OtherMobileFacts } from './OtherMobileFacts';
 import { copyText, formatTime } from '../lib/download';
 import { buildStory } from '../details/story';
 
@@ -150,6 +151,7 @@ export function DetailsDrawer() {
                 {engine.evidence.length > 0 && <span className="muted"> · evidence: {engine.evidence.map((e) => `${e.source} ${e.origin}${e.line ? `:${e.line}` : ''}`).join('; ')}</span>}
               </p>
             )}
+            <OtherMobileFacts row={row} />
             {row.flags.length > 0 && <p className="muted">Flags: {row.flags.join(', ')}</p>}
           </section>
           <section aria-labelledby="identity-title">

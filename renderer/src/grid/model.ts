@@ -42,6 +42,7 @@ export type ColumnId =
   | 'status'
   | 'onPremValue'
   | 'cloudValue'
+  | 'otherMobile'
   | 'normOnPrem'
   | 'normCloud'
   | 'onPremChangedAt'
@@ -70,6 +71,7 @@ export const COLUMNS: readonly ColumnDef[] = [
   { id: 'status', label: 'Status', width: 150, text: (r) => STATUS_LABEL[r.status] },
   { id: 'onPremValue', label: 'On-prem mobile', width: 150, text: (r) => s(r.onPrem?.value) },
   { id: 'cloudValue', label: 'Cloud mobilePhone', width: 150, text: (r) => s(r.cloud?.value) },
+  { id: 'otherMobile', label: 'AD otherMobile', width: 200, text: (r) => otherMobileText(r) },
   { id: 'normOnPrem', label: 'Normalized on-prem', width: 150, text: (r) => s(r.normalized.onPrem) },
   { id: 'normCloud', label: 'Normalized cloud', width: 150, text: (r) => s(r.normalized.cloud) },
   { id: 'onPremChangedAt', label: 'Last on-prem change', width: 170, text: (r) => s(r.onPrem?.changedAt) },
@@ -90,6 +92,7 @@ export const DEFAULT_COLUMNS: readonly ColumnId[] = [
   'status',
   'onPremValue',
   'cloudValue',
+  'otherMobile',
   'normOnPrem',
   'normCloud',
   'onPremChangedAt',
@@ -101,6 +104,18 @@ export const DEFAULT_COLUMNS: readonly ColumnId[] = [
 
 export function isColumnId(v: unknown): v is ColumnId {
   return typeof v === 'string' && Object.prototype.hasOwnProperty.call(COLUMN_BY_ID, v);
+}
+
+/**
+ * AD otherMobile (#17 point 11): its values, and that the cloud side (AlternateMobilePhones) cannot be
+ * read, so nobody takes a blank cloud for "in sync". Empty when AD holds none.
+ */
+function otherMobileText(r: DriftRow): string {
+  const values = r.otherMobile?.onPrem ?? r.onPrem?.otherMobile ?? [];
+  if (values.length === 0) return '';
+  const verdict = r.otherMobile?.verdict;
+  const what = verdict === 'bypass-pushes' ? ', the bypass pushes' : verdict === 'not-flowing' ? ', AD does not flow' : '';
+  return `${values.join('; ')} (cloud: not readable through Graph v1.0${what})`;
 }
 
 /** The cloud change cell says what is known, and when it is not, why (never a blank that looks like "no change"). */
@@ -152,6 +167,8 @@ function searchKey(r: DriftRow): string {
     r.cloud?.value,
     r.normalized.onPrem,
     r.normalized.cloud,
+    ...(r.onPrem?.otherMobile ?? []),
+    ...(r.otherMobile?.normalized ?? []),
     r.cloud?.changedBy,
     r.onPrem?.dn,
     r.cloud?.id,
