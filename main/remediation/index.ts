@@ -5,5 +5,8 @@ export * from './decisions';
 export * from './journal';
 export * from './ports';
 export * from './engine';
+export * from './engine-types';
+export { sessionSummaries, takeoverLine } from './engine-sessions';
+export { buildRestorePlan } from './engine-undo';
 export { sandboxCloudPort, type SandboxCloudOptions } from './sandbox-cloud';
 export { workspaceJournalStore } from './journal-workspace';

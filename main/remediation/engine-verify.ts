@@ -1,0 +1,73 @@
+/**
+ * The verify phase: only reads mark a row fixed; a row whose own write failed is reported, not waited
+ * for; and the per-row outcome of a session.
+ */
+import { throwIfCancelled } from '../core/progress';
+import { normValue, sameValue } from './plan';
+import type { PlanRow } from './plan-schema';
+import { statusOf } from './journal';
+import type { RowOutcome } from './engine-types';
+import { AdResult, GraphResult, VerifyResult, type Ctx, type EngineRuntime } from './engine-runtime';
+
+export async function readRows(rt: EngineRuntime, rows: readonly PlanRow[], signal?: AbortSignal): Promise<Map<string, { onPrem: string | null | undefined; cloud: string | null | undefined }>> {
+  const cloud = await rt.cloud.readUsers(rows.flatMap((r) => (r.cloud ? [r.cloud.id] : [])), { ...(signal ? { signal } : {}) });
+  const out = new Map<string, { onPrem: string | null | undefined; cloud: string | null | undefined }>();
+  for (const r of rows) {
+    const u = r.onPrem ? await rt.opts.onPrem(r.onPrem.sourceId).readUser(r.onPrem.dn, signal ? { signal } : {}) : null;
+    const c = r.cloud ? cloud.get(r.cloud.id) : null;
+    out.set(r.key, { onPrem: u ? normValue(u.mobile) : undefined, cloud: c ? normValue(c.mobilePhone) : undefined });
+  }
+  return out;
+}
+
+export async function runVerify(rt: EngineRuntime, ctx: Ctx): Promise<void> {
+  const step = rt.steps(ctx, 'verify')[0];
+  if (!step) return;
+  const st = statusOf(ctx.statuses, step.id);
+  const prior = st.state === 'done' ? VerifyResult.safeParse(st.result.data) : null;
+  if (prior?.success && prior.data.outcome === 'verified') return;
+  rt.record(ctx, step.id, 'intent', { rows: step.rowKeys.length });
+  const targets = step.rowKeys.map((k) => ctx.rows.get(k)).filter((r): r is PlanRow => !!r && !failedRow(rt, ctx, r.key));
+  const deadline = Date.now() + rt.timing.verifyTimeoutMs;
+  let pending = targets;
+  for (;;) {
+    throwIfCancelled(ctx.signal, 'The verification');
+    const now = await readRows(rt, pending, ctx.signal);
+    pending = pending.filter((r) => {
+      const v = now.get(r.key);
+      return !(r.intended && v && sameValue(v.onPrem, r.intended.onPrem) && sameValue(v.cloud, r.intended.cloud));
+    });
+    ctx.progress({ phase: 'verify', done: targets.length - pending.length, total: targets.length, message: pending.length ? `${pending.length} pending` : 'all verified' });
+    if (pending.length === 0 || Date.now() >= deadline) break;
+    await rt.sleep(rt.timing.pollMs, ctx.signal);
+  }
+  rt.record(ctx, step.id, 'result', { outcome: pending.length === 0 ? 'verified' : 'timeout', pending: pending.map((r) => r.key) });
+}
+
+/** A row whose own write failed or conflicted: it is reported as such, not waited for. */
+export function failedRow(rt: EngineRuntime, ctx: Ctx, rowKey: string): { state: 'failed' | 'conflict'; message: string } | null {
+  for (const id of [`ad:${rowKey}`, `graph:${rowKey}`]) {
+    const d = rt.resultData(ctx, id);
+    if (d === undefined) continue;
+    const r = (id.startsWith('ad:') ? AdResult : GraphResult).safeParse(d);
+    if (r.success && r.data.outcome !== 'applied') return { state: r.data.outcome === 'conflict' ? 'conflict' : 'failed', message: r.data.error ?? r.data.outcome };
+  }
+  return null;
+}
+
+export async function outcomeRows(rt: EngineRuntime, ctx: Ctx): Promise<RowOutcome[]> {
+  const verify = rt.steps(ctx, 'verify')[0];
+  if (!verify) return [];
+  const rows = verify.rowKeys.map((k) => ctx.rows.get(k)).filter((r): r is PlanRow => !!r);
+  const vr = VerifyResult.safeParse(rt.resultData(ctx, verify.id));
+  const now = await readRows(rt, rows, ctx.signal);
+  return rows.map((r) => {
+    const v = now.get(r.key);
+    const actual = v ? { onPrem: v.onPrem ?? null, cloud: v.cloud ?? null } : null;
+    const failed = failedRow(rt, ctx, r.key);
+    if (failed) return { rowKey: r.key, upn: r.upn, state: failed.state, intended: r.intended, actual, message: failed.message };
+    if (!vr.success) return { rowKey: r.key, upn: r.upn, state: 'not-started', intended: r.intended, actual };
+    const ok = vr.data.outcome === 'verified' || !vr.data.pending.includes(r.key);
+    return { rowKey: r.key, upn: r.upn, state: ok ? 'fixed' : 'pending', intended: r.intended, actual };
+  });
+}
