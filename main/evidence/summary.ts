@@ -153,7 +153,11 @@ function ask(m: SummaryModel): { intro: string[]; ids: SummaryUser[]; notes: str
   if (ids.some((u) => u.row.status === 'onprem-missing')) {
     notes.push('For users whose AD `mobile` is empty (status onprem-missing), the bypass and a full cycle most likely clear the cloud value: our reading of "overwrite all the different values", not stated by Microsoft.');
   }
-  notes.push('AlternateMobilePhones cannot be read through Graph: its cloud values are not in this package.');
+  // #17 point 11: the bypass persists OtherMobile too, and nothing can read the cloud's side of it.
+  const withOther = m.users.filter((u) => (u.row.otherMobile?.onPrem ?? u.row.onPrem?.otherMobile ?? []).length > 0).length;
+  notes.push(
+    `${withOther} user(s) in this package have AD otherMobile values (in their user files and affected-users.csv). AlternateMobilePhones is not readable through Graph v1.0, so its cloud values are not in this package and whether they differ is unknown: the bypass would push AD\u2019s otherMobile values wherever they differ, and nothing can verify it afterwards.`,
+  );
   if (ids.length === 0) notes.push('No user in this package points at an override: the request is informational.');
   return { intro, ids, notes };
 }

@@ -27,6 +27,14 @@ describe('otherMobile in the evidence package', () => {
     expect(line[header.indexOf('cloudAlternateMobilePhones')]).toBe('not readable through Graph v1.0');
   });
 
+  it('the summary counts the users with AD otherMobile values and says the cloud side is not readable', () => {
+    const b = buildEvidenceFiles(scan.input, { packagedAt: '2025-02-04T09:30:00Z', users: ['ana.lima@fortmillems.org', 'testmobile@fortmillems.org'] });
+    const md = b.files.get('summary.md')!.toString();
+    expect(md).toContain('1 user(s) in this package have AD otherMobile values');
+    expect(md).toContain('AlternateMobilePhones is not readable through Graph v1.0');
+    expect(md).toMatch(/the bypass would push AD\u2019s otherMobile values wherever they differ/);
+  });
+
   it('a masked package masks every otherMobile value, raw and normalized, in every file', () => {
     const b = buildEvidenceFiles(scan.input, { mask: true, packagedAt: '2025-02-04T09:30:00Z', users: ['ana.lima@fortmillems.org'] });
     for (const [name, data] of b.files) {
