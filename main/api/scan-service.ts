@@ -5,7 +5,9 @@
  * background within Graph's reporting limit, with its own progress.
  */
 import type { CloudClient } from '../cloud';
+import { readCloudSyncView } from '../cloud/cloud-sync-view';
 import type { DriftReport, DriftRow } from '../core/model';
+import type { EngineObject } from '../core/engine-view';
 import type { ProgressSink } from '../core/progress';
 import { CancelledError, SyncDriftError, callerMessage, isSyncDriftError } from '../core/errors';
 import type { Clock, Logger } from '../core/ports';
@@ -35,6 +37,8 @@ export interface ScanTarget {
   cloud: 'global' | 'usgov' | 'usgovdod' | 'china' | 'custom';
   /** Whether the directories should be closed after the scan (live LDAP connections). */
   closeDirectories: boolean;
+  /** The tenant syncs with Cloud Sync: the scan joins its mapping and provisioning logs (docs/cloud.md). */
+  cloudSync?: { servicePrincipalId: string; logDays?: number | undefined };
 }
 
 export function toScanInfo(r: ScanRecord): ScanInfo {
@@ -63,7 +67,7 @@ export function withAudit(row: DriftRow, lookup: AuditLookup | null): DriftRow {
 export async function reportWithCloudManaged(
   outcome: Pick<ScanOutcome, 'report' | 'onPremUsers' | 'cloudUsers' | 'sources'>,
   target: Pick<ScanTarget, 'client' | 'defaultRegion' | 'profileName'>,
-  o: { signal?: AbortSignal; logger: Logger; auditLookup?: AuditLookup; tenantLastSyncAt?: string | null; onProgress?: ProgressSink },
+  o: { signal?: AbortSignal; logger: Logger; auditLookup?: AuditLookup; tenantLastSyncAt?: string | null; onProgress?: ProgressSink; engineObjects?: readonly EngineObject[] },
 ): Promise<{ report: DriftReport; changed: number; problem: string | null }> {
   const cloudUsers = outcome.cloudUsers;
   const byId = new Map(cloudUsers.map((u, i) => [u.id, i]));
@@ -101,6 +105,7 @@ export async function reportWithCloudManaged(
       scannedBases,
       ...(o.auditLookup ? { auditLookup: o.auditLookup } : {}),
       tenantLastSyncAt: o.tenantLastSyncAt ?? null,
+      ...(o.engineObjects ? { engineObjects: o.engineObjects } : {}),
     });
     report = buildReport(drift, { profile: target.profileName, generatedAt: outcome.report.generatedAt, phases: outcome.report.summary.phases });
   }
@@ -118,6 +123,20 @@ export class ScanService {
   constructor(
     private readonly deps: { workspace: Workspace; logger: Logger; clock: Clock; emit: EventSink; ops: Operations; afterScan?: () => void },
   ) {}
+
+  /** Cloud Sync's view for a tenant that uses it; a refusal (a missing permission) is a problem of the scan, not its end. */
+  private async cloudSyncView(target: ScanTarget, signal: AbortSignal): Promise<{ objects: EngineObject[] | null; problem: string | null }> {
+    if (!target.cloudSync) return { objects: null, problem: null };
+    try {
+      const v = await readCloudSyncView(target.client, { servicePrincipalId: target.cloudSync.servicePrincipalId, clock: this.deps.clock, signal, ...(target.cloudSync.logDays ? { logDays: target.cloudSync.logDays } : {}) });
+      this.deps.logger.info('cloud sync view read', { users: v.stats.users, logEntries: v.stats.logEntries });
+      return { objects: v.objects, problem: null };
+    } catch (e) {
+      if (e instanceof CancelledError) throw e;
+      if (isSyncDriftError(e) && e.kind !== 'internal') return { objects: null, problem: `Cloud Sync's view (mapping and provisioning logs): ${e.message}` };
+      throw e;
+    }
+  }
 
   /** Starts a scan in the background; returns at once with its ids. */
   start(target: ScanTarget): { operationId: string; scanId: string } {
@@ -138,7 +157,9 @@ export class ScanService {
             return { state: 'unknown' as const, reason: e instanceof Error ? e.message : String(e), code: 'ERROR' };
           }),
         ]);
+        const engine = await this.cloudSyncView(target, op.signal);
         const outcome = await runScan({
+          ...(engine.objects ? { engineObjects: engine.objects } : {}),
           onPrem: target.directories,
           cloudUsers: target.client.listUsers({
             signal: op.signal,
@@ -161,7 +182,9 @@ export class ScanService {
           auditLookup: workspace.audit.lookup(target.tenantId, { complete: Boolean(mark?.coveredFrom) }),
           tenantLastSyncAt: org?.onPremisesLastSyncDateTime ?? null,
           onProgress: (p) => emit('op.progress', { operationId: op.id, ...p, elapsedMs: Math.round(performance.now() - started) }),
+          ...(engine.objects ? { engineObjects: engine.objects } : {}),
         });
+        if (engine.problem) outcome.missing.push(engine.problem);
         outcome.report = managed.report;
         if (managed.problem) outcome.missing.push(managed.problem);
         workspace.db.transaction(() => {

@@ -88,6 +88,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
         tenantId: sb.server.tenantId,
         cloud: 'custom',
         closeDirectories: false,
+        ...(sb.demo.sync.engine === 'cloud-sync' ? { cloudSync: { servicePrincipalId: sb.server.tenant.cloudSyncJob.servicePrincipalId } } : {}),
       };
     }
     const live = profiles.get(profileId);
@@ -102,6 +103,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       tenantId: live.profile.cloud.tenantId,
       cloud: live.profile.cloud.authorityHost || live.profile.cloud.environment === 'sandbox' ? 'custom' : live.profile.cloud.environment,
       closeDirectories: true,
+      ...(live.profile.cloud.cloudSync ? { cloudSync: live.profile.cloud.cloudSync } : {}),
     };
   }
 

@@ -31,6 +31,7 @@ import { runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, 
 import { cliRemediationDeps } from './remediation-wiring';
 import { reportWithCloudManaged } from '../api/scan-service';
 import { readConnectExports } from './connect-exports';
+import { joinCloudSync } from './cloud-sync';
 
 type ExternalCommand = (args: readonly string[], io: CliIO) => Promise<number>;
 
@@ -147,6 +148,7 @@ async function scanAndReport(
         {
           logger: createLogger(() => {}),
           tenantLastSyncAt: input.sources.tenantLastSyncAt ?? null,
+          ...(input.sources.engineObjects ? { engineObjects: input.sources.engineObjects } : {}),
           ...(run.io.signal ? { signal: run.io.signal } : {}),
           ...(input.sources.resolveAuditLookup ? { auditLookup: await input.sources.resolveAuditLookup() } : {}),
         },
@@ -235,6 +237,7 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
       try {
         const progress = progressFor(run, cmd.quiet);
         const sources = await run.services.openLiveSources(profile, context(run, ws, progress));
+        await joinCloudSync(sources, profile, { clock: run.clock, say: run.say, ...(run.io.signal ? { signal: run.io.signal } : {}) });
         return await scanAndReport(run, cmd, { profileName: profile.name, defaultRegion: profile.defaultRegion, kind: 'live', sources }, ws, progress);
       } finally {
         ws?.close();

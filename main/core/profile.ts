@@ -49,6 +49,18 @@ export const ProfileCloudSection = z
     auth: CloudAuth,
     authorityHost: httpsOrigin.optional(),
     graphBaseUrl: httpsOrigin.optional(),
+    /**
+     * The tenant syncs with Cloud Sync: its configuration's service principal (Enterprise
+     * applications, named after the AD domain). A scan then joins the job's mapping and provisioning
+     * logs as the sync engine's view (docs/cloud.md "Cloud Sync").
+     */
+    cloudSync: z
+      .strictObject({
+        servicePrincipalId: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be the object id (GUID) of the Cloud Sync configuration\'s service principal'),
+        /** Days of provisioning logs to read (1-30, default 30). */
+        logDays: z.number().int().min(1).max(30).optional(),
+      })
+      .optional(),
   })
   .superRefine((c, ctx) => {
     // A client secret goes to the authority host in the token request: only Microsoft's may get it.

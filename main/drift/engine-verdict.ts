@@ -69,7 +69,7 @@ function ruleWords(e: EngineSummary): string {
   if (!r) return 'no sync rule named in the export';
   const prec = r.precedence === null ? '' : `, precedence ${r.precedence}`;
   const expr = r.expression === 'direct' ? 'a direct flow' : `expression ${r.expression}`;
-  return `rule "${r.name}"${prec}, ${expr}${r.connector ? `, from ${r.connector}` : ''}`;
+  return `${e.engine === 'cloud-sync' ? 'mapping' : 'rule'} "${r.name}"${prec}, ${expr}${r.connector ? `, from ${r.connector}` : ''}`;
 }
 
 export function citation(e: EngineSummary): string {

@@ -36,6 +36,8 @@ export const WORKBENCH_SCOPES = [
   'OnPremDirectorySynchronization.Read.All',
   'OnPremDirectorySynchronization.ReadWrite.All',
   'User-OnPremisesSyncBehavior.ReadWrite.All',
+  'Synchronization.Read.All',
+  'Synchronization.ReadWrite.All',
 ];
 
 export interface StartSandboxOptions {

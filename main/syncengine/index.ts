@@ -3,3 +3,4 @@ export * from './connector-space';
 export * from './sync-rules';
 export * from './run-history';
 export * from './connect';
+export * from './cloud-sync';

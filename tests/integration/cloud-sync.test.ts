@@ -11,6 +11,12 @@ import { SandboxDirectory } from '../../main/sandbox/directory';
 import { SyncSimulator } from '../../main/sandbox/sync';
 import { cloudSyncOf } from '../../main/sandbox/cloud-sync';
 import type { AuditActor } from '../../main/sandbox/tenant-model';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main, type CliIO } from '../../main/cli/syncdrift';
+import type { ScanSources } from '../../main/cli/context';
+import { DriftReport } from '../../main/core/model';
 import { startCloudSandbox, type CloudSandbox } from '../support/cloud-sandbox';
 
 const BASE = 'DC=corp,DC=contoso,DC=com';
@@ -55,6 +61,80 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+let work: string | undefined;
+
+/**
+ * `syncdrift scan` of a profile whose tenant uses Cloud Sync: the AD side is the sandbox directory
+ * (injected in place of LDAP), the cloud side a real CloudClient over HTTPS, so the Cloud Sync join
+ * the command does runs against the sandbox's Graph.
+ */
+async function cliScan(client: CloudClient, cloudSync: boolean): Promise<{ code: number; report: DriftReport | null; err: string }> {
+  work ??= mkdtempSync(join(tmpdir(), 'syncdrift-cloudsync-'));
+  const file = join(work, `profile-${cloudSync}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'Cloud Sync tenant',
+      onPrem: { url: 'ldaps://dc01.corp.contoso.com', bindDn: 'svc@contoso.com', passwordEnv: 'SD_LDAP_PASSWORD', baseDn: BASE },
+      cloud: {
+        environment: 'sandbox', tenantId: env.sb.tenantId, clientId: env.sb.apps.reader.appId, auth: { type: 'clientSecret', secretEnv: 'SD_CLIENT_SECRET' }, authorityHost: env.sb.origin, graphBaseUrl: env.sb.origin,
+        ...(cloudSync ? { cloudSync: { servicePrincipalId: env.sb.tenant.cloudSyncJob.servicePrincipalId } } : {}),
+      },
+      defaultRegion: 'US',
+    }),
+  );
+  let out = '';
+  let err = '';
+  const io: CliIO = {
+    stdout: { write: (x: string) => (out += x) },
+    stderr: { write: (x: string) => (err += x) },
+    env: { SYNCDRIFT_HOME: join(work, 'home') },
+    cwd: work,
+    isTTY: false,
+    services: {
+      openLiveSources: async (): Promise<ScanSources> => ({ onPrem: [dir], cloudUsers: client.listUsers(), client, tenantId: env.sb.tenantId, missing: [], close: async () => {} }),
+    },
+  };
+  const code = await main(['scan', '--profile', file, '--format', 'json', '--all', '--no-save'], io);
+  return { code, report: out ? DriftReport.parse(JSON.parse(out)) : null, err };
+}
+
+describe('Cloud Sync verdicts in a live scan (syncdrift scan)', () => {
+  it('shows the mapping\'s reformatted users as rule-formatted and a user whose log shows the AD value exported as a confirmed override citing the log entry', async () => {
+    const c = await appClient(['User.Read.All', 'AuditLog.Read.All', 'Synchronization.Read.All']);
+    const without = await cliScan(c, false);
+    expect(without.report!.rows.find((r) => r.upn === 'paris.one@contoso.com')!.status).toBe('format-only');
+
+    const r = await cliScan(c, true);
+    expect(r.err).toMatch(/Cloud Sync job AD2AADProvisioning\.\S+: mobile is mapped by Switch\(/);
+    const by = (upn: string) => r.report!.rows.find((x) => x.upn === upn)!;
+    for (const upn of ['paris.one@contoso.com', 'paris.two@contoso.com']) {
+      expect(by(upn).status, upn).toBe('rule-formatted');
+      expect(by(upn).engine).toMatchObject({ engine: 'cloud-sync', state: 'exported', rule: { name: 'Provision Active Directory users: mobile', precedence: null } });
+      expect(by(upn).engine!.rule!.expression).toMatch(/^Switch\(\[c\]/);
+    }
+    expect(by('paris.two@contoso.com').cause).toMatch(/Cloud Sync's mapping "Provision Active Directory users: mobile", expression Switch\(.*no override/);
+    expect(by('seattle.one@contoso.com').status).toBe('in-sync');
+
+    const stuck = by('stuck.user@contoso.com');
+    const stuckCloud = env.sb.tenant.findByUpn('stuck.user@contoso.com')!;
+    const entry = cloudSyncOf(env.sb.tenant).entries().filter((e) => e.cloudId === stuckCloud.id && e.action === 'update').pop()!;
+    expect(stuck.status).toBe('cloud-override');
+    expect(stuck.flags).toContain('override-confirmed');
+    expect(stuck.engine!.exported!.mobile).toBe('+1 425 555 0104');
+    expect(stuck.engine!.evidence[0]).toEqual({ source: 'provisioning-log', origin: `/auditLogs/provisioning/${entry.id}`, line: null });
+    expect(stuck.cause).toMatch(/^Confirmed override: Cloud Sync exported mobile exactly as AD holds it .*provisioning-log \/auditLogs\/provisioning\//);
+  });
+
+  it('a sign-in without Synchronization.Read.All still scans, and names the permission among the gaps (exit 4)', async () => {
+    const c = await appClient(['User.Read.All', 'AuditLog.Read.All']);
+    const r = await cliScan(c, true);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/Cloud Sync's view .*Synchronization\.Read\.All/);
+    expect(r.report!.rows.find((x) => x.upn === 'paris.one@contoso.com')!.status).toBe('format-only');
+  });
 });
 
 describe('Cloud Sync readers against the sandbox tenant', () => {

@@ -1,0 +1,70 @@
+/**
+ * The app's scan of a Cloud Sync tenant (#18): the service side (main/api/services.ts) with the
+ * sandbox demo switched to Cloud Sync mode; the scan reads the job, its mapping and the provisioning
+ * logs over HTTPS as the sandbox's Global Administrator and the override user's row is a confirmed
+ * override citing the provisioning log entry, stored with its engine view for the grid and details.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServices, type Services } from '../../main/api/services';
+import { createLogger } from '../../main/core/logger';
+import { systemClock } from '../../main/core/ports';
+import { createKeyFileEncryptor } from '../../main/node/encryptor';
+import type { DriftRow } from '../../main/core/model';
+import { cloudSyncOf } from '../../main/sandbox/cloud-sync';
+
+const dir = mkdtempSync(join(tmpdir(), 'sd-api-cloudsync-'));
+let services: Services;
+const events: Array<{ event: string; payload: unknown }> = [];
+
+async function call<T>(channel: string, payload: unknown): Promise<T> {
+  const env = await services.router.dispatch(channel, payload, { origin: 'test' });
+  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
+  return env.value as T;
+}
+
+async function waitFor(event: string, pred: (p: unknown) => boolean): Promise<unknown> {
+  for (let i = 0; i < 1200; i++) {
+    const hit = events.find((e) => e.event === event && pred(e.payload));
+    if (hit) return hit.payload;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no ${event}`);
+}
+
+beforeAll(async () => {
+  services = await createServices({
+    host: 'test',
+    workspaceDir: dir,
+    logger: createLogger(() => {}),
+    clock: systemClock,
+    encryptor: createKeyFileEncryptor(join(dir, 'secret.key')),
+    network: { fetch, describe: () => 'test' },
+    send: (event, payload) => events.push({ event, payload }),
+  });
+});
+afterAll(async () => {
+  await services?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the app scan of a Cloud Sync tenant', () => {
+  it('joins Cloud Sync\'s view: the override user is a confirmed override citing its provisioning log entry', async () => {
+    const sb = await services.sandbox.get();
+    sb.demo.sync.setEngine('cloud-sync');
+    await call('sandbox.runSync', { type: 'initial' });
+    const { operationId, scanId } = await call<{ operationId: string; scanId: string }>('scan.start', { profileId: 'sandbox' });
+    const done = (await waitFor('scan.finished', (p) => (p as { operationId: string }).operationId === operationId)) as { scan: { state: string; problems: string[] } };
+    expect(done.scan.problems.join('; ')).not.toMatch(/Cloud Sync/);
+    const page = await call<{ total: number; rows: DriftRow[] }>('rows.page', { scanId, offset: 0, limit: 5000 });
+    const t = page.rows.find((r) => r.upn.startsWith('testmobile@'))!;
+    expect(t.status).toBe('cloud-override');
+    expect(t.flags).toContain('override-confirmed');
+    expect(t.engine).toMatchObject({ engine: 'cloud-sync', state: 'exported', rule: { expression: 'direct' } });
+    const entry = cloudSyncOf(sb.server.tenant).entries().filter((e) => e.cloudId === t.cloud!.id && e.modified.some((m) => m.name === 'mobile')).pop()!;
+    expect(t.engine!.evidence[0]).toEqual({ source: 'provisioning-log', origin: `/auditLogs/provisioning/${entry.id}`, line: null });
+    expect(t.cause).toMatch(/^Confirmed override: Cloud Sync exported mobile exactly as AD holds it/);
+  });
+});
