@@ -4,5 +4,6 @@ export * from './cause';
 export * from './timeline';
 export * from './audit';
 export * from './engine';
+export { considerCloudUser, isUnderAnyBase, normalizeDn, objectGuidToAnchor, rowKey } from './row-parts';
 export * from './pipeline';
 export * from './engine-verdict';

@@ -3,7 +3,7 @@
  * values Base64, replPropertyMetaData for users whose mobile changed recently) and the matching
  * Graph `GET /users` page with the product's $select. One user per interesting verdict.
  */
-import { objectGuidToAnchor } from '../../../main/drift/engine';
+import { objectGuidToAnchor } from '../../../main/drift/row-parts';
 
 const DOMAIN_SID = [1004336348, 1177238915, 682003330];
 

@@ -318,7 +318,7 @@ describe('syncdrift import --connect-export (#18)', () => {
     `  <cs-object cs-dn="CN={${hex(anchor)}}" id="{0}" object-type="user">\n    <synchronized-hologram><entry dn="x">\n      <attr name="sourceAnchor" multivalued="false"><value>${anchor}</value></attr>\n      <attr name="mobile" multivalued="false"><value>${mobile}</value></attr>\n    </entry></synchronized-hologram>\n  </cs-object>`;
 
   it('shows the custom rule\u2019s user as rule-formatted and the stuck user as a confirmed override; a malformed export fails naming file and line', async () => {
-    const { objectGuidToAnchor } = await import('../../../main/drift/engine');
+    const { objectGuidToAnchor } = await import('../../../main/drift/row-parts');
     const alex = objectGuidToAnchor('7b1c3f40-2d5e-4f60-8b9c-8d7e6f504b32')!;
     const grady = objectGuidToAnchor('9d3e5162-4f70-4182-adbe-af9081726d54')!;
     const graph = contosoGraphPage() as { value: Array<{ userPrincipalName: string; mobilePhone: string | null }> };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeDrift, objectGuidToAnchor, buildReport } from '../../../main/drift/engine';
+import { computeDrift, buildReport } from '../../../main/drift/engine';
+import { objectGuidToAnchor } from '../../../main/drift/row-parts';
 import { auditLookupFrom } from '../../../main/drift/timeline';
 import { parseDirectoryAudits } from '../../../main/drift/audit';
 import { DriftReport } from '../../../main/core/model';

@@ -3,7 +3,7 @@
  * (anchor = Base64 of the objectGUID bytes in .NET order, as Entra Connect writes it).
  */
 import type { CloudUser, OnPremUser } from '../../../main/core/model';
-import { objectGuidToAnchor } from '../../../main/drift/engine';
+import { objectGuidToAnchor } from '../../../main/drift/row-parts';
 
 const DOMAIN_SID = 'S-1-5-21-1004336348-1177238915-682003330';
 let rid = 1104;
