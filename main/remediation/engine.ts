@@ -23,6 +23,7 @@ import { execute } from './engine-apply';
 import { outcomeRows } from './engine-verify';
 import { undoSteps } from './engine-undo';
 import { busy, claim, forcible, sessionSummaries, takeoverLine } from './engine-sessions';
+import { withOtherMobileNote } from './other-mobile-blast';
 
 export class RemediationEngine {
   private readonly rt: EngineRuntime;
@@ -71,7 +72,7 @@ export class RemediationEngine {
     this.rt.journal.createSession({ id, state: 'running', createdAt: this.rt.now(), plan: checked, meta: { owner: claimOwner(token), message: null, undo: null } });
     this.rt.log.info('session started', { sessionId: id, planId: checked.id, steps: checked.steps.length });
     o.onSession?.(id);
-    const out = await this.runOwned(id, token, checked, o);
+    const out = withOtherMobileNote(checked, await this.runOwned(id, token, checked, o));
     return { ...out, preflight: pre };
   }
 
@@ -91,7 +92,7 @@ export class RemediationEngine {
     const token = randomUUID();
     const { takeover } = claim(this.rt, s, token, 'running', (m) => ({ ...m, message: null }), o.takeOver === true);
     this.rt.log.info('session resumed', { sessionId, from: state, ...(takeover ? { takeoverFrom: takeover.from } : {}) });
-    const out = await this.runOwned(sessionId, token, plan, o);
+    const out = withOtherMobileNote(plan, await this.runOwned(sessionId, token, plan, o));
     return takeover ? { ...out, takeover, message: `${takeoverLine(takeover)} ${out.message ?? ''}`.trim() } : out;
   }
 

@@ -49,3 +49,24 @@ export function otherMobileCannotUndo(blast: OtherMobileBlast): string {
   const who = blast.pushed.length > 0 ? ` (${blast.pushed.length} user(s) with AD otherMobile values: ${named(blast.pushed.map((p) => p.upn))})` : '';
   return `AlternateMobilePhones values overwritten from otherMobile${who} cannot be recorded or restored: Graph v1.0 cannot read them.`;
 }
+
+/**
+ * What a session's outcome adds once the bypass and the cycle ran: whose AD otherMobile went out,
+ * and that verification read only what Graph can read. Null when the plan pushed no otherMobile.
+ */
+export function otherMobileOutcomeNote(plan: { otherMobile?: OtherMobileBlast | undefined }): string | null {
+  const pushed = plan.otherMobile?.pushed ?? [];
+  if (pushed.length === 0) return null;
+  return `AD otherMobile of ${pushed.length} user(s) (${named(pushed.map((p) => p.upn))}) went out with the bypass wherever the cloud differed; AlternateMobilePhones is not readable through Graph v1.0, so this verification could not check it.`;
+}
+
+/**
+ * Appends the otherMobile note to an outcome whose session reached verification (completed or
+ * verify-timeout: every step before verify, the bypass and the cycle included, is done, also when an
+ * earlier run did them and this one resumed).
+ */
+export function withOtherMobileNote<T extends { state: string; message: string | null }>(plan: { otherMobile?: OtherMobileBlast | undefined }, out: T): T {
+  const note = otherMobileOutcomeNote(plan);
+  if (!note || (out.state !== 'completed' && out.state !== 'verify-timeout')) return out;
+  return { ...out, message: out.message ? `${out.message} ${note}` : note };
+}

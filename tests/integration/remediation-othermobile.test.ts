@@ -42,7 +42,10 @@ describe('otherMobile in a bypass plan on the sandbox tenant', () => {
     expect(out.state).toBe('completed');
     // What Microsoft documents: with the bypass the AD values win for OtherMobile too.
     expect(env.cloud(UPN.ana).alternateMobilePhones).toEqual(['+1 803 555 0143']);
-    // Verification read what Graph can read: ana is no verified row (her mobile was never in question).
+    // Verification read what Graph can read: ana is no verified row (her mobile was never in question),
+    // and the outcome says that her otherMobile could not be checked.
     expect(out.rows.map((r) => r.upn)).not.toContain(UPN.ana);
+    expect(out.message).toContain(`AD otherMobile of 1 user(s) (${UPN.ana}) went out with the bypass wherever the cloud differed`);
+    expect(out.message).toContain('this verification could not check it');
   });
 });
