@@ -19,22 +19,38 @@ export const ENGINE_PENDING = 'engine-pending';
 /** Lookup of engine objects by sourceAnchor, then Entra object id, then on-prem DN. */
 export class EngineIndex {
   private readonly byAnchor = new Map<string, EngineObject>();
-  private readonly byCloudId = new Map<string, EngineObject>();
-  private readonly byDn = new Map<string, EngineObject>();
+  /** Built on the first lookup that needs it: most rows are found by anchor, and the DN key costs a regex per object. */
+  private byCloudId: Map<string, EngineObject> | null = null;
+  private byDn: Map<string, EngineObject> | null = null;
+  private readonly objects: readonly EngineObject[];
 
   constructor(objects: Iterable<EngineObject>) {
-    for (const o of objects) {
-      if (o.sourceAnchor && !this.byAnchor.has(o.sourceAnchor)) this.byAnchor.set(o.sourceAnchor, o);
-      if (o.cloudId && !this.byCloudId.has(o.cloudId.toLowerCase())) this.byCloudId.set(o.cloudId.toLowerCase(), o);
-      if (o.onPremDn) {
-        const dn = o.onPremDn.trim().toLowerCase().replace(/\s*([,=])\s*/g, '$1');
+    this.objects = [...objects];
+    for (const o of this.objects) if (o.sourceAnchor && !this.byAnchor.has(o.sourceAnchor)) this.byAnchor.set(o.sourceAnchor, o);
+  }
+
+  private cloudIds(): Map<string, EngineObject> {
+    if (!this.byCloudId) {
+      this.byCloudId = new Map();
+      for (const o of this.objects) if (o.cloudId && !this.byCloudId.has(o.cloudId.toLowerCase())) this.byCloudId.set(o.cloudId.toLowerCase(), o);
+    }
+    return this.byCloudId;
+  }
+
+  private dns(): Map<string, EngineObject> {
+    if (!this.byDn) {
+      this.byDn = new Map();
+      for (const o of this.objects) {
+        if (!o.onPremDn) continue;
+        const dn = dnKey(o.onPremDn);
         if (!this.byDn.has(dn)) this.byDn.set(dn, o);
       }
     }
+    return this.byDn;
   }
 
   get size(): number {
-    return this.byAnchor.size + this.byCloudId.size + this.byDn.size;
+    return this.byAnchor.size + this.cloudIds().size + this.dns().size;
   }
 
   find(anchor: string | null, cloudId: string | null, dn: string | null): EngineObject | null {
@@ -43,12 +59,16 @@ export class EngineIndex {
       if (o) return o;
     }
     if (cloudId) {
-      const o = this.byCloudId.get(cloudId.toLowerCase());
+      const o = this.cloudIds().get(cloudId.toLowerCase());
       if (o) return o;
     }
-    if (dn) return this.byDn.get(dn.trim().toLowerCase().replace(/\s*([,=])\s*/g, '$1')) ?? null;
+    if (dn) return this.dns().get(dnKey(dn)) ?? null;
     return null;
   }
+}
+
+function dnKey(dn: string): string {
+  return dn.trim().toLowerCase().replace(/\s*([,=])\s*/g, '$1');
 }
 
 export function engineSummary(o: EngineObject): EngineSummary {

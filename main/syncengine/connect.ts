@@ -64,14 +64,17 @@ function choose(rules: readonly SyncRuleInfo[], sources: readonly CsObject[], co
   let fallback: RuleChoice | null = null;
   for (const rule of rules) {
     const flow = phoneFlow(rule)!;
-    const candidates = sources.filter((s) => !rule.connectorId || !connectorIdOf(s) || connectorIdOf(s) === rule.connectorId);
     if (sources.length === 0) {
       // No AD connector objects in the export: precedence alone, scope unknown.
       const s = inScope(rule, null);
       if (s !== false) return { rule, flow, source: null, scopeKnown: s === true };
       continue;
     }
-    for (const src of candidates) {
+    for (const src of sources) {
+      if (rule.connectorId) {
+        const id = connectorIdOf(src);
+        if (id && id !== rule.connectorId) continue;
+      }
       const s = inScope(rule, src.attributes);
       if (s === false) continue;
       const hasValue = flow.flowType === 'constant' || flow.sources.some((a) => first(src.attributes, a.toLowerCase()) !== null);
@@ -81,6 +84,19 @@ function choose(rules: readonly SyncRuleInfo[], sources: readonly CsObject[], co
     }
   }
   return fallback;
+}
+
+/** One EngineRule per (rule, flow, connector): every user the rule produced shares it (read-only). */
+function engineRuleCache(): (c: RuleChoice) => EngineRule {
+  const cache = new Map<SyncRuleInfo, Map<string | null, EngineRule>>();
+  return (c) => {
+    const connector = c.source?.connector ?? c.rule.connectorId;
+    let byConnector = cache.get(c.rule);
+    if (!byConnector) cache.set(c.rule, (byConnector = new Map()));
+    let r = byConnector.get(connector);
+    if (!r) byConnector.set(connector, (r = engineRule(c)));
+    return r;
+  };
 }
 
 function engineRule(c: RuleChoice): EngineRule {
@@ -93,6 +109,8 @@ function engineRule(c: RuleChoice): EngineRule {
   };
 }
 
+const NO_SOURCES: readonly CsObject[] = [];
+
 export function buildConnectEngineObjects(input: ConnectInput): { objects: EngineObject[]; stats: ConnectStats } {
   const rules = (input.rules ?? []).filter((r) => !r.disabled && phoneFlow(r));
   const inbound = rules.filter((r) => r.direction === 'inbound').sort((a, b) => a.precedence - b.precedence);
@@ -102,11 +120,31 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
   const idByName = new Map<string, string>();
   for (const r of runs) if (r.connectorId) idByName.set(r.connector.toLowerCase(), r.connectorId);
   for (const o of input.csObjects) if (o.connectorId && o.connector) idByName.set(o.connector.toLowerCase(), o.connectorId);
-  const connectorIdOf = (o: CsObject): string | null => o.connectorId ?? (o.connector ? (idByName.get(o.connector.toLowerCase()) ?? null) : null);
+  const idByConnector = new Map<string, string | null>();
+  const connectorIdOf = (o: CsObject): string | null => {
+    if (o.connectorId) return o.connectorId;
+    if (!o.connector) return null;
+    let id = idByConnector.get(o.connector);
+    if (id === undefined) idByConnector.set(o.connector, (id = idByName.get(o.connector.toLowerCase()) ?? null));
+    return id;
+  };
+  const ruleOf = engineRuleCache();
+  // The rule and run citations are the same for every user they cover: one object each, shared.
+  const ruleEvidence = new Map<SyncRuleInfo, EngineEvidence>();
+  const runEvidence = new Map<ConnectorRun, EngineEvidence>();
+  const runByConnector = new Map<string, ConnectorRun | undefined>();
+  const runOf = (connector: string): ConnectorRun | undefined => {
+    if (!runByConnector.has(connector)) runByConnector.set(connector, exportsByConnector.get(connector.toLowerCase()));
+    return runByConnector.get(connector);
+  };
+  const onlyRun = exportsByConnector.size === 1 ? [...exportsByConnector.values()][0] : undefined;
 
   const stats: ConnectStats = { aadUsers: 0, adOnly: 0, otherTypes: 0, rulesTouchingMobile: rules.length };
-  const adByMv = new Map<string, CsObject[]>();
+  // AD connector objects by metaverse id; `joined` once an Entra ID connector object links the same
+  // metaverse object. adGroup[i] is ad[i]'s group, so the pass over AD objects needs no lookup.
+  const adByMv = new Map<string, { objs: CsObject[]; joined: boolean }>();
   const ad: CsObject[] = [];
+  const adGroup: ({ objs: CsObject[]; joined: boolean } | null)[] = [];
   const aad: CsObject[] = [];
   for (const o of input.csObjects) {
     if (!isUser(o)) {
@@ -116,23 +154,29 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
     if (o.aad) aad.push(o);
     else {
       ad.push(o);
+      let group = null;
       if (o.mvId) {
         const k = o.mvId.toLowerCase();
-        const list = adByMv.get(k);
-        if (list) list.push(o);
-        else adByMv.set(k, [o]);
+        group = adByMv.get(k) ?? null;
+        if (group) group.objs.push(o);
+        else adByMv.set(k, (group = { objs: [o], joined: false }));
       }
+      adGroup.push(group);
     }
   }
 
   const where = (e: EngineEvidence): string => `${e.origin}${e.line ? `:${e.line}` : ''}`;
   const byAnchor = new Map<string, CsObject>();
-  const joinedMv = new Set<string>();
   const objects: EngineObject[] = [];
   for (const o of aad) {
-    const decoded = decodeAadDn(o.dn);
-    const sourceAnchor = first(o.attributes, 'sourceanchor') ?? decoded?.sourceAnchor ?? null;
-    const cloudAnchor = first(o.attributes, 'cloudanchor') ?? decoded?.cloudAnchor ?? null;
+    let sourceAnchor = first(o.attributes, 'sourceanchor');
+    let cloudAnchor = first(o.attributes, 'cloudanchor');
+    if (sourceAnchor === null || cloudAnchor === null) {
+      // The DN carries one of the two anchors: decoded only when the attributes do not say.
+      const decoded = decodeAadDn(o.dn);
+      sourceAnchor ??= decoded?.sourceAnchor ?? null;
+      cloudAnchor ??= decoded?.cloudAnchor ?? null;
+    }
     const key = sourceAnchor ?? `dn:${o.dn.toLowerCase()}`;
     const prev = byAnchor.get(key);
     if (prev) {
@@ -140,16 +184,25 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
     }
     byAnchor.set(key, o);
     stats.aadUsers++;
-    const sources = o.mvId ? (adByMv.get(o.mvId.toLowerCase()) ?? []) : [];
-    if (o.mvId) joinedMv.add(o.mvId.toLowerCase());
+    const group = o.mvId ? adByMv.get(o.mvId.toLowerCase()) : undefined;
+    const sources = group ? group.objs : NO_SOURCES;
+    if (group) group.joined = true;
     const evidence: EngineEvidence[] = [o.evidence];
     const inChoice = choose(inbound, sources, connectorIdOf);
     const outChoice = choose(outbound, [], connectorIdOf);
     const pick = inChoice && inChoice.flow.flowType !== 'direct' ? inChoice : outChoice && outChoice.flow.flowType !== 'direct' ? outChoice : (inChoice ?? outChoice);
-    if (pick) evidence.push({ source: 'Get-ADSyncRule', origin: input.rulesFile ?? 'Get-ADSyncRule', line: pick.rule.line });
-    const run = o.connector ? exportsByConnector.get(o.connector.toLowerCase()) : exportsByConnector.size === 1 ? [...exportsByConnector.values()][0] : undefined;
-    if (run) evidence.push({ source: 'Get-ADSyncRunProfileResult', origin: input.runsFile ?? 'Get-ADSyncRunProfileResult', line: run.line });
-    const exported = { mobile: first(o.attributes, 'mobile'), otherMobile: [...(o.attributes.get('othermobile') ?? [])] };
+    if (pick) {
+      let e = ruleEvidence.get(pick.rule);
+      if (!e) ruleEvidence.set(pick.rule, (e = { source: 'Get-ADSyncRule', origin: input.rulesFile ?? 'Get-ADSyncRule', line: pick.rule.line }));
+      evidence.push(e);
+    }
+    const run = o.connector ? runOf(o.connector) : onlyRun;
+    if (run) {
+      let e = runEvidence.get(run);
+      if (!e) runEvidence.set(run, (e = { source: 'Get-ADSyncRunProfileResult', origin: input.runsFile ?? 'Get-ADSyncRunProfileResult', line: run.line }));
+      evidence.push(e);
+    }
+    const exported = { mobile: first(o.attributes, 'mobile'), otherMobile: o.attributes.get('othermobile') ?? [] };
     const pendingMobile = o.pendingExport && (o.pendingExport.has('mobile') || o.pendingExport.has('othermobile'));
     let state: EngineObject['state'] = 'exported';
     let reason: string | null = pick && !pick.scopeKnown ? `rule chosen by precedence; its scoping filter could not be evaluated from the export` : null;
@@ -175,7 +228,7 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
       state,
       exported,
       exportedAt: run?.endedAt ?? null,
-      rule: pick ? engineRule(pick) : null,
+      rule: pick ? ruleOf(pick) : null,
       reason,
       evidence,
     });
@@ -183,8 +236,9 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
 
   // AD connector objects no Entra ID connector object joins: the engine never exports them.
   const adSeen = new Map<string, CsObject>();
-  for (const o of ad) {
-    if (o.mvId && joinedMv.has(o.mvId.toLowerCase())) continue;
+  for (let i = 0; i < ad.length; i++) {
+    const o = ad[i]!;
+    if (adGroup[i]?.joined) continue;
     const k = `${o.connector ?? ''}|${o.dn.toLowerCase()}`;
     const prev = adSeen.get(k);
     if (prev) throw new ValidationError(where(o.evidence), `AD connector object ${o.dn} is already at ${where(prev.evidence)}: one object twice; import each object once`);

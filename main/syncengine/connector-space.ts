@@ -9,7 +9,9 @@
 import { z } from 'zod';
 import { ValidationError, formatIssues } from '../core/errors';
 import type { EngineEvidence, EngineEvidenceSource } from '../core/engine-view';
-import { childrenNamed, jsonRecords, parseXml, type XmlElement } from './records';
+import { jsonRecords } from './records';
+import { XmlReader, childrenNamed, localName, type XmlElement } from './xml-reader';
+import { fastCsObject } from './cs-object-fast';
 
 export interface CsObject {
   /** Connector (management agent) name where the export says; null when it does not. */
@@ -52,14 +54,32 @@ function isAad(connector: string | null, dn: string): boolean {
   return AAD_DN.test(dn.trim());
 }
 
-function attrMap(attrs: XmlElement[], file: string): Map<string, string[]> {
+/** The text of each `<value>` child (one pass, no intermediate arrays: this runs for every attribute). */
+function valuesOf(a: XmlElement): string[] {
+  const out: string[] = [];
+  for (const c of a.children) if (c.name === 'value' || localName(c.name) === 'value') out.push(c.text);
+  return out;
+}
+
+/** First child of each name (local name), in one pass over the children. */
+function firstChildren(el: XmlElement): Map<string, XmlElement> {
+  const out = new Map<string, XmlElement>();
+  for (const c of el.children) {
+    const k = localName(c.name);
+    if (!out.has(k)) out.set(k, c);
+  }
+  return out;
+}
+
+function attrMap(entry: XmlElement, file: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const a of attrs) {
+  for (const a of entry.children) {
+    if (a.name !== 'attr' && localName(a.name) !== 'attr') continue;
     const name = a.attrs['name'];
     if (!name) throw new ValidationError(`${file}:${a.line}`, '<attr> without a name');
     const key = name.toLowerCase();
     if (out.has(key)) throw new ValidationError(`${file}:${a.line}`, `attribute ${name} appears twice in one object`);
-    const values = childrenNamed(a, 'value').map((v) => v.text);
+    const values = valuesOf(a);
     if (a.attrs['multivalued'] === 'false' && values.length > 1) {
       throw new ValidationError(`${file}:${a.line}`, `single-valued attribute ${name} has ${values.length} values`);
     }
@@ -68,16 +88,15 @@ function attrMap(attrs: XmlElement[], file: string): Map<string, string[]> {
   return out;
 }
 
-function hologramAttrs(el: XmlElement, hologram: string, file: string): Map<string, string[]> | null {
-  const h = childrenNamed(el, hologram)[0];
+function hologramAttrs(h: XmlElement | undefined, file: string): Map<string, string[]> | null {
   if (!h) return null;
   const entry = childrenNamed(h, 'entry')[0];
-  return entry ? attrMap(childrenNamed(entry, 'attr'), file) : new Map();
+  return entry ? attrMap(entry, file) : new Map();
 }
 
-function errorText(el: XmlElement): string | null {
+function errorText(first: Map<string, XmlElement>): string | null {
   for (const kind of ['export-errordetail', 'import-errordetail']) {
-    const d = childrenNamed(el, kind)[0];
+    const d = first.get(kind);
     if (!d) continue;
     const status = childrenNamed(d, kind.replace('errordetail', 'status'))[0] ?? d;
     const cd = childrenNamed(status, 'cd-error')[0] ?? status;
@@ -94,9 +113,10 @@ export function csObjectFromXml(el: XmlElement, file: string, source: EngineEvid
   if (!dn) throw new ValidationError(`${file}:${el.line}`, '<cs-object> without cs-dn');
   const objectType = el.attrs['object-type'] ?? '';
   const connector = el.attrs['ma-name'] ?? connectorHint;
-  const attributes = hologramAttrs(el, 'synchronized-hologram', file) ?? hologramAttrs(el, 'hologram', file) ?? new Map<string, string[]>();
+  const first = firstChildren(el);
+  const attributes = hologramAttrs(first.get('synchronized-hologram'), file) ?? hologramAttrs(first.get('hologram'), file) ?? new Map<string, string[]>();
   let pendingExport: Map<string, string[]> | null = null;
-  const unapplied = childrenNamed(el, 'unapplied-export')[0];
+  const unapplied = first.get('unapplied-export');
   const delta = unapplied ? childrenNamed(unapplied, 'delta')[0] : undefined;
   if (delta) {
     pendingExport = new Map();
@@ -104,11 +124,11 @@ export function csObjectFromXml(el: XmlElement, file: string, source: EngineEvid
       const name = a.attrs['name'];
       if (!name) throw new ValidationError(`${file}:${a.line}`, '<attr> without a name in the unapplied export');
       const op = a.attrs['operation'] ?? 'replace';
-      pendingExport.set(name.toLowerCase(), op === 'delete' ? [] : childrenNamed(a, 'value').map((v) => v.text));
+      pendingExport.set(name.toLowerCase(), op === 'delete' ? [] : valuesOf(a));
     }
   }
-  const connectorEl = childrenNamed(el, 'connector')[0];
-  const mvLink = childrenNamed(el, 'mv-link')[0];
+  const connectorEl = first.get('connector');
+  const mvLink = first.get('mv-link');
   const lineage = mvLink?.attrs['lineage-rule'] ? [mvLink.attrs['lineage-rule']] : [];
   return {
     connector,
@@ -118,7 +138,7 @@ export function csObjectFromXml(el: XmlElement, file: string, source: EngineEvid
     objectType,
     attributes,
     pendingExport,
-    error: errorText(el),
+    error: errorText(first),
     connectorState: connectorEl ? connectorEl.text.trim() !== '0' : true,
     mvId: mvLink?.text.trim() || null,
     lineageRules: lineage,
@@ -126,15 +146,75 @@ export function csObjectFromXml(el: XmlElement, file: string, source: EngineEvid
   };
 }
 
+/**
+ * Reads the connector-space XML (`<cs-objects>` with any number of `<cs-object>`, or one `<cs-object>`)
+ * written in chunks: each `<cs-object>` becomes a CsObject as its end tag is read and its element tree
+ * is dropped, so memory holds the objects, never a tree of the file.
+ */
+export class ConnectorSpaceXmlReader {
+  readonly objects: CsObject[] = [];
+  private readonly xml: XmlReader;
+  private single = false;
+  private hint: string | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly source: EngineEvidenceSource = 'Export-ADSyncToolsObjects',
+    /** Read every object tag by tag (no fast path): what the fast path is tested against. */
+    options: { tagByTag?: boolean } = {},
+  ) {
+    this.xml = new XmlReader({
+      file,
+      onRoot: (root) => {
+        this.hint = root.attrs['ma-name'] ?? null;
+        if (root.name === 'cs-object') {
+          this.single = true;
+          return false;
+        }
+        if (root.name !== 'cs-objects') {
+          throw new ValidationError(`${file}:${root.line}`, `root element is <${root.name}>, expected <cs-objects> or <cs-object> (the connector-space export)`);
+        }
+        return true;
+      },
+      onElement: (el) => {
+        if (localName(el.name) === 'cs-object') this.objects.push(csObjectFromXml(el, this.file, this.source, this.hint));
+      },
+      ...(options.tagByTag
+        ? {}
+        : {
+            fastChild: {
+              name: 'cs-object',
+              read: (src, from, to, line) => {
+                const o = fastCsObject(src, from, to, line, this.file, this.source, this.hint);
+                if (o) this.objects.push(o);
+                return o !== null;
+              },
+            },
+          }),
+    });
+  }
+
+  /** Characters read so far. */
+  get consumed(): number {
+    return this.xml.consumed;
+  }
+
+  write(chunk: string): void {
+    this.xml.write(chunk);
+  }
+
+  end(): CsObject[] {
+    const root = this.xml.end();
+    if (this.single) this.objects.push(csObjectFromXml(root, this.file, this.source, this.hint));
+    return this.objects;
+  }
+}
+
 /** The connector-space XML (`<cs-objects>` with any number of `<cs-object>`, or one `<cs-object>`). */
 export function parseConnectorSpaceXml(text: string, file: string, source: EngineEvidenceSource = 'Export-ADSyncToolsObjects'): CsObject[] {
-  const root = parseXml(text, file);
-  const hint = root.attrs['ma-name'] ?? null;
-  if (root.name === 'cs-object') return [csObjectFromXml(root, file, source, hint)];
-  if (root.name !== 'cs-objects') {
-    throw new ValidationError(`${file}:${root.line}`, `root element is <${root.name}>, expected <cs-objects> or <cs-object> (the connector-space export)`);
-  }
-  return childrenNamed(root, 'cs-object').map((el) => csObjectFromXml(el, file, source, hint));
+  const r = new ConnectorSpaceXmlReader(file, source);
+  r.write(text);
+  return r.end();
 }
 
 const TYPE_NAME = /^System\.[\w.`[\]]+$/;

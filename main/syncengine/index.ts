@@ -4,3 +4,5 @@ export * from './sync-rules';
 export * from './run-history';
 export * from './connect';
 export * from './cloud-sync';
+export * from './xml-reader';
+export * from './connect-files';

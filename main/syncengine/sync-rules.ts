@@ -176,10 +176,15 @@ export function inScope(rule: SyncRuleInfo, attrs: Map<string, string[]> | null)
   return unknown ? null : false;
 }
 
+/** A condition's attribute and value in lower case, computed once per condition (it runs per object). */
+const lowered = new WeakMap<ScopeCondition, { attribute: string; value: string }>();
+
 function condition(c: ScopeCondition, attrs: Map<string, string[]>): boolean | null {
-  const values = attrs.get(c.attribute.toLowerCase());
+  let low = lowered.get(c);
+  if (!low) lowered.set(c, (low = { attribute: c.attribute.toLowerCase(), value: c.value.toLowerCase() }));
+  const values = attrs.get(low.attribute);
   const v = (values?.[0] ?? '').toLowerCase();
-  const want = c.value.toLowerCase();
+  const want = low.value;
   switch (c.operator) {
     case 'ISNULL':
       return !values || values.length === 0;

@@ -1,0 +1,234 @@
+/**
+ * bench:engine — what joining the Entra Connect exports adds to a scan (#18: under 20 % at 100k). The
+ * same 100k-user scan runs without engine data (the baseline) and with the Connect exports of those
+ * users read from disk and joined, in alternating child processes of one run (each child's peak RSS
+ * is its own). The scan is bench:drift's: the on-prem side from the sandbox seed generator (the users
+ * the sandbox tenant was provisioned from, as an adapter returns them), the cloud side through the
+ * real cloud client over HTTPS from the sandbox tenant (throttling off). The exports are what the
+ * sandbox's sync simulator emits (connectExports(): connector-space XML of the AAD and AD connectors,
+ * i.e. two objects per user, Get-ADSyncRule JSON with a custom reformatting rule, run history),
+ * read by the same code as `syncdrift import --connect-export` (main/syncengine/connect-files.ts:
+ * the XML streamed from disk). Timed: from before the exports are read to the end of the scan.
+ * Prints one JSON object.
+ *
+ *   npm run bench:engine [-- --users 100000 --runs 3]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSandboxTenant } from '../../main/sandbox/server';
+import { seedPeople } from '../../main/sandbox/seed';
+import { guidBytesToText } from '../../main/sandbox/ids';
+import { connectExports, mobileAfterRules, type SandboxSyncRule } from '../../main/sandbox/connect-rules';
+import { createCloudClient } from '../../main/cloud';
+import { createNodeNetwork } from '../../main/cloud/network';
+import { silentLogger } from '../../main/core/logger';
+import { systemClock } from '../../main/core/ports';
+import type { OnPremUser } from '../../main/core/model';
+import { SnapshotDirectory } from '../../main/onprem/import/snapshot';
+import { runScan } from '../../main/drift/pipeline';
+import { readConnectExports } from '../../main/syncengine/connect-files';
+
+const SEED = 7;
+const DOMAIN = 'contoso.example';
+const AD_CONNECTOR = 'contoso.example';
+/** A custom inbound rule that reformats mobile to E.164 for one OU (the seed spreads users over OUs). */
+const RULES: SandboxSyncRule[] = [{ name: 'Custom - Mobile E.164 (Sales)', precedence: 50, connector: AD_CONNECTOR, dnSuffix: 'OU=Sales,OU=Staff,DC=contoso,DC=example', transform: { kind: 'e164', countryCode: '1' } }];
+
+type Mode = 'baseline' | 'engine';
+
+interface ChildInput {
+  mode: Mode;
+  users: number;
+  files: string[];
+  origin: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  caPem: string;
+}
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : dflt;
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} takes a positive integer`);
+  return v;
+}
+
+/** On-prem users for the seeded people: same anchors, SIDs, DNs and numbers as the tenant's (bench:drift's). */
+function onPremFromSeed(count: number): OnPremUser[] {
+  const out: OnPremUser[] = [];
+  const changedAt = new Date(Date.now() - 3 * 86_400_000).toISOString();
+  for (const p of seedPeople({ count, seed: SEED, domain: DOMAIN })) {
+    out.push({
+      sourceId: 'bench-dc01', dn: p.dn, objectGuid: guidBytesToText(Buffer.from(p.immutableId, 'base64')), consistencyGuid: p.immutableId,
+      sourceAnchor: p.immutableId, objectSid: p.sid, upn: p.userPrincipalName, samAccountName: p.samAccountName, displayName: p.displayName,
+      mobile: p.mobile, otherMobile: p.otherMobile, telephoneNumber: p.telephoneNumber, country: 'US', whenChanged: changedAt,
+      usnChanged: 10_000 + p.index, isDeleted: false, changes: { mobile: { changedAt, version: 1, source: 'replPropertyMetaData' } }, inScope: true, scopeReason: null,
+    });
+  }
+  return out;
+}
+
+/** The Connect exports of the seeded users, as files: what the engine exported is AD's value after the rules. */
+function writeExports(users: number, dir: string): { files: string[]; bytes: Record<string, number> } {
+  const people = [...seedPeople({ count: users, seed: SEED, domain: DOMAIN })];
+  const onPrem = onPremFromSeed(users);
+  const ex = connectExports({
+    entries: onPrem.map((u, i) => ({ anchor: u.sourceAnchor!, dn: u.dn, mobile: mobileAfterRules(RULES, u), otherMobile: u.otherMobile, cloudId: people[i]!.id })),
+    rules: RULES,
+    adConnector: AD_CONNECTOR,
+    lastExportAt: new Date(Date.now() - 1_800_000).toISOString(),
+  });
+  const files = { 'connector-space.xml': ex.connectorSpaceXml, 'sync-rules.json': ex.rulesJson, 'run-history.json': ex.runHistoryJson };
+  const bytes: Record<string, number> = {};
+  for (const [name, text] of Object.entries(files)) {
+    writeFileSync(join(dir, name), text);
+    bytes[name] = statSync(join(dir, name)).size;
+  }
+  return { files: Object.keys(files).map((n) => join(dir, n)), bytes };
+}
+
+async function child(input: ChildInput): Promise<void> {
+  const loadAvg1 = +loadavg()[0]!.toFixed(2);
+  const users = onPremFromSeed(input.users);
+  const network = await createNodeNetwork({ extraCaPem: [input.caPem], env: {} });
+  const client = createCloudClient({
+    profileCloud: { cloud: 'custom', tenant: input.tenantId, clientId: input.clientId, authorityHost: input.origin, graphBaseUrl: input.origin },
+    network,
+    logger: silentLogger,
+    clock: systemClock,
+    secrets: { getClientSecret: async () => input.clientSecret },
+  });
+  await client.signIn({ flow: 'client-credentials' });
+  const dir = new SnapshotDirectory({ id: 'bench-dc01', kind: 'snapshot', label: 'seed', baseDn: 'DC=contoso,DC=example', searchBases: ['DC=contoso,DC=example'], writable: false }, users);
+  // Peak heap, sampled: the reader yields between chunks and the scan between pages, so the sampler runs.
+  let peakHeap = process.memoryUsage().heapUsed;
+  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let engineReadMs = 0;
+  let engineObjects: Awaited<ReturnType<typeof readConnectExports>>['objects'] | undefined;
+  let engineStats: Awaited<ReturnType<typeof readConnectExports>>['stats'] | undefined;
+  if (input.mode === 'engine') {
+    const r = await readConnectExports(input.files);
+    engineObjects = r.objects;
+    engineStats = r.stats;
+    engineReadMs = Math.round(performance.now() - t0);
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  }
+  const out = await runScan({ onPrem: [dir], cloudUsers: client.listUsers(), profileName: 'bench', defaultRegion: 'US', ...(engineObjects ? { engineObjects } : {}) });
+  const totalMs = Math.round(performance.now() - t0);
+  const cpu = process.cpuUsage(cpu0);
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  clearInterval(sampler);
+  await network.close();
+  process.stdout.write(
+    JSON.stringify({
+      mode: input.mode,
+      users: input.users,
+      loadAvg1,
+      totalMs,
+      engineReadMs,
+      scanMs: out.report.summary.phases.total ?? null,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      engineObjects: engineObjects?.length ?? 0,
+      engineStats: engineStats ?? null,
+      rows: out.report.rows.length,
+      rowsWithEngine: out.report.rows.filter((r) => r.engine).length,
+      byStatus: out.report.summary.byStatus,
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      peakHeapMiB: Math.round(peakHeap / 1024 ** 2),
+    }) + '\n',
+  );
+}
+
+function runChild(input: ChildInput): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [...(process.env.BENCH_ENGINE_PROF && input.mode === 'engine' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_ENGINE_PROF}`] : []), '--import', 'tsx', fileURLToPath(import.meta.url), '--child'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, unknown>) : reject(new Error(`${input.mode} child exited ${code}`))));
+    p.stdin.end(JSON.stringify(input));
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function parent(): Promise<void> {
+  const users = arg('users', 100_000);
+  const runs = arg('runs', 3);
+  const dir = mkdtempSync(join(tmpdir(), 'syncdrift-bench-engine-'));
+  const t0 = performance.now();
+  const { files, bytes } = writeExports(users, dir);
+  const exportsMs = Math.round(performance.now() - t0);
+  const sb = await startSandboxTenant({ seed: { count: users, seed: SEED, domain: DOMAIN, overrideRate: 0.05 }, knobs: { throttle: { disabled: true } } });
+  const results: Record<Mode, Array<Record<string, unknown>>> = { baseline: [], engine: [] };
+  const pairs: number[] = [];
+  try {
+    const base = { users, files, origin: sb.origin, tenantId: sb.tenantId, clientId: sb.apps.reader.appId, clientSecret: sb.apps.reader.clientSecret!, caPem: sb.caPem };
+    for (let r = 0; r < runs; r++) {
+      // Which mode goes first alternates, so a load change during the run hits both alike.
+      const order: Mode[] = r % 2 === 0 ? ['baseline', 'engine'] : ['engine', 'baseline'];
+      const pair: Partial<Record<Mode, number>> = {};
+      for (const mode of order) {
+        const res = await runChild({ ...base, mode });
+        results[mode].push(res);
+        pair[mode] = Number(res['totalMs']);
+      }
+      pairs.push((pair.engine! - pair.baseline!) / pair.baseline!);
+    }
+  } finally {
+    await sb.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const med = (mode: Mode, k: string) => median(results[mode].map((x) => Number(x[k])));
+  const baselineMs = med('baseline', 'totalMs');
+  const withEngineMs = med('engine', 'totalMs');
+  const addedRatio = +((withEngineMs - baselineMs) / baselineMs).toFixed(3);
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'engine-join',
+        node: process.version,
+        users,
+        runs,
+        exportBytes: bytes,
+        exportsWriteMs: exportsMs,
+        baselineMs,
+        withEngineMs,
+        engineReadMs: med('engine', 'engineReadMs'),
+        addedRatio,
+        medianPairRatio: +median(pairs).toFixed(3),
+        budgetRatio: 0.2,
+        withinBudget: addedRatio < 0.2,
+        cpuMs: { baseline: med('baseline', 'cpuMs'), engine: med('engine', 'cpuMs') },
+        peakRssMiB: { baseline: med('baseline', 'peakRssMiB'), engine: med('engine', 'peakRssMiB') },
+        peakHeapMiB: { baseline: med('baseline', 'peakHeapMiB'), engine: med('engine', 'peakHeapMiB') },
+        results,
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+if (process.argv.includes('--child')) {
+  let raw = '';
+  process.stdin.on('data', (d: Buffer) => (raw += d.toString('utf8')));
+  process.stdin.on('end', () => {
+    child(JSON.parse(raw) as ChildInput).catch((e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    });
+  });
+} else {
+  await parent();
+}
