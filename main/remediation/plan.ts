@@ -80,6 +80,8 @@ export function buildPlan(report: DriftReport, decisions: readonly Decision[], o
   const routeOf = (r: DriftRow, action: Decision['action'] | null): PlanRow['route'] => {
     if (!action || !matched(r) || r.status === 'in-sync') return 'none';
     if (action === 'keep-cloud') return sameValue(r.onPrem?.value, r.cloud?.value) ? 'none' : 'ad-write';
+    // Entra ID holds what the engine's rule exports: a bypass and a cycle would write that value again.
+    if (action === 'keep-onprem' && r.status === 'rule-formatted') return 'none';
     if (action === 'keep-onprem') return r.cloud?.managed ? 'graph-patch' : 'bypass-cycle';
     return 'none';
   };
@@ -99,6 +101,9 @@ export function buildPlan(report: DriftReport, decisions: readonly Decision[], o
     let route = routeOf(r, action);
     if (action && (action === 'keep-onprem' || action === 'keep-cloud') && !matched(r)) {
       notes.push(`${r.upn}: ${action} needs a matched pair (status ${r.status}); nothing will be written.`);
+    }
+    if (action === 'keep-onprem' && r.status === 'rule-formatted') {
+      notes.push(`${r.upn}: keep-onprem writes nothing: the row is rule-formatted (Entra ID holds exactly what ${r.engine?.rule ? `the sync rule "${r.engine.rule.name}"` : 'the sync engine'} exports from AD's value), so the bypass and a cycle would change nothing; change the rule or AD's value instead.`);
     }
     if (action === 'keep-cloud' && route === 'ad-write' && (r.cloud?.value?.length ?? 0) > MOBILE_MAX) {
       blockers.push({ rowKey: r.key, upn: r.upn, message: `the cloud value is longer than AD's 64-character limit for mobile; it cannot be written into AD` });
