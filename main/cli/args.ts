@@ -175,7 +175,7 @@ export function usage(topic: CommandName | null): string {
     'Output options (demo, scan, import): --format table|json|csv, --out FILE, --all (include in-sync rows),',
     '  --fail-on-drift (exit 5 when rows need attention), --workspace FILE, --no-save, --quiet',
     '',
-    'Also: sandbox, plan, apply, sessions, resume, undo, evidence, verify-evidence, secret-storage (each with --help).',
+    'Also: sandbox, plan, apply, sessions, resume, undo, evidence, verify-evidence, provision-on-demand, secret-storage (each with --help).',
     '',
     'Environment: SYNCDRIFT_HOME (workspace folder), SYNCDRIFT_KEEP_SIGN_IN=1 (keep a device-code or',
     '  interactive sign-in beside the workspace for the next commands; needs --accept-weak-secret-storage',

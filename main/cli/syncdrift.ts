@@ -31,7 +31,7 @@ import { runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, 
 import { cliRemediationDeps } from './remediation-wiring';
 import { reportWithCloudManaged } from '../api/scan-service';
 import { readConnectExports } from './connect-exports';
-import { joinCloudSync } from './cloud-sync';
+import { joinCloudSync, runProvisionOnDemandCommand } from './cloud-sync';
 
 type ExternalCommand = (args: readonly string[], io: CliIO) => Promise<number>;
 
@@ -46,6 +46,7 @@ export const EXTERNAL_COMMANDS: Readonly<Record<string, ExternalCommand>> = {
   evidence: (a, io) => runEvidenceCommand(a, io),
   'verify-evidence': (a, io) => runVerifyEvidenceCommand(a, io),
   'secret-storage': (a, io) => runSecretStorageCommand(a, io),
+  'provision-on-demand': (a, io) => runProvisionOnDemandCommand(a, io),
 };
 
 export const EXIT = { ok: 0, unexpected: 1, usage: 2, connection: 3, partial: 4, drift: 5, cancelled: 130 } as const;

@@ -50,7 +50,8 @@ async function appClient(roles: string[]): Promise<CloudClient> {
 }
 
 beforeAll(async () => {
-  env = await startCloudSandbox({});
+  work = mkdtempSync(join(tmpdir(), 'syncdrift-cloudsync-'));
+  env = await startCloudSandbox({ caDir: join(work, 'ca') });
   dir = SandboxDirectory.fromLdif(CLOUD_SYNC_LDIF, { baseDn: BASE });
   sync = new SyncSimulator(dir, env.sb.tenant, { engine: 'cloud-sync', server: 'CLOUDSYNC-AGENT01' });
   cloudSyncOf(env.sb.tenant).setMobileMapping({ country: 'FR', countryCode: '33' });
@@ -59,11 +60,11 @@ beforeAll(async () => {
   env.sb.tenant.legacyCloudEdit(stuck.id, '+1 206 555 0199', helpdesk);
   await sync.runCycle('initial');
 });
+let work: string | undefined;
 afterAll(async () => {
   await env?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
-let work: string | undefined;
 
 /**
  * `syncdrift scan` of a profile whose tenant uses Cloud Sync: the AD side is the sandbox directory
@@ -199,5 +200,52 @@ describe('Cloud Sync readers against the sandbox tenant', () => {
     expect(logs[0]!.targetId).toBe(before.id);
     // A wrong rule id is Graph's 400, not a silent success.
     await expect(c.cloudSync.provisionOnDemand({ servicePrincipalId: spId, jobId: job.jobId, ruleId: 'nope' }, { objectId: '2b3c4d5e-0000-4000-8000-000000000003' })).rejects.toMatchObject({ code: 'GRAPH_400' });
+  });
+});
+
+describe('syncdrift provision-on-demand (the verification step of a Cloud Sync tenant)', () => {
+  async function pod(roles: string[], objectId: string | null): Promise<{ code: number; out: string; err: string }> {
+    const { app, clientSecret } = env.sb.tenant.registerApp({ displayName: `POD ${roles.join(' ')}`, appRoles: roles });
+    const file = join(work!, `pod-${app.appId}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'Cloud Sync tenant',
+        onPrem: { url: 'ldaps://dc01.corp.contoso.com', bindDn: 'svc@contoso.com', passwordEnv: 'SD_LDAP_PASSWORD', baseDn: BASE },
+        cloud: { environment: 'sandbox', tenantId: env.sb.tenantId, clientId: app.appId, auth: { type: 'clientSecret', secretEnv: 'SD_CLIENT_SECRET' }, authorityHost: env.sb.origin, graphBaseUrl: env.sb.origin, cloudSync: { servicePrincipalId: env.sb.tenant.cloudSyncJob.servicePrincipalId } },
+      }),
+    );
+    let out = '';
+    let err = '';
+    const io: CliIO = { stdout: { write: (x: string) => (out += x) }, stderr: { write: (x: string) => (err += x) }, env: { SYNCDRIFT_HOME: join(work!, 'home'), SD_CLIENT_SECRET: clientSecret!, NODE_EXTRA_CA_CERTS: env.sb.caFile! }, cwd: work!, isTTY: false };
+    const code = await main(['provision-on-demand', '--profile', file, ...(objectId ? ['--object-id', objectId] : []), '--json'], io);
+    return { code, out, err };
+  }
+  const WRITE = ['User.Read.All', 'AuditLog.Read.All', 'Synchronization.ReadWrite.All'];
+
+  it('verifies a user whose new AD value Cloud Sync exports through the mapping and Entra ID takes (exit 0)', async () => {
+    dir.modifyUser(`CN=Paris One,OU=Paris,${BASE}`, { mobile: '06 99 99 99 01' });
+    const r = await pod(WRITE, '2b3c4d5e-0000-4000-8000-000000000001');
+    expect(r.err).not.toMatch(/syncdrift/);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ verdict: 'verified', provisioningStatus: 'success', exportedMobile: '+33699999901', entraMobile: '+33699999901', sentMobile: true });
+    expect(env.sb.tenant.findByUpn('paris.one@contoso.com')!.mobilePhone).toBe('+33699999901');
+  });
+
+  it('does not verify the stuck user: Cloud Sync sends the AD value, Entra ID keeps its own (exit 5)', async () => {
+    const r = await pod(WRITE, '2b3c4d5e-0000-4000-8000-000000000004');
+    expect(r.code).toBe(5);
+    const v = JSON.parse(r.out);
+    expect(v).toMatchObject({ verdict: 'not-verified', exportedMobile: '+1 425 555 0104', entraMobile: '+1 206 555 0199' });
+    expect(v.message).toMatch(/DirSyncOverrides, a confirmed override/);
+  });
+
+  it('names Synchronization.ReadWrite.All when the app lacks it (exit 3), and needs --object-id (exit 2)', async () => {
+    const r = await pod(['User.Read.All', 'AuditLog.Read.All', 'Synchronization.Read.All'], '2b3c4d5e-0000-4000-8000-000000000001');
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/provisioning a user on demand .* needs Synchronization\.ReadWrite\.All/);
+    const u = await pod(WRITE, null);
+    expect(u.code).toBe(2);
+    expect(u.err).toMatch(/--object-id: is required/);
   });
 });
