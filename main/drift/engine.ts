@@ -312,7 +312,7 @@ export class DriftBuilder {
       for (const f of verdict.flags) if (!flags.includes(f)) flags.push(f);
     }
     const baseCause = matchedCause(u, c, status, ch, stuckTenantSyncAt, change);
-    const other = otherMobileView(u, region, this.norm, c.managed ? 'managed' : 'synced');
+    const other = otherMobileView(u, region, this.norm, c.managed ? 'managed' : 'synced', withEngine?.engine?.exported?.otherMobile);
     flags.push(...other.flags);
     const row: DriftRow = {
       key: rowKey(u, c.user),

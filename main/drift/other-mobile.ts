@@ -40,12 +40,22 @@ export function otherMobileNote(count: number, verdict: OtherMobileView['verdict
   }
 }
 
-/** The row's otherMobile view and the flags it adds. */
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const x = new Set(a.map((v) => v.trim()).filter((v) => v !== ''));
+  const y = new Set(b.map((v) => v.trim()).filter((v) => v !== ''));
+  return x.size === y.size && [...x].every((v) => y.has(v));
+}
+
+/**
+ * The row's otherMobile view and the flags it adds. `engineExported`: what the sync engine exports
+ * for otherMobile when its exports were joined (a rule may reformat it; that form is what goes out).
+ */
 export function otherMobileView(
   u: Pick<OnPremUser, 'otherMobile' | 'changes'>,
   region: CountryCode | null,
   norm: PhoneNormalizer,
   flow: OtherMobileFlow,
+  engineExported?: readonly string[] | null,
 ): { view: OtherMobileView; flags: string[] } {
   const flags: string[] = [];
   const onPrem = u.otherMobile.filter((v) => v.trim() !== '');
@@ -60,5 +70,10 @@ export function otherMobileView(
   if (verdict === 'bypass-pushes') flags.push(OTHER_MOBILE_UNVERIFIABLE);
   if (unparseable) flags.push(OTHER_MOBILE_UNPARSEABLE);
   const changedAt = u.changes['otherMobile']?.changedAt ?? null;
-  return { view: { onPrem, normalized, changedAt, cloud: 'not-readable', verdict, note: otherMobileNote(onPrem.length, verdict, flow) }, flags };
+  let note = otherMobileNote(onPrem.length, verdict, flow);
+  if (verdict !== 'not-flowing' && engineExported && !sameSet(engineExported, onPrem)) {
+    const n = engineExported.filter((v) => v.trim() !== '').length;
+    note += ` The sync engine exports otherMobile in another form (${n} value${n === 1 ? '' : 's'}): that form, not AD\u2019s text, is what the bypass pushes.`;
+  }
+  return { view: { onPrem, normalized, changedAt, cloud: 'not-readable', verdict, note }, flags };
 }

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeDrift } from '../../../main/drift/engine';
 import { DriftRow } from '../../../main/core/model';
+import type { EngineObject } from '../../../main/core/engine-view';
 import { adUser, entraTwin } from './fixtures';
 
 const withOther = (n: number, otherMobile: string[], over: Parameters<typeof adUser>[1] = { given: 'Megan', sn: 'Bowen' }) => ({
@@ -61,5 +62,27 @@ describe('otherMobile on the drift row', () => {
     const alone = computeDrift([ad], [], { defaultRegion: 'US' }).rows[0]!;
     expect(alone.status).toBe('unmatched-onprem');
     expect(alone.otherMobile).toMatchObject({ onPrem: ['+1 425 555 0143'], normalized: ['+14255550143'], verdict: 'not-flowing' });
+  });
+
+  it('where the sync engine exports otherMobile in another form (a rule), the note says that form is what the bypass pushes', () => {
+    const ad = withOther(5, ['+1 425 555 0142']);
+    const engine = (otherMobile: string[]): EngineObject[] => [
+      {
+        engine: 'connect',
+        sourceAnchor: ad.sourceAnchor,
+        onPremDn: null,
+        cloudId: null,
+        state: 'exported',
+        exported: { mobile: ad.mobile, otherMobile },
+        exportedAt: '2025-12-06T03:01:00.000Z',
+        rule: { name: 'Custom - otherMobile E.164', precedence: 50, expression: 'Replace([otherMobile]," ","")', sources: ['otherMobile'], connector: 'contoso.com' },
+        reason: null,
+        evidence: [{ source: 'Get-ADSyncCSObject', origin: 'aad-cs.json', line: 12 }],
+      },
+    ];
+    const reformatted = computeDrift([ad], [entraTwin(ad)], { defaultRegion: 'US', engineObjects: engine(['+14255550142']) }).rows[0]!;
+    expect(reformatted.otherMobile?.note).toMatch(/The sync engine exports otherMobile in another form \(1 value\): that form, not AD\u2019s text, is what the bypass pushes\./);
+    const verbatim = computeDrift([ad], [entraTwin(ad)], { defaultRegion: 'US', engineObjects: engine(['+1 425 555 0142']) }).rows[0]!;
+    expect(verbatim.otherMobile?.note).not.toMatch(/another form/);
   });
 });
