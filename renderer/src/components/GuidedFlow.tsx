@@ -8,7 +8,8 @@
  * own file in guided-flow/, and guided-flow/shared.tsx holds what the steps show the same way.
  */
 import { useEffect, useRef } from 'react';
-import { FLOW_STEPS, useFlowStore, type FlowStep } from '../stores/remediation-store';
+import { FLOW_STEPS, type FlowStep } from '../stores/flow-model';
+import { useFlowStore } from '../stores/remediation-store';
 import { SESSION_STATE_LABEL } from '../stores/sessions-store';
 import { ApplyStep } from './guided-flow/ApplyStep';
 import { DecideStep } from './guided-flow/DecideStep';

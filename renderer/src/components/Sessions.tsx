@@ -4,7 +4,8 @@
  */
 import { useEffect } from 'react';
 import type { SessionSummaryWire } from '../../../preload/contract';
-import { ACTIVE_STATES, RESUMABLE_STATES, UNDOABLE_STATES, useFlowStore } from '../stores/remediation-store';
+import { ACTIVE_STATES, RESUMABLE_STATES, UNDOABLE_STATES } from '../stores/flow-model';
+import { useFlowStore } from '../stores/remediation-store';
 import { SESSION_STATE_LABEL, useSessionsStore } from '../stores/sessions-store';
 import { errorText, requireApi, useAppStore } from '../stores/app-store';
 import { downloadBase64, formatTime } from '../lib/download';

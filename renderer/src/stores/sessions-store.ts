@@ -5,7 +5,7 @@
 import { create } from 'zustand';
 import type { SessionSummaryWire } from '../../../preload/contract';
 import { errorText, requireApi } from './app-store';
-import { ACTIVE_STATES, RESUMABLE_STATES } from './remediation-store';
+import { ACTIVE_STATES, RESUMABLE_STATES } from './flow-model';
 
 export const SESSION_STATE_LABEL: Record<SessionSummaryWire['state'], string> = {
   running: 'running',

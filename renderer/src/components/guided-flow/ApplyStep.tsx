@@ -2,7 +2,8 @@
  * The Apply step: the journalled session's phases as they run, and the confirmation before it does.
  */
 import { useMemo } from 'react';
-import { RESUMABLE_STATES, useFlowStore } from '../../stores/remediation-store';
+import { RESUMABLE_STATES } from '../../stores/flow-model';
+import { useFlowStore } from '../../stores/remediation-store';
 import { useAppStore } from '../../stores/app-store';
 import { copyText, formatElapsed } from '../../lib/download';
 import { type PlanStepWire, SessionOutcomeNote } from './shared';

@@ -4,7 +4,8 @@
  */
 import { useMemo, useState } from 'react';
 import type { DecisionAction } from '../../../../preload/contract';
-import { ACTIONS, ACTION_LABEL, useFlowStore } from '../../stores/remediation-store';
+import { ACTIONS, ACTION_LABEL } from '../../stores/flow-model';
+import { useFlowStore } from '../../stores/remediation-store';
 import { StatusChip } from '../StatusChip';
 import { STATUS_LABEL, STATUS_ORDER } from '../../grid/model';
 import { DecisionSelect, TABLE_CAP, UserLink, Value } from './shared';

@@ -2,7 +2,8 @@
  * The Report step: the session's report, evidence and undo (and the report of an undo).
  */
 import { useState } from 'react';
-import { RESUMABLE_STATES, UNDOABLE_STATES, useFlowStore } from '../../stores/remediation-store';
+import { RESUMABLE_STATES, UNDOABLE_STATES } from '../../stores/flow-model';
+import { useFlowStore } from '../../stores/remediation-store';
 import { SESSION_STATE_LABEL } from '../../stores/sessions-store';
 import { useAppStore } from '../../stores/app-store';
 import { ConfirmDialog } from '../ConfirmDialog';

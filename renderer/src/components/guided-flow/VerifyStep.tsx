@@ -1,7 +1,8 @@
 /**
  * The Verify step: re-reads until each write is seen, with the outcome per user.
  */
-import { RESUMABLE_STATES, useFlowStore } from '../../stores/remediation-store';
+import { RESUMABLE_STATES } from '../../stores/flow-model';
+import { useFlowStore } from '../../stores/remediation-store';
 import { OutcomeRows, SessionOutcomeNote } from './shared';
 
 export function VerifyStep() {

@@ -3,7 +3,8 @@
  * the decision picker, a session's outcome and its rows; and the table cap.
  */
 import type { DecisionAction, Plan, SessionOutcomeWire } from '../../../../preload/contract';
-import { ACTIONS, useFlowStore } from '../../stores/remediation-store';
+import { ACTIONS } from '../../stores/flow-model';
+import { useFlowStore } from '../../stores/remediation-store';
 import { SESSION_STATE_LABEL } from '../../stores/sessions-store';
 import { useDetailsStore } from '../../stores/details-store';
 import { useGridStore } from '../../stores/grid-store';
