@@ -12,21 +12,25 @@ import { statusOf } from './journal';
 import type { UndoReport } from './engine-types';
 import { AdResult, BypassIntent, GraphResult, ProcessDeath, RecordResult, UndoResult, show, type Ctx, type EngineRuntime } from './engine-runtime';
 import { reconcileAd, reconcileGraph } from './engine-resume';
+import { writeBackUnseenGraphWrites } from './engine-undo-graph';
 
 /**
  * Before anything is undone: every write cut between its intent and its result (a crash, a kill)
  * may or may not have landed, so its target is read first with the same reconciliation resume
- * uses. One that landed is recorded as applied and reverted like any other; one that had not
- * landed is recorded as nothing to undo; one changed by someone else is reported, not touched.
+ * uses. One that landed is recorded as applied and reverted like any other; an AD write that had
+ * not landed is recorded as nothing to undo (AD reads on the bound DC are authoritative); a Graph
+ * PATCH not seen within the read window is written back, since Graph's reads may lag it for longer;
+ * one changed by someone else is reported, not touched.
  */
-export async function reconcileForUndo(rt: EngineRuntime, ctx: Ctx): Promise<void> {
+export async function reconcileForUndo(rt: EngineRuntime, ctx: Ctx, report: UndoReport): Promise<void> {
   const open = (s: PlanStep) => statusOf(ctx.statuses, s.id).state === 'uncertain' && statusOf(ctx.statuses, `undo:${s.id}`).state !== 'done';
   for (const step of rt.steps(ctx, 'ad-write').filter(open)) {
     throwIfCancelled(ctx.signal, 'The undo');
     if ((await reconcileAd(rt, ctx, step)) === 'not-landed') nothingToUndo(rt, ctx, step, `AD mobile is still ${show(step.expected)}: the interrupted write had not landed, nothing to restore`);
   }
   const graph = rt.steps(ctx, 'graph-patch').filter(open);
-  for (const s of await reconcileGraph(rt, ctx, graph)) nothingToUndo(rt, ctx, s, `mobilePhone is still ${show(s.expected)}: the interrupted write had not landed, nothing to restore`);
+  // Not seen within the read window is not "not written" for Graph: write the value back (engine-undo-graph.ts).
+  await writeBackUnseenGraphWrites(rt, ctx, await reconcileGraph(rt, ctx, graph), report);
 }
 
 /** Journals that an interrupted write had not landed: its undo step is done without a write. */
@@ -38,7 +42,7 @@ export function nothingToUndo(rt: EngineRuntime, ctx: Ctx, step: StepOf<'ad-writ
 
 export async function undoSteps(rt: EngineRuntime, ctx: Ctx, report: UndoReport): Promise<void> {
   const signalOpt = ctx.signal ? { signal: ctx.signal } : {};
-  await reconcileForUndo(rt, ctx);
+  await reconcileForUndo(rt, ctx, report);
 
   // 1. The bypass first: it is what keeps overwriting cloud values tenant-wide.
   const bypass = rt.steps(ctx, 'set-bypass')[0];
@@ -116,7 +120,7 @@ export async function undoSteps(rt: EngineRuntime, ctx: Ctx, report: UndoReport)
   for (const s of rt.steps(ctx, 'graph-patch')) {
     const g = GraphResult.safeParse(rt.resultData(ctx, s.id));
     const skipped = UndoResult.safeParse(rt.resultData(ctx, `undo:${s.id}`));
-    if (!g.success && skipped.success && skipped.data.outcome === 'skipped') report.restored.push({ rowKey: s.rowKey, upn: s.upn, side: 'cloud', value: s.expected, message: skipped.data.message ?? 'nothing to restore' });
+    if (!g.success && skipped.success && (skipped.data.outcome === 'skipped' || skipped.data.outcome === 'applied')) report.restored.push({ rowKey: s.rowKey, upn: s.upn, side: 'cloud', value: s.expected, message: skipped.data.message ?? 'nothing to restore' });
     else if (g.success && g.data.outcome !== 'applied' && g.data.reconciled) report.notRestored.push({ rowKey: s.rowKey, upn: s.upn, message: `mobilePhone not restored: ${g.data.error ?? g.data.outcome}; this session was interrupted around its write, so nothing was overwritten` });
   }
   const graphSteps = rt.steps(ctx, 'graph-patch').filter((s) => GraphResult.safeParse(rt.resultData(ctx, s.id)).data?.outcome === 'applied');
