@@ -4,6 +4,9 @@
  * sign-in / permission) plus 7 "the session is not finished yet" (waiting for the cycle or for
  * replication, verification pending: resumable) and 8 "refused" (preflight failed, conflicts,
  * undecided blast radius, or no confirmation): 4–6 already mean other things.
+ *
+ * The usage texts are remediation-usage.ts; how plans, preflights, outcomes and undo reports print is
+ * remediation-render.ts.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -27,16 +30,14 @@ import {
   verifyPlanText,
   workspaceJournalStore,
   sessionSummaries,
-  takeoverLine,
   type BulkAction,
   type JournalStore,
   type Operator,
-  type Plan,
-  type PreflightReport,
   type RemediationEngine,
   type SessionOutcome,
-  type UndoReport,
 } from '../remediation';
+import { renderOutcome, renderPlan, renderPreflight, renderUndo } from './remediation-render';
+import { APPLY_USAGE, PLAN_USAGE, RESUME_USAGE, SESSIONS_USAGE, UNDO_USAGE } from './remediation-usage';
 
 export const REMEDIATION_EXIT = { ok: 0, unexpected: 1, usage: 2, connection: 3, incomplete: 7, refused: 8 } as const;
 
@@ -68,66 +69,6 @@ export interface RemediationCommandDeps {
   ask?: (question: string) => Promise<string>;
   clock?: Clock;
 }
-
-export const PLAN_USAGE = `Usage: syncdrift plan --report FILE --decide STATUS=ACTION [--decide ...] [--users LIST]
-                      [--others STATUS=ACTION ...] [--workspace W] [--connect-server NAME]
-                      [--replica-dc NAME ...] [--cloud-sync] --out PLAN
-
-Builds a remediation plan (JSON) from a drift report and decisions, with the blast radius.
-
-  --report FILE      a drift report (syncdrift scan --format json)
-  --decide S=A       action A for rows of status S in the selection; A is keep-onprem, keep-cloud,
-                     support-case, skip, or suggested (the timeline's suggestion); repeatable
-  --users LIST       the selection: UPNs, comma-separated or @FILE (one a line); default every row
-  --others S=A       decisions for rows outside --users (the bypass's blast radius needs them)
-  --connect-server   the Entra Connect server's name (shown in the next-step instructions)
-  --replica-dc DC    a DC the Connect server reads (ldaps:// URL for LDAP profiles): AD writes must
-                     show there first; repeatable; default the profile's DC and its replicaDcs
-  --cloud-sync       the tenant uses Entra Cloud Sync (restart the job instead of a cycle)
-  --workspace W      the workspace whose key signs the plan and whose journal apply/resume/undo use
-  --out PLAN         the plan file to write
-
-Exit codes: 0 written (and ready), 8 written but blocked (undecided blast-radius rows), 2 usage error.
-`;
-
-export const APPLY_USAGE = `Usage: syncdrift apply PLAN [--dry-run] [--yes] [--profile P] [--workspace W]
-
-Preflight (permissions, connectivity, fresh re-read of every value; changed rows become conflicts),
-then the writes in order, the journal, and verification. --dry-run shows the plan and its blast
-radius and writes nothing. Without --yes it asks on a terminal and refuses otherwise.
-The plan's integrity check is verified first, with the key of --workspace (the workspace it was
-planned with): a plan changed after syncdrift plan wrote it, unsigned, or signed by another
-workspace is refused (exit 2) and nothing is written.
-
-Exit codes: 0 done and verified, 7 waiting (next step printed; resume later), 8 refused
-(preflight, conflicts, undecided rows, no confirmation), 2 usage, 3 sign-in/permission, 1 unexpected.
-`;
-
-export const SESSIONS_USAGE = `Usage: syncdrift sessions [--workspace W] [--json]
-
-Lists the remediation sessions of the workspace; one interrupted by a crash shows as "interrupted".
-`;
-
-const TAKE_OVER_USAGE = `  --take-over    take over a session whose owner runs on another machine (it is assumed alive, since
-                 nothing here can check it, so the session waits for it otherwise). If that machine
-                 is still running the session, both may write. Asks first; without a terminal it
-                 needs --yes. Recorded in the journal's takeover entry as forced by the admin. An
-                 owner on this machine is checked, never overridden.`;
-
-export const RESUME_USAGE = `Usage: syncdrift resume SESSION [--cycle-done] [--replicated] [--take-over [--yes]] [--profile P] [--workspace W]
-
-Continues a session: re-reads every uncertain write before deciding whether it took effect.
-  --cycle-done   the full sync cycle has finished (answers the question without a terminal)
-  --replicated   the AD writes have reached the Connect server's DC
-${TAKE_OVER_USAGE}
-`;
-
-export const UNDO_USAGE = `Usage: syncdrift undo SESSION [--yes] [--take-over] [--restore-out PLAN] [--profile P] [--workspace W]
-
-Restores AD values (compare-and-set) and per-user cloud values, turns the bypass off if the session
-turned it on, and lists values the bypass erased; --restore-out writes them as a plan of AD writes.
-${TAKE_OVER_USAGE}
-`;
 
 /** The warning and confirmation --take-over needs: true when the admin confirmed (a terminal) or passed --yes. */
 async function confirmTakeOver(io: RemediationCommandIo, deps: RemediationCommandDeps, sessionId: string, yes: boolean): Promise<boolean> {
@@ -242,86 +183,6 @@ async function guard(io: RemediationCommandIo, fn: () => Promise<number>): Promi
     io.stderr.write(`syncdrift: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
     return REMEDIATION_EXIT.unexpected;
   }
-}
-
-const show = (v: string | null) => (v === null ? '(empty)' : v);
-
-/** The plan as an admin reads it: steps in order, blast radius, warnings, what cannot be undone. */
-export function renderPlan(plan: Plan): string {
-  const out: string[] = [];
-  out.push(`Plan ${plan.id} (${plan.source.profile}, scan of ${plan.source.reportGeneratedAt})`);
-  const decided = plan.rows.filter((r) => r.action);
-  out.push(`Decisions: ${decided.length} row(s): ${['keep-onprem', 'keep-cloud', 'support-case', 'skip'].map((a) => `${a} ${decided.filter((r) => r.action === a).length}`).join(', ')}`);
-  out.push('', 'Steps, in order:');
-  plan.steps.forEach((s, i) => {
-    const n = `${String(i + 1).padStart(3)}.`;
-    switch (s.kind) {
-      case 'ad-write':
-        out.push(`${n} AD write (compare-and-set) ${s.upn}: mobile ${show(s.expected)} -> ${show(s.next)}`);
-        break;
-      case 'await-replication':
-        out.push(`${n} wait until the ${s.rowKeys.length} AD write(s) show on ${s.dcs.join(', ') || 'the DC'} (the Connect server's DC)`);
-        break;
-      case 'graph-patch':
-        out.push(`${n} Graph PATCH ${s.upn}: mobilePhone ${show(s.expected)} -> ${show(s.next)}`);
-        break;
-      case 'record-cloud-values':
-        out.push(`${n} record the current cloud value of all ${s.rowKeys.length} blast-radius user(s) in the journal`);
-        break;
-      case 'set-bypass':
-        out.push(`${n} turn BypassDirSyncOverrides ${s.enabled ? 'ON (tenant-wide)' : 'off'}`);
-        break;
-      case 'sync-cycle':
-        out.push(`${n} full (initial) sync cycle: ${s.instructions}`);
-        break;
-      case 'verify':
-        out.push(`${n} verify ${s.rowKeys.length} row(s) on both sides (re-read until they show the intended values)`);
-        break;
-    }
-  });
-  if (plan.steps.length === 0) out.push('  (nothing to write)');
-  if (plan.needsBypass) {
-    out.push('', `BLAST RADIUS: ${plan.blastRadius.length} user(s) whose values differ; the bypass and the full cycle make AD win for all of them:`);
-    for (const b of plan.blastRadius) {
-      out.push(`  ${b.selected ? '*' : ' '} ${b.upn.padEnd(36)} ${b.status.padEnd(15)} AD ${show(b.onPremValue).padEnd(18)} cloud ${show(b.cloudValue).padEnd(18)} ${b.action ?? 'UNDECIDED'}: ${b.effect}`);
-    }
-    out.push('  (* = in your selection)');
-  }
-  if (plan.warnings.length) out.push('', 'Warnings:', ...plan.warnings.map((w) => `  - ${w}`));
-  if (plan.cannotUndo.length) out.push('', 'Cannot be undone:', ...plan.cannotUndo.map((w) => `  - ${w}`));
-  if (plan.blockers.length) out.push('', 'Blocked until decided:', ...plan.blockers.map((b) => `  - ${b.upn}: ${b.message}`));
-  if (plan.notes.length) out.push('', 'Notes:', ...plan.notes.map((w) => `  - ${w}`));
-  return `${out.join('\n')}\n`;
-}
-
-function renderPreflight(p: PreflightReport): string {
-  const lines = ['Preflight:'];
-  for (const c of p.checks) lines.push(`  [${c.ok ? 'ok' : c.severity === 'blocking' ? 'FAIL' : 'warn'}] ${c.name}: ${c.message}`);
-  for (const c of p.conflicts) lines.push(`  CONFLICT ${c.upn} (${c.side}): ${c.message}`);
-  return `${lines.join('\n')}\n`;
-}
-
-function renderOutcome(o: SessionOutcome): string {
-  const lines = [`Session ${o.sessionId || '(none)'}: ${o.state}${o.message ? ` - ${o.message}` : ''}`];
-  lines.push(`Writes: AD ${o.writes.ad}, Graph ${o.writes.graph}, bypass ${o.writes.bypass}, cycles ${o.writes.cycles}`);
-  for (const r of o.rows) {
-    const a = r.actual ? `AD ${show(r.actual.onPrem)}, cloud ${show(r.actual.cloud)}` : 'not read';
-    lines.push(`  ${r.state.padEnd(11)} ${r.upn}: ${a}${r.message ? ` (${r.message})` : ''}`);
-  }
-  if (o.nextStep) lines.push('', 'Next step:', ...o.nextStep.split('\n').map((l) => `  ${l}`));
-  return `${lines.join('\n')}\n`;
-}
-
-function renderUndo(u: UndoReport): string {
-  const lines = [`Undo of ${u.sessionId}: ${u.state}`];
-  if (u.takeover) lines.push(`  ${takeoverLine(u.takeover)}`);
-  for (const r of u.restored) lines.push(`  restored ${r.upn || 'tenant'}: ${r.message}`);
-  for (const r of u.notRestored) lines.push(`  NOT restored ${r.upn ?? ''}${r.upn ? ': ' : ''}${r.message}`);
-  if (u.offers.length) {
-    lines.push('', 'Erased by the bypass + cycle; can come back only as AD writes (keep-cloud):');
-    for (const o of u.offers) lines.push(`  ${o.upn}: was ${show(o.recordedCloudValue)} in the cloud, now ${show(o.currentCloudValue)}; AD ${show(o.currentOnPremValue)}`);
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 function progressPrinter(io: RemediationCommandIo): (e: ProgressEvent) => void {
