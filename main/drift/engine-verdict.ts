@@ -143,6 +143,13 @@ export function engineVerdict(
           replacesCause: true,
         };
       }
+      if (same(exp, f.cloudValue) && e.rule?.expression === 'direct') {
+        // A direct flow exports AD's value unchanged: an export that differs from AD is older than AD's value.
+        return {
+          ...keep,
+          sentence: `${who} last exported the value Entra ID holds${at} by ${ruleWords(e)} (${citation(e)}): it was exported before AD changed, not reformatted by a rule; the next sync cycle should carry AD's value.`,
+        };
+      }
       if (same(exp, f.cloudValue)) {
         return {
           status: 'rule-formatted',
