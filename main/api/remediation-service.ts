@@ -132,7 +132,10 @@ export class RemediationService {
       ...(t.timing ? { timing: t.timing } : {}),
       // The same read as a scan, cloud-managed detection included, so the blast radius compares like with like.
       rescan: async (o) => {
+        // Joined like the scan's (the demo's engine view), or rule-formatted rows would look like new format-only drift.
+        const engineObjects = t.engineObjects?.();
         const out = await runScan({
+          ...(engineObjects ? { engineObjects } : {}),
           onPrem: t.directories,
           cloudUsers: t.client.listUsers(o.signal ? { signal: o.signal } : {}),
           profileName: t.profileName,
@@ -140,7 +143,7 @@ export class RemediationService {
           clock: this.deps.clock,
           ...(o.signal ? { signal: o.signal } : {}),
         });
-        return (await reportWithCloudManaged(out, t, { logger: this.deps.logger, ...(o.signal ? { signal: o.signal } : {}) })).report;
+        return (await reportWithCloudManaged(out, t, { logger: this.deps.logger, ...(o.signal ? { signal: o.signal } : {}), ...(engineObjects ? { engineObjects } : {}) })).report;
       },
     });
     return { engine, target: t };

@@ -39,6 +39,8 @@ export interface ScanTarget {
   closeDirectories: boolean;
   /** The tenant syncs with Cloud Sync: the scan joins its mapping and provisioning logs (docs/cloud.md). */
   cloudSync?: { servicePrincipalId: string; logDays?: number | undefined };
+  /** Entra Connect's view to join when the tenant has no Cloud Sync view (the demo: its simulator's exports). */
+  engineObjects?: () => readonly EngineObject[];
 }
 
 export function toScanInfo(r: ScanRecord): ScanInfo {
@@ -157,7 +159,8 @@ export class ScanService {
             return { state: 'unknown' as const, reason: e instanceof Error ? e.message : String(e), code: 'ERROR' };
           }),
         ]);
-        const engine = await this.cloudSyncView(target, op.signal);
+        const cloudSync = await this.cloudSyncView(target, op.signal);
+        const engine = { ...cloudSync, objects: cloudSync.objects ?? target.engineObjects?.() ?? null };
         const outcome = await runScan({
           ...(engine.objects ? { engineObjects: engine.objects } : {}),
           onPrem: target.directories,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Clock, Encryptor, Logger, Network } from '../core/ports';
 import { CancelledError, SyncDriftError, callerMessage } from '../core/errors';
 import { timelineOf } from '../drift/timeline';
+import { demoEngineObjects } from '../sandbox/demo-engine';
 import { parseDirectoryAudits } from '../drift/audit';
 import { renderViews } from '../evidence/powershell-views';
 import { buildEvidencePackage } from '../evidence/package';
@@ -88,7 +89,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
         tenantId: sb.server.tenantId,
         cloud: 'custom',
         closeDirectories: false,
-        ...(sb.demo.sync.engine === 'cloud-sync' ? { cloudSync: { servicePrincipalId: sb.server.tenant.cloudSyncJob.servicePrincipalId } } : {}),
+        ...(sb.demo.sync.engine === 'cloud-sync' ? { cloudSync: { servicePrincipalId: sb.server.tenant.cloudSyncJob.servicePrincipalId } } : { engineObjects: () => demoEngineObjects(sb.demo.sync) }),
       };
     }
     const live = profiles.get(profileId);

@@ -17,6 +17,7 @@ import { SandboxDirectory } from './directory';
 import type { SandboxUserSeed, SecondDcOptions } from './directory-entry';
 import { userSeedsFromLdif } from './directory-ldif';
 import { SyncSimulator } from './sync';
+import type { SandboxSyncRule } from './connect-rules';
 import { TenantStore } from './tenant';
 import type { AuditActor, TenantUser } from './tenant-model';
 import { DEMO_BASE_DN, DEMO_CAST, DEMO_CLOUD_ONLY, type CastMember, type DemoRole } from './demo-cast';
@@ -26,6 +27,15 @@ import { mulberry32 } from '../core/prng';
 export const DEMO_TENANT_ID = '7d3c1a52-5b8e-4f0a-9c61-2e4d8b9f0a13';
 export const DEMO_INITIAL_DOMAIN = 'contoso-sandbox.onmicrosoft.com';
 export const DEMO_SYNC_SERVER = 'AADCONNECT01';
+
+/**
+ * The demo's custom Entra Connect rule (#18): Pune's users get their mobile in E.164 on the way to
+ * Entra ID, so without the engine's view they look like format-only drift, with it rule-formatted.
+ * No cast member lives in Pune. Not in the state file: buildDemo and restoreSandbox both set it.
+ */
+export const DEMO_SYNC_RULES: readonly SandboxSyncRule[] = [
+  { name: 'Custom - In from AD - Mobile E.164 (Pune)', precedence: 50, connector: 'contoso.com', dnSuffix: 'OU=Pune,DC=corp,DC=contoso,DC=com', transform: { kind: 'e164', countryCode: '91' } },
+];
 
 const DAY = 86_400_000;
 const MIN = 60_000;
@@ -153,7 +163,7 @@ export async function buildDemo(options: DemoOptions = {}): Promise<SandboxDemo>
       verifiedDomains: [DEMO_INITIAL_DOMAIN, 'contoso.com'],
     },
   });
-  const sync = new SyncSimulator(directory, tenant, { clock, server: DEMO_SYNC_SERVER });
+  const sync = new SyncSimulator(directory, tenant, { clock, server: DEMO_SYNC_SERVER, rules: DEMO_SYNC_RULES });
 
   // Cloud-only accounts, among them the help desk that did the legacy edits.
   at(now - 420 * DAY);
@@ -434,7 +444,7 @@ export function restoreSandbox(json: string, options: { clock?: Clock } = {}): S
   const effective: Clock = options.clock ?? clock;
   const directory = SandboxDirectory.fromSerialized(parsed.data.directory, { clock: effective });
   const tenant = TenantStore.restore(parsed.data.tenant, { clock: effective });
-  const sync = new SyncSimulator(directory, tenant, { clock: effective });
+  const sync = new SyncSimulator(directory, tenant, { clock: effective, rules: DEMO_SYNC_RULES });
   sync.restore(parsed.data.sync);
   return { directory, tenant, sync, clock, people: parsed.data.people as DemoPerson[], builtAt: parsed.data.builtAt };
 }

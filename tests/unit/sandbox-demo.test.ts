@@ -96,7 +96,7 @@ describe('the demo', () => {
   it('shows every status the product classifies, each cast member with the status their story makes', () => {
     const counts = new Map<DriftStatus, number>();
     for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-    // rule-formatted needs the engine's view joined to the scan, which the demo scan does not do yet (#18 point 4).
+    // rule-formatted needs the engine's view joined to the scan: this drift has none (the app's demo scan joins it: tests/integration/demo-engine.test.ts).
     for (const s of DriftStatusSchema.options) if (s !== 'rule-formatted') expect(counts.get(s) ?? 0, s).toBeGreaterThan(0);
     expect(counts.get('in-sync') ?? 0).toBeGreaterThan(rows.length * 0.7);
     for (const m of DEMO_CAST) {
