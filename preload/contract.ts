@@ -121,7 +121,7 @@ export const RowQuery = z
 
 export const TimelineEventWire = z.object({
   at: z.string(),
-  kind: z.enum(['onprem-change', 'sync', 'cloud-change', 'authority-change']),
+  kind: z.enum(['onprem-change', 'sync', 'cloud-change', 'authority-change', 'engine-export']),
   label: z.string(),
 });
 

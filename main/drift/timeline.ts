@@ -52,7 +52,7 @@ export function latestChanges(changes: Iterable<MobileChange>): Map<string, Mobi
 
 export interface TimelineEvent {
   at: string;
-  kind: 'onprem-change' | 'sync' | 'cloud-change' | 'authority-change';
+  kind: 'onprem-change' | 'sync' | 'cloud-change' | 'authority-change' | 'engine-export';
   label: string;
 }
 
@@ -73,6 +73,14 @@ export function timelineOf(row: DriftRow, extra: { authorityChanges?: readonly A
     ev.push({ at: row.onPrem.changedAt, kind: 'onprem-change', label: what });
   }
   if (row.cloud?.lastSyncAt) ev.push({ at: row.cloud.lastSyncAt, kind: 'sync', label: 'Last sync of this user' });
+  // The engine's export time (#18): Connect's last export run on the Entra ID connector (run history),
+  // Cloud Sync's provisioning log entry. No value in the label: a masked package keeps the timeline.
+  if (row.engine?.exportedAt) {
+    const run = row.engine.evidence.find((e) => e.source === 'Get-ADSyncRunProfileResult') ?? (row.engine.engine === 'cloud-sync' ? row.engine.evidence[0] : undefined);
+    const cite = run ? ` (${run.source} ${run.origin}${run.line ? `:${run.line}` : ''})` : '';
+    const what = row.engine.engine === 'connect' ? 'Entra Connect\'s last export run for this user\'s connector space' : 'Cloud Sync exported mobile for this user';
+    ev.push({ at: row.engine.exportedAt, kind: 'engine-export', label: `${what}${cite}` });
+  }
   if (row.cloud?.changedAt) {
     ev.push({ at: row.cloud.changedAt, kind: 'cloud-change', label: `Cloud mobile changed by ${row.cloud.changedBy ?? 'an unnamed initiator'}` });
   }

@@ -4,7 +4,7 @@
  * view the sandbox's sync simulator exports. The demo's custom E.164 rule's users (Pune) show
  * rule-formatted naming the rule, not format-only; testmobile, whose exported value equals AD while
  * Entra keeps the legacy edit, is a confirmed override, and its evidence package carries the
- * connector-space record it cites.
+ * connector-space record it cites; its details' timeline has the engine's last export run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -83,6 +83,10 @@ describe('the demo scan joins the sandbox engine view', () => {
     expect(tm.engine).toMatchObject({ engine: 'connect', state: 'exported', exported: { mobile: '0987654321' } });
     expect(tm.engine?.evidence[0]).toMatchObject({ source: 'Export-ADSyncToolsObjects', origin: 'sandbox-connector-space.xml', line: expect.any(Number) });
     expect(tm.cause).toMatch(/^Confirmed override: Entra Connect exported mobile exactly as AD holds it/);
+
+    // The details' timeline (through the contract) carries the engine's last export run (#18 point 4).
+    const details = await call<{ timeline: Array<{ at: string; kind: string; label: string }> }>('rows.details', { scanId, rowKey: tm.key });
+    expect(details.timeline.find((e) => e.kind === 'engine-export')).toMatchObject({ at: tm.engine!.exportedAt!, label: expect.stringContaining('Get-ADSyncRunProfileResult sandbox-run-history.json:') });
 
     const pkg = await call<{ fileName: string; zipBase64: string }>('evidence.build', { scanId, rowKeys: [tm.key], mask: false });
     const zipPath = join(dir, pkg.fileName);

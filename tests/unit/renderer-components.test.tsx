@@ -131,6 +131,18 @@ describe('the details drawer', () => {
     fireEvent.keyDown(screen.getByTestId('details'), { key: 'Escape' });
     expect(useDetailsStore.getState().rowKey).toBeNull();
   });
+
+  it('names the sync engine export in the timeline (#18 point 4)', async () => {
+    const row = makeRow(6);
+    const d = details(row);
+    d.timeline.push({ at: '2025-02-01T10:00:00Z', kind: 'engine-export', label: "Entra Connect's last export run for this user's connector space (Get-ADSyncRunProfileResult run-history.json:7)" });
+    api.handle('rows.details', () => d);
+    await act(() => useDetailsStore.getState().open('scan-1', row.key));
+    render(<DetailsDrawer />);
+    const items = within(screen.getByTestId('timeline')).getAllByRole('listitem').map((li) => li.textContent ?? '');
+    expect(items.at(-1)).toContain('Sync engine export');
+    expect(items.at(-1)).toContain('run-history.json:7');
+  });
 });
 
 describe('the details drawer with otherMobile (#17 point 11)', () => {

@@ -16,6 +16,7 @@ const EVENT_LABEL: Record<RowDetails['timeline'][number]['kind'], string> = {
   sync: 'Sync',
   'cloud-change': 'Cloud change',
   'authority-change': 'Source of authority',
+  'engine-export': 'Sync engine export',
 };
 
 const AUDIT_NOTE: Record<RowDetails['audit']['state'], string> = {

@@ -7,7 +7,7 @@ import type { RowDetails } from '../../../preload/contract';
 
 export interface StoryEvent {
   at: string;
-  kind: 'onprem-change' | 'sync' | 'cloud-change' | 'authority-change';
+  kind: 'onprem-change' | 'sync' | 'cloud-change' | 'authority-change' | 'engine-export';
   label: string;
   /** Set where the label claims something derived from the row rather than read (shown as such). */
   note?: string;
