@@ -23,6 +23,8 @@ import { openWorkspaceJournal, type EngineHandle, type RemediationCommandDeps, t
 import type { Operator } from '../remediation';
 import { reportWithCloudManaged } from '../api/scan-service';
 import type { DriftReport } from '../core/model';
+import type { EngineObject } from '../core/engine-view';
+import { demoEngineView } from './demo-engine-view';
 
 export function cliRemediationDeps(opts: { clock?: Clock } = {}): RemediationCommandDeps {
   const clock = opts.clock ?? systemClock;
@@ -103,12 +105,17 @@ async function openDemo(workspaceFile: string, operator: Operator, io: Remediati
       operator,
       clock,
       logger,
-      rescan: async (o) =>
-        rescanWithManaged(
-          await runScan({ onPrem: [conn.demo.directory], cloudUsers: conn.client.listUsers(o.signal ? { signal: o.signal } : {}), profileName: 'Contoso (sandbox demo)', defaultRegion: 'US', clock, ...(o.signal ? { signal: o.signal } : {}) }),
+      // Joined with the engine's view like `syncdrift demo` and the app, or the demo rule's users look like new format-only drift.
+      rescan: async (o) => {
+        const engine = await demoEngineView(conn, { clock, ...(o.signal ? { signal: o.signal } : {}) });
+        const engineObjects = engine.objects ?? undefined;
+        return rescanWithManaged(
+          await runScan({ onPrem: [conn.demo.directory], cloudUsers: conn.client.listUsers(o.signal ? { signal: o.signal } : {}), profileName: 'Contoso (sandbox demo)', defaultRegion: 'US', clock, ...(engineObjects ? { engineObjects } : {}), ...(o.signal ? { signal: o.signal } : {}) }),
           { client: conn.client, defaultRegion: 'US', profileName: 'Contoso (sandbox demo)' },
           o.signal,
-        ),
+          engineObjects,
+        );
+      },
     });
     return { engine, close };
   } catch (e) {
@@ -122,6 +129,7 @@ async function rescanWithManaged(
   out: Awaited<ReturnType<typeof runScan>>,
   target: Parameters<typeof reportWithCloudManaged>[1],
   signal: AbortSignal | undefined,
+  engineObjects?: readonly EngineObject[],
 ): Promise<DriftReport> {
-  return (await reportWithCloudManaged(out, target, { logger: createLogger(() => {}), ...(signal ? { signal } : {}) })).report;
+  return (await reportWithCloudManaged(out, target, { logger: createLogger(() => {}), ...(signal ? { signal } : {}), ...(engineObjects ? { engineObjects } : {}) })).report;
 }

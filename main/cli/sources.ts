@@ -20,6 +20,7 @@ import { SandboxRuntime } from '../api/sandbox-runtime';
 import { openWorkspace, type Workspace } from '../workspace/workspace';
 import type { CloudSecrets } from '../cloud';
 import type { CliContext, DemoSources, ScanSources } from './context';
+import { demoEngineView } from './demo-engine-view';
 
 /** How long the CLI waits for the audit index after both sides were read (the fill ran meanwhile). */
 export const AUDIT_GRACE_MS = 30_000;
@@ -198,7 +199,10 @@ export async function openDemoSources(ctx: CliContext): Promise<DemoSources> {
     const org = await conn.client.getOrganization(signal ? { signal } : {}).catch(() => null);
     fill = startAuditFill(conn.client, ws, tenantId, ctx);
     const missing: string[] = [];
+    const engine = await demoEngineView(conn, { clock: ctx.clock, ...(signal ? { signal } : {}) });
+    if (engine.problem) missing.push(engine.problem);
     return {
+      ...(engine.objects ? { engineObjects: engine.objects } : {}),
       profileName: 'Contoso (sandbox demo)',
       defaultRegion: 'US',
       onPrem: [conn.demo.directory],

@@ -25,6 +25,11 @@ describe('syncdrift remediation commands on the sandbox demo', () => {
     const ws = ['--workspace', join(dir, 'workspace.db')];
     expect((await run('demo', '--format', 'json', '--out', 'report.json', ...ws)).code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as DriftReport;
+    // The CLI's demo joins the engine's view as the app's does: the custom E.164 rule's users (Pune)
+    // are rule-formatted, not format-only drift a keep-onprem plan could never make stick.
+    // (The report's rows are the ones needing attention; rule-formatted ones are counted in its summary.)
+    expect(report.summary.byStatus['rule-formatted']).toBeGreaterThan(2);
+    expect(report.rows.filter((r) => r.onPrem?.dn.includes('OU=Pune,') && r.status === 'format-only')).toEqual([]);
     const target = report.rows.find((r) => r.status === 'cloud-override' && r.cloud && !r.cloud.managed);
     expect(target).toBeTruthy();
     const others = ['cloud-override=skip', 'format-only=keep-onprem', 'cloud-missing=keep-onprem', 'onprem-missing=keep-cloud', 'pending-sync=skip'].flatMap((o) => ['--others', o]);
