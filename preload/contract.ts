@@ -4,6 +4,11 @@
  *
  * Pure module: imported by the renderer, both preload transports and the service side (main/api).
  * It must never import 'electron' or Node built-ins.
+ *
+ * Over ~500 lines on purpose (#19): this file is the trust boundary's whole surface (docs/ARCHITECTURE.md,
+ * Trust boundary). Keeping every channel and event in one file lets a reviewer read, in one place and
+ * in one sitting, everything a renderer or browser-host client can ask of the service; a channel added
+ * elsewhere would be a channel nobody reviews.
  */
 import { z } from 'zod';
 import { DriftRow, DriftStatus, DecisionAction, ScanSummary } from '../main/core/model';

@@ -478,24 +478,3 @@ export class SyncSimulator {
     if (report.cleared.length < MAX_LISTED) report.cleared.push(c);
   }
 }
-
-/** The short form the UI shows (preload/contract.ts SyncCycleSummary has this shape). */
-export function summarizeCycle(r: SyncCycleReport): {
-  type: CycleType;
-  seen: number;
-  exported: number;
-  ignoredByOverride: number;
-  cleared: number;
-  errors: string[];
-  finishedAt: string;
-} {
-  return {
-    type: r.cycle,
-    seen: r.seen,
-    exported: r.exported,
-    ignoredByOverride: r.ignoredDueToOverrideCount,
-    cleared: r.clearedCount,
-    errors: r.errors.map((e) => e.message),
-    finishedAt: r.finishedAt,
-  };
-}
