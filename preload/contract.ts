@@ -245,6 +245,8 @@ export const UndoReportWire = z.object({
   state: SessionStateWire,
   restored: z.array(z.object({ rowKey: z.string(), upn: z.string(), side: z.enum(['onprem', 'cloud', 'tenant']), value: z.string().nullable(), message: z.string() })),
   notRestored: z.array(z.object({ rowKey: z.string().nullable(), upn: z.string().nullable(), message: z.string() })),
+  /** Neither restored nor failed: what the admin should know (the bypass left on, and why). Absent in reports from before 2026-12. */
+  notes: z.array(z.string()).optional(),
   offers: z.array(
     z.object({
       rowKey: z.string(),
@@ -423,7 +425,7 @@ export const channels = {
     output: z.object({ operationId: z.string() }),
   },
   /** Undoes a session in the background (end: `remediation.undone`). */
-  'remediation.undo': { input: z.object({ sessionId: Id, takeOver: z.literal(true).optional() }).strict(), output: z.object({ operationId: z.string() }) },
+  'remediation.undo': { input: z.object({ sessionId: Id, takeOver: z.literal(true).optional(), turnBypassOff: z.literal(true).optional() }).strict(), output: z.object({ operationId: z.string() }) },
   /** Turns an undo's offers (cloud values erased by bypass + sync) into a keep-cloud plan of AD writes. */
   'remediation.restorePlan': {
     input: z.object({ sessionId: Id, rowKeys: z.union([z.literal('all'), z.array(Id).min(1)]) }).strict(),

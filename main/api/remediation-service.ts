@@ -249,12 +249,12 @@ export class RemediationService {
     return opId;
   }
 
-  undo(sessionId: string, o: { takeOver?: boolean } = {}): string {
+  undo(sessionId: string, o: { takeOver?: boolean; turnBypassOff?: boolean } = {}): string {
     if (this.live.has(sessionId)) throw new SyncDriftError('conflict', 'SESSION_RUNNING', 'This session is running right now; cancel it first, then undo.');
     const { owner } = this.sessionProfile(sessionId);
     const opId = this.background(sessionId, async (signal, progress) => {
       const { engine, target } = await this.engine(owner.profileId);
-      const report = await engine.undo(sessionId, { signal, onProgress: progress, ...(o.takeOver ? { takeOver: true } : {}) });
+      const report = await engine.undo(sessionId, { signal, onProgress: progress, ...(o.takeOver ? { takeOver: true } : {}), ...(o.turnBypassOff ? { turnBypassOff: true } : {}) });
       this.deps.workspace.settings.set(`remediation:undo:${sessionId}`, report);
       target.afterWrites?.();
       this.deps.emit('remediation.undone', { operationId: opId, report });

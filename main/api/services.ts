@@ -409,7 +409,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
     'remediation.sessions': () => ({ sessions: remediation.sessions() }),
     'remediation.session': ({ sessionId }) => remediation.session(sessionId),
     'remediation.resume': ({ sessionId, confirm, takeOver }) => ({ operationId: remediation.resume(sessionId, confirm, { takeOver: takeOver === true }) }),
-    'remediation.undo': ({ sessionId, takeOver }) => ({ operationId: remediation.undo(sessionId, { takeOver: takeOver === true }) }),
+    'remediation.undo': ({ sessionId, takeOver, turnBypassOff }) => ({ operationId: remediation.undo(sessionId, { takeOver: takeOver === true, turnBypassOff: turnBypassOff === true }) }),
     'remediation.restorePlan': ({ sessionId, rowKeys }) => ({ plan: remediation.restorePlan(sessionId, rowKeys) }),
     'remediation.evidence': ({ sessionId, mask }) => {
       const ev = remediation.sessionEvidence(sessionId);

@@ -383,18 +383,19 @@ export function runResumeCommand(args: readonly string[], io: RemediationCommand
 /** `syncdrift undo SESSION`. */
 export function runUndoCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps = {}): Promise<number> {
   return guard(io, async () => {
-    const { values: v, positionals } = parse(args, { yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'restore-out': { type: 'string' }, 'take-over': { type: 'boolean' } }, 1, UNDO_USAGE);
+    const { values: v, positionals } = parse(args, { yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'restore-out': { type: 'string' }, 'take-over': { type: 'boolean' }, 'turn-bypass-off': { type: 'boolean' } }, 1, UNDO_USAGE);
     const takeOver = v['take-over'] === true;
+    const turnBypassOff = v['turn-bypass-off'] === true;
     if (takeOver && !(await confirmTakeOver(io, deps, positionals[0] as string, v.yes === true))) return REMEDIATION_EXIT.refused;
     if (!v.yes) {
       if (!io.isTTY) {
         io.stderr.write('syncdrift: refusing to undo without confirmation: run on a terminal or pass --yes.\n');
         return REMEDIATION_EXIT.refused;
       }
-      if ((await (deps.ask ?? defaultAsk)(`Undo session ${positionals[0]}? Type "yes": `)).trim().toLowerCase() !== 'yes') return REMEDIATION_EXIT.refused;
+      if ((await (deps.ask ?? defaultAsk)(`Undo session ${positionals[0]}${turnBypassOff ? ' and turn BypassDirSyncOverrides off' : ''}? Type "yes": `)).trim().toLowerCase() !== 'yes') return REMEDIATION_EXIT.refused;
     }
     return withEngine(io, deps, v, operatorFor(io, deps, {}), async (engine) => {
-      const report = await engine.undo(positionals[0] as string, { ...(io.signal ? { signal: io.signal } : {}), onProgress: progressPrinter(io), ...(takeOver ? { takeOver } : {}) });
+      const report = await engine.undo(positionals[0] as string, { ...(io.signal ? { signal: io.signal } : {}), onProgress: progressPrinter(io), ...(takeOver ? { takeOver } : {}), ...(turnBypassOff ? { turnBypassOff } : {}) });
       io.stdout.write(renderUndo(report));
       const restoreOut = str(v, 'restore-out');
       if (restoreOut && report.offers.length > 0) {

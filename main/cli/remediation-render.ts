@@ -77,6 +77,7 @@ export function renderUndo(u: UndoReport): string {
   if (u.takeover) lines.push(`  ${takeoverLine(u.takeover)}`);
   for (const r of u.restored) lines.push(`  restored ${r.upn || 'tenant'}: ${r.message}`);
   for (const r of u.notRestored) lines.push(`  NOT restored ${r.upn ?? ''}${r.upn ? ': ' : ''}${r.message}`);
+  for (const n of u.notes ?? []) lines.push(`  note: ${n}`);
   if (u.offers.length) {
     lines.push('', 'Erased by the bypass + cycle; can come back only as AD writes (keep-cloud):');
     for (const o of u.offers) lines.push(`  ${o.upn}: was ${show(o.recordedCloudValue)} in the cloud, now ${show(o.currentCloudValue)}; AD ${show(o.currentOnPremValue)}`);

@@ -52,9 +52,12 @@ Continues a session: re-reads every uncertain write before deciding whether it t
 ${TAKE_OVER_USAGE}
 `;
 
-export const UNDO_USAGE = `Usage: syncdrift undo SESSION [--yes] [--take-over] [--restore-out PLAN] [--profile P] [--workspace W]
+export const UNDO_USAGE = `Usage: syncdrift undo SESSION [--yes] [--take-over] [--turn-bypass-off] [--restore-out PLAN] [--profile P] [--workspace W]
 
-Restores AD values (compare-and-set) and per-user cloud values, turns the bypass off if the session
-turned it on, and lists values the bypass erased; --restore-out writes them as a plan of AD writes.
+Restores AD values (compare-and-set) and per-user cloud values, and lists values the bypass erased;
+--restore-out writes them as a plan of AD writes. The bypass this session turned on is left on:
+turning it off restores no value and may let the per-object overrides win again.
+  --turn-bypass-off  turn BypassDirSyncOverrides off anyway, if this session turned it on (run undo
+                     again with it later to do only that)
 ${TAKE_OVER_USAGE}
 `;

@@ -57,6 +57,12 @@ export interface RunOptions {
    * the takeover entry as forced by the admin. An owner on this machine is checked, not overridden.
    */
   takeOver?: boolean;
+  /**
+   * undo: the admin's explicit choice to turn BypassDirSyncOverrides off again when this session had
+   * turned it on. Default: left on, and the report says why (#17 point 5): turning it off restores no
+   * value, and the per-object overrides it bypasses may take effect again.
+   */
+  turnBypassOff?: boolean;
 }
 
 export interface PreflightCheck {
@@ -152,6 +158,8 @@ export interface UndoReport {
   notRestored: Array<{ rowKey: string | null; upn: string | null; message: string }>;
   /** Values erased by bypass + sync: they can come back only as AD writes (see buildRestorePlan). */
   offers: RestoreOffer[];
+  /** What the admin should know that is neither restored nor a failure (the bypass left on, and why). */
+  notes: string[];
   /** Set when this undo took the session over from an owner that was gone. */
   takeover?: Takeover;
 }

@@ -1,5 +1,5 @@
 /**
- * The undo phase: the bypass off if this session turned it on, AD values restored compare-and-set,
+ * The undo phase: the bypass left on unless the admin chooses to turn it off (#17 point 5), AD values restored compare-and-set,
  * per-user cloud values restored, and values the bypass and a cycle erased offered back as AD
  * writes (buildRestorePlan).
  */
@@ -40,7 +40,15 @@ export function nothingToUndo(rt: EngineRuntime, ctx: Ctx, step: StepOf<'ad-writ
   rt.record(ctx, id, 'result', { outcome: 'skipped', message });
 }
 
-export async function undoSteps(rt: EngineRuntime, ctx: Ctx, report: UndoReport): Promise<void> {
+/** Why undo leaves the bypass on unless the admin chooses otherwise (docs/remediation.md, Undo). */
+export const BYPASS_LEFT_ON = (sessionId: string): string =>
+  `BypassDirSyncOverrides left on (this session turned it on). Turning it off restores no value: AD's values stay in Entra ID, ` +
+  `and the per-object overrides the bypass ignores (the cloud edits that hid AD's changes) may take effect again, so later AD changes ` +
+  `would again not reach Entra ID for those users. Microsoft's how-to (2025-04-09) offers the bypass as the remedy and documents no ` +
+  `return to per-object behaviour. To turn it off anyway, as an explicit choice: syncdrift undo ${sessionId} --turn-bypass-off, ` +
+  `or "Also turn the bypass off" in the app's undo.`;
+
+export async function undoSteps(rt: EngineRuntime, ctx: Ctx, report: UndoReport, o: { turnBypassOff?: boolean } = {}): Promise<void> {
   const signalOpt = ctx.signal ? { signal: ctx.signal } : {};
   await reconcileForUndo(rt, ctx, report);
 
@@ -52,7 +60,10 @@ export async function undoSteps(rt: EngineRuntime, ctx: Ctx, report: UndoReport)
     const intent = st.state !== 'pending' && st.intent ? BypassIntent.safeParse(st.intent.data) : null;
     const before = intent?.success ? intent.data.before : null;
     const id = 'undo:bypass';
-    if (st.state !== 'pending' && before === false && statusOf(ctx.statuses, id).state !== 'done') {
+    if (st.state !== 'pending' && before === false && statusOf(ctx.statuses, id).state === 'pending' && !o.turnBypassOff) {
+      // The default (#17 point 5): off restores no value and may let the per-object overrides win again.
+      report.notes.push(BYPASS_LEFT_ON(ctx.sessionId));
+    } else if (st.state !== 'pending' && before === false && statusOf(ctx.statuses, id).state !== 'done') {
       const now = await rt.cloud.getBypass(signalOpt);
       if (now.state !== 'known') {
         // Unknown is not off: say so, and let a later undo (with the right sign-in) finish it.

@@ -136,7 +136,7 @@ export class RemediationEngine {
   // Undo
 
   /**
-   * Undoes a session: the bypass off if this session turned it on, AD values restored
+   * Undoes a session: the bypass left on (turned off only with `turnBypassOff`), AD values restored
    * (compare-and-set), per-user cloud values restored; values erased by bypass + sync are offered
    * back as AD writes. Interrupted undo resumes by calling undo again.
    */
@@ -158,9 +158,9 @@ export class RemediationEngine {
       progress: o.onProgress ?? noProgress,
       writes: { ad: 0, graph: 0, bypass: 0, cycles: 0 },
     };
-    const report: UndoReport = { sessionId, state: 'undone', restored: [], notRestored: [], offers: [], ...(claimed.takeover ? { takeover: claimed.takeover } : {}) };
+    const report: UndoReport = { sessionId, state: 'undone', restored: [], notRestored: [], offers: [], notes: [], ...(claimed.takeover ? { takeover: claimed.takeover } : {}) };
     try {
-      await undoSteps(this.rt, ctx, report);
+      await undoSteps(this.rt, ctx, report, { turnBypassOff: o.turnBypassOff === true });
     } catch (e) {
       if (e instanceof ProcessDeath) {
         releaseOwner(token);

@@ -195,7 +195,7 @@ export function planStructureProblems(plan: Plan, where = 'plan'): string[] {
       if (stepFor.has(s.rowKey)) problems.push(`${f} writes row "${s.rowKey}" a second time`);
       stepFor.set(s.rowKey, s.id);
     } else if (s.kind === 'set-bypass') {
-      if (!s.enabled) problems.push(`${f} turns the bypass off; plans only turn it on (undo turns it off)`);
+      if (!s.enabled) problems.push(`${f} turns the bypass off; plans only turn it on (only an undo the admin asks for turns it off)`);
       if (!plan.rows.some((r) => r.route === 'bypass-cycle')) problems.push(`${f} turns on the tenant-wide bypass, but no row of the plan is routed through it`);
       if (!plan.steps.slice(0, i).some((x) => x.kind === 'record-cloud-values')) problems.push(`${f} turns on the bypass before the cloud values are recorded`);
     } else if (s.kind === 'await-replication' || s.kind === 'record-cloud-values' || s.kind === 'verify') known(`${f}.rowKeys`, s.rowKeys);

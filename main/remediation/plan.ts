@@ -164,7 +164,7 @@ export function buildPlan(report: DriftReport, decisions: readonly Decision[], o
       `The bypass (BypassDirSyncOverrides) is tenant-wide: with it and a full cycle, AD wins for every synced user whose values differ, not only the ${rows.filter((r) => r.selected && r.route === 'bypass-cycle').length} selected: ${blastRadius.length} user(s) in the blast radius below.`,
     );
     warnings.push(otherMobile!.note);
-    warnings.push('The bypass stays on after this session (AD keeps winning); undo of the session turns it off again.');
+    warnings.push('The bypass stays on after this session (AD keeps winning), and undo leaves it on: turning it off restores no value and may let the per-object overrides win again. Turning it off at undo is an explicit choice.');
     for (const b of blastRadius) {
       if (b.action === 'keep-cloud' || sameValue(b.onPremValue, b.cloudValue) || b.cloudValue === null) continue;
       cannotUndo.push(`${b.upn}: cloud value ${show(b.cloudValue)} is overwritten by the bypass and the cycle (AD: ${show(b.onPremValue)}); it is recorded, but can only come back as an AD write.`);

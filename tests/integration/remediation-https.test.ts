@@ -76,7 +76,8 @@ describe('remediation over HTTPS with the real cloud client', () => {
     const statuses = stepStatuses(journal.entries(out.sessionId));
     for (const s of plan.steps.filter((x) => x.kind === 'graph-patch')) expect(statuses.get(s.id)).toMatchObject({ state: 'done', result: { data: { outcome: 'applied' } } });
 
-    const undo = await engine.undo(out.sessionId);
+    // Over HTTPS too: the admin's explicit choice turns the bypass off (the default leaves it on, #17 point 5).
+    const undo = await engine.undo(out.sessionId, { turnBypassOff: true });
     expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
     expect(env.cloud(UPN.zoe).mobilePhone).toBe('+1 803 555 0160');
     expect(undo.offers.map((o) => o.upn)).toEqual(expect.arrayContaining([UPN.raj, UPN.testmobile]));

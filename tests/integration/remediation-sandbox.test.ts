@@ -74,10 +74,30 @@ describe('remediation on the sandbox: the field report to the end', () => {
     const after = await env.scan();
     expect(after.rows.find((r) => r.upn === UPN.testmobile)?.status).toBe('in-sync');
 
-    // Undo: the flag off (this session turned it on); erased cloud values come back only as AD writes.
+    // Undo: the flag stays on by default and the report says why (#17 point 5: off restores no value
+    // and may let the per-object overrides win again); erased cloud values come back only as AD writes.
     const undo = await engine.undo(out.sessionId);
+    expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(true);
+    expect(undo.restored).not.toContainEqual(expect.objectContaining({ side: 'tenant' }));
+    expect(undo.notes).toEqual([expect.stringMatching(/^BypassDirSyncOverrides left on \(this session turned it on\)\. Turning it off restores no value/)]);
+    // Why: with the bypass left on, testmobile's next AD change reaches Entra ID ...
+    env.clock.advance(10);
+    env.dir.modifyUser(DN.testmobile, { mobile: '8035550001' });
+    env.clock.advance(10);
+    await env.sync.runCycle('delta');
+    expect(env.cloud(UPN.testmobile).mobilePhone).toBe('8035550001');
+    // Turning it off is an explicit choice, possible later by running undo again with it.
+    const off = await engine.undo(out.sessionId, { turnBypassOff: true });
     expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
-    expect(undo.restored).toContainEqual(expect.objectContaining({ side: 'tenant' }));
+    expect(off.restored).toContainEqual(expect.objectContaining({ side: 'tenant', message: 'BypassDirSyncOverrides turned off again (this session had turned it on).' }));
+    expect(off.notes).toEqual([]);
+    // ... and once it is off, the per-object override hides AD's changes again: off restored nothing.
+    env.clock.advance(10);
+    env.dir.modifyUser(DN.testmobile, { mobile: '8035550002' });
+    env.clock.advance(10);
+    const ignored = await env.sync.runCycle('delta');
+    expect(ignored.ignoredDueToOverrideCount).toBe(1);
+    expect(env.cloud(UPN.testmobile).mobilePhone).toBe('8035550001');
     const raj = undo.offers.find((o) => o.upn === UPN.raj);
     expect(raj).toMatchObject({ recordedCloudValue: '+1 803 555 0177', currentCloudValue: null, currentOnPremValue: null });
     expect(undo.offers.map((o) => o.upn)).toContain(UPN.testmobile);
@@ -327,7 +347,8 @@ describe('crash safety: the process dies at every journal step in turn, then res
       const second = workspaceJournalAt(file);
       const engine = sandboxEngine(env, second);
       const [session] = engine.sessions();
-      const undo = await engine.undo(session!.id);
+      // The full revert (the admin chose to turn the bypass off too): every directory back as before.
+      const undo = await engine.undo(session!.id, { turnBypassOff: true });
       const after = await directories(env);
       if (after.bypass !== before.bypass) problems.push(`${where}: the bypass is ${after.bypass}, was ${before.bypass}`);
       const named = new Set(undo.notRestored.map((n) => n.upn));
@@ -351,7 +372,7 @@ describe('crash safety: the process dies at every journal step in turn, then res
     const done = await refEngine.apply(ref.plan);
     let appends = 0;
     let effects = 0;
-    await sandboxEngine(ref.env, refJournal, { hooks: { afterJournalAppend: () => void appends++, afterEffect: () => void effects++ } }).undo(done.sessionId);
+    await sandboxEngine(ref.env, refJournal, { hooks: { afterJournalAppend: () => void appends++, afterEffect: () => void effects++ } }).undo(done.sessionId, { turnBypassOff: true });
     refJournal.close();
     expect(effects).toBe(3); // bypass off, AD restore, PATCH restore
 
@@ -369,14 +390,14 @@ describe('crash safety: the process dies at every journal step in turn, then res
       const die = () => {
         if (++seen === point.n) throw new Death(`killed at ${where}`);
       };
-      await expect(sandboxEngine(env, first, { counts, hooks: point.at === 'append' ? { afterJournalAppend: die } : { afterEffect: die } }).undo(applied.sessionId), where).rejects.toBeInstanceOf(Death);
+      await expect(sandboxEngine(env, first, { counts, hooks: point.at === 'append' ? { afterJournalAppend: die } : { afterEffect: die } }).undo(applied.sessionId, { turnBypassOff: true }), where).rejects.toBeInstanceOf(Death);
       first.close();
 
       const second = workspaceJournalAt(file);
       const engine = sandboxEngine(env, second, { counts });
       expect(engine.sessions()[0]?.state, where).toBe('interrupted');
       await expect(engine.resume(applied.sessionId), where).rejects.toMatchObject({ code: 'SESSION_NOT_RESUMABLE' });
-      const undo = await engine.undo(applied.sessionId);
+      const undo = await engine.undo(applied.sessionId, { turnBypassOff: true });
       const after = await directories(env);
       if (after.bypass !== before.bypass) problems.push(`${where}: the bypass is ${after.bypass}`);
       const named = new Set(undo.notRestored.map((n) => n.upn));

@@ -63,6 +63,15 @@ describe('syncdrift plan / apply / sessions / resume / undo', () => {
     expect(await runUndoCommand([sessions[0]!.id, '--yes', '--workspace', 'ws', '--restore-out', 'restore.json'], io, deps())).toBe(7);
     expect(io.out.join('')).toContain('can come back only as AD writes');
     expect(existsSync(join(dir, 'restore.json'))).toBe(true);
+    // Undo leaves the bypass on by default and says why (#17 point 5); off is the admin's explicit choice.
+    expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(true);
+    expect(io.out.join('')).toContain('note: BypassDirSyncOverrides left on (this session turned it on). Turning it off restores no value');
+    expect(io.out.join('')).toContain(`syncdrift undo ${sessions[0]!.id} --turn-bypass-off`);
+
+    io.out.length = 0;
+    expect(await runUndoCommand([sessions[0]!.id, '--yes', '--turn-bypass-off', '--workspace', 'ws'], io, deps())).toBe(7);
+    expect(io.out.join('')).toContain('BypassDirSyncOverrides turned off again (this session had turned it on).');
+    expect(io.out.join('')).not.toContain('left on');
     expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
   });
 

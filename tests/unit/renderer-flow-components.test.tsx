@@ -274,6 +274,40 @@ describe('the guided flow', () => {
     expect(api.callsOf('remediation.resume')).toEqual([{ sessionId: 's-c' }]);
   });
 
+  it('undo leaves the bypass on unless the admin ticks the box, says why, and can turn it off later (#17 point 5)', async () => {
+    await toPlanWithBypass();
+    fireEvent.click(screen.getByTestId('blast-suggested'));
+    await settle();
+    const plan = useFlowStore.getState().plan!;
+    fireEvent.click(screen.getByTestId('flow-next'));
+    await settle();
+    fireEvent.click(screen.getByTestId('flow-apply'));
+    fireEvent.click(within(screen.getByRole('alertdialog')).getByTestId('confirm-ok'));
+    await settle();
+    act(() => api.emit('remediation.finished', { operationId: 'op-apply', outcome: outcomeFor('s-u', plan, 'completed') }));
+    await settle();
+
+    fireEvent.click(screen.getByTestId('flow-undo'));
+    let dialog = screen.getByRole('alertdialog');
+    expect(dialog.textContent).toContain('Turning it off restores no value');
+    const box = within(dialog).getByTestId('undo-turn-bypass-off') as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    fireEvent.click(within(dialog).getByTestId('confirm-ok'));
+    await settle();
+    expect(api.callsOf('remediation.undo')).toEqual([{ sessionId: 's-u' }]);
+    const note = 'BypassDirSyncOverrides left on (this session turned it on). Turning it off restores no value.';
+    act(() => api.emit('remediation.undone', { operationId: 'op-undo', report: { sessionId: 's-u', state: 'undone', restored: [], notRestored: [], offers: [], notes: [note] } }));
+    await settle();
+    expect(screen.getByTestId('undo-notes').textContent).toContain(note);
+
+    fireEvent.click(screen.getByTestId('flow-undo-bypass-off'));
+    dialog = screen.getByRole('alertdialog');
+    expect((within(dialog).getByTestId('undo-turn-bypass-off') as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(within(dialog).getByTestId('confirm-ok'));
+    await settle();
+    expect(api.callsOf('remediation.undo')).toEqual([{ sessionId: 's-u' }, { sessionId: 's-u', turnBypassOff: true }]);
+  });
+
   it('moves between steps by keyboard: the step list marks the current one and the focus lands on its heading', async () => {
     await toPlanWithBypass();
     const current = screen.getByTestId('flow-step-plan');

@@ -140,7 +140,8 @@ export interface FlowState {
   cancel(): Promise<void>;
   openSession(sessionId: string): Promise<void>;
   resume(confirm?: { replication?: boolean; cycle?: boolean }): Promise<void>;
-  undo(): Promise<void>;
+  /** turnBypassOff: the admin's explicit choice (#17 point 5); by default undo leaves the bypass on. */
+  undo(o?: { turnBypassOff?: boolean }): Promise<void>;
   restoreOffers(): Promise<void>;
   buildEvidence(mask: boolean): Promise<EvidenceFile | null>;
   verifyEvidence(): Promise<void>;

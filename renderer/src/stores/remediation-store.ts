@@ -245,12 +245,12 @@ export const useFlowStore = create<FlowState>((set, get) => {
       }
     },
 
-    async undo() {
+    async undo(o = {}) {
       const { sessionId } = get();
       if (!sessionId) return;
       set({ error: null, phases: {}, operation: 'undo', undoReport: null, sessionState: 'undoing', step: 'report' });
       try {
-        const { operationId } = await requireApi().invoke('remediation.undo', { sessionId });
+        const { operationId } = await requireApi().invoke('remediation.undo', { sessionId, ...(o.turnBypassOff ? { turnBypassOff: true as const } : {}) });
         if (get().operation === 'undo') set({ operationId });
         poll();
       } catch (e) {

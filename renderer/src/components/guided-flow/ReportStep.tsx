@@ -21,7 +21,9 @@ export function ReportStep() {
   const evidenceCheck = useFlowStore((s) => s.evidenceCheck);
   const [mask, setMask] = useState(false);
   const [confirmUndo, setConfirmUndo] = useState(false);
+  const [turnBypassOff, setTurnBypassOff] = useState(false);
   const f = useFlowStore.getState;
+  const turnsBypassOn = !!plan?.steps.some((s) => s.kind === 'set-bypass' && s.enabled);
   const restoredUsers = plan ? plan.rows.filter((r) => r.intended !== null).length : 0;
 
   const save = async () => {
@@ -104,14 +106,27 @@ export function ReportStep() {
           <UndoReport />
         ) : (
           <p>
-            AD values restored (compare-and-set), per-user cloud values restored, the bypass turned off if this session turned it
-            on. Values erased by the bypass come back as an offer of AD writes.
+            AD values restored (compare-and-set), per-user cloud values restored. The bypass stays on unless you choose to turn it
+            off: that restores no value. Values erased by the bypass come back as an offer of AD writes.
           </p>
         )}
         <div className="form-actions">
           {!operation && state && UNDOABLE_STATES.has(state) && (
             <button type="button" className="danger" onClick={() => setConfirmUndo(true)} data-testid="flow-undo">
               Undo this session…
+            </button>
+          )}
+          {!operation && state === 'undone' && turnsBypassOn && (
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                setTurnBypassOff(true);
+                setConfirmUndo(true);
+              }}
+              data-testid="flow-undo-bypass-off"
+            >
+              Turn the bypass off…
             </button>
           )}
           {!operation && state && RESUMABLE_STATES.has(state) && (
@@ -130,13 +145,26 @@ export function ReportStep() {
           onCancel={() => setConfirmUndo(false)}
           onConfirm={() => {
             setConfirmUndo(false);
-            void f().undo();
+            void f().undo(turnBypassOff ? { turnBypassOff: true } : {});
           }}
         >
           <p>
             This writes the values from before the session back for <strong>{restoredUsers}</strong> user
             {restoredUsers === 1 ? '' : 's'}, where nobody changed them since.
           </p>
+          {turnsBypassOn && (
+            <>
+              <p>
+                BypassDirSyncOverrides, which this session turned on, stays on. Turning it off restores no value, and the
+                per-object overrides it bypasses may take effect again, so later AD changes would again not reach Entra ID for
+                those users.
+              </p>
+              <label>
+                <input type="checkbox" checked={turnBypassOff} onChange={(e) => setTurnBypassOff(e.target.checked)} data-testid="undo-turn-bypass-off" />{' '}
+                Also turn the bypass off (tenant-wide)
+              </label>
+            </>
+          )}
         </ConfirmDialog>
       )}
     </div>
@@ -167,6 +195,16 @@ function UndoReport() {
             <li key={i}>
               <span aria-hidden="true">✗ </span>
               {r.upn ?? 'tenant'}: {r.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {(report.notes ?? []).length > 0 && (
+        <ul data-testid="undo-notes">
+          {(report.notes ?? []).map((n, i) => (
+            <li key={i}>
+              <span aria-hidden="true">ⓘ </span>
+              {n}
             </li>
           ))}
         </ul>
