@@ -15,6 +15,7 @@ import { useDetailsStore } from '../../renderer/src/stores/details-store';
 import { useScanStore } from '../../renderer/src/stores/scan-store';
 import { GuidedFlow } from '../../renderer/src/components/GuidedFlow';
 import { DetailsDrawer } from '../../renderer/src/components/DetailsDrawer';
+import { Sessions } from '../../renderer/src/components/Sessions';
 import { MismatchGrid } from '../../renderer/src/components/MismatchGrid';
 import { Workbench } from '../../renderer/src/app/App';
 import { DEFAULT_COLUMNS } from '../../renderer/src/grid/model';
@@ -373,5 +374,69 @@ describe('when the app starts', () => {
     expect(useAppStore.getState().screen).toBe('flow');
     expect(api.callsOf('remediation.resume')).toEqual([{ sessionId: 's-int' }]);
     expect(screen.getByTestId('flow-session').textContent).toContain('s-int');
+  });
+});
+
+describe('the sessions list (#16)', () => {
+  async function keepCloudPlan(): Promise<Plan> {
+    await useFlowStore.getState().begin('scan-1', [testmobile()]);
+    useFlowStore.getState().decide(['row-testmobile'], 'keep-cloud');
+    await settle();
+    const p = useFlowStore.getState().plan!;
+    useFlowStore.getState().close();
+    return p;
+  }
+
+  it('names the owner of a session another machine runs, and takes it over only after a confirmation that says both may write', async () => {
+    const plan = await keepCloudPlan();
+    const owned = (id: string, state: 'running' | 'undoing', host: string, elsewhere: boolean) => ({
+      ...summary(id, state, plan),
+      live: false,
+      owner: { pid: 4242, host, startedAt: '2026-03-01T10:00:00Z', elsewhere },
+    });
+    const list = [
+      owned('s-far', 'running', 'ADMIN-PC-07', true),
+      owned('s-undo', 'undoing', 'ADMIN-PC-08', true),
+      {
+        ...owned('s-here', 'running', 'this-host', false),
+        takeovers: [{ at: '2026-03-01T10:05:00Z', from: { pid: 17, host: 'this-host', startedAt: null }, reason: 'pid 17 is not running', by: { pid: 18, host: 'this-host', startedAt: null } }],
+      },
+    ];
+    api
+      .handle('remediation.sessions', () => ({ sessions: list }))
+      .handle('remediation.session', ({ sessionId }) => ({ summary: list.find((x) => x.id === sessionId)!, plan, scanId: 'scan-1', journalEntries: 2, lastOutcome: null }));
+    render(<Sessions />);
+    await settle();
+    const row = (id: string) => screen.getAllByTestId('session-row').find((r) => r.getAttribute('data-session') === id)!;
+    expect(within(row('s-far')).getByTestId('session-owner').textContent).toContain('Run by pid 4242 on ADMIN-PC-07, another machine');
+    // An owner on this machine is checked by the service, never overridden: no Take over… for it.
+    expect(within(row('s-here')).queryByTestId('session-take-over')).toBeNull();
+    expect(within(row('s-here')).getByTestId('session-owner').textContent).toContain('on this machine');
+    expect(within(row('s-here')).getByTestId('session-takeover').textContent).toContain('from pid 17 on this-host: pid 17 is not running');
+
+    fireEvent.click(within(row('s-far')).getByTestId('session-take-over'));
+    let dialog = screen.getByRole('alertdialog');
+    expect(dialog.textContent).toContain('Take this session over from ADMIN-PC-07?');
+    expect(dialog.textContent).toContain('both may write to your directories');
+    expect(document.activeElement).toBe(within(dialog).getByTestId('confirm-cancel'));
+    fireEvent.click(within(dialog).getByTestId('confirm-cancel'));
+    expect(api.callsOf('remediation.resume')).toEqual([]);
+
+    fireEvent.click(within(row('s-far')).getByTestId('session-take-over'));
+    fireEvent.click(within(screen.getByRole('alertdialog')).getByTestId('confirm-ok'));
+    await settle();
+    expect(api.callsOf('remediation.resume')).toEqual([{ sessionId: 's-far', takeOver: true }]);
+    expect(useAppStore.getState().screen).toBe('flow');
+
+    // A session cut off while undoing is finished by undo, taken over the same way.
+    cleanup();
+    useAppStore.setState({ screen: 'sessions' });
+    render(<Sessions />);
+    await settle();
+    fireEvent.click(within(row('s-undo')).getByTestId('session-take-over'));
+    dialog = screen.getByRole('alertdialog');
+    fireEvent.click(within(dialog).getByTestId('confirm-ok'));
+    await settle();
+    expect(api.callsOf('remediation.undo')).toEqual([{ sessionId: 's-undo', takeOver: true }]);
   });
 });

@@ -2,7 +2,8 @@
  * Every remediation session the workspace's journal knows (the CLI's too), with its state, and the
  * offer shown when the app starts while a session still needs the admin.
  */
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import { ConfirmDialog } from './ConfirmDialog';
 import type { SessionSummaryWire } from '../../../preload/contract';
 import { ACTIVE_STATES, RESUMABLE_STATES, UNDOABLE_STATES } from '../stores/flow-model';
 import { useFlowStore } from '../stores/remediation-store';
@@ -10,11 +11,22 @@ import { SESSION_STATE_LABEL, useSessionsStore } from '../stores/sessions-store'
 import { errorText, requireApi, useAppStore } from '../stores/app-store';
 import { downloadBase64, formatTime } from '../lib/download';
 
-async function openInFlow(sessionId: string, then?: 'resume' | 'undo'): Promise<void> {
+async function openInFlow(sessionId: string, then?: 'resume' | 'undo' | 'take-over-resume' | 'take-over-undo'): Promise<void> {
   await useFlowStore.getState().openSession(sessionId);
   useAppStore.getState().navigate('flow');
   if (then === 'resume') await useFlowStore.getState().resume();
   if (then === 'undo') useFlowStore.getState().goto('report');
+  // An undo that was under way is finished by undo (resume refuses a half-undone session).
+  if (then === 'take-over-resume') await useFlowStore.getState().resume(undefined, { takeOver: true });
+  if (then === 'take-over-undo') await useFlowStore.getState().undo({ takeOver: true });
+}
+
+/** Who works on an active session, as the journal says; another machine's processes cannot be checked. */
+function ownerText(o: NonNullable<SessionSummaryWire['owner']>): string {
+  const started = o.startedAt ? `, started ${formatTime(o.startedAt)}` : '';
+  return o.elsewhere
+    ? `Run by pid ${o.pid} on ${o.host}, another machine${started}: its processes cannot be checked from here.`
+    : `Run by pid ${o.pid} on this machine${started}.`;
 }
 
 async function saveEvidence(sessionId: string): Promise<void> {
@@ -102,40 +114,92 @@ export function Sessions() {
 
 function SessionRow({ s }: { s: SessionSummaryWire }) {
   const active = ACTIVE_STATES.has(s.state);
+  const [confirmTakeOver, setConfirmTakeOver] = useState(false);
+  const owner = active && !s.live ? (s.owner ?? null) : null;
+  const lastTakeover = s.takeovers?.at(-1);
   return (
-    <tr data-testid="session-row" data-session={s.id} data-state={s.state}>
-      <td>{formatTime(s.createdAt)}</td>
-      <td>
-        <span className={`pill session-${s.state}`} data-testid="session-state">
-          {SESSION_STATE_LABEL[s.state]}
-        </span>
-        {s.live && <span className="muted"> (live)</span>}
-      </td>
-      <td>{s.profile}</td>
-      <td>{s.rows}</td>
-      <td>
-        {s.stepsDone} of {s.steps}
-      </td>
-      <td>{s.message}</td>
-      <td className="actions">
-        <button type="button" onClick={() => void openInFlow(s.id)} data-testid="session-open">
-          {active ? 'Follow' : 'Open report'}
-        </button>
-        {RESUMABLE_STATES.has(s.state) && (
-          <button type="button" className="primary" onClick={() => void openInFlow(s.id, 'resume')} data-testid="session-resume">
-            Resume
+    <>
+      <tr data-testid="session-row" data-session={s.id} data-state={s.state}>
+        <td>{formatTime(s.createdAt)}</td>
+        <td>
+          <span className={`pill session-${s.state}`} data-testid="session-state">
+            {SESSION_STATE_LABEL[s.state]}
+          </span>
+          {s.live && <span className="muted"> (live)</span>}
+        </td>
+        <td>{s.profile}</td>
+        <td>{s.rows}</td>
+        <td>
+          {s.stepsDone} of {s.steps}
+        </td>
+        <td>
+          {s.message}
+          {owner && (
+            <div className="muted" data-testid="session-owner">
+              {ownerText(owner)}
+            </div>
+          )}
+          {lastTakeover && (
+            <div className="muted" data-testid="session-takeover">
+              Taken over {formatTime(lastTakeover.at)} from pid {lastTakeover.from.pid} on {lastTakeover.from.host}:{' '}
+              {lastTakeover.reason}.
+            </div>
+          )}
+        </td>
+        <td className="actions">
+          {owner?.elsewhere && (
+            <button type="button" className="danger" onClick={() => setConfirmTakeOver(true)} data-testid="session-take-over">
+              Take over…
+            </button>
+          )}
+          <button type="button" onClick={() => void openInFlow(s.id)} data-testid="session-open">
+            {active ? 'Follow' : 'Open report'}
           </button>
-        )}
-        {UNDOABLE_STATES.has(s.state) && (
-          <button type="button" onClick={() => void openInFlow(s.id, 'undo')} data-testid="session-undo">
-            Undo…
+          {RESUMABLE_STATES.has(s.state) && (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void openInFlow(s.id, 'resume')}
+              data-testid="session-resume"
+            >
+              Resume
+            </button>
+          )}
+          {UNDOABLE_STATES.has(s.state) && (
+            <button type="button" onClick={() => void openInFlow(s.id, 'undo')} data-testid="session-undo">
+              Undo…
+            </button>
+          )}
+          <button type="button" onClick={() => void saveEvidence(s.id)} data-testid="session-evidence">
+            Evidence
           </button>
-        )}
-        <button type="button" onClick={() => void saveEvidence(s.id)} data-testid="session-evidence">
-          Evidence
-        </button>
-      </td>
-    </tr>
+        </td>
+      </tr>
+      {confirmTakeOver && owner && (
+        <tr>
+          <td colSpan={7}>
+            <ConfirmDialog
+              title={`Take this session over from ${owner.host}?`}
+              confirmLabel={s.state === 'undoing' ? 'Take over and finish the undo' : 'Take over and resume'}
+              danger
+              testId="confirm-take-over"
+              onCancel={() => setConfirmTakeOver(false)}
+              onConfirm={() => {
+                setConfirmTakeOver(false);
+                void openInFlow(s.id, s.state === 'undoing' ? 'take-over-undo' : 'take-over-resume');
+              }}
+            >
+              <p>
+                The journal says pid {owner.pid} on <strong>{owner.host}</strong> runs this session. Nothing here can check
+                another machine&apos;s processes. Take it over only if that machine is gone or its process has stopped: if it is
+                still running the session, both may write to your directories.
+              </p>
+              <p>The takeover is recorded in the session&apos;s journal, naming that owner and that you forced it.</p>
+            </ConfirmDialog>
+          </td>
+        </tr>
+      )}
+    </>
   );
 }
 

@@ -139,9 +139,10 @@ export interface FlowState {
   apply(confirmUsers: number): Promise<void>;
   cancel(): Promise<void>;
   openSession(sessionId: string): Promise<void>;
-  resume(confirm?: { replication?: boolean; cycle?: boolean }): Promise<void>;
+  /** takeOver: the admin's confirmed choice to take over a session owned by another machine (#16). */
+  resume(confirm?: { replication?: boolean; cycle?: boolean }, o?: { takeOver?: boolean }): Promise<void>;
   /** turnBypassOff: the admin's explicit choice (#17 point 5); by default undo leaves the bypass on. */
-  undo(o?: { turnBypassOff?: boolean }): Promise<void>;
+  undo(o?: { turnBypassOff?: boolean; takeOver?: boolean }): Promise<void>;
   restoreOffers(): Promise<void>;
   buildEvidence(mask: boolean): Promise<EvidenceFile | null>;
   verifyEvidence(): Promise<void>;

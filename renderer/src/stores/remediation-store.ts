@@ -224,7 +224,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
       }
     },
 
-    async resume(confirm) {
+    async resume(confirm, o = {}) {
       const { sessionId } = get();
       if (!sessionId) return;
       set({
@@ -236,7 +236,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
         step: get().step === 'verify' ? 'verify' : 'apply',
       });
       try {
-        const { operationId } = await requireApi().invoke('remediation.resume', { sessionId, ...(confirm ? { confirm } : {}) });
+        const { operationId } = await requireApi().invoke('remediation.resume', { sessionId, ...(confirm ? { confirm } : {}), ...(o.takeOver ? { takeOver: true as const } : {}) });
         if (get().operation === 'resume') set({ operationId });
         poll();
       } catch (e) {
@@ -250,7 +250,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
       if (!sessionId) return;
       set({ error: null, phases: {}, operation: 'undo', undoReport: null, sessionState: 'undoing', step: 'report' });
       try {
-        const { operationId } = await requireApi().invoke('remediation.undo', { sessionId, ...(o.turnBypassOff ? { turnBypassOff: true as const } : {}) });
+        const { operationId } = await requireApi().invoke('remediation.undo', { sessionId, ...(o.turnBypassOff ? { turnBypassOff: true as const } : {}), ...(o.takeOver ? { takeOver: true as const } : {}) });
         if (get().operation === 'undo') set({ operationId });
         poll();
       } catch (e) {
