@@ -60,6 +60,25 @@ export function withAudit(row: DriftRow, lookup: AuditLookup | null): DriftRow {
 }
 
 /**
+ * Cloud Sync's view (mapping and provisioning logs) or the problem that kept it out: a refusal the
+ * admin can act on (a missing permission) is a gap of the scan, not its end. Shared by the scan and
+ * the CLI's demo (main/cli/demo-engine-view.ts).
+ */
+export async function cloudSyncViewOrProblem(
+  client: Pick<CloudClient, 'cloudSync'>,
+  o: { servicePrincipalId: string; logDays?: number | undefined; clock: Clock; signal?: AbortSignal | undefined },
+): Promise<{ objects: EngineObject[] | null; problem: string | null; stats?: { users: number; logEntries: number } }> {
+  try {
+    const v = await readCloudSyncView(client, { servicePrincipalId: o.servicePrincipalId, clock: o.clock, ...(o.signal ? { signal: o.signal } : {}), ...(o.logDays ? { logDays: o.logDays } : {}) });
+    return { objects: v.objects, problem: null, stats: { users: v.stats.users, logEntries: v.stats.logEntries } };
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    if (isSyncDriftError(e) && e.kind !== 'internal') return { objects: null, problem: `Cloud Sync's view (mapping and provisioning logs): ${e.message}` };
+    throw e;
+  }
+}
+
+/**
  * Users whose object source of authority was switched to the cloud look synced in `/users`; only
  * `/beta/users/{id}/onPremisesSyncBehavior` tells. Asked only for synced users whose rows need
  * attention (the ones a plan could route), at most MAX_BEHAVIOR_READS, four at a time. When any
@@ -129,15 +148,9 @@ export class ScanService {
   /** Cloud Sync's view for a tenant that uses it; a refusal (a missing permission) is a problem of the scan, not its end. */
   private async cloudSyncView(target: ScanTarget, signal: AbortSignal): Promise<{ objects: EngineObject[] | null; problem: string | null }> {
     if (!target.cloudSync) return { objects: null, problem: null };
-    try {
-      const v = await readCloudSyncView(target.client, { servicePrincipalId: target.cloudSync.servicePrincipalId, clock: this.deps.clock, signal, ...(target.cloudSync.logDays ? { logDays: target.cloudSync.logDays } : {}) });
-      this.deps.logger.info('cloud sync view read', { users: v.stats.users, logEntries: v.stats.logEntries });
-      return { objects: v.objects, problem: null };
-    } catch (e) {
-      if (e instanceof CancelledError) throw e;
-      if (isSyncDriftError(e) && e.kind !== 'internal') return { objects: null, problem: `Cloud Sync's view (mapping and provisioning logs): ${e.message}` };
-      throw e;
-    }
+    const v = await cloudSyncViewOrProblem(target.client, { ...target.cloudSync, clock: this.deps.clock, signal });
+    if (v.stats) this.deps.logger.info('cloud sync view read', v.stats);
+    return { objects: v.objects, problem: v.problem };
   }
 
   /** Starts a scan in the background; returns at once with its ids. */

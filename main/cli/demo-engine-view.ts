@@ -6,21 +6,14 @@
  * plan for them can never verify (the rule reformats AD's text again on every cycle), and the CLI's
  * verdicts differ from the app's on the same workspace.
  */
-import { readCloudSyncView } from '../cloud/cloud-sync-view';
-import { CancelledError, isSyncDriftError } from '../core/errors';
 import type { EngineObject } from '../core/engine-view';
 import type { Clock } from '../core/ports';
 import type { SandboxConnection } from '../api/sandbox-runtime';
+import { cloudSyncViewOrProblem } from '../api/scan-service';
 import { demoEngineObjects } from '../sandbox/demo-engine';
 
 export async function demoEngineView(conn: SandboxConnection, o: { clock: Clock; signal?: AbortSignal }): Promise<{ objects: EngineObject[] | null; problem: string | null }> {
   if (conn.demo.sync.engine !== 'cloud-sync') return { objects: demoEngineObjects(conn.demo.sync), problem: null };
-  try {
-    const view = await readCloudSyncView(conn.client, { servicePrincipalId: conn.server.tenant.cloudSyncJob.servicePrincipalId, clock: o.clock, ...(o.signal ? { signal: o.signal } : {}) });
-    return { objects: view.objects, problem: null };
-  } catch (e) {
-    if (e instanceof CancelledError) throw e;
-    if (isSyncDriftError(e) && e.kind !== 'internal') return { objects: null, problem: `Cloud Sync's view (mapping and provisioning logs): ${e.message}` };
-    throw e;
-  }
+  const v = await cloudSyncViewOrProblem(conn.client, { servicePrincipalId: conn.server.tenant.cloudSyncJob.servicePrincipalId, clock: o.clock, signal: o.signal });
+  return { objects: v.objects, problem: v.problem };
 }

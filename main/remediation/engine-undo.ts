@@ -46,7 +46,7 @@ export const BYPASS_LEFT_ON = (sessionId: string): string =>
   `and the per-object overrides the bypass ignores (the cloud edits that hid AD's changes) may take effect again, so later AD changes ` +
   `would again not reach Entra ID for those users. Microsoft's how-to (2025-04-09) offers the bypass as the remedy and documents no ` +
   `return to per-object behaviour. To turn it off anyway, as an explicit choice: syncdrift undo ${sessionId} --turn-bypass-off, ` +
-  `or "Also turn the bypass off" in the app's undo.`;
+  `or in the app the undo dialog's "Also turn the bypass off" ("Turn the bypass off…" once the session is undone).`;
 
 export async function undoSteps(rt: EngineRuntime, ctx: Ctx, report: UndoReport, o: { turnBypassOff?: boolean } = {}): Promise<void> {
   const signalOpt = ctx.signal ? { signal: ctx.signal } : {};

@@ -117,6 +117,20 @@ async function toPlanWithBypass(): Promise<void> {
   await settle();
 }
 
+/** Decides the blast radius as suggested and applies the plan through the confirmation; returns the plan. */
+async function applyBypassPlan(): Promise<Plan> {
+  await toPlanWithBypass();
+  fireEvent.click(screen.getByTestId('blast-suggested'));
+  await settle();
+  const plan = useFlowStore.getState().plan!;
+  fireEvent.click(screen.getByTestId('flow-next'));
+  await settle();
+  fireEvent.click(screen.getByTestId('flow-apply'));
+  fireEvent.click(within(screen.getByRole('alertdialog')).getByTestId('confirm-ok'));
+  await settle();
+  return plan;
+}
+
 describe('the guided flow', () => {
   it('shows each suggestion with its reason, then a blast radius that blocks the plan until every row is decided', async () => {
     await toPlanWithBypass();
@@ -256,15 +270,7 @@ describe('the guided flow', () => {
   });
 
   it('cancels through op.cancel and offers to resume the cancelled session', async () => {
-    await toPlanWithBypass();
-    fireEvent.click(screen.getByTestId('blast-suggested'));
-    await settle();
-    const plan = useFlowStore.getState().plan!;
-    fireEvent.click(screen.getByTestId('flow-next'));
-    await settle();
-    fireEvent.click(screen.getByTestId('flow-apply'));
-    fireEvent.click(within(screen.getByRole('alertdialog')).getByTestId('confirm-ok'));
-    await settle();
+    const plan = await applyBypassPlan();
     fireEvent.click(screen.getByTestId('flow-cancel'));
     await settle();
     expect(api.callsOf('op.cancel')).toEqual([{ operationId: 'op-apply' }]);
@@ -276,15 +282,7 @@ describe('the guided flow', () => {
   });
 
   it('undo leaves the bypass on unless the admin ticks the box, says why, and can turn it off later (#17 point 5)', async () => {
-    await toPlanWithBypass();
-    fireEvent.click(screen.getByTestId('blast-suggested'));
-    await settle();
-    const plan = useFlowStore.getState().plan!;
-    fireEvent.click(screen.getByTestId('flow-next'));
-    await settle();
-    fireEvent.click(screen.getByTestId('flow-apply'));
-    fireEvent.click(within(screen.getByRole('alertdialog')).getByTestId('confirm-ok'));
-    await settle();
+    const plan = await applyBypassPlan();
     act(() => api.emit('remediation.finished', { operationId: 'op-apply', outcome: outcomeFor('s-u', plan, 'completed') }));
     await settle();
 
