@@ -12,9 +12,9 @@
  */
 import { z } from 'zod';
 import { DriftRow, DriftStatus, DecisionAction, ScanSummary } from '../main/core/model';
-import { Plan, SessionState, affectedUserCount } from '../main/remediation/plan-schema';
+import { Plan, SessionState, acceptanceCovers, affectedUserCount, unscannedToAccept } from '../main/remediation/plan-schema';
 
-export { DriftRow, DriftStatus, DecisionAction, ScanSummary, Plan, affectedUserCount };
+export { DriftRow, DriftStatus, DecisionAction, ScanSummary, Plan, acceptanceCovers, affectedUserCount, unscannedToAccept };
 
 export const ErrorInfoSchema = z.object({
   kind: z.string(),
@@ -172,6 +172,9 @@ export type SyncCycleSummary = z.infer<typeof SyncCycleSummary>;
 
 const SessionStateWire = SessionState;
 
+/** The admin's acceptance of synced users a bypass plan reaches unscanned: their number, or 'unknown' (#17 point 4). */
+const AcceptNotScanned = z.union([z.number().int().min(0).max(10_000_000), z.literal('unknown')]);
+
 export const PreflightWire = z.object({
   ok: z.boolean(),
   checks: z.array(z.object({ name: z.string(), ok: z.boolean(), severity: z.enum(['blocking', 'warning']), message: z.string() })),
@@ -217,6 +220,17 @@ export const SessionOutcomeWire = z.object({
   preflight: PreflightWire.optional(),
   writes: z.object({ ad: z.number(), graph: z.number(), bypass: z.number(), cycles: z.number() }),
   takeover: TakeoverWire.optional(),
+  /** Bypass sessions: verification's whole-tenant read after the cycle (synced users outside the plan that changed). */
+  sweep: z
+    .object({
+      recorded: z.number(),
+      read: z.number(),
+      changedCount: z.number(),
+      changed: z.array(z.object({ userId: z.string(), upn: z.string(), before: z.string().nullable(), after: z.string().nullable() })),
+      gone: z.number(),
+      error: z.string().optional(),
+    })
+    .optional(),
 });
 export type SessionOutcomeWire = z.infer<typeof SessionOutcomeWire>;
 
@@ -390,14 +404,16 @@ export const channels = {
     output: z.object({ plan: Plan, readiness: z.object({ ready: z.boolean(), why: z.array(z.string()) }) }),
   },
   /** Permissions, connectivity and a fresh read of every affected value; changed rows come back as conflicts. */
-  'remediation.preflight': { input: z.object({ plan: Plan }).strict(), output: PreflightWire },
+  'remediation.preflight': { input: z.object({ plan: Plan, acceptNotScanned: AcceptNotScanned.optional() }).strict(), output: PreflightWire },
   /**
    * Executes a plan as a journalled session in the background (progress: `op.progress`; end:
    * `remediation.finished`). `confirmUsers` must equal the number of users the plan changes: the
-   * renderer shows that number in its confirmation, and the service refuses a stale one.
+   * renderer shows that number in its confirmation, and the service refuses a stale one. A plan that
+   * turns the bypass on while synced users went unscanned (`plan.coverage`) also needs
+   * `acceptNotScanned`: that number (or 'unknown' where the plan has no count); preflight counts again.
    */
   'remediation.apply': {
-    input: z.object({ plan: Plan, confirmUsers: z.number().int().min(0) }).strict(),
+    input: z.object({ plan: Plan, confirmUsers: z.number().int().min(0), acceptNotScanned: AcceptNotScanned.optional() }).strict(),
     output: z.object({ operationId: z.string() }),
   },
   'remediation.sessions': { input: Empty, output: z.object({ sessions: z.array(SessionSummaryWire) }) },

@@ -23,7 +23,7 @@ import {
   type Plan,
   type SessionOutcome,
 } from '../remediation';
-import { Plan as PlanSchema, affectedUserCount, assertPlanStructure } from '../remediation/plan-schema';
+import { Plan as PlanSchema, acceptanceCovers, affectedUserCount, assertPlanStructure, unscannedToAccept } from '../remediation/plan-schema';
 import type { Workspace } from '../workspace';
 import type { SessionOutcomeWire } from '../../preload/contract';
 import type { Operations } from './operations';
@@ -149,10 +149,10 @@ export class RemediationService {
     return { engine, target: t };
   }
 
-  async preflight(sent: Plan) {
+  async preflight(sent: Plan, acceptNotScanned?: number | 'unknown') {
     const plan = this.stored(sent);
     const { engine } = await this.engine(this.owner(plan.id).profileId);
-    return engine.preflight(plan);
+    return engine.preflight(plan, acceptNotScanned !== undefined ? { acceptNotScanned } : {});
   }
 
   /**
@@ -193,17 +193,25 @@ export class RemediationService {
     this.deps.emit('remediation.finished', { operationId, outcome: outcome as SessionOutcomeWire });
   }
 
-  apply(sent: Plan, confirmUsers: number): string {
+  apply(sent: Plan, confirmUsers: number, acceptNotScanned?: number | 'unknown'): string {
     const plan = this.stored(sent);
     const expected = affectedUserCount(plan);
     if (confirmUsers !== expected)
       throw new SyncDriftError('validation', 'CONFIRMATION_STALE', `confirmUsers: the plan changes ${expected} user(s), but the confirmation named ${confirmUsers}. Review the plan again.`);
+    const unscanned = unscannedToAccept(plan);
+    if (!acceptanceCovers(acceptNotScanned, unscanned)) {
+      throw new SyncDriftError(
+        'validation',
+        'UNSCANNED_NOT_ACCEPTED',
+        `acceptNotScanned: the tenant-wide bypass reaches ${unscanned === 'unknown' ? 'an unknown number of' : unscanned} synced user(s) the scan did not read, and ${acceptNotScanned === undefined ? 'that was not accepted' : `the acceptance named ${acceptNotScanned}`}. Accept them explicitly, or scan every OU and forest the sync engine reads.`,
+      );
+    }
     const readiness = planReadiness(plan);
     if (!readiness.ready) throw new SyncDriftError('validation', 'PLAN_NOT_READY', `The plan is not ready: ${readiness.why.join(' ')}`);
     const { profileId } = this.owner(plan.id);
     const opId = this.background(null, async (signal, progress, sessionStarted) => {
       const { engine, target } = await this.engine(profileId);
-      const outcome = await engine.apply(plan, { signal, onProgress: progress, onSession: sessionStarted });
+      const outcome = await engine.apply(plan, { signal, onProgress: progress, onSession: sessionStarted, ...(acceptNotScanned !== undefined ? { acceptNotScanned } : {}) });
       this.finish(opId, outcome, target);
     });
     return opId;

@@ -404,8 +404,8 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
 
     'remediation.suggest': ({ scanId, rowKeys }) => ({ suggestions: remediation.suggest(scanId, rowKeys) }),
     'remediation.plan': ({ scanId, selected, decisions }) => remediation.plan(scanId, selected, decisions),
-    'remediation.preflight': ({ plan }) => remediation.preflight(plan),
-    'remediation.apply': ({ plan, confirmUsers }) => ({ operationId: remediation.apply(plan, confirmUsers) }),
+    'remediation.preflight': ({ plan, acceptNotScanned }) => remediation.preflight(plan, acceptNotScanned),
+    'remediation.apply': ({ plan, confirmUsers, acceptNotScanned }) => ({ operationId: remediation.apply(plan, confirmUsers, acceptNotScanned) }),
     'remediation.sessions': () => ({ sessions: remediation.sessions() }),
     'remediation.session': ({ sessionId }) => remediation.session(sessionId),
     'remediation.resume': ({ sessionId, confirm, takeOver }) => ({ operationId: remediation.resume(sessionId, confirm, { takeOver: takeOver === true }) }),

@@ -20,11 +20,13 @@ import { defaultWorkspaceDir } from '../node/workspace-dir';
 import { openWorkspace } from '../workspace/workspace';
 import {
   buildPlan,
+  acceptanceCovers,
   buildRestorePlan,
   decideBulk,
   parseDecideArg,
   loadOrCreatePlanKey,
   planReadiness,
+  unscannedToAccept,
   PLAN_KEY_SUFFIX,
   signedPlanText,
   verifyPlanText,
@@ -307,10 +309,19 @@ export function runPlanCommand(args: readonly string[], io: RemediationCommandIo
   });
 }
 
+/** `--accept-unscanned N|unknown`: how many unscanned synced users the admin accepts a bypass plan reaches. */
+function acceptUnscannedArg(raw: string | null): number | 'unknown' | undefined {
+  if (raw === null) return undefined;
+  if (raw === 'unknown') return 'unknown';
+  if (!/^\d{1,9}$/.test(raw)) throw new ValidationError('--accept-unscanned', `must be a whole number or "unknown", not ${JSON.stringify(raw)}\n\n${APPLY_USAGE}`);
+  return Number(raw);
+}
+
 /** `syncdrift apply`. */
 export function runApplyCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps = {}): Promise<number> {
   return guard(io, async () => {
-    const { values: v, positionals } = parse(args, { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'cycle-done': { type: 'boolean' }, replicated: { type: 'boolean' } }, 1, APPLY_USAGE);
+    const { values: v, positionals } = parse(args, { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'cycle-done': { type: 'boolean' }, replicated: { type: 'boolean' }, 'accept-unscanned': { type: 'string' } }, 1, APPLY_USAGE);
+    const accept = acceptUnscannedArg(str(v, 'accept-unscanned'));
     const file = positionals[0] as string;
     // Integrity first: nothing of a plan is shown as "ready" or applied before its check passes.
     const plan = verifyPlanText(readText(io, file, 'PLAN'), planKeyFor(io, str(v, 'workspace')), file);
@@ -322,6 +333,13 @@ export function runApplyCommand(args: readonly string[], io: RemediationCommandI
     const ready = planReadiness(plan);
     if (!ready.ready) {
       io.stderr.write(`syncdrift: the plan cannot be applied: ${ready.why.join('; ')}\n`);
+      return REMEDIATION_EXIT.refused;
+    }
+    const unscanned = unscannedToAccept(plan);
+    if (!acceptanceCovers(accept, unscanned)) {
+      io.stderr.write(
+        `syncdrift: the tenant-wide bypass reaches ${unscanned === 'unknown' ? 'an unknown number of' : unscanned} synced user(s) the scan did not read${accept === undefined ? '' : ` (--accept-unscanned ${accept} does not cover them)`}. Scan every OU and forest the sync engine reads and plan again, or accept them: --accept-unscanned ${unscanned}. Nothing was written.\n`,
+      );
       return REMEDIATION_EXIT.refused;
     }
     if (!v.yes) {
@@ -338,7 +356,7 @@ export function runApplyCommand(args: readonly string[], io: RemediationCommandI
     }
     const operator = operatorFor(io, deps, { cycleDone: v['cycle-done'] === true, replicated: v.replicated === true });
     return withEngine(io, deps, v, operator, async (engine) => {
-      const out = await engine.apply(plan, { ...(io.signal ? { signal: io.signal } : {}), onProgress: progressPrinter(io) });
+      const out = await engine.apply(plan, { ...(io.signal ? { signal: io.signal } : {}), onProgress: progressPrinter(io), ...(accept !== undefined ? { acceptNotScanned: accept } : {}) });
       if (out.preflight) io.stderr.write(renderPreflight(out.preflight));
       io.stdout.write(renderOutcome(out));
       return outcomeExit(out);

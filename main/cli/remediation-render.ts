@@ -2,7 +2,7 @@
  * How the remediation commands print a plan, a preflight, a session's outcome and an undo report
  * for the admin reading the terminal (remediation-commands.ts).
  */
-import { takeoverLine, type Plan, type PreflightReport, type SessionOutcome, type UndoReport } from '../remediation';
+import { takeoverLine, unscannedToAccept, type Plan, type PreflightReport, type SessionOutcome, type UndoReport } from '../remediation';
 
 const show = (v: string | null) => (v === null ? '(empty)' : v);
 
@@ -26,7 +26,7 @@ export function renderPlan(plan: Plan): string {
         out.push(`${n} Graph PATCH ${s.upn}: mobilePhone ${show(s.expected)} -> ${show(s.next)}`);
         break;
       case 'record-cloud-values':
-        out.push(`${n} record the current cloud value of all ${s.rowKeys.length} blast-radius user(s) in the journal`);
+        out.push(`${n} record the current cloud value of all ${s.rowKeys.length} blast-radius user(s), and of every other synced user of the tenant, in the journal`);
         break;
       case 'set-bypass':
         out.push(`${n} turn BypassDirSyncOverrides ${s.enabled ? 'ON (tenant-wide)' : 'off'}`);
@@ -46,6 +46,10 @@ export function renderPlan(plan: Plan): string {
       out.push(`  ${b.selected ? '*' : ' '} ${b.upn.padEnd(36)} ${b.status.padEnd(15)} AD ${show(b.onPremValue).padEnd(18)} cloud ${show(b.cloudValue).padEnd(18)} ${b.action ?? 'UNDECIDED'}: ${b.effect}`);
     }
     out.push('  (* = in your selection)');
+    const need = unscannedToAccept(plan);
+    if (plan.coverage) out.push('', `NOT SCANNED: ${plan.coverage.note}`);
+    else out.push('', 'NOT SCANNED: this plan carries no count of the tenant\'s synced users; the bypass reaches all of them.');
+    if (need !== null) out.push(`  Apply needs: --accept-unscanned ${need}`);
   }
   if (plan.warnings.length) out.push('', 'Warnings:', ...plan.warnings.map((w) => `  - ${w}`));
   if (plan.cannotUndo.length) out.push('', 'Cannot be undone:', ...plan.cannotUndo.map((w) => `  - ${w}`));
@@ -67,6 +71,11 @@ export function renderOutcome(o: SessionOutcome): string {
   for (const r of o.rows) {
     const a = r.actual ? `AD ${show(r.actual.onPrem)}, cloud ${show(r.actual.cloud)}` : 'not read';
     lines.push(`  ${r.state.padEnd(11)} ${r.upn}: ${a}${r.message ? ` (${r.message})` : ''}`);
+  }
+  if (o.sweep && o.sweep.changed.length > 0) {
+    lines.push('', `Changed outside the plan (whole-tenant read after the cycle: ${o.sweep.changedCount} of ${o.sweep.read} synced user(s)):`);
+    for (const c of o.sweep.changed) lines.push(`  ${c.upn}: cloud ${show(c.before)} -> ${show(c.after)}`);
+    if (o.sweep.changedCount > o.sweep.changed.length) lines.push(`  … and ${o.sweep.changedCount - o.sweep.changed.length} more (all in the session's journal)`);
   }
   if (o.nextStep) lines.push('', 'Next step:', ...o.nextStep.split('\n').map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;

@@ -20,7 +20,7 @@ Builds a remediation plan (JSON) from a drift report and decisions, with the bla
 Exit codes: 0 written (and ready), 8 written but blocked (undecided blast-radius rows), 2 usage error.
 `;
 
-export const APPLY_USAGE = `Usage: syncdrift apply PLAN [--dry-run] [--yes] [--profile P] [--workspace W]
+export const APPLY_USAGE = `Usage: syncdrift apply PLAN [--dry-run] [--yes] [--accept-unscanned N|unknown] [--profile P] [--workspace W]
 
 Preflight (permissions, connectivity, fresh re-read of every value; changed rows become conflicts),
 then the writes in order, the journal, and verification. --dry-run shows the plan and its blast
@@ -28,6 +28,11 @@ radius and writes nothing. Without --yes it asks on a terminal and refuses other
 The plan's integrity check is verified first, with the key of --workspace (the workspace it was
 planned with): a plan changed after syncdrift plan wrote it, unsigned, or signed by another
 workspace is refused (exit 2) and nothing is written.
+  --accept-unscanned N   a plan that turns on the tenant-wide bypass also changes synced users the
+                 scan did not read (other OUs, other forests): its "NOT SCANNED" line says how many.
+                 Apply refuses (exit 8) until you accept that number (or "unknown" where the plan
+                 has no count); preflight counts them again over Graph and refuses when there are
+                 more. After the cycle the whole tenant is read again and every one that changed is named.
 
 Exit codes: 0 done and verified, 7 waiting (next step printed; resume later), 8 refused
 (preflight, conflicts, undecided rows, no confirmation), 2 usage, 3 sign-in/permission, 1 unexpected.

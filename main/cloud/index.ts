@@ -15,7 +15,7 @@ import { resolveCloud, type ResolvedCloud } from './clouds';
 import { GraphTransport, type GraphOperation } from './graph';
 import { CAPABILITIES, evaluatePermissions, type Capability, type CapabilityCheck, type ProbeOutcome } from './permissions';
 import { getCloudSyncJob, getCloudSyncSchema, listProvisioningLogs, provisionOnDemand, type CloudSyncJobInfo, type CloudSyncSchema, type OnDemandResult, type ProvisioningEntry, type ProvisioningLogQuery } from './cloud-sync';
-import { deltaUsers, getOrganization, getSyncFeatures, getUsers, listUsers, type DeltaLinkStore, type DeltaPage, type DeltaSummary, type InvalidItem, type Organization, type PageSummary, type SyncFeatures } from './readers';
+import { countSyncedUsers, deltaUsers, getOrganization, getSyncFeatures, getUsers, listUsers, type DeltaLinkStore, type DeltaPage, type DeltaSummary, type InvalidItem, type Organization, type PageSummary, type SyncFeatures } from './readers';
 import type { RetryPolicy } from './throttle';
 import type { TokenCachePersistence, TokenCacheStore, WeakEncryptionPolicy } from './token-cache';
 import { getOnPremisesSyncBehavior, patchMobile, setBypass, setCloudManaged, type BatchSummary, type MobileWrite } from './writers';
@@ -96,6 +96,8 @@ export interface CloudClient {
   setBypass(enabled: boolean, o?: CallOptions): Promise<SyncFeatures>;
 
   listUsers(o?: StreamOptions): AsyncGenerator<CloudUser[], PageSummary>;
+  /** The number of synced users in the tenant (`$count` with onPremisesSyncEnabled eq true; readers.ts). */
+  countSyncedUsers(o?: CallOptions): Promise<number>;
   /** Fresh reads by id ($batch of GETs); a user Graph does not have maps to null. */
   getUsers(ids: readonly string[], o?: CallOptions): Promise<Map<string, CloudUser | null>>;
   delta(o?: StreamOptions): AsyncGenerator<DeltaPage, DeltaSummary>;
@@ -244,6 +246,10 @@ export function createCloudClient(opts: CloudClientOptions): CloudClient {
     listUsers(o = {}) {
       requireSession();
       return listUsers(transport, o);
+    },
+    countSyncedUsers(o) {
+      requireSession();
+      return countSyncedUsers(transport, op('count-synced', o, 'scanUsers'));
     },
     getUsers(ids, o = {}) {
       requireSession();

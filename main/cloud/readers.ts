@@ -353,6 +353,26 @@ export async function getOrganization(t: GraphTransport, op: GraphOperation): Pr
   return o.data;
 }
 
+/**
+ * How many synced users the tenant has: `GET /users?$filter=onPremisesSyncEnabled eq true&$count=true`
+ * with `ConsistencyLevel: eventual` (an advanced query: the filter on onPremisesSyncEnabled needs it),
+ * `$top=1` and `$select=id` so the answer is one small page. These are the users a tenant-wide
+ * BypassDirSyncOverrides and a full cycle reach (users whose source of authority was switched to the
+ * cloud show `onPremisesSyncEnabled` null and are not counted, as the bypass does not touch them).
+ * Graph's advanced-query counts are eventually consistent: a user synced seconds ago may be missing.
+ */
+export async function countSyncedUsers(t: GraphTransport, op: GraphOperation): Promise<number> {
+  const res = await t.send(
+    { method: 'GET', path: '/users', query: { $filter: 'onPremisesSyncEnabled eq true', $count: 'true', $top: '1', $select: 'id' }, headers: { ConsistencyLevel: 'eventual' } },
+    op,
+  );
+  const n = (res.body as { '@odata.count'?: unknown } | null)?.['@odata.count'];
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    throw new SyncDriftError('validation', 'GRAPH_BAD_COUNT', `Graph answered the count of synced users without a usable @odata.count (got ${JSON.stringify(n ?? null)}).`);
+  }
+  return n;
+}
+
 const SyncResource = z.object({
   id: z.string(),
   features: z.record(z.string(), z.unknown()).nullish(),

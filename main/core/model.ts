@@ -179,6 +179,12 @@ export const ScanSummary = z.object({
   cloudUsers: z.number().int(),
   outOfScope: z.number().int(),
   byStatus: z.record(DriftStatus, z.number().int()),
+  /**
+   * Cloud users the cloud read shows as synced (onPremisesSyncEnabled true, what Graph's $count
+   * counts), and how many of them the scan joined to a scanned AD object (#17 point 4): the rest are in the bypass's reach but were not scanned (other
+   * OUs, other forests, objects the scan could not read). Absent in reports from before.
+   */
+  synced: z.object({ inCloudRead: z.number().int().nonnegative(), joined: z.number().int().nonnegative() }).optional(),
   phases: z.record(z.string(), z.number()),
 });
 export type ScanSummary = z.infer<typeof ScanSummary>;

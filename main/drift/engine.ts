@@ -473,6 +473,15 @@ export class DriftBuilder {
     }
 
     stats.normalizerParses = this.norm.parses - this.parsesBefore;
+    // The bypass's reach (#17 point 4): users the cloud read shows as synced (what Graph's $count of
+    // onPremisesSyncEnabled eq true counts), and those joined to a scanned AD object.
+    let syncedRead = 0;
+    let syncedJoined = 0;
+    for (let ci = 0; ci < considered.length; ci++) {
+      if (considered[ci]!.user.onPremisesSyncEnabled !== true) continue;
+      syncedRead++;
+      if (cloudTwin[ci] !== -1) syncedJoined++;
+    }
     return {
       rows,
       stats,
@@ -481,6 +490,7 @@ export class DriftBuilder {
         cloudUsers: stats.cloudConsidered,
         outOfScope: stats.outOfScope,
         byStatus,
+        synced: { inCloudRead: syncedRead, joined: syncedJoined },
         phases: {},
       },
     };

@@ -164,8 +164,14 @@ export async function runRecord(rt: EngineRuntime, ctx: Ctx): Promise<void> {
     const c = cur.get(x.userId);
     return { rowKey: x.rowKey, userId: x.userId, value: c ? normValue(c.mobilePhone) : null, found: !!c };
   });
-  ctx.progress({ phase: 'record', done: values.length, total: values.length });
-  rt.record(ctx, step.id, 'result', { values });
+  // The bypass reaches every synced user, scanned or not (#17 point 4): the whole tenant's synced
+  // users outside the plan are recorded too, so verification can name every one the cycle changed.
+  const inPlan = new Set(ctx.plan.rows.flatMap((r) => (r.cloud ? [r.cloud.id] : [])));
+  const tenant = (await rt.cloud.syncedUsers({ ...(ctx.signal ? { signal: ctx.signal } : {}), onProgress: (e) => ctx.progress({ ...e, phase: 'record' }) }))
+    .filter((u) => !inPlan.has(u.id))
+    .map((u): [string, string, string | null] => [u.id, u.upn, normValue(u.mobilePhone)]);
+  ctx.progress({ phase: 'record', done: values.length + tenant.length, total: values.length + tenant.length });
+  rt.record(ctx, step.id, 'result', { values, tenant });
 }
 
 export async function runBypass(rt: EngineRuntime, ctx: Ctx): Promise<void> {

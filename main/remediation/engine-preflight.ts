@@ -6,7 +6,7 @@ import { CancelledError, toErrorInfo } from '../core/errors';
 import { noProgress, throwIfCancelled } from '../core/progress';
 import type { Capability } from '../cloud/permissions';
 import { buildPlan, normValue, planReadiness, sameValue } from './plan';
-import { planNeedsBypass, type Plan } from './plan-schema';
+import { acceptanceCovers, planNeedsBypass, unscannedToAccept, type Plan } from './plan-schema';
 import type { CloudUserState } from './ports';
 import type { Conflict, PreflightCheck, PreflightReport, RunOptions } from './engine-types';
 import { show, type EngineRuntime } from './engine-runtime';
@@ -55,6 +55,8 @@ export async function preflight(rt: EngineRuntime, plan: Plan, o: RunOptions = {
       checks.push({ name: 'bypass', ok: false, severity: 'blocking', message: `The bypass state cannot be read: ${toErrorInfo(e).message}` });
     }
   }
+
+  if (planNeedsBypass(plan)) checks.push(await coverageCheck(rt, plan, o));
 
   // Fresh read of every row's values, both sides; also proves connectivity.
   const rows = plan.rows.filter((r) => r.action !== null || r.inBlastRadius);
@@ -118,4 +120,40 @@ export async function preflight(rt: EngineRuntime, plan: Plan, o: RunOptions = {
   progress({ phase: 'preflight', done: rows.length, total: rows.length, message: 'done' });
   const ok = checks.every((c) => c.ok || c.severity === 'warning');
   return { ok, checks, conflicts, bypassWasOn };
+}
+
+/**
+ * The bypass's reach beyond the scan (#17 point 4): Graph counts the tenant's synced users now; those
+ * the plan's scan did not join to a scanned AD object get changed unseen, so their number must be
+ * covered by the admin's explicit acceptance. Where Graph cannot count, the plan's own count stands
+ * (or the unknown, which only an acceptance of 'unknown' covers).
+ */
+async function coverageCheck(rt: EngineRuntime, plan: Plan, o: RunOptions): Promise<PreflightCheck> {
+  const scanned = plan.coverage?.scanned ?? 0;
+  let needed = unscannedToAccept(plan);
+  let counted: string;
+  try {
+    const live = await rt.cloud.countSyncedUsers(o);
+    if (plan.coverage) {
+      const notScanned = Math.max(0, live - scanned);
+      needed = notScanned > 0 ? notScanned : null;
+      counted = `Graph counts ${live} synced user(s) in the tenant now; the plan's scan joined ${scanned}`;
+    } else counted = `Graph counts ${live} synced user(s) in the tenant now; the plan (made before such counts) does not say how many its scan read`;
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    counted = `Graph could not count the tenant's synced users (${toErrorInfo(e).message}); the plan's count stands`;
+  }
+  const accepted = o.acceptNotScanned;
+  const acceptedText = accepted === undefined ? 'none was accepted' : accepted === 'unknown' ? 'you accepted any number' : `you accepted ${accepted}`;
+  if (needed === null) return { name: 'coverage', ok: true, severity: 'blocking', message: `${counted}: every synced user was scanned.` };
+  const what = needed === 'unknown' ? 'an unknown number of synced users were not scanned' : `${needed} synced user(s) were not scanned`;
+  if (acceptanceCovers(accepted, needed)) {
+    return { name: 'coverage', ok: true, severity: 'warning', message: `${counted}: ${what} and the bypass changes them too wherever AD differs (${acceptedText}). Verification reads them all after the cycle.` };
+  }
+  return {
+    name: 'coverage',
+    ok: false,
+    severity: 'blocking',
+    message: `${counted}: ${what}, and the tenant-wide bypass and the full cycle would change them unseen (${acceptedText}). Scan every OU and forest the sync engine reads, or accept them explicitly (the guided flow's checkbox; syncdrift apply --accept-unscanned ${needed}).`,
+  };
 }

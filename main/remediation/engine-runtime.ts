@@ -19,8 +19,20 @@ import { DEFAULT_TIMING, type EngineTiming, type RemediationEngineOptions, type 
 export const AdResult = z.object({ outcome: z.enum(['applied', 'conflict', 'failed']), previous: z.string().nullable().optional(), written: z.string().nullable().optional(), error: z.string().optional(), foundOnResume: z.boolean().optional(), reconciled: z.boolean().optional() });
 export const GraphResult = z.object({ outcome: z.enum(['applied', 'conflict', 'failed']), status: z.number().int().optional(), error: z.string().optional(), foundOnResume: z.boolean().optional(), reconciled: z.boolean().optional() });
 export const BypassIntent = z.object({ enabled: z.boolean(), before: z.boolean() });
-export const RecordResult = z.object({ values: z.array(z.object({ rowKey: z.string(), userId: z.string(), value: z.string().nullable(), found: z.boolean() })) });
-export const VerifyResult = z.object({ outcome: z.enum(['verified', 'timeout']), pending: z.array(z.string()) });
+export const RecordResult = z.object({
+  values: z.array(z.object({ rowKey: z.string(), userId: z.string(), value: z.string().nullable(), found: z.boolean() })),
+  /** Every synced user outside the plan before the bypass, as [userId, upn, mobilePhone] (#17 point 4; absent in sessions from before). */
+  tenant: z.array(z.tuple([z.string(), z.string(), z.string().nullable()])).optional(),
+});
+export const TenantSweepResult = z.object({
+  recorded: z.number().int().nonnegative(),
+  read: z.number().int().nonnegative(),
+  changedCount: z.number().int().nonnegative(),
+  changed: z.array(z.object({ userId: z.string(), upn: z.string(), before: z.string().nullable(), after: z.string().nullable() })),
+  gone: z.number().int().nonnegative(),
+  error: z.string().optional(),
+});
+export const VerifyResult = z.object({ outcome: z.enum(['verified', 'timeout']), pending: z.array(z.string()), sweep: TenantSweepResult.optional() });
 export const UndoResult = z.object({ outcome: z.enum(['applied', 'conflict', 'failed', 'skipped']), message: z.string().optional() });
 
 export class ProcessDeath extends Error {

@@ -63,6 +63,12 @@ export interface RunOptions {
    * value, and the per-object overrides it bypasses may take effect again.
    */
   turnBypassOff?: boolean;
+  /**
+   * apply: the admin's explicit acceptance that a bypass plan reaches synced users the scan did not
+   * read (#17 point 4): the number accepted, or 'unknown' (any number). Preflight counts them live
+   * and refuses when more are unscanned than accepted.
+   */
+  acceptNotScanned?: number | 'unknown';
 }
 
 export interface PreflightCheck {
@@ -102,6 +108,24 @@ export interface RowOutcome {
   message?: string;
 }
 
+/**
+ * Verification's whole-tenant read after the cycle (#17 point 4): every synced user outside the plan
+ * read before the bypass and again after the cycle; the ones whose cloud mobile changed are named.
+ */
+export interface TenantSweep {
+  /** Synced users outside the plan recorded before the bypass. */
+  recorded: number;
+  /** Of those, read again after the cycle. */
+  read: number;
+  /** How many changed (the bypass's effect outside the plan); `changed` names at most SWEEP_NAMED of them. */
+  changedCount: number;
+  changed: Array<{ userId: string; upn: string; before: string | null; after: string | null }>;
+  /** Recorded users gone from the tenant (deleted, or no longer synced) at the second read. */
+  gone: number;
+  /** Set when the second read failed: the sweep is unknown, the reason says why. */
+  error?: string;
+}
+
 export interface SessionOutcome {
   sessionId: string;
   state: SessionState;
@@ -113,6 +137,8 @@ export interface SessionOutcome {
   writes: { ad: number; graph: number; bypass: number; cycles: number };
   /** Set when this run took the session over from an owner that was gone. */
   takeover?: Takeover;
+  /** Bypass sessions: what the cycle did to synced users outside the plan (verification's whole-tenant read). */
+  sweep?: TenantSweep;
 }
 
 export interface SessionSummary {

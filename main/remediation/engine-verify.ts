@@ -2,12 +2,13 @@
  * The verify phase: only reads mark a row fixed; a row whose own write failed is reported, not waited
  * for; and the per-row outcome of a session.
  */
+import { CancelledError, toErrorInfo } from '../core/errors';
 import { throwIfCancelled } from '../core/progress';
 import { normValue, sameValue } from './plan';
-import type { PlanRow } from './plan-schema';
+import { planNeedsBypass, type PlanRow } from './plan-schema';
 import { statusOf } from './journal';
-import type { RowOutcome } from './engine-types';
-import { AdResult, GraphResult, VerifyResult, type Ctx, type EngineRuntime } from './engine-runtime';
+import type { RowOutcome, TenantSweep } from './engine-types';
+import { AdResult, GraphResult, RecordResult, VerifyResult, type Ctx, type EngineRuntime } from './engine-runtime';
 
 export async function readRows(rt: EngineRuntime, rows: readonly PlanRow[], signal?: AbortSignal): Promise<Map<string, { onPrem: string | null | undefined; cloud: string | null | undefined }>> {
   const cloud = await rt.cloud.readUsers(rows.flatMap((r) => (r.cloud ? [r.cloud.id] : [])), { ...(signal ? { signal } : {}) });
@@ -41,7 +42,52 @@ export async function runVerify(rt: EngineRuntime, ctx: Ctx): Promise<void> {
     if (pending.length === 0 || Date.now() >= deadline) break;
     await rt.sleep(rt.timing.pollMs, ctx.signal);
   }
-  rt.record(ctx, step.id, 'result', { outcome: pending.length === 0 ? 'verified' : 'timeout', pending: pending.map((r) => r.key) });
+  const sweep = await tenantSweep(rt, ctx);
+  rt.record(ctx, step.id, 'result', { outcome: pending.length === 0 ? 'verified' : 'timeout', pending: pending.map((r) => r.key), ...(sweep ? { sweep } : {}) });
+}
+
+/** How many changed users a sweep names (the count is always whole). */
+export const SWEEP_NAMED = 500;
+
+/**
+ * After the cycle, the whole tenant's synced users outside the plan are read again and compared with
+ * what was recorded before the bypass (#17 point 4): the users the bypass changed beyond the scan, by
+ * name. Only for sessions that recorded the tenant (bypass plans); a failed read is reported, not thrown.
+ */
+export async function tenantSweep(rt: EngineRuntime, ctx: Ctx): Promise<TenantSweep | null> {
+  if (!planNeedsBypass(ctx.plan)) return null;
+  const rec = RecordResult.safeParse(rt.resultData(ctx, 'record-cloud-values'));
+  if (!rec.success || !rec.data.tenant) return null;
+  const before = rec.data.tenant;
+  const base = { recorded: before.length, read: 0, changedCount: 0, changed: [] as TenantSweep['changed'], gone: 0 };
+  let now: Map<string, string | null>;
+  try {
+    const users = await rt.cloud.syncedUsers({ ...(ctx.signal ? { signal: ctx.signal } : {}), onProgress: (e) => ctx.progress({ ...e, phase: 'verify', message: 'reading the whole tenant’s synced users' }) });
+    now = new Map(users.map((u) => [u.id, normValue(u.mobilePhone)]));
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    return { ...base, error: `The tenant's synced users could not be read again after the cycle: ${toErrorInfo(e).message}` };
+  }
+  for (const [id, upn, was] of before) {
+    if (!now.has(id)) {
+      base.gone++;
+      continue;
+    }
+    base.read++;
+    const is = now.get(id) ?? null;
+    if (sameValue(was, is)) continue;
+    base.changedCount++;
+    if (base.changed.length < SWEEP_NAMED) base.changed.push({ userId: id, upn, before: was, after: is });
+  }
+  return base;
+}
+
+/** The line a session's outcome carries about the sweep. */
+export function sweepLine(s: TenantSweep): string {
+  if (s.error) return s.error;
+  if (s.changedCount === 0) return `The whole tenant read after the cycle: none of the ${s.read} synced user(s) outside the plan changed.`;
+  const named = s.changed.slice(0, 5).map((c) => c.upn).join(', ');
+  return `The whole tenant read after the cycle: ${s.changedCount} synced user(s) outside the plan changed (${named}${s.changedCount > 5 ? ', …' : ''}): the bypass let AD win for them too; their earlier cloud values are in the session's journal.`;
 }
 
 /** A row whose own write failed or conflicted: it is reported as such, not waited for. */

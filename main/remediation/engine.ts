@@ -17,10 +17,10 @@ import { noProgress } from '../core/progress';
 import { claimOwner, effectiveState, releaseOwner, stepStatuses, type JournalEntry, type SessionState } from './journal';
 import { assertPlanStructure, parsePlan, type Plan } from './plan-schema';
 import type { PreflightReport, RemediationEngineOptions, RunOptions, SessionOutcome, SessionSummary, UndoReport } from './engine-types';
-import { EngineRuntime, Halt, ProcessDeath, type Ctx } from './engine-runtime';
+import { EngineRuntime, Halt, ProcessDeath, VerifyResult, type Ctx } from './engine-runtime';
 import { preflight } from './engine-preflight';
 import { execute } from './engine-apply';
-import { outcomeRows } from './engine-verify';
+import { outcomeRows, sweepLine } from './engine-verify';
 import { undoSteps } from './engine-undo';
 import { busy, claim, forcible, sessionSummaries, takeoverLine } from './engine-sessions';
 import { withOtherMobileNote } from './other-mobile-blast';
@@ -112,9 +112,11 @@ export class RemediationEngine {
       const pending = rows.filter((r) => r.state !== 'fixed');
       const verify = plan.steps.find((s) => s.kind === 'verify');
       const state: SessionState = !verify || pending.length === 0 ? 'completed' : 'verify-timeout';
-      const message = state === 'completed' ? `Done: ${rows.length} row(s) verified on both sides.` : `${pending.length} row(s) not yet showing the intended value on both sides.`;
+      const sweep = verify ? VerifyResult.safeParse(this.rt.resultData(ctx, verify.id)).data?.sweep : undefined;
+      const base = state === 'completed' ? `Done: ${rows.length} row(s) verified on both sides.` : `${pending.length} row(s) not yet showing the intended value on both sides.`;
+      const message = sweep ? `${base} ${sweepLine(sweep)}` : base;
       this.rt.finish(id, state, message);
-      return { sessionId: id, state, message, nextStep: state === 'completed' ? null : `Resume later to verify again: syncdrift resume ${id}`, rows, writes: ctx.writes };
+      return { sessionId: id, state, message, nextStep: state === 'completed' ? null : `Resume later to verify again: syncdrift resume ${id}`, rows, writes: ctx.writes, ...(sweep ? { sweep } : {}) };
     } catch (e) {
       if (e instanceof ProcessDeath) throw e.original;
       if (e instanceof Halt) {

@@ -90,6 +90,25 @@ export const OtherMobileBlast = z.object({
 });
 export type OtherMobileBlast = z.infer<typeof OtherMobileBlast>;
 
+/**
+ * The bypass's reach beyond the scan (#17 point 4). BypassDirSyncOverrides plus a full cycle lets AD
+ * win for every synced user in the tenant, including ones in OUs or forests the scan did not read;
+ * a plan that turns the bypass on says how many those are and, unless none, apply needs the admin's
+ * explicit acceptance of that number (or of "unknown"), re-counted live by preflight.
+ */
+export const Coverage = z.object({
+  /** Synced (AD-mastered) users in the tenant as counted when the plan was made; null = unknown. */
+  syncedInTenant: z.number().int().nonnegative().nullable(),
+  /** 'scan-read': the scan's whole-tenant cloud read; 'graph-count': Graph's $count; 'unknown': neither. */
+  countedBy: z.enum(['scan-read', 'graph-count', 'unknown']),
+  /** Synced users the scan joined to a scanned AD object. */
+  scanned: z.number().int().nonnegative(),
+  /** syncedInTenant minus scanned; null = unknown. */
+  notScanned: z.number().int().nonnegative().nullable(),
+  note: z.string(),
+});
+export type Coverage = z.infer<typeof Coverage>;
+
 export const Plan = z.object({
   format: z.literal(PLAN_FORMAT),
   schemaVersion: z.literal(PLAN_SCHEMA_VERSION),
@@ -106,6 +125,8 @@ export const Plan = z.object({
   blastRadius: z.array(BlastRadiusRow),
   /** Present when the plan turns the bypass on (absent in plans made before #17 point 11). */
   otherMobile: OtherMobileBlast.optional(),
+  /** Present when the plan turns the bypass on (absent in plans made before #17 point 4: read as unknown). */
+  coverage: Coverage.optional(),
   warnings: z.array(z.string()),
   cannotUndo: z.array(z.string()),
   blockers: z.array(Blocker),
@@ -149,6 +170,27 @@ export function serializePlan(plan: Plan): string {
 /** Whether the plan turns the tenant-wide bypass on: read from its steps, never from `needsBypass`. */
 export function planNeedsBypass(plan: Pick<Plan, 'steps'>): boolean {
   return plan.steps.some((s) => s.kind === 'set-bypass');
+}
+
+/**
+ * What apply must have the admin accept before a bypass plan runs: the number of synced users the
+ * scan did not read (a number above 0), 'unknown' where it is not known (no count, or a plan made
+ * before coverage existed), or null when there is nothing to accept (no bypass, or every synced
+ * user was scanned).
+ */
+export function unscannedToAccept(plan: Pick<Plan, 'steps' | 'coverage'>): number | 'unknown' | null {
+  if (!planNeedsBypass(plan)) return null;
+  const n = plan.coverage?.notScanned;
+  if (n === undefined || n === null) return 'unknown';
+  return n > 0 ? n : null;
+}
+
+/** Whether an acceptance covers a number of unscanned synced users ('unknown' accepts any number). */
+export function acceptanceCovers(accepted: number | 'unknown' | undefined, needed: number | 'unknown' | null): boolean {
+  if (needed === null) return true;
+  if (accepted === undefined) return false;
+  if (accepted === 'unknown') return true;
+  return needed !== 'unknown' && accepted >= needed;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Decision, DriftReport, DriftRow, DriftStatus } from '../core/model';
 import { otherMobileBlast, otherMobileCannotUndo } from './other-mobile-blast';
-import { PLAN_FORMAT, PLAN_SCHEMA_VERSION, type BlastRadiusRow, type Blocker, type Plan, type PlanRow, type PlanStep } from './plan-schema';
+import { PLAN_FORMAT, PLAN_SCHEMA_VERSION, type BlastRadiusRow, type Blocker, type Coverage, type Plan, type PlanRow, type PlanStep } from './plan-schema';
 
 /** AD's and Graph's "no value": null and the empty string are the same (AD has no empty strings). */
 export function normValue(v: string | null | undefined): string | null {
@@ -28,6 +28,28 @@ export interface PlanOptions {
   replicaDcs?: readonly string[];
   id?: string;
   now?: Date;
+  /** Graph's live count of synced users, when the caller has one: it takes the place of the scan's read. */
+  syncedInTenant?: number | null;
+}
+
+/**
+ * The bypass's reach beyond the scan: synced users in the tenant minus those the scan joined to a
+ * scanned AD object. Reports from before #17 point 4 carry no count: their coverage is unknown.
+ */
+export function planCoverage(report: DriftReport, graphCount?: number | null): Coverage {
+  const synced = report.summary.synced;
+  const scanned = synced?.joined ?? report.rows.filter((r) => r.onPrem && r.cloud && r.match !== null && r.match !== 'upn-soft' && r.cloud.authority !== 'unsynced').length;
+  const total = graphCount ?? synced?.inCloudRead ?? null;
+  const countedBy: Coverage['countedBy'] = graphCount !== undefined && graphCount !== null ? 'graph-count' : synced ? 'scan-read' : 'unknown';
+  const notScanned = total === null ? null : Math.max(0, total - scanned);
+  const source = countedBy === 'graph-count' ? 'Graph counts' : 'the scan’s cloud read holds';
+  const note =
+    notScanned === null
+      ? `How many synced users the tenant has is not known (this report carries no count): the bypass and the full cycle reach every one of them, scanned or not. The scan joined ${scanned} synced user(s) to a scanned AD object. Apply needs you to accept that unknown; preflight counts them live.`
+      : notScanned === 0
+        ? `All ${total} synced user(s) in the tenant (${source} ${total}) were scanned on both sides.`
+        : `${notScanned} synced user(s) in the tenant were not scanned (${source} ${total} synced user(s); the scan joined ${scanned} to a scanned AD object). The bypass and the full cycle change their cloud values too wherever AD differs (other OUs, other forests, objects the scan could not read), unseen by this plan. Apply needs you to accept them; preflight counts them again, and verification reads the whole tenant's synced users after the cycle and names every one that changed.`;
+  return { syncedInTenant: total, countedBy, scanned, notScanned, note };
 }
 
 /** Statuses whose cloud value a bypass plus a full cycle changes (AD wins where values differ). */
@@ -171,6 +193,8 @@ export function buildPlan(report: DriftReport, decisions: readonly Decision[], o
     }
     cannotUndo.push(otherMobileCannotUndo(otherMobile!));
   }
+  const coverage = needsBypass ? planCoverage(report, options.syncedInTenant) : undefined;
+  if (coverage && coverage.notScanned !== 0) warnings.push(coverage.note);
   const supportCase = rows.filter((r) => r.action === 'support-case').map((r) => r.key);
   return {
     format: PLAN_FORMAT,
@@ -186,6 +210,7 @@ export function buildPlan(report: DriftReport, decisions: readonly Decision[], o
     steps,
     blastRadius,
     ...(otherMobile ? { otherMobile } : {}),
+    ...(coverage ? { coverage } : {}),
     warnings,
     cannotUndo,
     blockers,

@@ -16,6 +16,13 @@ export interface CloudUserState {
   managed: boolean;
 }
 
+/** A synced user as the whole-tenant read sees it (the bypass's reach: #17 point 4). */
+export interface SyncedUserState {
+  id: string;
+  upn: string;
+  mobilePhone: string | null;
+}
+
 export interface CloudPatchResult {
   userId: string;
   ok: boolean;
@@ -37,6 +44,14 @@ export interface RemediationCloud {
   readUsers(ids: readonly string[], o?: CallOpts): Promise<Map<string, CloudUserState | null>>;
   /** mobilePhone PATCHes in $batch; per-item results, never throws for one item. */
   patchMobile(writes: ReadonlyArray<{ userId: string; mobilePhone: string | null }>, o?: CallOpts): Promise<{ results: CloudPatchResult[]; requests: number; retries: number }>;
+  /**
+   * Every synced user of the tenant (onPremisesSyncEnabled true, not cloud-managed): one paged pass
+   * over `/users`. The bypass plus a full cycle reaches all of them, scanned or not, so the session
+   * records them before the bypass and reads them again after the cycle.
+   */
+  syncedUsers(o?: CallOpts): Promise<SyncedUserState[]>;
+  /** How many synced users the tenant has (Graph's `$count`, readers.ts countSyncedUsers). */
+  countSyncedUsers(o?: CallOpts): Promise<number>;
   getBypass(o?: CallOpts): Promise<BypassState>;
   setBypass(enabled: boolean, o?: CallOpts): Promise<{ enabled: boolean }>;
   checkPermissions(o?: CallOpts): Promise<CapabilityCheck[]>;
@@ -77,6 +92,15 @@ export function cloudPortFromClient(client: CloudClient): RemediationCloud {
       }
       return out;
     },
+    async syncedUsers(o = {}) {
+      const out: SyncedUserState[] = [];
+      for await (const page of client.listUsers(o.signal ? { signal: o.signal } : {})) {
+        for (const u of page) if (u.onPremisesSyncEnabled === true && !u.cloudManaged) out.push({ id: u.id, upn: u.userPrincipalName, mobilePhone: u.mobilePhone });
+        o.onProgress?.({ phase: 'tenant-read', done: out.length, message: 'reading the tenant’s synced users' });
+      }
+      return out;
+    },
+    countSyncedUsers: (o = {}) => client.countSyncedUsers(o.signal ? { signal: o.signal } : {}),
     async patchMobile(writes, o = {}) {
       const r = await client.patchMobile(writes, { ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
       return { results: r.results.map((x) => ({ userId: x.userId, ok: x.ok, status: x.status, error: x.error, attempts: x.attempts })), requests: r.requests, retries: r.retries };

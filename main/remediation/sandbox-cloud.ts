@@ -33,6 +33,20 @@ export function sandboxCloudPort(tenant: TenantStore, opts: SandboxCloudOptions)
         }),
       );
     },
+    async syncedUsers(o = {}) {
+      throwIfCancelled(o.signal);
+      requireCap('scanUsers');
+      const out = [];
+      for (const u of tenant.listUsers()) if (u.onPremisesSyncEnabled === true && !tenant.isCloudWritable(u)) out.push({ id: u.id, upn: u.userPrincipalName, mobilePhone: u.mobilePhone });
+      return out;
+    },
+    async countSyncedUsers(o = {}) {
+      throwIfCancelled(o.signal);
+      requireCap('scanUsers');
+      let n = 0;
+      for (const u of tenant.listUsers()) if (u.onPremisesSyncEnabled === true) n++;
+      return n;
+    },
     async patchMobile(writes, o = {}) {
       throwIfCancelled(o.signal);
       requireCap('writeMobilePhone');

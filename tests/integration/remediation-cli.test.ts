@@ -37,12 +37,26 @@ describe('syncdrift remediation commands on the sandbox demo', () => {
     expect(plan.code, plan.err).toBe(0);
     expect(plan.err).toContain('BLAST RADIUS');
 
+    // The demo tenant has 2 synced users the scan cannot join to an AD object: the bypass reaches them too.
+    expect(plan.err).toContain('NOT SCANNED: 2 synced user(s) in the tenant were not scanned');
+    expect(plan.err).toContain('Apply needs: --accept-unscanned 2');
+
     const refused = await run('apply', 'plan.json', ...ws);
     expect(refused.code).toBe(8);
+    const unaccepted = await run('apply', 'plan.json', '--yes', ...ws);
+    expect(unaccepted.code).toBe(8);
+    expect(unaccepted.err).toContain('reaches 2 synced user(s) the scan did not read');
+    expect(unaccepted.err).toContain('Nothing was written.');
+    const bad = await run('apply', 'plan.json', '--yes', '--accept-unscanned', 'two', ...ws);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--accept-unscanned');
+    expect(JSON.parse((await run('sessions', '--json', ...ws)).out)).toEqual([]);
 
-    const applied = await run('apply', 'plan.json', '--yes', ...ws);
+    const applied = await run('apply', 'plan.json', '--yes', '--accept-unscanned', '2', ...ws);
     expect(applied.code, applied.err + applied.out).toBe(0);
     expect(applied.out).toMatch(new RegExp(`fixed\\s+${target!.upn.replace(/[.]/g, '\\.')}: AD (.+), cloud \\1`));
+    expect(applied.err).toContain('coverage: Graph counts 313 synced user(s) in the tenant now'); // $count over HTTPS, live
+    expect(applied.out).toContain('The whole tenant read after the cycle:');
 
     const sessions = await run('sessions', '--json', ...ws);
     const [s] = JSON.parse(sessions.out) as Array<{ id: string; state: string }>;

@@ -98,4 +98,30 @@ describe('remediation.apply trusts only its own plans', () => {
     expect(done.outcome.state).toBe('completed');
     await call('sandbox.reset', {});
   });
+
+  it('refuses a bypass plan whose scan missed synced users unless the caller accepts that number, and preflight says so too (#17 point 4)', async () => {
+    const { scanId, rows } = await scan();
+    const testmobile = rows.find((r) => r.onPrem?.samAccountName === 'testmobile')!;
+    // Every other row skipped: the blast radius is decided, only the unscanned users remain.
+    const decisions = rows.filter((r) => r.key !== testmobile.key).map((r) => ({ rowKey: r.key, action: 'skip' }));
+    const { plan } = await call<{ plan: Plan }>('remediation.plan', { scanId, selected: [testmobile.key], decisions: [{ rowKey: testmobile.key, action: 'keep-onprem' }, ...decisions] });
+    expect(plan.coverage).toMatchObject({ countedBy: 'scan-read', notScanned: 2 });
+    const confirmUsers = (await import('../../main/remediation')).affectedUserCount(plan);
+    const pre = await call<{ ok: boolean; checks: Array<{ name: string; ok: boolean; message: string }> }>('remediation.preflight', { plan });
+    expect(pre.ok).toBe(false);
+    expect(pre.checks.find((c) => c.name === 'coverage')).toMatchObject({ ok: false });
+    for (const acceptNotScanned of [undefined, 1]) {
+      const r = await callRaw('remediation.apply', { plan, confirmUsers, ...(acceptNotScanned === undefined ? {} : { acceptNotScanned }) });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('UNSCANNED_NOT_ACCEPTED');
+    }
+    const bad = await callRaw('remediation.apply', { plan, confirmUsers, acceptNotScanned: 'all' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toContain('acceptNotScanned');
+    expect((await call<{ sessions: unknown[] }>('remediation.sessions', {})).sessions.filter((s) => (s as { planId: string }).planId === plan.id)).toEqual([]);
+    expect(await bypass()).toBe('off');
+    const ok = await call<{ ok: boolean }>('remediation.preflight', { plan, acceptNotScanned: 2 });
+    expect(ok.ok).toBe(true);
+    await call('sandbox.reset', {});
+  });
 });

@@ -7,7 +7,9 @@
 import { buildPlan, planReadiness } from '../../main/remediation/plan';
 import { suggestDecision } from '../../main/remediation/decisions';
 import {
+  acceptanceCovers,
   affectedUserCount,
+  unscannedToAccept,
   type DriftRow,
   type Plan,
   type SessionOutcomeWire,
@@ -86,15 +88,19 @@ export function summary(id: string, state: SessionSummaryWire['state'], plan: Pl
   };
 }
 
-/** Registers the remediation channels on a FakeApi over these rows. */
-export function flowApi(api: FakeApi, rows: DriftRow[]): FakeApi {
+/**
+ * Registers the remediation channels on a FakeApi over these rows. `unscanned`: synced users in the
+ * tenant the scan did not join (default none), as the scan's summary counts them (#17 point 4).
+ */
+export function flowApi(api: FakeApi, rows: DriftRow[], o: { unscanned?: number } = {}): FakeApi {
+  const joined = rows.filter((r) => r.onPrem && r.cloud).length;
   const byStatus = Object.fromEntries(
     DriftStatus.options.map((s) => [s, rows.filter((r) => r.status === s).length]),
   ) as DriftReport['summary']['byStatus'];
   const report: DriftReport = {
     generatedAt: '2026-03-01T09:00:00Z',
     profile: 'Sandbox tenant (demo)',
-    summary: { onPremUsers: rows.length, cloudUsers: rows.length, outOfScope: 0, byStatus, phases: {} },
+    summary: { onPremUsers: rows.length, cloudUsers: rows.length, outOfScope: 0, byStatus, synced: { inCloudRead: joined + (o.unscanned ?? 0), joined }, phases: {} },
     rows,
   };
   let planSeq = 0;
@@ -125,12 +131,14 @@ export function flowApi(api: FakeApi, rows: DriftRow[]): FakeApi {
       conflicts: [],
       bypassWasOn: false,
     }))
-    .handle('remediation.apply', ({ plan, confirmUsers }) => {
+    .handle('remediation.apply', ({ plan, confirmUsers, acceptNotScanned }) => {
       const expected = affectedUserCount(plan as Plan);
       if (confirmUsers !== expected)
         throw new Error(
           `confirmUsers: the plan changes ${expected} user(s), but the confirmation named ${confirmUsers}. Review the plan again.`,
         );
+      // The service's check, with the real rule (main/api/remediation-service.ts).
+      if (!acceptanceCovers(acceptNotScanned, unscannedToAccept(plan as Plan))) throw new Error('acceptNotScanned: the unscanned synced users were not accepted.');
       return { operationId: 'op-apply' };
     })
     .handle('remediation.resume', () => ({ operationId: 'op-resume' }))

@@ -37,6 +37,8 @@ export function countingDirectory(dir: OnPremDirectory, counts: Counts): OnPremD
 export function countingCloud(cloud: RemediationCloud, counts: Counts): RemediationCloud {
   return {
     readUsers: (ids, o) => cloud.readUsers(ids, o),
+    syncedUsers: (o) => cloud.syncedUsers(o),
+    countSyncedUsers: (o) => cloud.countSyncedUsers(o),
     async patchMobile(writes, o) {
       const r = await cloud.patchMobile(writes, o);
       for (const x of r.results) if (x.ok) bump(counts.graphWrites, x.userId);
@@ -57,7 +59,7 @@ export const FAST = { pollMs: 5, verifyTimeoutMs: 2000, replicationTimeoutMs: 50
 export function sandboxEngine(
   env: FieldReportEnv,
   journal: JournalStore,
-  o: { counts?: Counts; hooks?: EngineHooks; cloud?: RemediationCloud; operator?: Operator; withCycle?: boolean; timing?: Partial<RemediationEngineOptions['timing']>; sleep?: RemediationEngineOptions['sleep'] } = {},
+  o: { counts?: Counts; hooks?: EngineHooks; cloud?: RemediationCloud; operator?: Operator; withCycle?: boolean; timing?: Partial<RemediationEngineOptions['timing']>; sleep?: RemediationEngineOptions['sleep']; rescan?: RemediationEngineOptions['rescan'] } = {},
 ): RemediationEngine {
   const counts = o.counts ?? newCounts();
   const dir = countingDirectory(env.dir, counts);
@@ -76,7 +78,7 @@ export function sandboxEngine(
           },
         }),
     ...(o.operator ? { operator: o.operator } : {}),
-    rescan: () => env.scan(),
+    rescan: o.rescan ?? (() => env.scan()),
     ...(o.hooks ? { hooks: o.hooks } : {}),
     ...(o.sleep ? { sleep: o.sleep } : {}),
     timing: { ...FAST, ...o.timing },

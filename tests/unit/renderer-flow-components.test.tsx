@@ -132,6 +132,51 @@ async function applyBypassPlan(): Promise<Plan> {
 }
 
 describe('the guided flow', () => {
+  it('a bypass plan whose scan missed synced users asks for their acceptance before preflight, and apply carries it (#17 point 4)', async () => {
+    api = flowApi(new FakeApi(), rows, { unscanned: 3 })
+      .handle('prefs.set', () => ({ saved: true }))
+      .handle('prefs.get', () => ({ value: null }));
+    useAppStore.setState({ api });
+    detach();
+    detach = useFlowStore.getState().attach(api);
+    await toPlanWithBypass();
+    fireEvent.click(screen.getByTestId('blast-suggested'));
+    await settle();
+    expect(screen.getByTestId('plan-not-scanned').textContent).toBe('3');
+    expect(screen.getByTestId('plan-unscanned').textContent).toContain('3 synced user(s) in the tenant were not scanned');
+    const next = screen.getByTestId('flow-next') as HTMLButtonElement;
+    expect(next.disabled).toBe(true);
+    fireEvent.click(screen.getByTestId('plan-accept-unscanned'));
+    await settle();
+    expect(next.disabled).toBe(false);
+    fireEvent.click(next);
+    await settle();
+    expect(api.callsOf('remediation.preflight').at(-1)).toMatchObject({ acceptNotScanned: 3 });
+    fireEvent.click(screen.getByTestId('flow-apply'));
+    const dialog = screen.getByRole('alertdialog');
+    expect(within(dialog).getByTestId('confirm-not-scanned').textContent).toContain('The bypass also reaches 3 synced user(s)');
+    fireEvent.click(within(dialog).getByTestId('confirm-ok'));
+    await settle();
+    expect(api.callsOf('remediation.apply')).toEqual([{ plan: useFlowStore.getState().plan, confirmUsers: useFlowStore.getState().affectedUsers(), acceptNotScanned: 3 }]);
+    expect(screen.getByTestId('flow').getAttribute('data-step')).toBe('apply');
+  });
+
+  it('names the synced users outside the plan that the cycle changed, from verification\u2019s whole-tenant read', async () => {
+    const plan = await applyBypassPlan();
+    act(() =>
+      api.emit('remediation.finished', {
+        operationId: 'op-apply',
+        outcome: { ...outcomeFor('s-1', plan, 'completed'), sweep: { recorded: 40, read: 40, changedCount: 1, changed: [{ userId: 'u-9', upn: 'sam.reyes@contoso.com', before: '+1 803 555 0399', after: '+1 803 555 0301' }], gone: 0 } },
+      }),
+    );
+    await settle();
+    useFlowStore.getState().goto('report');
+    await settle();
+    expect(screen.getByTestId('sweep-summary').textContent).toContain('1 of 40 synced user(s) outside the plan changed');
+    expect(screen.getByTestId('sweep-changed').textContent).toContain('sam.reyes@contoso.com');
+    expect(screen.getByTestId('sweep-changed').textContent).toContain('+1 803 555 0301');
+  });
+
   it('shows each suggestion with its reason, then a blast radius that blocks the plan until every row is decided', async () => {
     await toPlanWithBypass();
     const blast = screen.getByTestId('blast-radius');

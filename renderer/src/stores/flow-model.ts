@@ -112,6 +112,12 @@ export interface FlowState {
   fixedPlan: boolean;
   planning: boolean;
   planError: string | null;
+  /**
+   * The admin's acceptance of the synced users a bypass plan reaches without the scan having read
+   * them (#17 point 4): the number accepted (or 'unknown'), null = not accepted. Passed to preflight
+   * and apply; a plan that needs more than was accepted shows the box unticked again.
+   */
+  acceptedUnscanned: number | 'unknown' | null;
   preflight: PreflightWire | null;
   preflighting: boolean;
   preflightError: string | null;
@@ -134,6 +140,10 @@ export interface FlowState {
   replan(): Promise<void>;
   goto(step: FlowStep): void;
   runPreflight(): Promise<void>;
+  /** Ticks or clears the acceptance of the plan's unscanned synced users (the number the plan names). */
+  acceptUnscanned(on: boolean): void;
+  /** Whether the plan can run as far as its unscanned users go: nothing to accept, or accepted. */
+  unscannedAccepted(): boolean;
   /** Users the confirmation must name (the service checks the number). */
   affectedUsers(): number;
   apply(confirmUsers: number): Promise<void>;
@@ -164,6 +174,7 @@ export const INITIAL = {
   fixedPlan: false,
   planning: false,
   planError: null,
+  acceptedUnscanned: null,
   preflight: null,
   preflighting: false,
   preflightError: null,

@@ -9,7 +9,9 @@
  */
 import { create } from 'zustand';
 import {
+  acceptanceCovers,
   affectedUserCount,
+  unscannedToAccept,
   type DecisionAction,
   type EventPayload,
 } from '../../../preload/contract';
@@ -166,11 +168,24 @@ export const useFlowStore = create<FlowState>((set, get) => {
       if (!plan) return;
       set({ preflighting: true, preflight: null, preflightError: null });
       try {
-        const preflight = await requireApi().invoke('remediation.preflight', { plan });
+        const accepted = get().acceptedUnscanned;
+        const preflight = await requireApi().invoke('remediation.preflight', { plan, ...(accepted !== null ? { acceptNotScanned: accepted } : {}) });
         if (get().plan?.id === plan.id) set({ preflight, preflighting: false });
       } catch (e) {
         set({ preflighting: false, preflightError: errorText(e) });
       }
+    },
+
+    acceptUnscanned(on) {
+      const plan = get().plan;
+      const need = plan ? unscannedToAccept(plan) : null;
+      set({ acceptedUnscanned: on && need !== null ? need : null, preflight: null });
+    },
+
+    unscannedAccepted() {
+      const plan = get().plan;
+      if (!plan) return false;
+      return acceptanceCovers(get().acceptedUnscanned ?? undefined, unscannedToAccept(plan));
     },
 
     affectedUsers() {
@@ -194,7 +209,8 @@ export const useFlowStore = create<FlowState>((set, get) => {
         step: 'apply',
       });
       try {
-        const { operationId } = await requireApi().invoke('remediation.apply', { plan, confirmUsers });
+        const accepted = get().acceptedUnscanned;
+        const { operationId } = await requireApi().invoke('remediation.apply', { plan, confirmUsers, ...(accepted !== null ? { acceptNotScanned: accepted } : {}) });
         // The end may already have arrived for a tiny plan; keep it.
         if (get().operation === 'apply') set({ operationId });
       } catch (e) {

@@ -96,6 +96,12 @@ describe('the guided fix on the sandbox demo', () => {
     for (const r of await flow.blastRows())
       if (!r.decided && !r.upn.startsWith('testmobile@')) await flow.decideBlastRow(r.upn, 'skip');
     await expect.poll(() => flow.undecidedText(), { timeout: 10_000 }).toMatch(/Every blast-radius row is decided/);
+    // The demo's two synced users without a scanned AD object are in the bypass's reach too (#17
+    // point 4): preflight stays out of reach until the admin accepts them.
+    expect(await page.getByTestId('plan-unscanned').textContent()).toContain('2 synced users');
+    expect(await flow.nextButton().isDisabled()).toBe(true);
+    expect(await flow.acceptUnscanned()).toBe('2');
+    await expect.poll(() => flow.nextButton().isDisabled()).toBe(false);
     const kept = (await flow.blastRows()).filter((r) => r.status === 'onprem-missing');
     expect(kept.every((r) => /kept: the cloud value is written into AD first/.test(r.effect))).toBe(true);
     const steps = await flow.planSteps();
@@ -122,6 +128,7 @@ describe('the guided fix on the sandbox demo', () => {
     const confirm = await flow.apply();
     expect(confirm.title).toBe(`Apply this plan to ${users} users?`);
     expect(confirm.count).toContain(`${users} users`);
+    expect(confirm.notScanned).toContain('The bypass also reaches 2 synced user(s) the scan did not read');
     // The engine's own preflight runs before the session exists: reload once it is past that.
     await page.locator('[data-testid="apply-phases"] [data-phase="preflight"][data-status="done"]').waitFor({ timeout: 90_000 });
 
@@ -136,6 +143,8 @@ describe('the guided fix on the sandbox demo', () => {
     await flow.waitStep('report');
     expect(await flow.reportRow('testmobile@')).toEqual({ state: 'fixed', actual: '0987654321 / 0987654321' });
     for (const r of kept) expect((await flow.reportRow(r.upn)).state).toBe('fixed');
+    // Verification read the whole tenant after the cycle: the synced users outside the plan, counted.
+    expect(await page.getByTestId('sweep-summary').textContent()).toMatch(/^\d+ of \d+ synced user\(s\) outside the plan changed/);
 
     // A fresh scan agrees: testmobile is in sync at 0987654321 on both sides.
     const grid = new GridPage(page);

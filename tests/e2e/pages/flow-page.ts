@@ -52,6 +52,13 @@ export class FlowPage {
     await this.page.locator(`[data-testid="flow"]:not([data-step="${before}"])`).waitFor();
   }
 
+  /** The plan's "Not scanned" count and, when asked, ticks its acceptance (#17 point 4). */
+  async acceptUnscanned(): Promise<string> {
+    const n = (await this.page.getByTestId('plan-not-scanned').textContent()) ?? '';
+    await this.page.getByTestId('plan-accept-unscanned').check();
+    return n;
+  }
+
   nextButton() {
     return this.page.getByTestId('flow-next');
   }
@@ -121,15 +128,17 @@ export class FlowPage {
   }
 
   /** Apply… then the confirmation; returns its title and count line before confirming. */
-  async apply(): Promise<{ title: string; count: string }> {
+  async apply(): Promise<{ title: string; count: string; notScanned: string | null }> {
     await this.page.getByTestId('flow-apply').click();
     const dialog = this.page.getByTestId('confirm-apply');
     await dialog.waitFor();
     const title = (await dialog.locator('h2').textContent()) ?? '';
     const count = (await this.page.getByTestId('confirm-count').textContent()) ?? '';
+    const ns = dialog.getByTestId('confirm-not-scanned');
+    const notScanned = (await ns.count()) > 0 ? await ns.textContent() : null;
     await dialog.getByTestId('confirm-ok').click();
     await dialog.waitFor({ state: 'detached' });
-    return { title, count };
+    return { title, count, notScanned };
   }
 
   phase(phase: string) {

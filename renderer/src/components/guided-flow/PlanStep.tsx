@@ -2,7 +2,7 @@
  * The Plan step: the service's plan step by step and its blast radius, decided before anything runs.
  */
 import { useMemo, useState } from 'react';
-import type { DecisionAction, Plan } from '../../../../preload/contract';
+import { unscannedToAccept, type DecisionAction, type Plan } from '../../../../preload/contract';
 import { ACTIONS, ACTION_LABEL } from '../../stores/flow-model';
 import { useFlowStore } from '../../stores/remediation-store';
 import { StatusChip } from '../StatusChip';
@@ -34,6 +34,7 @@ export function PlanStep() {
   const planning = useFlowStore((s) => s.planning);
   const planError = useFlowStore((s) => s.planError);
   const started = useFlowStore((s) => !!s.sessionId || !!s.operation);
+  const accepted = useFlowStore((s) => s.unscannedAccepted());
   const f = useFlowStore.getState;
   if (!plan)
     return (
@@ -58,6 +59,12 @@ export function PlanStep() {
         <dd>{counts.graph}</dd>
         <dt>Bypass + full cycle</dt>
         <dd data-testid="plan-bypass">{counts.bypass ? `yes: ${plan.blastRadius.length} user(s) in the blast radius` : 'no'}</dd>
+        {counts.bypass && (
+          <>
+            <dt>Synced users not scanned</dt>
+            <dd data-testid="plan-not-scanned">{plan.coverage ? (plan.coverage.notScanned ?? 'unknown') : 'unknown'}</dd>
+          </>
+        )}
       </dl>
       {plan.warnings.length > 0 && (
         <ul className="warnings" data-testid="plan-warnings">
@@ -69,6 +76,7 @@ export function PlanStep() {
           ))}
         </ul>
       )}
+      {plan.needsBypass && <Unscanned plan={plan} readOnly={started} />}
       {plan.needsBypass && <BlastRadius plan={plan} readOnly={started} />}
       <h3>Every write, in order</h3>
       <ol className="plan-steps" data-testid="plan-steps">
@@ -123,7 +131,8 @@ export function PlanStep() {
           <button
             type="button"
             className="primary"
-            disabled={!readiness?.ready || planning}
+            disabled={!readiness?.ready || planning || !accepted}
+            title={accepted ? undefined : 'Accept the synced users the scan did not read first (above), or scan every OU and forest the sync engine reads.'}
             onClick={() => f().goto('preflight')}
             data-testid="flow-next"
           >
@@ -132,6 +141,34 @@ export function PlanStep() {
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * The bypass's reach beyond the scan (#17 point 4): how many synced users the scan did not read, and
+ * the explicit acceptance apply needs when that is not zero (preflight counts them again, live).
+ */
+function Unscanned({ plan, readOnly }: { plan: Plan; readOnly: boolean }) {
+  const need = unscannedToAccept(plan);
+  const accepted = useFlowStore((s) => s.unscannedAccepted());
+  if (need === null) return null;
+  const what = need === 'unknown' ? 'an unknown number of synced users' : `${need} synced user${need === 1 ? '' : 's'}`;
+  return (
+    <section className="unscanned" data-testid="plan-unscanned" aria-labelledby="unscanned-h">
+      <h3 id="unscanned-h">Not scanned: {what}</h3>
+      <p>{plan.coverage?.note ?? 'This plan carries no count of the tenant’s synced users: the bypass and the full cycle reach every one of them, scanned or not.'}</p>
+      <label className="accept">
+        <input
+          type="checkbox"
+          checked={accepted}
+          disabled={readOnly}
+          onChange={(e) => useFlowStore.getState().acceptUnscanned(e.currentTarget.checked)}
+          data-testid="plan-accept-unscanned"
+        />{' '}
+        I accept that the bypass and the full cycle also change {what} this scan did not read, wherever AD differs. Verification
+        reads the whole tenant afterwards and names every one that changed.
+      </label>
+    </section>
   );
 }
 

@@ -14,6 +14,8 @@ function checkAdvice(name: string, ok: boolean, message: string): string | null 
   if (name === 'cloud') return 'Check the sign-in and Graph connectivity (Profiles → Test connection), then run preflight again.';
   if (name === 'plan') return 'Go back to the plan and decide every blast-radius row.';
   if (name === 'blast-radius') return 'Users began to differ after the scan: scan again and decide them.';
+  if (name === 'coverage')
+    return 'The bypass reaches synced users this scan did not read: scan every OU and forest the sync engine reads, or go back to the plan and accept them (Graph’s count is taken again here).';
   return /scan again/i.test(message) ? null : 'Fix what the message says, then run preflight again.';
 }
 
@@ -132,6 +134,13 @@ export function PreflightStep() {
             This changes <strong>{users}</strong> user{users === 1 ? '' : 's'}
             {plan.needsBypass ? `, ${plan.blastRadius.length} of them through the tenant-wide bypass` : ''}.
           </p>
+          {plan.needsBypass && plan.coverage?.notScanned !== 0 && (
+            <p data-testid="confirm-not-scanned">
+              The bypass also reaches{' '}
+              <strong>{plan.coverage?.notScanned ?? 'an unknown number of'}</strong> synced user(s) the scan did not read (you
+              accepted them in the plan); verification names every one that changed.
+            </p>
+          )}
           {plan.cannotUndo.length > 0 && (
             <>
               <p>

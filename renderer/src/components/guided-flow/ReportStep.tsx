@@ -8,7 +8,7 @@ import { SESSION_STATE_LABEL } from '../../stores/sessions-store';
 import { useAppStore } from '../../stores/app-store';
 import { ConfirmDialog } from '../ConfirmDialog';
 import { downloadBase64 } from '../../lib/download';
-import { OutcomeRows, SessionOutcomeNote } from './shared';
+import { OutcomeRows, SessionOutcomeNote, TenantSweepTable } from './shared';
 
 export function ReportStep() {
   const outcome = useFlowStore((s) => s.outcome);
@@ -54,6 +54,7 @@ export function ReportStep() {
             </dd>
           </dl>
           <OutcomeRows rows={outcome.rows} testId="report-rows" />
+          {outcome.sweep && <TenantSweepTable sweep={outcome.sweep} />}
         </>
       )}
 

@@ -109,3 +109,50 @@ export function OutcomeRows({ rows, testId }: { rows: SessionOutcomeWire['rows']
     </table>
   );
 }
+
+/**
+ * Verification's whole-tenant read after the cycle (#17 point 4): the synced users outside the plan
+ * whose cloud value the bypass and the cycle changed, named, with before and after.
+ */
+export function TenantSweepTable({ sweep }: { sweep: NonNullable<SessionOutcomeWire['sweep']> }) {
+  return (
+    <section className="report-block" data-testid="report-sweep" aria-labelledby="sweep-title">
+      <h3 id="sweep-title">Outside the plan: the whole tenant read after the cycle</h3>
+      {sweep.error ? (
+        <p className="error">{sweep.error}</p>
+      ) : (
+        <p data-testid="sweep-summary">
+          {sweep.changedCount} of {sweep.read} synced user(s) outside the plan changed
+          {sweep.gone > 0 ? `; ${sweep.gone} recorded user(s) are no longer synced or gone` : ''}. Their earlier cloud values are in
+          the session&apos;s journal.
+        </p>
+      )}
+      {sweep.changed.length > 0 && (
+        <table className="table flow-table" data-testid="sweep-changed">
+          <thead>
+            <tr>
+              <th scope="col">User</th>
+              <th scope="col">Cloud before the bypass</th>
+              <th scope="col">Cloud after the cycle</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sweep.changed.slice(0, TABLE_CAP).map((c) => (
+              <tr key={c.userId} data-upn={c.upn}>
+                <td>{c.upn}</td>
+                <td>
+                  <Value v={c.before} />
+                </td>
+                <td>
+                  <Value v={c.after} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {sweep.changed.length > TABLE_CAP && <p className="muted">… and {sweep.changed.length - TABLE_CAP} more.</p>}
+      {sweep.changedCount > sweep.changed.length && <p className="muted">{sweep.changedCount - sweep.changed.length} more changed and are counted, not named (their earlier cloud values are in the journal).</p>}
+    </section>
+  );
+}
