@@ -8,7 +8,7 @@ import { normValue, sameValue } from './plan';
 import { planNeedsBypass, type PlanRow } from './plan-schema';
 import { statusOf } from './journal';
 import type { RowOutcome, TenantSweep } from './engine-types';
-import { AdResult, GraphResult, RecordResult, VerifyResult, type Ctx, type EngineRuntime } from './engine-runtime';
+import { AdResult, GraphResult, RecordResult, VerifyResult, show, type Ctx, type EngineRuntime } from './engine-runtime';
 
 export async function readRows(rt: EngineRuntime, rows: readonly PlanRow[], signal?: AbortSignal): Promise<Map<string, { onPrem: string | null | undefined; cloud: string | null | undefined }>> {
   const cloud = await rt.cloud.readUsers(rows.flatMap((r) => (r.cloud ? [r.cloud.id] : [])), { ...(signal ? { signal } : {}) });
@@ -116,4 +116,30 @@ export async function outcomeRows(rt: EngineRuntime, ctx: Ctx): Promise<RowOutco
     const ok = vr.data.outcome === 'verified' || !vr.data.pending.includes(r.key);
     return { rowKey: r.key, upn: r.upn, state: ok ? 'fixed' : 'pending', intended: r.intended, actual };
   });
+}
+
+/**
+ * Undo's account of the users outside the plan (#17 point 4): every synced user recorded before the
+ * bypass whose cloud value is different now is named as not restored. Graph refuses to write a synced
+ * user's mobilePhone, and the plan knows no AD object for them (not scanned), so only the admin can
+ * write the recorded value into AD. Nothing when the session recorded no tenant or no cycle ran.
+ */
+export async function sweptNotRestored(rt: EngineRuntime, ctx: Ctx): Promise<Array<{ rowKey: null; upn: string | null; message: string }>> {
+  const rec = RecordResult.safeParse(rt.resultData(ctx, 'record-cloud-values'));
+  if (!rec.success || !rec.data.tenant || rec.data.tenant.length === 0) return [];
+  if (statusOf(ctx.statuses, 'initial-cycle').state === 'pending' && statusOf(ctx.statuses, 'bypass-on').state === 'pending') return [];
+  const users = await rt.cloud.syncedUsers({ ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const now = new Map(users.map((u) => [u.id, normValue(u.mobilePhone)]));
+  const out: Array<{ rowKey: null; upn: string | null; message: string }> = [];
+  let more = 0;
+  for (const [id, upn, was] of rec.data.tenant) {
+    if (!now.has(id) || sameValue(now.get(id) ?? null, was)) continue;
+    if (out.length >= SWEEP_NAMED) {
+      more++;
+      continue;
+    }
+    out.push({ rowKey: null, upn, message: `outside the plan (not scanned): mobilePhone was ${show(was)} before the bypass and is now ${show(now.get(id) ?? null)}; Graph refuses to write it back for a synced user and the plan knows no AD object for it: write ${show(was)} into its AD mobile if that value was right` });
+  }
+  if (more > 0) out.push({ rowKey: null, upn: null, message: `${more} more synced user(s) outside the plan changed and are not restored (their earlier values are in the session's journal).` });
+  return out;
 }

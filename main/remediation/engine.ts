@@ -20,7 +20,7 @@ import type { PreflightReport, RemediationEngineOptions, RunOptions, SessionOutc
 import { EngineRuntime, Halt, ProcessDeath, VerifyResult, type Ctx } from './engine-runtime';
 import { preflight } from './engine-preflight';
 import { execute } from './engine-apply';
-import { outcomeRows, sweepLine } from './engine-verify';
+import { outcomeRows, sweepLine, sweptNotRestored } from './engine-verify';
 import { undoSteps } from './engine-undo';
 import { busy, claim, forcible, sessionSummaries, takeoverLine } from './engine-sessions';
 import { withOtherMobileNote } from './other-mobile-blast';
@@ -163,6 +163,7 @@ export class RemediationEngine {
     const report: UndoReport = { sessionId, state: 'undone', restored: [], notRestored: [], offers: [], notes: [], ...(claimed.takeover ? { takeover: claimed.takeover } : {}) };
     try {
       await undoSteps(this.rt, ctx, report, { turnBypassOff: o.turnBypassOff === true });
+      report.notRestored.push(...(await sweptNotRestored(this.rt, ctx)));
     } catch (e) {
       if (e instanceof ProcessDeath) {
         releaseOwner(token);

@@ -131,7 +131,8 @@ describe('a bypass plan whose scan did not read every synced user', () => {
   it('with the acceptance it runs, and verification reads the whole tenant and names the unscanned user the cycle changed', async () => {
     const { env, scan } = await envWithUnscannedUser();
     const plan = bypassPlan(await scan());
-    const out = await sandboxEngine(env, journal(), { rescan: scan }).apply(plan, { acceptNotScanned: 1 });
+    const engine = sandboxEngine(env, journal(), { rescan: scan });
+    const out = await engine.apply(plan, { acceptNotScanned: 1 });
     expect(out.state).toBe('completed');
     expect(out.preflight?.checks.find((c) => c.name === 'coverage')).toMatchObject({ ok: true, severity: 'warning' });
     // What the bypass does, as Microsoft documents it: AD wins for Sam too, unseen by the plan.
@@ -139,5 +140,11 @@ describe('a bypass plan whose scan did not read every synced user', () => {
     expect(out.sweep).toMatchObject({ changedCount: 1, gone: 0, changed: [{ upn: SAM.upn, before: '+1 803 555 0399', after: '+1 803 555 0301' }] });
     expect(out.sweep!.read).toBe(out.sweep!.recorded);
     expect(out.message).toContain(`1 synced user(s) outside the plan changed (${SAM.upn})`);
+
+    // Undo cannot bring Sam's cloud value back (synced: Graph refuses; no AD object in the plan): it says so, by name.
+    const undo = await engine.undo(out.sessionId);
+    expect(undo.state).toBe('undo-partial');
+    const sam = undo.notRestored.find((n) => n.upn === SAM.upn);
+    expect(sam?.message).toContain('outside the plan (not scanned): mobilePhone was "+1 803 555 0399" before the bypass and is now "+1 803 555 0301"');
   });
 });
