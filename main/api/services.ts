@@ -29,6 +29,7 @@ import { ProfileService, SANDBOX_PROFILE_ID } from './profile-service';
 import { CloudConnections, openDirectories, sourceIdOf, type SignInPrompts } from './connections';
 import { ScanService, toScanInfo, withAudit, type ScanTarget } from './scan-service';
 import { RemediationService, type RemediationTarget } from './remediation-service';
+import { cloudSyncCyclePort } from '../remediation/ports';
 
 export interface ServicePorts {
   host: 'electron' | 'browser' | 'test';
@@ -133,6 +134,13 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       };
     }
     const live = profiles.get(profileId);
+    const cs = live.profile.cloud.cloudSync;
+    // A Cloud Sync tenant gets the Cloud Sync plan (its restart, not Start-ADSyncSyncCycle), and the
+    // product restarts the job itself the way the portal does (#17 point 1).
+    if (cs) {
+      const cycle = cloudSyncCyclePort(t.client, cs.servicePrincipalId);
+      return { ...t, syncEngine: 'cloud-sync', connectServer: null, replicaDcs: live.profile.onPrem.flatMap((s) => s.replicaDcs ?? []), runSyncCycle: () => cycle('initial', {}) };
+    }
     return { ...t, syncEngine: 'connect', connectServer: null, replicaDcs: live.profile.onPrem.flatMap((s) => s.replicaDcs ?? []) };
   }
   const remediation = new RemediationService({ workspace, logger: ports.logger, clock: ports.clock, emit, ops, target: remediationTarget });

@@ -18,7 +18,7 @@ import { LdapDirectory } from '../onprem/ldap';
 import { passwordFromEnv } from '../core/onprem-profile';
 import { SandboxRuntime } from '../api/sandbox-runtime';
 import { openWorkspace } from '../workspace/workspace';
-import { cloudPortFromClient, RemediationEngine, workspaceJournalStore } from '../remediation';
+import { cloudPortFromClient, cloudSyncCyclePort, RemediationEngine, workspaceJournalStore } from '../remediation';
 import { openWorkspaceJournal, type EngineHandle, type RemediationCommandDeps, type RemediationCommandIo } from './remediation-commands';
 import type { Operator } from '../remediation';
 import { reportWithCloudManaged } from '../api/scan-service';
@@ -74,7 +74,9 @@ async function openLive(profileFile: string, workspaceFile: string, operator: Op
         { client, defaultRegion: profile.defaultRegion, profileName: profile.name },
         o.signal,
       );
-    const engine = new RemediationEngine({ journal, onPrem, cloud: cloudPortFromClient(client), operator, clock, logger, rescan });
+    // A Cloud Sync tenant's full cycle is the job's restart (empty criteria), which the product can run itself.
+    const cs = profile.cloud.cloudSync;
+    const engine = new RemediationEngine({ journal, onPrem, cloud: cloudPortFromClient(client), operator, clock, logger, rescan, ...(cs ? { runSyncCycle: cloudSyncCyclePort(client, cs.servicePrincipalId) } : {}) });
     return { engine, close };
   } catch (e) {
     await close();

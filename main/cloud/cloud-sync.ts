@@ -32,6 +32,10 @@ export const CLOUD_SYNC_PERMISSIONS = {
     permission: 'Synchronization.ReadWrite.All',
     text: 'Synchronization.ReadWrite.All (delegated, with the Hybrid Identity Administrator, Application Administrator or Cloud Application Administrator role; or application) with admin consent',
   },
+  restartJob: {
+    permission: 'Synchronization.ReadWrite.All',
+    text: 'Synchronization.ReadWrite.All (delegated, with the Hybrid Identity Administrator, Application Administrator or Cloud Application Administrator role; or application) with admin consent',
+  },
 } as const;
 export type CloudSyncCall = keyof typeof CLOUD_SYNC_PERMISSIONS;
 
@@ -39,6 +43,7 @@ const WHAT: Record<CloudSyncCall, string> = {
   readJob: 'reading the Cloud Sync job and its schema',
   readLogs: 'reading the provisioning logs',
   provisionOnDemand: 'provisioning a user on demand',
+  restartJob: 'restarting the provisioning job',
 };
 
 /** Sends one request; a 403 names the permission this call needs. */
@@ -437,4 +442,18 @@ export function parseOnDemand(body: unknown): OnDemandResult {
     steps: (d.data.provisioningSteps ?? []).map((s) => ({ name: s.name ?? '', status: s.status ?? null, description: s.description ?? null })),
     targetId: d.data.targetIdentity?.id ?? null,
   };
+}
+
+/**
+ * The Cloud Sync restart a full cycle needs (#17 point 1): empty criteria, the portal's Restart
+ * provisioning (synchronizationJobRestartCriteria: "Leaving this property empty emulates the Restart
+ * provisioning option"). Never resetScope Full (it includes ConnectorDataStore, "DO NOT USE") or
+ * ForceDeletes (deletes past the accidental-delete threshold). The only body this product sends.
+ */
+export const CLOUD_SYNC_RESTART_BODY = { criteria: {} } as const;
+
+/** `POST /servicePrincipals/{id}/synchronization/jobs/{jobId}/restart` with CLOUD_SYNC_RESTART_BODY (204, no body). */
+export async function restartCloudSyncJob(t: GraphTransport, op: GraphOperation, at: { servicePrincipalId: string; jobId: string }): Promise<void> {
+  const path = `/servicePrincipals/${encodeURIComponent(at.servicePrincipalId)}/synchronization/jobs/${encodeURIComponent(at.jobId)}/restart`;
+  await send(t, op, 'restartJob', { method: 'POST', path, body: CLOUD_SYNC_RESTART_BODY });
 }

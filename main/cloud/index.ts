@@ -14,7 +14,7 @@ import { CloudAuth, type AuthSession, type ClientCredential, type DeviceCodeInfo
 import { resolveCloud, type ResolvedCloud } from './clouds';
 import { GraphTransport, type GraphOperation } from './graph';
 import { CAPABILITIES, evaluatePermissions, type Capability, type CapabilityCheck, type ProbeOutcome } from './permissions';
-import { getCloudSyncJob, getCloudSyncSchema, listProvisioningLogs, provisionOnDemand, type CloudSyncJobInfo, type CloudSyncSchema, type OnDemandResult, type ProvisioningEntry, type ProvisioningLogQuery } from './cloud-sync';
+import { getCloudSyncJob, getCloudSyncSchema, listProvisioningLogs, provisionOnDemand, restartCloudSyncJob, type CloudSyncJobInfo, type CloudSyncSchema, type OnDemandResult, type ProvisioningEntry, type ProvisioningLogQuery } from './cloud-sync';
 import { countSyncedUsers, deltaUsers, getOrganization, getSyncFeatures, getUsers, listUsers, type DeltaLinkStore, type DeltaPage, type DeltaSummary, type InvalidItem, type Organization, type PageSummary, type SyncFeatures } from './readers';
 import type { RetryPolicy } from './throttle';
 import type { TokenCachePersistence, TokenCacheStore, WeakEncryptionPolicy } from './token-cache';
@@ -117,6 +117,8 @@ export interface CloudSyncPort {
   getSchema(servicePrincipalId: string, jobId: string, o?: CallOptions): Promise<CloudSyncSchema>;
   provisioningLogs(q: ProvisioningLogQuery): Promise<ProvisioningEntry[]>;
   provisionOnDemand(at: { servicePrincipalId: string; jobId: string; ruleId: string }, subject: { objectId: string; objectTypeName?: string }, o?: CallOptions): Promise<OnDemandResult>;
+  /** The portal's Restart provisioning (empty criteria only; cloud-sync.ts CLOUD_SYNC_RESTART_BODY). */
+  restartJob(at: { servicePrincipalId: string; jobId: string }, o?: CallOptions): Promise<void>;
 }
 
 export function createCloudClient(opts: CloudClientOptions): CloudClient {
@@ -272,6 +274,7 @@ export function createCloudClient(opts: CloudClientOptions): CloudClient {
       getSchema: (spId, jobId, o) => getCloudSyncSchema(transport, op('cloud-sync-schema', o), spId, jobId),
       provisioningLogs: (q) => listProvisioningLogs(transport, op('provisioning-logs', q.signal ? { signal: q.signal } : undefined), q),
       provisionOnDemand: (at, subject, o) => provisionOnDemand(transport, op('provision-on-demand', o), at, subject),
+      restartJob: (at, o) => restartCloudSyncJob(transport, op('cloud-sync-restart', o), at),
     },
 
     auditIndex: {

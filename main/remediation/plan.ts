@@ -4,6 +4,7 @@
  * with the blast radius of the tenant-wide bypass and what cannot be undone.
  */
 import { randomUUID } from 'node:crypto';
+import { CLOUD_SYNC_RESTART_BODY } from '../cloud/cloud-sync';
 import type { Decision, DriftReport, DriftRow, DriftStatus } from '../core/model';
 import { otherMobileBlast, otherMobileCannotUndo } from './other-mobile-blast';
 import { PLAN_FORMAT, PLAN_SCHEMA_VERSION, type BlastRadiusRow, type Blocker, type Coverage, type Plan, type PlanRow, type PlanStep } from './plan-schema';
@@ -74,12 +75,7 @@ function bypassEffect(row: DriftRow): string {
   }
 }
 
-/**
- * The Cloud Sync restart a full cycle needs: empty criteria, the portal's Restart provisioning
- * (synchronizationJobRestartCriteria: "Leaving this property empty emulates the Restart
- * provisioning option"). Never Full (it includes ConnectorDataStore) or ForceDeletes.
- */
-export const CLOUD_SYNC_RESTART_BODY = { criteria: {} } as const;
+export { CLOUD_SYNC_RESTART_BODY } from '../cloud/cloud-sync';
 
 export function syncCycleInstructions(engine: 'connect' | 'cloud-sync', server: string | null): string {
   if (engine === 'connect') {

@@ -117,3 +117,18 @@ export function cloudPortFromClient(client: CloudClient): RemediationCloud {
     checkPermissions: (o = {}) => client.checkPermissions({ probe: true, ...(o.signal ? { signal: o.signal } : {}) }),
   };
 }
+
+/**
+ * The full cycle of a Cloud Sync tenant, run by the product (#17 point 1): the provisioning job of
+ * the configuration's service principal restarted the way the portal's Restart provisioning does
+ * (empty criteria; never Full or ForceDeletes). Cloud Sync then evaluates every user again on its
+ * next run (every 2 minutes), which verification waits for. Needs Synchronization.ReadWrite.All.
+ */
+export function cloudSyncCyclePort(client: Pick<CloudClient, 'cloudSync'>, servicePrincipalId: string): SyncCyclePort {
+  return async (_policy, o) => {
+    const signal = o.signal ? { signal: o.signal } : {};
+    const job = await client.cloudSync.getJob(servicePrincipalId, signal);
+    await client.cloudSync.restartJob({ servicePrincipalId, jobId: job.jobId }, signal);
+    return { summary: `Cloud Sync job ${job.jobId} restarted as the portal's Restart provisioning does (empty criteria); its next run evaluates every user again.` };
+  };
+}

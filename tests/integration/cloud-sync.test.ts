@@ -10,6 +10,8 @@ import type { CloudClient } from '../../main/cloud';
 import { SandboxDirectory } from '../../main/sandbox/directory';
 import { SyncSimulator } from '../../main/sandbox/sync';
 import { cloudSyncOf } from '../../main/sandbox/cloud-sync';
+import { cloudSyncCyclePort } from '../../main/remediation/ports';
+import { CLOUD_SYNC_RESTART_BODY } from '../../main/cloud/cloud-sync';
 import type { AuditActor } from '../../main/sandbox/tenant-model';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -181,6 +183,19 @@ describe('Cloud Sync readers against the sandbox tenant', () => {
     await expect(readOnly.cloudSync.provisionOnDemand({ servicePrincipalId: spId, jobId, ruleId: 'AD2AADProvisioning.UserRule' }, { objectId: '2b3c4d5e-0000-4000-8000-000000000001' })).rejects.toThrow(
       /provisioning a user on demand .* needs Synchronization\.ReadWrite\.All/,
     );
+  });
+
+  it('restarts the provisioning job as the portal does (empty criteria) over HTTPS, and names Synchronization.ReadWrite.All when missing (#17 point 1)', async () => {
+    const spId = env.sb.tenant.cloudSyncJob.servicePrincipalId;
+    const readOnly = await appClient(['User.Read.All', 'Synchronization.Read.All']);
+    await expect(cloudSyncCyclePort(readOnly, spId)('initial', {})).rejects.toThrow(/restarting the provisioning job .* needs Synchronization\.ReadWrite\.All/);
+    expect(env.sb.tenant.cloudSyncJob.lastRestart).toBeNull();
+    const c = await appClient(['User.Read.All', 'Synchronization.ReadWrite.All']);
+    const r = await cloudSyncCyclePort(c, spId)('initial', {});
+    expect(r.summary).toContain(`Cloud Sync job ${env.sb.tenant.cloudSyncJob.jobId} restarted`);
+    // What the sandbox received: no resetScope at all, so only what the portal's Restart clears.
+    expect(env.sb.tenant.cloudSyncJob.lastRestart).toMatchObject({ resetScope: '', cleared: ['QuarantineState', 'Watermark', 'Escrows'] });
+    expect(CLOUD_SYNC_RESTART_BODY).toEqual({ criteria: {} });
   });
 
   it('provisionOnDemand runs the simulator for that user alone and answers what it exported', async () => {
