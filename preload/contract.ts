@@ -442,6 +442,27 @@ export const channels = {
   },
   /** Undoes a session in the background (end: `remediation.undone`). */
   'remediation.undo': { input: z.object({ sessionId: Id, takeOver: z.literal(true).optional(), turnBypassOff: z.literal(true).optional() }).strict(), output: z.object({ operationId: z.string() }) },
+  /**
+   * Where the tenant uses Cloud Sync (#18): provisions one row's AD user on demand (the portal's
+   * "Provision on demand") and reads Entra ID back: verified (Entra holds what Cloud Sync exported),
+   * not-verified (a confirmed override: it kept its own value) or failed (not provisioned, with why).
+   */
+  'remediation.provisionOnDemand': {
+    input: z.object({ scanId: Id, rowKey: Id }).strict(),
+    output: z.object({
+      verdict: z.enum(['verified', 'not-verified', 'failed']),
+      provisioningStatus: z.string(),
+      objectId: z.string(),
+      targetId: z.string().nullable(),
+      exportedMobile: z.string().nullable(),
+      sentMobile: z.boolean(),
+      entraMobile: z.string().nullable(),
+      jobId: z.string(),
+      ruleId: z.string(),
+      steps: z.array(z.string()),
+      message: z.string(),
+    }),
+  },
   /** Turns an undo's offers (cloud values erased by bypass + sync) into a keep-cloud plan of AD writes. */
   'remediation.restorePlan': {
     input: z.object({ sessionId: Id, rowKeys: z.union([z.literal('all'), z.array(Id).min(1)]) }).strict(),

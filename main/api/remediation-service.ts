@@ -4,6 +4,7 @@
  * admin's confirmations, undo, restore plans and the session's evidence. One engine per profile,
  * over the workspace's journal, so the CLI and the app see the same sessions.
  */
+import { verifyByProvisionOnDemand, type OnDemandVerification } from '../cloud/cloud-sync-verify';
 import { SyncDriftError, callerMessage } from '../core/errors';
 import type { Clock, Logger } from '../core/ports';
 import type { DriftReport } from '../core/model';
@@ -72,6 +73,26 @@ export class RemediationService {
       this.reportCache = { scanId, report: { generatedAt: scan.finishedAt, profile: scan.profileName, summary: scan.summary, rows: this.deps.workspace.rows.all(scanId) } };
     }
     return { report: this.reportCache.report, profileId: scan.profileId ?? '' };
+  }
+
+  /**
+   * Cloud Sync's verification step for one row (#18): its AD user provisioned on demand, then Entra ID
+   * read back (cloud-sync-verify.ts). Refused, naming why, for a row without an AD side or a tenant
+   * whose scan target does not use Cloud Sync (Connect has no on-demand provisioning over Graph).
+   */
+  async provisionOnDemand(scanId: string, rowKey: string): Promise<OnDemandVerification> {
+    const { report, profileId } = this.report(scanId);
+    const row = report.rows.find((r) => r.key === rowKey);
+    if (!row) throw new SyncDriftError('not-found', 'ROW_NOT_FOUND', `rowKey: scan ${scanId} has no row ${rowKey}.`);
+    if (!row.onPrem) throw new SyncDriftError('validation', 'ROW_NO_ONPREM', `rowKey: ${row.upn} has no AD object in this scan; provisionOnDemand provisions an AD user.`);
+    const t = await this.deps.target(profileId);
+    if (!t.cloudSync) {
+      throw new SyncDriftError('validation', 'CLOUD_SYNC_NOT_USED', 'This tenant is not scanned as a Cloud Sync tenant (the profile has no cloud.cloudSync): provision on demand is Cloud Sync only; with Entra Connect run a cycle on the Connect server instead.');
+    }
+    const v = await verifyByProvisionOnDemand(t.client, { servicePrincipalId: t.cloudSync.servicePrincipalId, objectId: row.onPrem.objectGuid });
+    t.afterWrites?.();
+    this.deps.logger.info('provision on demand', { scanId, rowKey, verdict: v.verdict, status: v.provisioningStatus });
+    return v;
   }
 
   suggest(scanId: string, rowKeys: readonly string[]) {

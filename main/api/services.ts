@@ -419,6 +419,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
     'remediation.resume': ({ sessionId, confirm, takeOver }) => ({ operationId: remediation.resume(sessionId, confirm, { takeOver: takeOver === true }) }),
     'remediation.undo': ({ sessionId, takeOver, turnBypassOff }) => ({ operationId: remediation.undo(sessionId, { takeOver: takeOver === true, turnBypassOff: turnBypassOff === true }) }),
     'remediation.restorePlan': ({ sessionId, rowKeys }) => ({ plan: remediation.restorePlan(sessionId, rowKeys) }),
+    'remediation.provisionOnDemand': ({ scanId, rowKey }) => remediation.provisionOnDemand(scanId, rowKey),
     'remediation.evidence': ({ sessionId, mask }) => {
       const ev = remediation.sessionEvidence(sessionId);
       return evidenceFor(

@@ -92,7 +92,7 @@ export function summary(id: string, state: SessionSummaryWire['state'], plan: Pl
  * Registers the remediation channels on a FakeApi over these rows. `unscanned`: synced users in the
  * tenant the scan did not join (default none), as the scan's summary counts them (#17 point 4).
  */
-export function flowApi(api: FakeApi, rows: DriftRow[], o: { unscanned?: number } = {}): FakeApi {
+export function flowApi(api: FakeApi, rows: DriftRow[], o: { unscanned?: number; syncEngine?: 'connect' | 'cloud-sync' } = {}): FakeApi {
   const joined = rows.filter((r) => r.onPrem && r.cloud).length;
   const byStatus = Object.fromEntries(
     DriftStatus.options.map((s) => [s, rows.filter((r) => r.status === s).length]),
@@ -114,8 +114,8 @@ export function flowApi(api: FakeApi, rows: DriftRow[], o: { unscanned?: number 
         decisions.map((d) => ({ rowKey: d.rowKey, action: d.action })),
         {
           selected,
-          syncEngine: 'connect',
-          connectServer: 'AADCONNECT01',
+          syncEngine: o.syncEngine ?? 'connect',
+          connectServer: o.syncEngine === 'cloud-sync' ? null : 'AADCONNECT01',
           id: `plan-${++planSeq}`,
           now: new Date('2026-03-01T10:00:00Z'),
         },

@@ -161,6 +161,50 @@ describe('the guided flow', () => {
     expect(screen.getByTestId('flow').getAttribute('data-step')).toBe('apply');
   });
 
+  it('offers provision on demand per planned user for a Cloud Sync plan, and shows what Entra ID holds afterwards (#18)', async () => {
+    api = flowApi(new FakeApi(), rows, { syncEngine: 'cloud-sync' })
+      .handle('prefs.set', () => ({ saved: true }))
+      .handle('prefs.get', () => ({ value: null }))
+      .handle('remediation.provisionOnDemand', ({ rowKey }) => ({
+        verdict: 'not-verified',
+        provisioningStatus: 'success',
+        objectId: '2b3c4d5e-0000-4000-8000-000000000004',
+        targetId: `cloud-${rowKey}`,
+        exportedMobile: '0987654321',
+        sentMobile: true,
+        entraMobile: '1234567890',
+        jobId: 'AD2AADProvisioning.x.y',
+        ruleId: 'AD2AADProvisioning.UserRule',
+        steps: [],
+        message: 'Cloud Sync exported mobile 0987654321 but Entra ID still holds 1234567890: a confirmed override.',
+      }));
+    useAppStore.setState({ api });
+    detach();
+    detach = useFlowStore.getState().attach(api);
+    const plan = await applyBypassPlan();
+    expect(plan.syncEngine).toBe('cloud-sync');
+    act(() => api.emit('remediation.finished', { operationId: 'op-apply', outcome: outcomeFor('s-1', plan, 'completed') }));
+    await settle();
+    useFlowStore.getState().goto('report');
+    await settle();
+    const row = screen.getAllByTestId('on-demand-row').find((r) => r.getAttribute('data-upn') === 'testmobile@contoso.com')!;
+    fireEvent.click(within(row).getByTestId('on-demand-run'));
+    await settle();
+    expect(api.callsOf('remediation.provisionOnDemand')).toEqual([{ scanId: 'scan-1', rowKey: 'row-testmobile' }]);
+    expect(row.getAttribute('data-verdict')).toBe('not-verified');
+    expect(row.textContent).toContain('Not verified (confirmed override)');
+    expect(row.textContent).toContain('Entra ID still holds 1234567890');
+  });
+
+  it('has no provision on demand for a Connect plan', async () => {
+    const plan = await applyBypassPlan();
+    act(() => api.emit('remediation.finished', { operationId: 'op-apply', outcome: outcomeFor('s-1', plan, 'completed') }));
+    await settle();
+    useFlowStore.getState().goto('report');
+    await settle();
+    expect(screen.queryByTestId('on-demand')).toBeNull();
+  });
+
   it('names the synced users outside the plan that the cycle changed, from verification\u2019s whole-tenant read', async () => {
     const plan = await applyBypassPlan();
     act(() =>

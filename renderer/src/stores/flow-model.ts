@@ -3,6 +3,7 @@
  * states it knows, the flow state's shape and its initial value. remediation-store.ts is the store.
  */
 import {
+  type ChannelOutput,
   type DecisionAction,
   type DriftRow,
   type EventPayload,
@@ -118,6 +119,8 @@ export interface FlowState {
    * and apply; a plan that needs more than was accepted shows the box unticked again.
    */
   acceptedUnscanned: number | 'unknown' | null;
+  /** Cloud Sync tenants: provision-on-demand verifications per row key (#18), newest answer kept. */
+  onDemand: Record<string, { busy: boolean; result: ChannelOutput<'remediation.provisionOnDemand'> | null; error: string | null }>;
   preflight: PreflightWire | null;
   preflighting: boolean;
   preflightError: string | null;
@@ -142,6 +145,8 @@ export interface FlowState {
   runPreflight(): Promise<void>;
   /** Ticks or clears the acceptance of the plan's unscanned synced users (the number the plan names). */
   acceptUnscanned(on: boolean): void;
+  /** Cloud Sync: provisions the row's AD user on demand and reads Entra ID back (remediation.provisionOnDemand). */
+  provisionOnDemand(rowKey: string): Promise<void>;
   /** Whether the plan can run as far as its unscanned users go: nothing to accept, or accepted. */
   unscannedAccepted(): boolean;
   /** Users the confirmation must name (the service checks the number). */
@@ -175,6 +180,7 @@ export const INITIAL = {
   planning: false,
   planError: null,
   acceptedUnscanned: null,
+  onDemand: {},
   preflight: null,
   preflighting: false,
   preflightError: null,

@@ -176,6 +176,18 @@ export const useFlowStore = create<FlowState>((set, get) => {
       }
     },
 
+    async provisionOnDemand(rowKey) {
+      const scanId = get().scanId;
+      if (!scanId) return;
+      const put = (v: FlowState['onDemand'][string]) => set({ onDemand: { ...get().onDemand, [rowKey]: v } });
+      put({ busy: true, result: get().onDemand[rowKey]?.result ?? null, error: null });
+      try {
+        put({ busy: false, result: await requireApi().invoke('remediation.provisionOnDemand', { scanId, rowKey }), error: null });
+      } catch (e) {
+        put({ busy: false, result: null, error: errorText(e) });
+      }
+    },
+
     acceptUnscanned(on) {
       const plan = get().plan;
       const need = plan ? unscannedToAccept(plan) : null;

@@ -8,7 +8,7 @@ import { SESSION_STATE_LABEL } from '../../stores/sessions-store';
 import { useAppStore } from '../../stores/app-store';
 import { ConfirmDialog } from '../ConfirmDialog';
 import { downloadBase64 } from '../../lib/download';
-import { OutcomeRows, SessionOutcomeNote, TenantSweepTable } from './shared';
+import { OutcomeRows, ProvisionOnDemand, SessionOutcomeNote, TenantSweepTable } from './shared';
 
 export function ReportStep() {
   const outcome = useFlowStore((s) => s.outcome);
@@ -55,6 +55,7 @@ export function ReportStep() {
           </dl>
           <OutcomeRows rows={outcome.rows} testId="report-rows" />
           {outcome.sweep && <TenantSweepTable sweep={outcome.sweep} />}
+          <ProvisionOnDemand />
         </>
       )}
 

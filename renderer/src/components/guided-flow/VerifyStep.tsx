@@ -3,7 +3,7 @@
  */
 import { RESUMABLE_STATES } from '../../stores/flow-model';
 import { useFlowStore } from '../../stores/remediation-store';
-import { OutcomeRows, SessionOutcomeNote } from './shared';
+import { OutcomeRows, ProvisionOnDemand, SessionOutcomeNote } from './shared';
 
 export function VerifyStep() {
   const outcome = useFlowStore((s) => s.outcome);
@@ -41,6 +41,7 @@ export function VerifyStep() {
           <OutcomeRows rows={pending} testId="verify-pending" />
         </>
       )}
+      {!operation && <ProvisionOnDemand />}
       <div className="form-actions">
         {!operation && state && RESUMABLE_STATES.has(state) && (
           <button type="button" className="primary" onClick={() => void f().resume()} data-testid="flow-resume">

@@ -156,3 +156,60 @@ export function TenantSweepTable({ sweep }: { sweep: NonNullable<SessionOutcomeW
     </section>
   );
 }
+
+const ON_DEMAND_LABEL = { verified: 'Verified', 'not-verified': 'Not verified (confirmed override)', failed: 'Not provisioned' } as const;
+
+/**
+ * Cloud Sync's verification step (#18): each planned user's AD object provisioned on demand (the
+ * portal's "Provision on demand"), and what Entra ID holds afterwards. Only for Cloud Sync plans.
+ */
+export function ProvisionOnDemand() {
+  const plan = useFlowStore((s) => s.plan);
+  const results = useFlowStore((s) => s.onDemand);
+  if (!plan || plan.syncEngine !== 'cloud-sync') return null;
+  const rows = plan.rows.filter((r) => r.onPrem && r.intended).slice(0, TABLE_CAP);
+  if (rows.length === 0) return null;
+  return (
+    <section className="report-block" data-testid="on-demand" aria-labelledby="on-demand-title">
+      <h3 id="on-demand-title">Verify with Cloud Sync: provision on demand</h3>
+      <p className="muted">
+        Provisions one user now instead of waiting for Cloud Sync&apos;s next run, then reads Entra ID back: Microsoft allows a few
+        requests per 10 seconds, so it is one user at a time.
+      </p>
+      <table className="table flow-table">
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Provision on demand</th>
+            <th scope="col">Result</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => {
+            const x = results[r.key];
+            return (
+              <tr key={r.key} data-testid="on-demand-row" data-upn={r.upn} data-verdict={x?.result?.verdict ?? ''}>
+                <td>
+                  <UserLink rowKey={r.key} upn={r.upn} />
+                </td>
+                <td>
+                  <button type="button" disabled={x?.busy} onClick={() => void useFlowStore.getState().provisionOnDemand(r.key)} data-testid="on-demand-run">
+                    {x?.busy ? 'Provisioning…' : 'Provision on demand'}
+                  </button>
+                </td>
+                <td role="status">
+                  {x?.error && <span className="error">{x.error}</span>}
+                  {x?.result && (
+                    <>
+                      <strong>{ON_DEMAND_LABEL[x.result.verdict]}</strong>: {x.result.message}
+                    </>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}
