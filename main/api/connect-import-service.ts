@@ -37,9 +37,11 @@ export class ConnectImportService {
     return this.cache.get(profileId)!;
   }
 
+  /** What is stored, as long as its objects still read (what is shown is what scans join). */
   info(profileId: string): ConnectImportInfo | null {
     this.deps.assertProfile(profileId);
-    return this.deps.workspace.engineImports.get(profileId)?.info ?? null;
+    const info = this.deps.workspace.engineImports.info(profileId);
+    return info && this.objects(profileId) ? info : null;
   }
 
   remove(profileId: string): boolean {

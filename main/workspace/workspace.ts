@@ -42,7 +42,7 @@ export class Workspace {
     this.journal = new JournalRepository(db, clock);
     this.blobs = new BlobRepository(db, clock);
     this.settings = new SettingsRepository(db);
-    this.engineImports = new EngineImportRepository(this.blobs);
+    this.engineImports = new EngineImportRepository(db, this.settings, this.blobs);
   }
 
   /** Deletes personal data older than `olderThanMs` (scans with snapshots and rows, audit changes, finished sessions). */

@@ -86,10 +86,19 @@ describe('the stored import', () => {
     expect(ws.engineImports.get('p1')).toBeNull();
   });
 
-  it('ignores a stored blob that no longer reads as an import instead of joining it', () => {
-    ws.blobs.put('engine-import:connect:p1', '{"format":"syncdrift-connect-import/1","info":{},"objects":[]}');
+  it('ignores stored objects that no longer read as an import instead of joining them', () => {
+    ws.engineImports.put('p1', info, [obj]);
+    ws.blobs.put('engine-import:connect-objects:p1', '{"format":"syncdrift-connect-import/1","objects":[{"engine":"connect"}]}');
     expect(ws.engineImports.get('p1')).toBeNull();
-    ws.blobs.put('engine-import:connect:p1', 'not json');
+    ws.blobs.put('engine-import:connect-objects:p1', 'not json');
     expect(ws.engineImports.get('p1')).toBeNull();
+    ws.blobs.delete('engine-import:connect-objects:p1');
+    expect(ws.engineImports.info('p1')).toBeNull();
+  });
+
+  it('writes the shown info and the objects together or not at all', () => {
+    ws.engineImports.put('p1', info, [obj]);
+    expect(() => ws.engineImports.put('p1', { ...info, objects: -1 }, [obj, obj])).toThrow();
+    expect(ws.engineImports.get('p1')).toEqual({ info, objects: [obj] });
   });
 });
