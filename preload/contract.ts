@@ -13,8 +13,9 @@
 import { z } from 'zod';
 import { DriftRow, DriftStatus, DecisionAction, ScanSummary } from '../main/core/model';
 import { Plan, SessionState, acceptanceCovers, affectedUserCount, unscannedToAccept } from '../main/remediation/plan-schema';
+import { ConnectImportInfo } from '../main/core/engine-import';
 
-export { DriftRow, DriftStatus, DecisionAction, ScanSummary, Plan, acceptanceCovers, affectedUserCount, unscannedToAccept };
+export { DriftRow, DriftStatus, DecisionAction, ScanSummary, Plan, acceptanceCovers, affectedUserCount, unscannedToAccept, ConnectImportInfo };
 
 export const ErrorInfoSchema = z.object({
   kind: z.string(),
@@ -62,6 +63,9 @@ export const ProgressWire = z.object({
 export type ProgressWire = z.infer<typeof ProgressWire>;
 
 const Id = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+/** One Connect import's texts together: JSON-escaped, still under the browser host's frame limit (main/host/server.ts); bigger exports go through the CLI. */
+export const CONNECT_IMPORT_MAX_CHARS = 200_000_000;
 
 /** What the UI shows of a profile; never a secret, only whether one is stored. */
 export const ProfileSummary = z.object({
@@ -484,6 +488,41 @@ export const channels = {
   /** Help: a diagnostics bundle (versions, settings, recent logs; never secrets; directory data only if asked). */
   'help.diagnostics': { input: z.object({ includeDirectoryData: z.boolean() }).strict(), output: z.object({ fileName: z.string(), text: z.string() }) },
 
+  /**
+   * Imports a profile's Entra Connect exports (docs/onprem.md's kit: connector-space XML, the
+   * Get-ADSyncCSObject, Get-ADSyncRule and Get-ADSyncRunProfileResult JSON), their texts as read by
+   * the renderer, in the background: progress as `op.progress` (phases 'engine-read', 'engine-join'),
+   * the end as `connectExport.finished`; `op.cancel` stops it and nothing is stored. A finished import
+   * replaces the profile's previous one and every later scan of the profile joins it.
+   */
+  'connectExport.import': {
+    input: z
+      .object({
+        profileId: Id,
+        files: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
+                text: z.string().min(1, 'the file is empty').max(CONNECT_IMPORT_MAX_CHARS, 'must be at most about 200 MB'),
+              })
+              .strict(),
+          )
+          .min(1, 'give at least one export file')
+          .max(32, 'at most 32 files in one import')
+          .superRefine((files, ctx) => {
+            const total = files.reduce((n, f) => n + f.text.length, 0);
+            if (total > CONNECT_IMPORT_MAX_CHARS) ctx.addIssue({ code: 'custom', message: `the files hold ${total} characters together: at most about 200 MB in one import` });
+          }),
+      })
+      .strict(),
+    output: z.object({ operationId: z.string() }),
+  },
+  /** The profile's imported Connect export (null when none): its files, objects and when. */
+  'connectExport.get': { input: z.object({ profileId: Id }).strict(), output: z.object({ import: ConnectImportInfo.nullable() }) },
+  /** Removes the profile's imported Connect export; later scans join the engine's view no more. */
+  'connectExport.remove': { input: z.object({ profileId: Id }).strict(), output: z.object({ removed: z.boolean() }) },
+
   /** Cancels a long operation started by another channel (scan, apply, verify). */
   'op.cancel': {
     input: z.object({ operationId: z.string().min(1).max(100) }).strict(),
@@ -504,6 +543,14 @@ export const events = {
     ok: z.boolean(),
     problems: z.array(z.object({ kind: z.string(), file: z.string(), message: z.string() })),
     /** Why it did not finish (cancelled, failed). */
+    message: z.string().optional(),
+  }),
+  /** The end of a connectExport.import: the stored import when state is 'done', else why nothing was stored. */
+  'connectExport.finished': z.object({
+    operationId: z.string(),
+    profileId: z.string(),
+    state: z.enum(['done', 'cancelled', 'failed']),
+    import: ConnectImportInfo.optional(),
     message: z.string().optional(),
   }),
   'remediation.finished': z.object({ operationId: z.string(), outcome: SessionOutcomeWire }),

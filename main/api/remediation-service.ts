@@ -29,7 +29,7 @@ import type { Workspace } from '../workspace';
 import type { SessionOutcomeWire } from '../../preload/contract';
 import type { Operations } from './operations';
 import type { EventSink } from './router';
-import { reportWithCloudManaged, type ScanTarget } from './scan-service';
+import { engineViewOf, reportWithCloudManaged, type ScanTarget } from './scan-service';
 import { z } from 'zod';
 
 const Owner = z.object({ scanId: z.string(), profileId: z.string() });
@@ -153,8 +153,10 @@ export class RemediationService {
       ...(t.timing ? { timing: t.timing } : {}),
       // The same read as a scan, cloud-managed detection included, so the blast radius compares like with like.
       rescan: async (o) => {
-        // Joined like the scan's (the demo's engine view), or rule-formatted rows would look like new format-only drift.
-        const engineObjects = t.engineObjects?.();
+        // Joined like the scan's (Cloud Sync's view, or the Connect objects), or rule-formatted rows would look like new drift.
+        const view = await engineViewOf(t, { clock: this.deps.clock, logger: this.deps.logger, ...(o.signal ? { signal: o.signal } : {}) });
+        if (view.problem) this.deps.logger.warn('the rescan for the blast radius runs without the sync engine\'s view', { problem: view.problem });
+        const engineObjects = view.objects ?? undefined;
         const out = await runScan({
           ...(engineObjects ? { engineObjects } : {}),
           onPrem: t.directories,

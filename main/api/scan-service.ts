@@ -79,6 +79,24 @@ export async function cloudSyncViewOrProblem(
 }
 
 /**
+ * The sync engine's view a read of this target joins: Cloud Sync's (read now) for a tenant that uses
+ * it, else the Entra Connect objects the target carries. The scan and the preflight's rescan both
+ * take it from here, so they classify alike; a refusal is a problem to report, not the read's end.
+ */
+export async function engineViewOf(
+  target: Pick<ScanTarget, 'client' | 'cloudSync' | 'engineObjects'>,
+  o: { clock: Clock; logger: Logger; signal?: AbortSignal | undefined },
+): Promise<{ objects: readonly EngineObject[] | null; problem: string | null }> {
+  if (target.cloudSync) {
+    const v = await cloudSyncViewOrProblem(target.client, { ...target.cloudSync, clock: o.clock, signal: o.signal });
+    if (v.stats) o.logger.info('cloud sync view read', v.stats);
+    if (v.objects) return { objects: v.objects, problem: null };
+    return { objects: target.engineObjects?.() ?? null, problem: v.problem };
+  }
+  return { objects: target.engineObjects?.() ?? null, problem: null };
+}
+
+/**
  * Users whose object source of authority was switched to the cloud look synced in `/users`; only
  * `/beta/users/{id}/onPremisesSyncBehavior` tells. Asked only for synced users whose rows need
  * attention (the ones a plan could route), at most MAX_BEHAVIOR_READS, four at a time. When any
@@ -145,13 +163,6 @@ export class ScanService {
     private readonly deps: { workspace: Workspace; logger: Logger; clock: Clock; emit: EventSink; ops: Operations; afterScan?: () => void },
   ) {}
 
-  /** Cloud Sync's view for a tenant that uses it; a refusal (a missing permission) is a problem of the scan, not its end. */
-  private async cloudSyncView(target: ScanTarget, signal: AbortSignal): Promise<{ objects: EngineObject[] | null; problem: string | null }> {
-    if (!target.cloudSync) return { objects: null, problem: null };
-    const v = await cloudSyncViewOrProblem(target.client, { ...target.cloudSync, clock: this.deps.clock, signal });
-    if (v.stats) this.deps.logger.info('cloud sync view read', v.stats);
-    return { objects: v.objects, problem: v.problem };
-  }
 
   /** Starts a scan in the background; returns at once with its ids. */
   start(target: ScanTarget): { operationId: string; scanId: string } {
@@ -172,8 +183,7 @@ export class ScanService {
             return { state: 'unknown' as const, reason: e instanceof Error ? e.message : String(e), code: 'ERROR' };
           }),
         ]);
-        const cloudSync = await this.cloudSyncView(target, op.signal);
-        const engine = { ...cloudSync, objects: cloudSync.objects ?? target.engineObjects?.() ?? null };
+        const engine = await engineViewOf(target, { clock: this.deps.clock, logger: this.deps.logger, signal: op.signal });
         const outcome = await runScan({
           ...(engine.objects ? { engineObjects: engine.objects } : {}),
           onPrem: target.directories,

@@ -30,6 +30,7 @@ import { CloudConnections, openDirectories, sourceIdOf, type SignInPrompts } fro
 import { ScanService, toScanInfo, withAudit, type ScanTarget } from './scan-service';
 import { RemediationService, type RemediationTarget } from './remediation-service';
 import { cloudSyncCyclePort } from '../remediation/ports';
+import { ConnectImportService } from './connect-import-service';
 
 export interface ServicePorts {
   host: 'electron' | 'browser' | 'test';
@@ -67,6 +68,16 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
   const sandbox = new SandboxRuntime({ workspace, logger: ports.logger.child({ component: 'sandbox' }), clock: ports.clock });
   const clouds = new CloudConnections({ vault, logger: ports.logger, clock: ports.clock, encryptor: ports.encryptor, network: ports.shareNetwork ? ports.network : undefined });
   const scans = new ScanService({ workspace, logger: ports.logger, clock: ports.clock, emit, ops, afterScan: () => sandbox.save() });
+  const connectImports = new ConnectImportService({
+    workspace,
+    logger: ports.logger.child({ component: 'connect-import' }),
+    clock: ports.clock,
+    emit,
+    ops,
+    assertProfile: (profileId) => {
+      if (profileId !== SANDBOX_PROFILE_ID) profiles.get(profileId);
+    },
+  });
   const logsDir = join(ports.workspaceDir, 'logs');
   const startedAt = ports.clock.now().toISOString();
 
@@ -90,7 +101,8 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
         tenantId: sb.server.tenantId,
         cloud: 'custom',
         closeDirectories: false,
-        ...(sb.demo.sync.engine === 'cloud-sync' ? { cloudSync: { servicePrincipalId: sb.server.tenant.cloudSyncJob.servicePrincipalId } } : { engineObjects: () => demoEngineObjects(sb.demo.sync) }),
+        // An imported Connect export stands in for the simulator's own (the admin practising the import).
+        ...(sb.demo.sync.engine === 'cloud-sync' ? { cloudSync: { servicePrincipalId: sb.server.tenant.cloudSyncJob.servicePrincipalId } } : { engineObjects: () => connectImports.objects(profileId) ?? demoEngineObjects(sb.demo.sync) }),
       };
     }
     const live = profiles.get(profileId);
@@ -106,6 +118,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
       cloud: live.profile.cloud.authorityHost || live.profile.cloud.environment === 'sandbox' ? 'custom' : live.profile.cloud.environment,
       closeDirectories: true,
       ...(live.profile.cloud.cloudSync ? { cloudSync: live.profile.cloud.cloudSync } : {}),
+      ...(connectImports.objects(profileId) ? { engineObjects: () => connectImports.objects(profileId) ?? [] } : {}),
     };
   }
 
@@ -244,6 +257,10 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
     'app.echo': ({ text }) => ({ text, receivedAt: ports.clock.now().toISOString() }),
     'op.cancel': ({ operationId }) => ({ cancelled: ops.cancel(operationId) }),
 
+    'connectExport.import': ({ profileId, files }) => connectImports.start(profileId, files),
+    'connectExport.get': ({ profileId }) => ({ import: connectImports.info(profileId) }),
+    'connectExport.remove': ({ profileId }) => ({ removed: connectImports.remove(profileId) }),
+
     'profiles.list': () => ({ profiles: [profileSummary(SANDBOX_PROFILE_ID), ...profiles.list()] }),
     'profiles.get': ({ id }) => {
       const live = profiles.get(id);
@@ -258,7 +275,9 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
     'profiles.duplicate': ({ id }) => ({ summary: profiles.duplicate(id) }),
     'profiles.delete': async ({ id }) => {
       await clouds.forget(id);
-      return { deleted: profiles.delete(id) };
+      const deleted = profiles.delete(id);
+      if (deleted) connectImports.forget(id);
+      return { deleted };
     },
     'profiles.import': async ({ text }) => ({ summary: await profiles.import(text) }),
     'profiles.export': ({ id }) => profiles.export(id),

@@ -34,7 +34,8 @@ export async function runBrowserHost(opts: { rendererDir: string; workspaceDir?:
     await host.close();
     logStream.end();
   };
-  return { host, stop };
+  // services: for an in-process caller (the browser E2E tests prepare sandbox data through it).
+  return { host, stop, services };
 }
 
 // Run directly (dist/host/host.mjs): print exactly one line with the URL and why the browser host runs.

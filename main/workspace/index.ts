@@ -9,3 +9,4 @@ export { SettingsRepository, BlobRepository, RetentionSetting } from './settings
 export { parseDuration, purgeBefore, type PurgeCounts } from './retention';
 export { exportWorkspace, importWorkspace, ExportHeader, EXPORT_FORMAT, type ExportResult, type ImportResult } from './transfer';
 export { maskPhone, maskPhonesDeep, PHONE_KEYS } from './mask';
+export { EngineImportRepository, ConnectImportInfo, ConnectImportFile } from './engine-imports';

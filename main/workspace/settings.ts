@@ -49,6 +49,10 @@ export class BlobRepository {
       .run(key, buf, this.clock.now().toISOString());
   }
 
+  has(key: string): boolean {
+    return this.db.prepare('SELECT 1 FROM blobs WHERE key = ?').pluck().get(key) !== undefined;
+  }
+
   get(key: string): Buffer | null {
     const v = this.db.prepare('SELECT value FROM blobs WHERE key = ?').pluck().get(key) as Buffer | undefined;
     return v ?? null;

@@ -7,6 +7,7 @@ import type { Clock } from '../core/ports';
 import { systemClock } from '../core/ports';
 import { openDatabase, type OpenDatabaseOptions } from './db';
 import { AuditIndexRepository } from './audit-index';
+import { EngineImportRepository } from './engine-imports';
 import { ProfileRepository } from './profiles';
 import { DecisionRepository, JournalRepository, SessionRepository } from './remediation-store';
 import { parseDuration, purgeBefore, type PurgeCounts } from './retention';
@@ -24,6 +25,8 @@ export class Workspace {
   readonly journal: JournalRepository;
   readonly blobs: BlobRepository;
   readonly settings: SettingsRepository;
+  /** Entra Connect exports imported per profile, joined by its scans. */
+  readonly engineImports: EngineImportRepository;
 
   constructor(
     readonly db: Sqlite.Database,
@@ -39,6 +42,7 @@ export class Workspace {
     this.journal = new JournalRepository(db, clock);
     this.blobs = new BlobRepository(db, clock);
     this.settings = new SettingsRepository(db);
+    this.engineImports = new EngineImportRepository(db, this.settings, this.blobs);
   }
 
   /** Deletes personal data older than `olderThanMs` (scans with snapshots and rows, audit changes, finished sessions). */

@@ -67,4 +67,30 @@ describe('the app scan of a Cloud Sync tenant', () => {
     expect(t.engine!.evidence[0]).toEqual({ source: 'provisioning-log', origin: `/auditLogs/provisioning/${entry.id}`, line: null });
     expect(t.cause).toMatch(/^Confirmed override: Cloud Sync exported mobile exactly as AD holds it/);
   });
+
+  it('joins Cloud Sync\'s view in the preflight\'s rescan too: rule-mapped users stay out of the blast radius, as in the scan', async () => {
+    const sb = await services.sandbox.get();
+    sb.demo.sync.setEngine('cloud-sync');
+    // An expression mapping (E.164 for c=IN), so some users are rule-formatted only with Cloud Sync's view joined.
+    cloudSyncOf(sb.server.tenant).setMobileMapping({ country: 'IN', countryCode: '91' });
+    await call('sandbox.runSync', { type: 'initial' });
+    const { operationId, scanId } = await call<{ operationId: string; scanId: string }>('scan.start', { profileId: 'sandbox' });
+    await waitFor('scan.finished', (p) => (p as { operationId: string }).operationId === operationId);
+    const { rows } = await call<{ total: number; rows: DriftRow[] }>('rows.page', { scanId, offset: 0, limit: 5000 });
+    const mapped = rows.filter((r) => r.status === 'rule-formatted');
+    expect(mapped.length).toBeGreaterThan(0);
+    expect(mapped[0]!.engine).toMatchObject({ engine: 'cloud-sync' });
+    const tm = rows.find((r) => r.upn.startsWith('testmobile@'))!;
+    const { plan } = await call<{ plan: { id: string; blastRadius: Array<{ rowKey: string }> } }>('remediation.plan', {
+      scanId,
+      selected: [tm.key],
+      decisions: [{ rowKey: tm.key, action: 'keep-onprem' }],
+    });
+    expect(plan.blastRadius.map((b) => b.rowKey)).not.toEqual(expect.arrayContaining([mapped[0]!.key]));
+    const pre = await call<{ checks: Array<{ name: string; ok: boolean; message: string }>; conflicts: Array<{ rowKey: string; side: string; message: string }> }>('remediation.preflight', { plan });
+    expect(pre.checks.find((c) => c.name === 'blast-radius'), JSON.stringify(pre.checks)).toMatchObject({ ok: true });
+    const mappedKeys = new Set(mapped.map((r) => r.key));
+    expect(pre.conflicts.filter((c) => c.side === 'blast-radius' && mappedKeys.has(c.rowKey))).toEqual([]);
+    cloudSyncOf(sb.server.tenant).setMobileMapping(null);
+  }, 180_000);
 });

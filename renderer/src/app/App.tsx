@@ -18,6 +18,7 @@ import { GuidedFlow } from '../components/GuidedFlow';
 import { SessionOffer, Sessions } from '../components/Sessions';
 import { useFlowStore } from '../stores/remediation-store';
 import { useSessionsStore } from '../stores/sessions-store';
+import { useConnectImportStore } from '../stores/connect-import-store';
 
 export function App() {
   const status = useAppStore((s) => s.status);
@@ -55,6 +56,7 @@ export function Workbench() {
     if (!api) return;
     const off = useScanStore.getState().attach(api);
     const offFlow = useFlowStore.getState().attach(api);
+    const offConnect = useConnectImportStore.getState().attach(api);
     // A session interrupted (or still running in the service) is offered once when the app starts.
     void useSessionsStore.getState().checkOffer();
     const offSandbox = api.on('sandbox.changed', ({ reason }) => {
@@ -70,6 +72,7 @@ export function Workbench() {
     return () => {
       off();
       offFlow();
+      offConnect();
       offSandbox();
       offAudit();
     };

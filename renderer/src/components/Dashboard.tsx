@@ -1,6 +1,7 @@
 /**
  * Per profile: the tenant's sync state, counts by status as a bar chart, the trend across past
- * scans, the scan button with its progress, and the recent scans. Charts are plain SVG.
+ * scans, the scan button with its progress, the imported Connect export, and the recent scans.
+ * Charts are plain SVG.
  */
 import type { Dashboard as DashboardData, DriftStatus } from '../../../preload/contract';
 import { useDashboardStore } from '../stores/dashboard-store';
@@ -8,6 +9,7 @@ import { useAppStore } from '../stores/app-store';
 import { useGridStore } from '../stores/grid-store';
 import { STATUS_LABEL, STATUS_ORDER } from '../grid/model';
 import { ScanPanel } from './ScanPanel';
+import { ConnectImportPanel } from './ConnectImportPanel';
 import { formatTime } from '../lib/download';
 
 const BYPASS_TEXT = { on: 'On', off: 'Off', unknown: 'Unknown' } as const;
@@ -29,6 +31,7 @@ export function Dashboard() {
       <div className="cards">
         {data && <TenantCard data={data} />}
         <ScanPanel />
+        <ConnectImportPanel />
       </div>
       {data?.latestScan?.summary && <StatusChart byStatus={data.latestScan.summary.byStatus} />}
       {data && data.trend.length > 0 && <TrendChart trend={data.trend} />}

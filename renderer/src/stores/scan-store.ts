@@ -75,6 +75,7 @@ export const useScanStore = create<ScanState>((set, get) => ({
       const { operationId, running } = get();
       // Before scan.start answers, the operation id is unknown: accept progress while a scan runs.
       if (!running || (operationId && p.operationId !== operationId)) return;
+      if (p.phase.startsWith('engine-')) return; // a Connect export import's (connect-import-store), never a scan's
       set({ operationId: p.operationId, phases: { ...get().phases, [p.phase]: { ...p, updatedAt: Date.now() } } });
     });
     const offFinished = api.on('scan.finished', ({ operationId, scan }) => {

@@ -3,11 +3,12 @@ import { useDashboardStore } from './dashboard-store';
 import { useGridStore } from './grid-store';
 import { hasRows, useScanStore } from './scan-store';
 import { useDetailsStore } from './details-store';
+import { useConnectImportStore } from './connect-import-store';
 
 export async function openProfile(profileId: string): Promise<void> {
   if (!useScanStore.getState().running) useScanStore.getState().reset();
   useDetailsStore.getState().close();
-  await Promise.all([useDashboardStore.getState().load(profileId), useGridStore.getState().loadPrefs(profileId)]);
+  await Promise.all([useDashboardStore.getState().load(profileId), useGridStore.getState().loadPrefs(profileId), useConnectImportStore.getState().load(profileId)]);
   const { data, scans } = useDashboardStore.getState();
   if (useDashboardStore.getState().profileId !== profileId) return;
   const latest = hasRows(data?.latestScan) ? data!.latestScan : scans.find(hasRows);

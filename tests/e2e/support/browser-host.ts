@@ -9,6 +9,6 @@ export async function startTestHost() {
   if (!existsSync(join(rendererDir, 'index.html')))
     throw new Error('dist/renderer is missing: run `npm run build` first (npm run test:e2e does).');
   const workspaceDir = mkdtempSync(join(tmpdir(), 'sd-e2e-'));
-  const { host, stop } = await runBrowserHost({ rendererDir, workspaceDir });
-  return { host, stop, workspaceDir };
+  const { host, stop, services } = await runBrowserHost({ rendererDir, workspaceDir });
+  return { host, stop, workspaceDir, services };
 }

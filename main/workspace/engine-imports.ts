@@ -1,0 +1,66 @@
+/**
+ * The Entra Connect exports an admin imported for a profile (#18): the joined engine objects, kept
+ * per profile so every later scan of it (and the preflight's rescan) joins them. What the app shows
+ * (files, counts, when) is a settings row read without touching the objects; the objects a blob.
+ * Both are written in one transaction, so an import is either all there or not there; both are
+ * validated on read, and an import that no longer reads as one is ignored, never joined.
+ */
+import type Sqlite from 'better-sqlite3';
+import { z } from 'zod';
+import { EngineObject } from '../core/engine-view';
+import { ConnectImportInfo } from '../core/engine-import';
+import type { BlobRepository, SettingsRepository } from './settings';
+
+export { ConnectImportFile, ConnectImportInfo } from '../core/engine-import';
+
+const Objects = z.object({ format: z.literal('syncdrift-connect-import/1'), objects: z.array(EngineObject) });
+
+const infoKey = (profileId: string) => `engine-import:connect:${profileId}`;
+const objectsKey = (profileId: string) => `engine-import:connect-objects:${profileId}`;
+
+export class EngineImportRepository {
+  constructor(
+    private readonly db: Sqlite.Database,
+    private readonly settings: SettingsRepository,
+    private readonly blobs: BlobRepository,
+  ) {}
+
+  /** Replaces the profile's import with this one, in one transaction: nothing half-written. */
+  put(profileId: string, info: ConnectImportInfo, objects: readonly EngineObject[]): void {
+    const body = JSON.stringify({ format: 'syncdrift-connect-import/1', objects });
+    this.db.transaction(() => {
+      this.blobs.put(objectsKey(profileId), body);
+      this.settings.set(infoKey(profileId), ConnectImportInfo.parse(info));
+    })();
+  }
+
+  /** What the app shows of the import, or null when there is none (or its objects are gone). */
+  info(profileId: string): ConnectImportInfo | null {
+    const info = this.settings.get(infoKey(profileId), ConnectImportInfo);
+    return info && this.blobs.has(objectsKey(profileId)) ? info : null;
+  }
+
+  /** The stored import with its objects, or null when there is none or it no longer reads as one. */
+  get(profileId: string): { info: ConnectImportInfo; objects: EngineObject[] } | null {
+    const info = this.info(profileId);
+    const raw = info ? this.blobs.get(objectsKey(profileId)) : null;
+    if (!info || !raw) return null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return null;
+    }
+    const r = Objects.safeParse(parsed);
+    return r.success ? { info, objects: r.data.objects } : null;
+  }
+
+  delete(profileId: string): boolean {
+    return this.db.transaction(() => {
+      const had = this.info(profileId) !== null;
+      this.settings.delete(infoKey(profileId));
+      this.blobs.delete(objectsKey(profileId));
+      return had;
+    })();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * What the app's Connect export import accepts from outside (#18): the contract's payload (files,
+ * names, sizes), the file names the service writes under, and the stored import read back from the
+ * workspace, which is trusted only when it still reads as one.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONNECT_IMPORT_MAX_CHARS, channels } from '../../preload/contract';
+import { formatIssues } from '../../main/core/errors';
+import { assertExportFileName } from '../../main/api/connect-import-service';
+import { openWorkspace, type Workspace } from '../../main/workspace/workspace';
+import type { EngineObject } from '../../main/core/engine-view';
+
+const input = channels['connectExport.import'].input;
+const problems = (payload: unknown): string => {
+  const r = input.safeParse(payload);
+  return r.success ? '' : formatIssues(r.error.issues);
+};
+const file = (name: string, text = '<cs-objects/>') => ({ name, text });
+
+describe('the connectExport.import payload', () => {
+  it('accepts a profile and up to 32 named export texts', () => {
+    expect(problems({ profileId: 'sandbox', files: [file('cs.xml'), file('rules.json', '[{"Precedence": 1}]')] })).toBe('');
+    expect(problems({ profileId: 'sandbox', files: Array.from({ length: 32 }, (_, i) => file(`cs-${i}.xml`)) })).toBe('');
+  });
+
+  it('names the field of what it refuses', () => {
+    expect(problems({ profileId: 'sandbox', files: [] })).toBe('files: give at least one export file');
+    expect(problems({ profileId: 'sandbox', files: Array.from({ length: 33 }, (_, i) => file(`cs-${i}.xml`)) })).toBe('files: at most 32 files in one import');
+    expect(problems({ profileId: 'sandbox', files: [file('cs.xml', '')] })).toBe('files[0].text: the file is empty');
+    expect(problems({ profileId: 'sandbox', files: [file('')] })).toBe('files[0].name: must not be empty');
+    expect(problems({ profileId: '', files: [file('cs.xml')] })).toBe('profileId: must not be empty');
+    expect(problems({ profileId: 'sandbox', files: [{ ...file('cs.xml'), path: '/etc/passwd' }] })).toMatch(/^files\[0\]: .*path/);
+  });
+
+  it('refuses files that together exceed what one import carries', () => {
+    const half = 'x'.repeat(CONNECT_IMPORT_MAX_CHARS / 2 + 1);
+    expect(problems({ profileId: 'sandbox', files: [file('a.xml', half), file('b.xml', half)] })).toMatch(/^files: the files hold 200000002 characters together: at most about 200 MB in one import$/);
+  });
+});
+
+describe('the file names an import is written under', () => {
+  it('takes plain names, with spaces and dots', () => {
+    expect(() => assertExportFileName('AAD connector space (2026-12-01).xml', 'files[0].name')).not.toThrow();
+  });
+  it.each(['../cs.xml', 'sub/cs.xml', 'C:\\exports\\cs.xml', '..', '.', 'cs\u0000.xml', 'line\nbreak.json', 'x'.repeat(256)])('refuses %j, naming the field', (name) => {
+    expect(() => assertExportFileName(name, 'files[2].name')).toThrow(/^files\[2\]\.name: /);
+  });
+});
+
+describe('the stored import', () => {
+  let dir: string;
+  let ws: Workspace;
+  const obj: EngineObject = {
+    engine: 'connect',
+    sourceAnchor: 'AAAAAAAAAAAAAAAAAAAAAA==',
+    onPremDn: 'CN=Test,OU=Pune,DC=corp,DC=contoso,DC=com',
+    cloudId: null,
+    state: 'exported',
+    exported: { mobile: '+91 98765 43210', otherMobile: [] },
+    exportedAt: '2026-12-01T10:00:00Z',
+    rule: null,
+    reason: null,
+    evidence: [{ source: 'Export-ADSyncToolsObjects', origin: 'cs.xml', line: 12 }],
+  };
+  const info = { importedAt: '2026-12-07T09:00:00.000Z', objects: 1, files: [{ file: 'cs.xml', kind: 'cs-xml' as const, bytes: 100 }], stats: { aadUsers: 1, adOnly: 0, otherTypes: 0, rulesTouchingMobile: 0 } };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sd-connect-store-'));
+    ws = openWorkspace(join(dir, 'workspace.db'));
+  });
+  afterEach(() => {
+    ws.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps one import per profile and replaces it whole', () => {
+    ws.engineImports.put('p1', info, [obj]);
+    ws.engineImports.put('p2', { ...info, objects: 0 }, []);
+    expect(ws.engineImports.get('p1')).toEqual({ info, objects: [obj] });
+    ws.engineImports.put('p1', { ...info, objects: 2 }, [obj, obj]);
+    expect(ws.engineImports.get('p1')?.objects).toHaveLength(2);
+    expect(ws.engineImports.get('p2')?.objects).toEqual([]);
+    expect(ws.engineImports.delete('p1')).toBe(true);
+    expect(ws.engineImports.get('p1')).toBeNull();
+  });
+
+  it('ignores stored objects that no longer read as an import instead of joining them', () => {
+    ws.engineImports.put('p1', info, [obj]);
+    ws.blobs.put('engine-import:connect-objects:p1', '{"format":"syncdrift-connect-import/1","objects":[{"engine":"connect"}]}');
+    expect(ws.engineImports.get('p1')).toBeNull();
+    ws.blobs.put('engine-import:connect-objects:p1', 'not json');
+    expect(ws.engineImports.get('p1')).toBeNull();
+    ws.blobs.delete('engine-import:connect-objects:p1');
+    expect(ws.engineImports.info('p1')).toBeNull();
+  });
+
+  it('writes the shown info and the objects together or not at all', () => {
+    ws.engineImports.put('p1', info, [obj]);
+    expect(() => ws.engineImports.put('p1', { ...info, objects: -1 }, [obj, obj])).toThrow();
+    expect(ws.engineImports.get('p1')).toEqual({ info, objects: [obj] });
+  });
+});
