@@ -28,7 +28,7 @@ import type { Workspace } from '../workspace';
 import type { SessionOutcomeWire } from '../../preload/contract';
 import type { Operations } from './operations';
 import type { EventSink } from './router';
-import { reportWithCloudManaged, type ScanTarget } from './scan-service';
+import { cloudSyncViewOrProblem, reportWithCloudManaged, type ScanTarget } from './scan-service';
 import { z } from 'zod';
 
 const Owner = z.object({ scanId: z.string(), profileId: z.string() });
@@ -132,10 +132,14 @@ export class RemediationService {
       ...(t.timing ? { timing: t.timing } : {}),
       // The same read as a scan, cloud-managed detection included, so the blast radius compares like with like.
       rescan: async (o) => {
-        // Joined like the scan's (the demo's engine view), or rule-formatted rows would look like new format-only drift.
-        const engineObjects = t.engineObjects?.();
+        // Joined like the scan's (the demo's engine view, or Cloud Sync's), or rule-formatted rows would look like
+        // new format-only drift and an unmapped otherMobile like one the bypass pushes.
+        const cs = t.cloudSync ? await cloudSyncViewOrProblem(t.client, { ...t.cloudSync, clock: this.deps.clock, signal: o.signal }) : null;
+        const engineObjects = cs?.objects ?? t.engineObjects?.();
+        const engineFlows = cs?.flows;
         const out = await runScan({
           ...(engineObjects ? { engineObjects } : {}),
+          ...(engineFlows ? { engineFlows } : {}),
           onPrem: t.directories,
           cloudUsers: t.client.listUsers(o.signal ? { signal: o.signal } : {}),
           profileName: t.profileName,
@@ -143,7 +147,7 @@ export class RemediationService {
           clock: this.deps.clock,
           ...(o.signal ? { signal: o.signal } : {}),
         });
-        return (await reportWithCloudManaged(out, t, { logger: this.deps.logger, ...(o.signal ? { signal: o.signal } : {}), ...(engineObjects ? { engineObjects } : {}) })).report;
+        return (await reportWithCloudManaged(out, t, { logger: this.deps.logger, ...(o.signal ? { signal: o.signal } : {}), ...(engineObjects ? { engineObjects } : {}), engineFlows })).report;
       },
     });
     return { engine, target: t };

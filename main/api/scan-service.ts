@@ -7,7 +7,7 @@
 import type { CloudClient } from '../cloud';
 import { readCloudSyncView } from '../cloud/cloud-sync-view';
 import type { DriftReport, DriftRow } from '../core/model';
-import type { EngineObject } from '../core/engine-view';
+import type { EngineFlows, EngineObject } from '../core/engine-view';
 import type { ProgressSink } from '../core/progress';
 import { CancelledError, SyncDriftError, callerMessage, isSyncDriftError } from '../core/errors';
 import type { Clock, Logger } from '../core/ports';
@@ -67,10 +67,10 @@ export function withAudit(row: DriftRow, lookup: AuditLookup | null): DriftRow {
 export async function cloudSyncViewOrProblem(
   client: Pick<CloudClient, 'cloudSync'>,
   o: { servicePrincipalId: string; logDays?: number | undefined; clock: Clock; signal?: AbortSignal | undefined },
-): Promise<{ objects: EngineObject[] | null; problem: string | null; stats?: { users: number; logEntries: number } }> {
+): Promise<{ objects: EngineObject[] | null; flows?: EngineFlows; problem: string | null; stats?: { users: number; logEntries: number } }> {
   try {
     const v = await readCloudSyncView(client, { servicePrincipalId: o.servicePrincipalId, clock: o.clock, ...(o.signal ? { signal: o.signal } : {}), ...(o.logDays ? { logDays: o.logDays } : {}) });
-    return { objects: v.objects, problem: null, stats: { users: v.stats.users, logEntries: v.stats.logEntries } };
+    return { objects: v.objects, flows: v.flows, problem: null, stats: { users: v.stats.users, logEntries: v.stats.logEntries } };
   } catch (e) {
     if (e instanceof CancelledError) throw e;
     if (isSyncDriftError(e) && e.kind !== 'internal') return { objects: null, problem: `Cloud Sync's view (mapping and provisioning logs): ${e.message}` };
@@ -88,7 +88,7 @@ export async function cloudSyncViewOrProblem(
 export async function reportWithCloudManaged(
   outcome: Pick<ScanOutcome, 'report' | 'onPremUsers' | 'cloudUsers' | 'sources'>,
   target: Pick<ScanTarget, 'client' | 'defaultRegion' | 'profileName'>,
-  o: { signal?: AbortSignal; logger: Logger; auditLookup?: AuditLookup; tenantLastSyncAt?: string | null; onProgress?: ProgressSink; engineObjects?: readonly EngineObject[] },
+  o: { signal?: AbortSignal; logger: Logger; auditLookup?: AuditLookup; tenantLastSyncAt?: string | null; onProgress?: ProgressSink; engineObjects?: readonly EngineObject[]; engineFlows?: EngineFlows | undefined },
 ): Promise<{ report: DriftReport; changed: number; problem: string | null }> {
   const cloudUsers = outcome.cloudUsers;
   const byId = new Map(cloudUsers.map((u, i) => [u.id, i]));
@@ -127,6 +127,7 @@ export async function reportWithCloudManaged(
       ...(o.auditLookup ? { auditLookup: o.auditLookup } : {}),
       tenantLastSyncAt: o.tenantLastSyncAt ?? null,
       ...(o.engineObjects ? { engineObjects: o.engineObjects } : {}),
+      ...(o.engineFlows ? { engineFlows: o.engineFlows } : {}),
     });
     report = buildReport(drift, { profile: target.profileName, generatedAt: outcome.report.generatedAt, phases: outcome.report.summary.phases });
   }
@@ -146,11 +147,11 @@ export class ScanService {
   ) {}
 
   /** Cloud Sync's view for a tenant that uses it; a refusal (a missing permission) is a problem of the scan, not its end. */
-  private async cloudSyncView(target: ScanTarget, signal: AbortSignal): Promise<{ objects: EngineObject[] | null; problem: string | null }> {
+  private async cloudSyncView(target: ScanTarget, signal: AbortSignal): Promise<{ objects: EngineObject[] | null; flows?: EngineFlows | undefined; problem: string | null }> {
     if (!target.cloudSync) return { objects: null, problem: null };
     const v = await cloudSyncViewOrProblem(target.client, { ...target.cloudSync, clock: this.deps.clock, signal });
     if (v.stats) this.deps.logger.info('cloud sync view read', v.stats);
-    return { objects: v.objects, problem: v.problem };
+    return { objects: v.objects, flows: v.flows, problem: v.problem };
   }
 
   /** Starts a scan in the background; returns at once with its ids. */
@@ -176,6 +177,7 @@ export class ScanService {
         const engine = { ...cloudSync, objects: cloudSync.objects ?? target.engineObjects?.() ?? null };
         const outcome = await runScan({
           ...(engine.objects ? { engineObjects: engine.objects } : {}),
+          ...(engine.flows ? { engineFlows: engine.flows } : {}),
           onPrem: target.directories,
           cloudUsers: target.client.listUsers({
             signal: op.signal,
@@ -199,6 +201,7 @@ export class ScanService {
           tenantLastSyncAt: org?.onPremisesLastSyncDateTime ?? null,
           onProgress: (p) => emit('op.progress', { operationId: op.id, ...p, elapsedMs: Math.round(performance.now() - started) }),
           ...(engine.objects ? { engineObjects: engine.objects } : {}),
+          ...(engine.flows ? { engineFlows: engine.flows } : {}),
         });
         if (engine.problem) outcome.missing.push(engine.problem);
         outcome.report = managed.report;
