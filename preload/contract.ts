@@ -262,7 +262,8 @@ export const UndoReportWire = z.object({
   sessionId: z.string(),
   state: SessionStateWire,
   restored: z.array(z.object({ rowKey: z.string(), upn: z.string(), side: z.enum(['onprem', 'cloud', 'tenant']), value: z.string().nullable(), message: z.string() })),
-  notRestored: z.array(z.object({ rowKey: z.string().nullable(), upn: z.string().nullable(), message: z.string() })),
+  /** `users`: every UPN a tenant-wide line is about (AlternateMobilePhones not restored: whose AD otherMobile the bypass pushed). Absent before 2026-12. */
+  notRestored: z.array(z.object({ rowKey: z.string().nullable(), upn: z.string().nullable(), message: z.string(), users: z.array(z.string()).optional() })),
   /** Neither restored nor failed: what the admin should know (the bypass left on, and why). Absent in reports from before 2026-12. */
   notes: z.array(z.string()).optional(),
   offers: z.array(

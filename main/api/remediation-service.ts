@@ -153,12 +153,15 @@ export class RemediationService {
       ...(t.timing ? { timing: t.timing } : {}),
       // The same read as a scan, cloud-managed detection included, so the blast radius compares like with like.
       rescan: async (o) => {
-        // Joined like the scan's (Cloud Sync's view, or the Connect objects), or rule-formatted rows would look like new drift.
+        // Joined like the scan's (Cloud Sync's view, or the Connect objects), or rule-formatted rows would look like
+        // new drift and an unmapped otherMobile like one the bypass pushes.
         const view = await engineViewOf(t, { clock: this.deps.clock, logger: this.deps.logger, ...(o.signal ? { signal: o.signal } : {}) });
         if (view.problem) this.deps.logger.warn('the rescan for the blast radius runs without the sync engine\'s view', { problem: view.problem });
         const engineObjects = view.objects ?? undefined;
+        const engineFlows = view.flows;
         const out = await runScan({
           ...(engineObjects ? { engineObjects } : {}),
+          ...(engineFlows ? { engineFlows } : {}),
           onPrem: t.directories,
           cloudUsers: t.client.listUsers(o.signal ? { signal: o.signal } : {}),
           profileName: t.profileName,
@@ -166,7 +169,7 @@ export class RemediationService {
           clock: this.deps.clock,
           ...(o.signal ? { signal: o.signal } : {}),
         });
-        return (await reportWithCloudManaged(out, t, { logger: this.deps.logger, ...(o.signal ? { signal: o.signal } : {}), ...(engineObjects ? { engineObjects } : {}) })).report;
+        return (await reportWithCloudManaged(out, t, { logger: this.deps.logger, ...(o.signal ? { signal: o.signal } : {}), ...(engineObjects ? { engineObjects } : {}), engineFlows })).report;
       },
     });
     return { engine, target: t };

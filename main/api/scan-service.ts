@@ -7,7 +7,7 @@
 import type { CloudClient } from '../cloud';
 import { readCloudSyncView } from '../cloud/cloud-sync-view';
 import type { DriftReport, DriftRow } from '../core/model';
-import type { EngineObject } from '../core/engine-view';
+import type { EngineFlows, EngineObject } from '../core/engine-view';
 import type { ProgressSink } from '../core/progress';
 import { CancelledError, SyncDriftError, callerMessage, isSyncDriftError } from '../core/errors';
 import type { Clock, Logger } from '../core/ports';
@@ -67,10 +67,10 @@ export function withAudit(row: DriftRow, lookup: AuditLookup | null): DriftRow {
 export async function cloudSyncViewOrProblem(
   client: Pick<CloudClient, 'cloudSync'>,
   o: { servicePrincipalId: string; logDays?: number | undefined; clock: Clock; signal?: AbortSignal | undefined },
-): Promise<{ objects: EngineObject[] | null; problem: string | null; stats?: { users: number; logEntries: number } }> {
+): Promise<{ objects: EngineObject[] | null; flows?: EngineFlows; problem: string | null; stats?: { users: number; logEntries: number } }> {
   try {
     const v = await readCloudSyncView(client, { servicePrincipalId: o.servicePrincipalId, clock: o.clock, ...(o.signal ? { signal: o.signal } : {}), ...(o.logDays ? { logDays: o.logDays } : {}) });
-    return { objects: v.objects, problem: null, stats: { users: v.stats.users, logEntries: v.stats.logEntries } };
+    return { objects: v.objects, flows: v.flows, problem: null, stats: { users: v.stats.users, logEntries: v.stats.logEntries } };
   } catch (e) {
     if (e instanceof CancelledError) throw e;
     if (isSyncDriftError(e) && e.kind !== 'internal') return { objects: null, problem: `Cloud Sync's view (mapping and provisioning logs): ${e.message}` };
@@ -86,11 +86,11 @@ export async function cloudSyncViewOrProblem(
 export async function engineViewOf(
   target: Pick<ScanTarget, 'client' | 'cloudSync' | 'engineObjects'>,
   o: { clock: Clock; logger: Logger; signal?: AbortSignal | undefined },
-): Promise<{ objects: readonly EngineObject[] | null; problem: string | null }> {
+): Promise<{ objects: readonly EngineObject[] | null; flows?: EngineFlows | undefined; problem: string | null }> {
   if (target.cloudSync) {
     const v = await cloudSyncViewOrProblem(target.client, { ...target.cloudSync, clock: o.clock, signal: o.signal });
     if (v.stats) o.logger.info('cloud sync view read', v.stats);
-    if (v.objects) return { objects: v.objects, problem: null };
+    if (v.objects) return { objects: v.objects, flows: v.flows, problem: null };
     return { objects: target.engineObjects?.() ?? null, problem: v.problem };
   }
   return { objects: target.engineObjects?.() ?? null, problem: null };
@@ -106,7 +106,7 @@ export async function engineViewOf(
 export async function reportWithCloudManaged(
   outcome: Pick<ScanOutcome, 'report' | 'onPremUsers' | 'cloudUsers' | 'sources'>,
   target: Pick<ScanTarget, 'client' | 'defaultRegion' | 'profileName'>,
-  o: { signal?: AbortSignal; logger: Logger; auditLookup?: AuditLookup; tenantLastSyncAt?: string | null; onProgress?: ProgressSink; engineObjects?: readonly EngineObject[] },
+  o: { signal?: AbortSignal; logger: Logger; auditLookup?: AuditLookup; tenantLastSyncAt?: string | null; onProgress?: ProgressSink; engineObjects?: readonly EngineObject[]; engineFlows?: EngineFlows | undefined },
 ): Promise<{ report: DriftReport; changed: number; problem: string | null }> {
   const cloudUsers = outcome.cloudUsers;
   const byId = new Map(cloudUsers.map((u, i) => [u.id, i]));
@@ -145,6 +145,7 @@ export async function reportWithCloudManaged(
       ...(o.auditLookup ? { auditLookup: o.auditLookup } : {}),
       tenantLastSyncAt: o.tenantLastSyncAt ?? null,
       ...(o.engineObjects ? { engineObjects: o.engineObjects } : {}),
+      ...(o.engineFlows ? { engineFlows: o.engineFlows } : {}),
     });
     report = buildReport(drift, { profile: target.profileName, generatedAt: outcome.report.generatedAt, phases: outcome.report.summary.phases });
   }
@@ -186,6 +187,7 @@ export class ScanService {
         const engine = await engineViewOf(target, { clock: this.deps.clock, logger: this.deps.logger, signal: op.signal });
         const outcome = await runScan({
           ...(engine.objects ? { engineObjects: engine.objects } : {}),
+          ...(engine.flows ? { engineFlows: engine.flows } : {}),
           onPrem: target.directories,
           cloudUsers: target.client.listUsers({
             signal: op.signal,
@@ -209,6 +211,7 @@ export class ScanService {
           tenantLastSyncAt: org?.onPremisesLastSyncDateTime ?? null,
           onProgress: (p) => emit('op.progress', { operationId: op.id, ...p, elapsedMs: Math.round(performance.now() - started) }),
           ...(engine.objects ? { engineObjects: engine.objects } : {}),
+          ...(engine.flows ? { engineFlows: engine.flows } : {}),
         });
         if (engine.problem) outcome.missing.push(engine.problem);
         outcome.report = managed.report;

@@ -22,6 +22,7 @@ export async function joinCloudSync(sources: ScanSources, profile: Profile, o: {
   try {
     const view = await readCloudSyncView(sources.client, { servicePrincipalId: cs.servicePrincipalId, clock: o.clock, ...(cs.logDays ? { logDays: cs.logDays } : {}), ...(o.signal ? { signal: o.signal } : {}) });
     sources.engineObjects = [...(sources.engineObjects ?? []), ...view.objects];
+    sources.engineFlows = view.flows;
     o.say(describeCloudSyncView(view));
   } catch (e) {
     if (isSyncDriftError(e) && e.kind !== 'cancelled' && e.kind !== 'internal') {

@@ -3,7 +3,7 @@
  * shared by the command layer (syncdrift.ts), the service factories (services.ts) and their
  * production wiring (sources.ts), so neither of the last two imports the other.
  */
-import type { EngineObject } from '../core/engine-view';
+import type { EngineFlows, EngineObject } from '../core/engine-view';
 import type { CloudUser } from '../core/model';
 import type { Clock, Logger } from '../core/ports';
 import type { ProgressSink } from '../core/progress';
@@ -43,6 +43,8 @@ export interface ScanSources {
   missing?: string[];
   /** The sync engine's view from `--connect-export` files. */
   engineObjects?: EngineObject[];
+  /** Tenant-wide facts of the engine (Cloud Sync: whether its schema maps otherMobile). */
+  engineFlows?: EngineFlows;
   close(): Promise<void>;
 }
 

@@ -85,7 +85,11 @@ export function renderUndo(u: UndoReport): string {
   const lines = [`Undo of ${u.sessionId}: ${u.state}`];
   if (u.takeover) lines.push(`  ${takeoverLine(u.takeover)}`);
   for (const r of u.restored) lines.push(`  restored ${r.upn || 'tenant'}: ${r.message}`);
-  for (const r of u.notRestored) lines.push(`  NOT restored ${r.upn ?? ''}${r.upn ? ': ' : ''}${r.message}`);
+  for (const r of u.notRestored) {
+    lines.push(`  NOT restored ${r.upn ?? ''}${r.upn ? ': ' : ''}${r.message}`);
+    // The sentence names the first few; the full list, one per line, so none is hidden behind "and N more".
+    if (r.users && r.users.length > 0) lines.push(`    users (${r.users.length}):`, ...r.users.map((x) => `      ${x}`));
+  }
   for (const n of u.notes ?? []) lines.push(`  note: ${n}`);
   if (u.offers.length) {
     lines.push('', 'Erased by the bypass + cycle; can come back only as AD writes (keep-cloud):');

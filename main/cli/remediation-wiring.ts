@@ -23,7 +23,7 @@ import { openWorkspaceJournal, type EngineHandle, type RemediationCommandDeps, t
 import type { Operator } from '../remediation';
 import { reportWithCloudManaged } from '../api/scan-service';
 import type { DriftReport } from '../core/model';
-import type { EngineObject } from '../core/engine-view';
+import type { EngineFlows, EngineObject } from '../core/engine-view';
 import { demoEngineView } from './demo-engine-view';
 
 export function cliRemediationDeps(opts: { clock?: Clock } = {}): RemediationCommandDeps {
@@ -111,11 +111,13 @@ async function openDemo(workspaceFile: string, operator: Operator, io: Remediati
       rescan: async (o) => {
         const engine = await demoEngineView(conn, { clock, ...(o.signal ? { signal: o.signal } : {}) });
         const engineObjects = engine.objects ?? undefined;
+        const engineFlows = engine.flows;
         return rescanWithManaged(
-          await runScan({ onPrem: [conn.demo.directory], cloudUsers: conn.client.listUsers(o.signal ? { signal: o.signal } : {}), profileName: 'Contoso (sandbox demo)', defaultRegion: 'US', clock, ...(engineObjects ? { engineObjects } : {}), ...(o.signal ? { signal: o.signal } : {}) }),
+          await runScan({ onPrem: [conn.demo.directory], cloudUsers: conn.client.listUsers(o.signal ? { signal: o.signal } : {}), profileName: 'Contoso (sandbox demo)', defaultRegion: 'US', clock, ...(engineObjects ? { engineObjects } : {}), ...(engineFlows ? { engineFlows } : {}), ...(o.signal ? { signal: o.signal } : {}) }),
           { client: conn.client, defaultRegion: 'US', profileName: 'Contoso (sandbox demo)' },
           o.signal,
           engineObjects,
+          engineFlows,
         );
       },
     });
@@ -132,6 +134,7 @@ async function rescanWithManaged(
   target: Parameters<typeof reportWithCloudManaged>[1],
   signal: AbortSignal | undefined,
   engineObjects?: readonly EngineObject[],
+  engineFlows?: EngineFlows,
 ): Promise<DriftReport> {
-  return (await reportWithCloudManaged(out, target, { logger: createLogger(() => {}), ...(signal ? { signal } : {}), ...(engineObjects ? { engineObjects } : {}) })).report;
+  return (await reportWithCloudManaged(out, target, { logger: createLogger(() => {}), ...(signal ? { signal } : {}), ...(engineObjects ? { engineObjects } : {}), engineFlows })).report;
 }

@@ -203,6 +203,7 @@ export async function openDemoSources(ctx: CliContext): Promise<DemoSources> {
     if (engine.problem) missing.push(engine.problem);
     return {
       ...(engine.objects ? { engineObjects: engine.objects } : {}),
+      ...(engine.flows ? { engineFlows: engine.flows } : {}),
       profileName: 'Contoso (sandbox demo)',
       defaultRegion: 'US',
       onPrem: [conn.demo.directory],

@@ -3,9 +3,9 @@
  * mapping toward mobile and the provisioning logs of the last `logDays` days, turned into one
  * EngineObject per user the logs name (main/syncengine/cloud-sync.ts), for the drift join.
  */
-import type { EngineObject } from '../core/engine-view';
+import type { EngineFlows, EngineObject } from '../core/engine-view';
 import type { Clock } from '../core/ports';
-import { buildCloudSyncEngineObjects, type CloudSyncStats } from '../syncengine/cloud-sync';
+import { buildCloudSyncEngineObjects, cloudSyncFlows, type CloudSyncStats } from '../syncengine/cloud-sync';
 import type { CloudClient } from './index';
 import type { CloudSyncJobInfo, CloudSyncSchema } from './cloud-sync';
 
@@ -13,6 +13,8 @@ export interface CloudSyncView {
   job: CloudSyncJobInfo;
   schema: CloudSyncSchema;
   objects: EngineObject[];
+  /** Tenant-wide: whether the schema maps otherMobile (the otherMobile verdict needs it). */
+  flows: EngineFlows;
   stats: CloudSyncStats;
 }
 
@@ -26,11 +28,12 @@ export async function readCloudSyncView(client: Pick<CloudClient, 'cloudSync'>, 
   const since = new Date(o.clock.now().getTime() - (o.logDays ?? DEFAULT_LOG_DAYS) * 86_400_000).toISOString();
   const logs = await client.cloudSync.provisioningLogs({ jobId: job.jobId, since, ...call });
   const { objects, stats } = buildCloudSyncEngineObjects({ jobId: job.jobId, schemaOrigin: schema.origin, mappings: schema.mappings, logs });
-  return { job, schema, objects, stats };
+  return { job, schema, objects, flows: cloudSyncFlows(schema.mappings, schema.origin), stats };
 }
 
 /** One line for the CLI and the scan's notes. */
 export function describeCloudSyncView(v: CloudSyncView): string {
   const m = v.schema.mappings.find((x) => x.target === 'mobile');
-  return `Cloud Sync job ${v.job.jobId}: mobile ${m ? (m.expression === 'direct' ? 'flows directly' : `is mapped by ${m.expression}`) : 'has no mapping'}; ${v.stats.logEntries} provisioning log entries, ${v.stats.exported} user(s) with an export of mobile, ${v.stats.errors} failed, ${v.stats.skipped} skipped.`;
+  const o = v.flows.otherMobile;
+  return `Cloud Sync job ${v.job.jobId}: mobile ${m ? (m.expression === 'direct' ? 'flows directly' : `is mapped by ${m.expression}`) : 'has no mapping'}; otherMobile ${o.mapped ? (o.expression === 'direct' ? 'flows directly' : `is mapped by ${o.expression}`) : 'has no mapping (does not flow)'}; ${v.stats.logEntries} provisioning log entries, ${v.stats.exported} user(s) with an export of mobile, ${v.stats.errors} failed, ${v.stats.skipped} skipped.`;
 }

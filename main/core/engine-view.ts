@@ -77,6 +77,23 @@ export const EngineObject = z.object({
 });
 export type EngineObject = z.infer<typeof EngineObject>;
 
+/**
+ * Tenant-wide facts of the engine's configuration (not per user): whether AD otherMobile flows at
+ * all. Cloud Sync's job schema may have no mapping toward otherMobile; then AD otherMobile never
+ * reaches AlternateMobilePhones and the bypass pushes none of it (#17 point 11).
+ */
+export const EngineFlows = z.object({
+  engine: SyncEngineKind,
+  otherMobile: z.object({
+    mapped: z.boolean(),
+    /** The mapping's expression ('direct' for a plain copy); null when unmapped. */
+    expression: z.string().nullable(),
+    /** Where this was read (the schema's Graph path). */
+    origin: z.string(),
+  }),
+});
+export type EngineFlows = z.infer<typeof EngineFlows>;
+
 /** What a DriftRow carries of the engine's view (the join keys are the row's own). */
 export const EngineSummary = EngineObject.pick({ engine: true, state: true, exported: true, exportedAt: true, rule: true, reason: true, evidence: true });
 export type EngineSummary = z.infer<typeof EngineSummary>;

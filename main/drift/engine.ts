@@ -12,7 +12,7 @@
 import type { CloudUser, DriftReport, DriftRow, DriftStatus, OnPremUser, ScanSummary } from '../core/model';
 import { classifyPair, overrideConfirmed, OVERRIDE_CONFIRMED, STUCK_AFTER_MS, type PairFacts } from './classify';
 import { likelyCause } from './cause';
-import type { EngineObject, EngineSummary } from '../core/engine-view';
+import type { EngineFlows, EngineObject, EngineSummary } from '../core/engine-view';
 import { EngineIndex, engineSummary, engineVerdict, type EngineVerdict } from './engine-verdict';
 import { PhoneNormalizer, pickRegion, type NormalizedPhone } from './normalize';
 import type { AuditLookup } from './timeline';
@@ -52,6 +52,8 @@ export interface DriftOptions {
    * `engine` (its object or null) and the verdict uses it (docs/drift.md, "The engine's view").
    */
   engineObjects?: Iterable<EngineObject>;
+  /** Tenant-wide facts of the engine (Cloud Sync: whether its schema maps otherMobile). */
+  engineFlows?: EngineFlows | null;
 }
 
 export interface DriftStats {
@@ -317,7 +319,7 @@ export class DriftBuilder {
       for (const f of verdict.flags) if (!flags.includes(f)) flags.push(f);
     }
     const baseCause = matchedCause(u, c, status, ch, stuckTenantSyncAt, change);
-    const other = otherMobileView(u, region, this.norm, c.managed ? 'managed' : 'synced', withEngine?.engine?.exported?.otherMobile);
+    const other = otherMobileView(u, region, this.norm, c.managed ? 'managed' : 'synced', withEngine?.engine?.exported?.otherMobile, this.options.engineFlows);
     flags.push(...other.flags);
     const row: DriftRow = {
       key: rowKey(u, c.user),

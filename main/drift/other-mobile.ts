@@ -7,6 +7,7 @@
  * instead of guessing: AD's values, each normalized like mobile, and what a bypass would do. Pure.
  */
 import type { OnPremUser, OtherMobileView } from '../core/model';
+import type { EngineFlows } from '../core/engine-view';
 import type { CountryCode } from 'libphonenumber-js/core';
 import type { PhoneNormalizer } from './normalize';
 
@@ -56,6 +57,7 @@ export function otherMobileView(
   norm: PhoneNormalizer,
   flow: OtherMobileFlow,
   engineExported?: readonly string[] | null,
+  flows?: EngineFlows | null,
 ): { view: OtherMobileView; flags: string[] } {
   const flags: string[] = [];
   const onPrem = u.otherMobile.filter((v) => v.trim() !== '');
@@ -66,11 +68,18 @@ export function otherMobileView(
     if (n && !n.parsed) unparseable = true;
     normalized.push(n?.value ?? '');
   }
-  const verdict: OtherMobileView['verdict'] = flow !== 'synced' ? 'not-flowing' : onPrem.length > 0 ? 'bypass-pushes' : 'bypass-may-clear';
+  // Cloud Sync without a mapping toward otherMobile: AD's values never flow, whatever the bypass says.
+  const unmapped = flow === 'synced' && flows?.engine === 'cloud-sync' && !flows.otherMobile.mapped;
+  const verdict: OtherMobileView['verdict'] = flow !== 'synced' || unmapped ? 'not-flowing' : onPrem.length > 0 ? 'bypass-pushes' : 'bypass-may-clear';
   if (verdict === 'bypass-pushes') flags.push(OTHER_MOBILE_UNVERIFIABLE);
   if (unparseable) flags.push(OTHER_MOBILE_UNPARSEABLE);
   const changedAt = u.changes['otherMobile']?.changedAt ?? null;
-  let note = otherMobileNote(onPrem.length, verdict, flow);
+  let note = unmapped
+    ? `${held(onPrem.length)}. Cloud Sync\u2019s job schema has no mapping toward otherMobile (read from ${flows!.otherMobile.origin}), so AD otherMobile does not flow to AlternateMobilePhones and the bypass does not push it; ${READ.charAt(0).toLowerCase()}${READ.slice(1)}.`
+    : otherMobileNote(onPrem.length, verdict, flow);
+  if (!unmapped && verdict !== 'not-flowing' && flows?.engine === 'cloud-sync') {
+    note += ` Cloud Sync\u2019s job schema maps otherMobile (${flows.otherMobile.expression ?? 'direct'}), so AD otherMobile flows to AlternateMobilePhones.`;
+  }
   if (verdict !== 'not-flowing' && engineExported && !sameSet(engineExported, onPrem)) {
     const n = engineExported.filter((v) => v.trim() !== '').length;
     note += ` The sync engine exports otherMobile in another form (${n} value${n === 1 ? '' : 's'}): that form, not AD\u2019s text, is what the bypass pushes.`;

@@ -3,7 +3,7 @@
  * ports, times each phase, and hands both snapshots to the pure engine. It does no I/O of its own
  * (adapters do), so the CLI, main/api and benchmarks share it.
  */
-import type { EngineObject } from '../core/engine-view';
+import type { EngineFlows, EngineObject } from '../core/engine-view';
 import type { CloudUser, DriftReport, OnPremUser } from '../core/model';
 import type { Clock } from '../core/ports';
 import { systemClock } from '../core/ports';
@@ -38,6 +38,8 @@ export interface RunScanInput {
   onCloudPage?: (users: CloudUser[]) => void;
   /** The sync engine's view (Connect exports, Cloud Sync) joined into the verdicts (docs/drift.md). */
   engineObjects?: readonly EngineObject[];
+  /** Tenant-wide facts of the engine (Cloud Sync: whether its schema maps otherMobile). */
+  engineFlows?: EngineFlows | null;
 }
 
 export interface SourceOutcome {
@@ -101,6 +103,7 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
     tenantLastSyncAt: input.tenantLastSyncAt ?? null,
     ...(input.auditLookup ? { auditLookup: input.auditLookup } : {}),
     ...(input.engineObjects ? { engineObjects: input.engineObjects } : {}),
+    ...(input.engineFlows ? { engineFlows: input.engineFlows } : {}),
   });
 
   const onPremSide = (async () => {

@@ -59,10 +59,20 @@ export function renderViews(
   const onPremId = onPremSam ?? onPremUser?.upn ?? row.onPrem?.upn ?? onPremUser?.dn ?? row.onPrem?.dn ?? null;
   const onPremMobile = onPremUser ? onPremUser.mobile : (row.onPrem?.value ?? null);
   const onPremSource = onPremUser ? 'the on-premises AD (LDAP) data' : "the drift report's copy of the AD data";
+  // AD otherMobile (#17 point 11) from the same LDAP data, as Get-ADUser shows a multi-valued
+  // attribute ({a, b}; {} when empty). Its cloud copy has no reader: the line after it says so.
+  const onPremOther = onPremUser ? onPremUser.otherMobile : (row.otherMobile?.onPrem ?? row.onPrem?.otherMobile ?? []);
+  const otherShown = `{${onPremOther.filter((v) => v.trim() !== '').map((v) => m(v)).join(', ')}}`;
+  const adView = onPremId
+    ? `\nPS C:\\> Get-ADUser ${psIdentity(onPremId)} -Properties mobile,otherMobile | fl mobile,otherMobile\n${formatList([
+        ['mobile', m(onPremMobile)],
+        ['otherMobile', otherShown],
+      ])}# AlternateMobilePhones (Entra ID\u2019s copy of otherMobile): not readable through Graph v1.0, so its cloud values cannot be shown.\n`
+    : '';
   views.push({
     title: `On-premises Exchange Management Shell: Get-User (RENDERED from AD data read at ${scanTime})`,
     text: onPremId
-      ? `${label('the on-premises Exchange Management Shell', onPremSource, scanTime)}\n\n[PS] C:\\>Get-User ${psIdentity(onPremId)} | fl *mobile*\n${formatList([['MobilePhone', m(onPremMobile)]])}`
+      ? `${label('the on-premises Exchange Management Shell', onPremSource, scanTime)}\n\n[PS] C:\\>Get-User ${psIdentity(onPremId)} | fl *mobile*\n${formatList([['MobilePhone', m(onPremMobile)]])}${adView}`
       : `${label('the on-premises Exchange Management Shell', onPremSource, scanTime)}\n\n# No on-premises account is matched to this row: nothing to show.\n`,
   });
 

@@ -181,7 +181,8 @@ export interface UndoReport {
   sessionId: string;
   state: SessionState;
   restored: Array<{ rowKey: string; upn: string; side: 'onprem' | 'cloud' | 'tenant'; value: string | null; message: string }>;
-  notRestored: Array<{ rowKey: string | null; upn: string | null; message: string }>;
+  /** `users`: every UPN a tenant-wide line is about (AlternateMobilePhones: whose AD otherMobile the bypass pushed). */
+  notRestored: Array<{ rowKey: string | null; upn: string | null; message: string; users?: string[] }>;
   /** Values erased by bypass + sync: they can come back only as AD writes (see buildRestorePlan). */
   offers: RestoreOffer[];
   /** What the admin should know that is neither restored nor a failure (the bypass left on, and why). */

@@ -13,6 +13,7 @@ import type { UndoReport } from './engine-types';
 import { AdResult, BypassIntent, GraphResult, ProcessDeath, RecordResult, UndoResult, show, type Ctx, type EngineRuntime } from './engine-runtime';
 import { reconcileAd, reconcileGraph } from './engine-resume';
 import { writeBackUnseenGraphWrites } from './engine-undo-graph';
+import { otherMobileNotRestored } from './other-mobile-blast';
 
 /**
  * Before anything is undone: every write cut between its intent and its result (a crash, a kill)
@@ -186,7 +187,7 @@ export async function undoSteps(rt: EngineRuntime, ctx: Ctx, report: UndoReport,
       report.offers.push({ rowKey: v.rowKey, upn: row.upn, sourceId: row.onPrem.sourceId, dn: row.onPrem.dn, recordedCloudValue: v.value, currentCloudValue: cloudNow, currentOnPremValue: u ? normValue(u.mobile) : null });
       report.notRestored.push({ rowKey: v.rowKey, upn: row.upn, message: `mobilePhone was ${show(v.value)} before the bypass and is now ${show(cloudNow)}; Graph refuses to write it back for a synced user, so it is offered as an AD write (restore plan)` });
     }
-    if (cycleRan) report.notRestored.push({ rowKey: null, upn: null, message: 'AlternateMobilePhones values overwritten from otherMobile could not be recorded and are not restored.' });
+    if (cycleRan) report.notRestored.push({ rowKey: null, upn: null, ...otherMobileNotRestored(ctx.plan.otherMobile) });
   }
 }
 

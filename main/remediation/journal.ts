@@ -95,13 +95,49 @@ export interface JournalStore {
 const liveTokens = new Set<string>();
 
 /**
+ * How the start time of a process is read, injectable so the decision can be tested anywhere with
+ * fakes: the platform, and on Windows the probe (windowsStartTime by default).
+ */
+export interface ProcessProbe {
+  platform?: NodeJS.Platform;
+  /** The process's start time as an ISO string (UTC), or null when it cannot be read. */
+  windowsStartTime?: (pid: number) => string | null;
+}
+
+/** Windows pids are DWORDs; anything else is refused before it reaches a command line. */
+export function windowsStartTimeCommand(pid: number): { file: string; args: string[] } {
+  if (!Number.isInteger(pid) || pid <= 0 || pid > 0xffffffff) throw new RangeError(`Not a Windows pid: ${pid}`);
+  return { file: 'powershell.exe', args: ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid} -ErrorAction Stop).StartTime.ToUniversalTime().ToString('o')`] };
+}
+
+/** PowerShell's round-trip ('o') form of a UTC time, nothing else (an error text, a local format) is null. */
+export function parseWindowsStartTime(stdout: string): string | null {
+  const t = stdout.trim();
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$/.test(t) ? t : null;
+}
+
+/**
+ * The start time of a Windows process through PowerShell's Get-Process (StartTime, fixed for the
+ * process's life). Null when PowerShell is missing, slow (5 s timeout: a cold start can take a
+ * second or two), denied access to the process, or answers anything but an ISO time. Runs only on
+ * Windows and is not exercised by the tests on Linux: they inject fakes (docs/remediation.md).
+ */
+export function windowsStartTime(pid: number): string | null {
+  const { file, args } = windowsStartTimeCommand(pid);
+  const r = spawnSync(file, args, { encoding: 'utf8', timeout: 5000, windowsHide: true });
+  return r.status === 0 && typeof r.stdout === 'string' ? parseWindowsStartTime(r.stdout) : null;
+}
+
+/**
  * What tells one process from a later one that got the same pid: on Linux the kernel's boot id and
  * the process's start time in clock ticks since boot (/proc/<pid>/stat field 22), fixed for the
- * process's life and different for any process that reuses the pid; elsewhere on Unix `ps`'s
- * start time (to the second). Null where neither can be read (Windows): then only liveness counts.
+ * process's life and different for any process that reuses the pid; on Windows Get-Process's
+ * StartTime (windowsStartTime); elsewhere on Unix `ps`'s start time (to the second). Null where it
+ * cannot be read: then only liveness counts.
  */
-export function processIdentity(pid: number): { started: string; startedAt: string | null } | null {
-  if (process.platform === 'linux') {
+export function processIdentity(pid: number, probe: ProcessProbe = {}): { started: string; startedAt: string | null } | null {
+  const platform = probe.platform ?? process.platform;
+  if (platform === 'linux') {
     try {
       const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -113,7 +149,15 @@ export function processIdentity(pid: number): { started: string; startedAt: stri
       return null;
     }
   }
-  if (process.platform === 'win32') return null;
+  if (platform === 'win32') {
+    let at: string | null;
+    try {
+      at = (probe.windowsStartTime ?? windowsStartTime)(pid);
+    } catch {
+      at = null;
+    }
+    return at ? { started: `win:${at}`, startedAt: at } : null;
+  }
   const r = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 });
   const lstart = r.status === 0 ? r.stdout.trim() : '';
   return lstart ? { started: `ps:${lstart}`, startedAt: pid === process.pid ? ownStartedAt() : null } : null;
@@ -165,14 +209,17 @@ export type OwnerStatus = { alive: true } | { alive: false; reason: string };
  * (or, for an owner recorded without one, a pid still running Node/Electron); an owner on another
  * host (nothing here can tell). Gone: no owner, a dead pid, or a pid now held by another process.
  */
-export function ownerStatus(owner: SessionOwner | null): OwnerStatus {
+export function ownerStatus(owner: SessionOwner | null, probe: ProcessProbe = {}): OwnerStatus {
   if (!owner) return { alive: false, reason: 'no owner is recorded' };
   if (owner.host !== hostname()) return { alive: true }; // another machine sharing the file: cannot tell, assume alive
   if (owner.pid === process.pid) return liveTokens.has(owner.token) ? { alive: true } : { alive: false, reason: `this process (pid ${owner.pid}) no longer runs it` };
   if (!pidAlive(owner.pid)) return { alive: false, reason: `pid ${owner.pid} is not running` };
   if (owner.started) {
-    const now = processIdentity(owner.pid);
-    if (now && now.started !== owner.started) return { alive: false, reason: `pid ${owner.pid} now belongs to another process (${commandOf(owner.pid) ?? 'its start time differs'}): the pid was reused` };
+    const now = processIdentity(owner.pid, probe);
+    if (now && now.started !== owner.started) {
+      const which = (probe.platform ?? process.platform) === 'win32' ? `started ${now.startedAt}` : (commandOf(owner.pid) ?? 'its start time differs');
+      return { alive: false, reason: `pid ${owner.pid} now belongs to another process (${which}): the pid was reused` };
+    }
     return { alive: true };
   }
   const cmd = commandOf(owner.pid);

@@ -51,6 +51,27 @@ export function otherMobileCannotUndo(blast: OtherMobileBlast): string {
 }
 
 /**
+ * Undo's not-restored line for AlternateMobilePhones once a cycle ran after the bypass: it names
+ * the users whose AD otherMobile went out (the first NAMED_IN_TEXT in the sentence, all of them in
+ * `users`), since nothing could read their cloud values to record or restore. Plans from before the
+ * otherMobile blast radius have no names: the line says that instead of inventing them.
+ */
+export function otherMobileNotRestored(blast: OtherMobileBlast | undefined): { message: string; users: string[] } {
+  const why = 'AlternateMobilePhones is not readable through Graph v1.0, so their cloud values were never recorded and cannot be restored.';
+  if (!blast) return { message: 'AlternateMobilePhones values overwritten from otherMobile could not be recorded and are not restored (this plan predates the otherMobile list, so who was affected is not known).', users: [] };
+  const users = blast.pushed.map((p) => p.upn);
+  const empty =
+    blast.mayClear > 0
+      ? ` ${blast.mayClear} other synced user(s) had an empty AD otherMobile: AlternateMobilePhones values they held in the cloud were likely cleared and cannot be restored either.`
+      : '';
+  const who =
+    users.length > 0
+      ? `AlternateMobilePhones not restored for ${users.length} user(s) whose AD otherMobile values the bypass pushed wherever the cloud differed: ${named(users)}. ${why}`
+      : `No user in the plan's scan had AD otherMobile values to push. ${why}`;
+  return { message: `${who}${empty}`, users };
+}
+
+/**
  * What a session's outcome adds once the bypass and the cycle ran: whose AD otherMobile went out,
  * and that verification read only what Graph can read. Null when the plan pushed no otherMobile.
  */

@@ -172,6 +172,7 @@ const OnDemandBody = z
 
 export class SandboxCloudSync {
   private mapping: CountryE164Mapping | null = null;
+  private otherMobile = true;
   private readonly log: StoredEntry[] = [];
   private cycleId: string = randomUUID();
   private runner: OnDemandRunner | null = null;
@@ -186,6 +187,18 @@ export class SandboxCloudSync {
   /** An expression mapping for mobile (E.164 for one country), or null for the direct flow. */
   setMobileMapping(m: CountryE164Mapping | null): void {
     this.mapping = m ? { ...m } : null;
+  }
+
+  /**
+   * Whether the schema maps otherMobile (default: a direct mapping). Without it the simulator does
+   * not flow AD otherMobile at all, as a job whose schema lacks the mapping would not (#17 point 11).
+   */
+  setOtherMobileMapped(mapped: boolean): void {
+    this.otherMobile = mapped;
+  }
+
+  get otherMobileMapped(): boolean {
+    return this.otherMobile;
   }
 
   mobileSource(): SandboxMappingSource {
@@ -267,7 +280,9 @@ export class SandboxCloudSync {
               attributeMappings: [
                 { targetAttributeName: 'displayName', source: attr('displayName'), flowType: 'Always', defaultValue: '', exportMissingReferences: false, flowBehavior: 'FlowWhenChanged', matchingPriority: 0 },
                 { targetAttributeName: 'mobile', source: src, flowType: 'Always', defaultValue: '', exportMissingReferences: false, flowBehavior: 'FlowWhenChanged', matchingPriority: 0 },
-                { targetAttributeName: 'otherMobile', source: attr('otherMobile'), flowType: 'Always', defaultValue: '', exportMissingReferences: false, flowBehavior: 'FlowWhenChanged', matchingPriority: 0 },
+                ...(this.otherMobile
+                  ? [{ targetAttributeName: 'otherMobile', source: attr('otherMobile'), flowType: 'Always', defaultValue: '', exportMissingReferences: false, flowBehavior: 'FlowWhenChanged', matchingPriority: 0 }]
+                  : []),
               ],
             },
           ],

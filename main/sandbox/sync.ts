@@ -363,6 +363,8 @@ export class SyncSimulator {
       return;
     }
     const cloud = this.tenant.findByImmutableId(anchor);
+    // A Cloud Sync schema without an otherMobile mapping flows none of it: Entra ID keeps what it holds.
+    if (csync && !csync.otherMobileMapped) desired.alternateMobilePhones = cloud ? [...cloud.alternateMobilePhones] : [];
     const common = { server: this.state.server, actor: this.actor(), touchLastSync: this.state.knobs.advanceLastSyncOnExport };
     if (!cloud) {
       if (!u.upn) {

@@ -11,7 +11,7 @@
  *   with its reason;
  * - a user whose logs never touch mobile yields no object (the logs say nothing about its value).
  */
-import type { EngineEvidence, EngineObject, EngineRule } from '../core/engine-view';
+import type { EngineEvidence, EngineFlows, EngineObject, EngineRule } from '../core/engine-view';
 
 export interface CloudSyncMappingView {
   target: 'mobile' | 'otherMobile';
@@ -79,6 +79,12 @@ function multi(v: string | null): string[] {
     }
   }
   return [t];
+}
+
+/** Whether the job's schema maps otherMobile (tenant-wide), for the otherMobile verdict. */
+export function cloudSyncFlows(mappings: readonly CloudSyncMappingView[], schemaOrigin: string): EngineFlows {
+  const m = mappings.find((x) => x.target === 'otherMobile');
+  return { engine: 'cloud-sync', otherMobile: { mapped: !!m, expression: m?.expression ?? null, origin: schemaOrigin } };
 }
 
 export function cloudSyncRule(m: CloudSyncMappingView | undefined, jobId: string): EngineRule {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildPlan, decideBulk } from '../../main/remediation';
+import { renderUndo } from '../../main/cli/remediation-render';
 import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { fieldReportEnv, helpdesk, keyOf, UPN } from '../support/remediation-env';
 import { sandboxEngine } from '../support/remediation-engine';
@@ -47,5 +48,16 @@ describe('otherMobile in a bypass plan on the sandbox tenant', () => {
     expect(out.rows.map((r) => r.upn)).not.toContain(UPN.ana);
     expect(out.message).toContain(`AD otherMobile of 1 user(s) (${UPN.ana}) went out with the bypass wherever the cloud differed`);
     expect(out.message).toContain('this verification could not check it');
+
+    // Undo cannot bring AlternateMobilePhones back (nothing could read it before the bypass): the
+    // not-restored line names whose AD otherMobile went out, not only that some did.
+    const undo = await sandboxEngine(env, workspaceJournalAt(join(d, 'journal.db'))).undo(out.sessionId);
+    const line = undo.notRestored.find((n) => n.message.includes('AlternateMobilePhones'));
+    expect(line).toMatchObject({ rowKey: null, upn: null, users: [UPN.ana] });
+    expect(line!.message).toContain(`1 user(s) whose AD otherMobile values the bypass pushed wherever the cloud differed: ${UPN.ana}.`);
+    expect(line!.message).toContain('cannot be restored');
+    expect(line!.message).not.toContain('0143'); // names, never the values
+    expect(renderUndo(undo)).toContain(`NOT restored ${line!.message}`);
+    expect(renderUndo(undo)).toContain(`      ${UPN.ana}\n`);
   });
 });

@@ -35,6 +35,20 @@ describe('otherMobile in the evidence package', () => {
     expect(md).toMatch(/the bypass would push AD\u2019s otherMobile values wherever they differ/);
   });
 
+  it('the transcript’s AD view shows AD otherMobile and says AlternateMobilePhones is not readable through Graph', () => {
+    const b = buildEvidenceFiles(scan.input, { packagedAt: '2025-02-04T09:30:00Z', users: ['ana.lima@fortmillems.org', 'testmobile@fortmillems.org'] });
+    const t = b.files.get('transcript.txt')!.toString();
+    const ana = t.slice(t.indexOf('==== ana.lima@'), t.indexOf('MSOnline', t.indexOf('==== ana.lima@')));
+    // Get-ADUser shows a multi-valued attribute as a collection: {a, b}, {} when empty.
+    expect(ana).toMatch(/PS C:\\> Get-ADUser \S+ -Properties mobile,otherMobile \| fl mobile,otherMobile\n\nmobile {6}: \S.*\notherMobile : \{\+1 803 555 0143\}\n/);
+    expect(ana).toContain('# AlternateMobilePhones (Entra ID’s copy of otherMobile): not readable through Graph v1.0');
+    const tm = t.slice(t.indexOf('==== testmobile@'));
+    expect(tm).toContain('otherMobile : {}\n');
+    // Masked: the otherMobile value in the transcript is masked like every other phone number.
+    const masked = buildEvidenceFiles(scan.input, { mask: true, packagedAt: '2025-02-04T09:30:00Z', users: ['ana.lima@fortmillems.org'] }).files.get('transcript.txt')!.toString();
+    expect(masked).toContain('otherMobile : {+1 803 ••• ••43}');
+  });
+
   it('a masked package masks every otherMobile value, raw and normalized, in every file', () => {
     const b = buildEvidenceFiles(scan.input, { mask: true, packagedAt: '2025-02-04T09:30:00Z', users: ['ana.lima@fortmillems.org'] });
     for (const [name, data] of b.files) {

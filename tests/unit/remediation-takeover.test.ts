@@ -10,6 +10,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildPlan, effectiveState, ownerStatus, processIdentity, type JournalStore, type SessionOwner } from '../../main/remediation';
+import { parseWindowsStartTime, windowsStartTimeCommand } from '../../main/remediation/journal';
 import { workspaceJournalAt } from '../../main/remediation/journal-workspace';
 import { runResumeCommand, runUndoCommand } from '../../main/cli/remediation-commands';
 import { fieldReportEnv, keyOf, UPN, DN } from '../support/remediation-env';
@@ -53,6 +54,33 @@ describe('who owns a session', () => {
   it('a dead pid is gone', () => {
     const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
     expect(ownerStatus(owner({ pid: dead }))).toMatchObject({ alive: false, reason: `pid ${dead} is not running` });
+  });
+});
+
+describe('who owns a session on Windows (the decision with a fake probe; the PowerShell probe itself runs only on Windows, untested here)', () => {
+  const win = (startTime: string | null, calls: number[] = []) => ({ platform: 'win32' as const, windowsStartTime: (pid: number) => (calls.push(pid), startTime) });
+
+  it('records the start time PowerShell reports and tells a reused pid from the owner by it', () => {
+    const calls: number[] = [];
+    const id = processIdentity(parent, win('2026-12-07T08:00:00.1234567Z', calls));
+    expect(id).toEqual({ started: 'win:2026-12-07T08:00:00.1234567Z', startedAt: '2026-12-07T08:00:00.1234567Z' });
+    expect(calls).toEqual([parent]);
+    const recorded = owner({ pid: parent, started: id!.started });
+    expect(ownerStatus(recorded, win('2026-12-07T08:00:00.1234567Z'))).toEqual({ alive: true });
+    // Same pid, another start time: Windows reused the pid; the session is interrupted, not busy.
+    expect(ownerStatus(recorded, win('2026-12-07T09:30:00.0000000Z'))).toMatchObject({ alive: false, reason: expect.stringMatching(new RegExp(`pid ${parent} now belongs to another process.*started 2026-12-07T09:30:00.0000000Z`)) });
+  });
+
+  it('a probe that cannot answer (timeout, access denied, no PowerShell) falls back to liveness: never a takeover on a guess', () => {
+    expect(processIdentity(parent, win(null))).toBeNull();
+    expect(ownerStatus(owner({ pid: parent, started: 'win:2026-12-07T08:00:00.1234567Z' }), win(null))).toEqual({ alive: true });
+  });
+
+  it('reads only an ISO time from PowerShell\u2019s output and only probes positive integer pids', () => {
+    expect(parseWindowsStartTime('2026-12-07T08:00:00.1234567Z\r\n')).toBe('2026-12-07T08:00:00.1234567Z');
+    for (const junk of ['', 'Get-Process : Cannot find a process with the process identifier 4242.', '12/07/2026 08:00:00', '2026-12-07T08:00:00Z; rm -rf /']) expect(parseWindowsStartTime(junk)).toBeNull();
+    expect(windowsStartTimeCommand(4242)).toEqual({ file: 'powershell.exe', args: ['-NoProfile', '-NonInteractive', '-Command', "(Get-Process -Id 4242 -ErrorAction Stop).StartTime.ToUniversalTime().ToString('o')"] });
+    for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 32]) expect(() => windowsStartTimeCommand(bad)).toThrow(/pid/);
   });
 });
 

@@ -19,7 +19,7 @@ import { Sessions } from '../../renderer/src/components/Sessions';
 import { MismatchGrid } from '../../renderer/src/components/MismatchGrid';
 import { Workbench } from '../../renderer/src/app/App';
 import { DEFAULT_COLUMNS } from '../../renderer/src/grid/model';
-import type { AppInfo, DriftRow, Plan } from '../../preload/contract';
+import { UndoReportWire, type AppInfo, type DriftRow, type Plan } from '../../preload/contract';
 import { FakeApi } from '../support/fake-api';
 import { suggestDecision } from '../../main/remediation/decisions';
 import { demoRows, flowApi, outcomeFor, summary } from '../support/flow-fixtures';
@@ -394,6 +394,25 @@ describe('the guided flow', () => {
     fireEvent.click(within(dialog).getByTestId('confirm-ok'));
     await settle();
     expect(api.callsOf('remediation.undo')).toEqual([{ sessionId: 's-u' }, { sessionId: 's-u', turnBypassOff: true }]);
+  });
+
+  it('the undo report names whose AD otherMobile the bypass pushed (AlternateMobilePhones cannot be restored), every one of them (#17 point 11)', async () => {
+    const plan = await applyBypassPlan();
+    act(() => api.emit('remediation.finished', { operationId: 'op-apply', outcome: outcomeFor('s-om', plan, 'completed') }));
+    await settle();
+    fireEvent.click(screen.getByTestId('flow-undo'));
+    fireEvent.click(within(screen.getByRole('alertdialog')).getByTestId('confirm-ok'));
+    await settle();
+    const users = Array.from({ length: 23 }, (_, i) => `user${i}@contoso.example`);
+    const message = `AlternateMobilePhones not restored for 23 user(s) whose AD otherMobile values the bypass pushed wherever the cloud differed: ${users.slice(0, 20).join(', ')} and 3 more. AlternateMobilePhones is not readable through Graph v1.0.`;
+    // Through the contract, as the service sends it: the list must survive the wire schema.
+    const wire = UndoReportWire.parse({ sessionId: 's-om', state: 'undo-partial', restored: [], notRestored: [{ rowKey: null, upn: null, message, users }], offers: [], notes: [] });
+    act(() => api.emit('remediation.undone', { operationId: 'op-undo', report: wire }));
+    await settle();
+    const line = screen.getByTestId('undo-not-restored');
+    expect(line.textContent).toContain(message);
+    const list = within(line).getByTestId('undo-not-restored-users');
+    expect(within(list).getAllByRole('listitem').map((li) => li.textContent)).toEqual(users);
   });
 
   it('moves between steps by keyboard: the step list marks the current one and the focus lands on its heading', async () => {

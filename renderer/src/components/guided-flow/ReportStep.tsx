@@ -197,6 +197,17 @@ function UndoReport() {
             <li key={i}>
               <span aria-hidden="true">✗ </span>
               {r.upn ?? 'tenant'}: {r.message}
+              {r.users && r.users.length > 0 && (
+                // The sentence names the first few; every one of them is listed here.
+                <details>
+                  <summary>All {r.users.length} user(s)</summary>
+                  <ul data-testid="undo-not-restored-users">
+                    {r.users.map((u) => (
+                      <li key={u}>{u}</li>
+                    ))}
+                  </ul>
+                </details>
+              )}
             </li>
           ))}
         </ul>
