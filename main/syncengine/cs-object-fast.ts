@@ -9,6 +9,7 @@
  */
 import type { EngineEvidenceSource } from '../core/engine-view';
 import type { CsObject } from './connector-space';
+import { ownString } from './xml-reader';
 
 /** Start-tag attributes: double-quoted, no '<' or '&' (an entity goes the slow way, decoded). */
 const A = String.raw`(?:\s+[A-Za-z_][\w.:-]*\s*=\s*"[^"<&]*")*\s*`;
@@ -31,16 +32,6 @@ function tagAttrs(s: string): Record<string, string> | null {
     out[m[1]!] = m[2]!;
   }
   return out;
-}
-
-/**
- * A flat copy of `s`, a slice of the reader's buffer: V8 keeps a whole parent string alive for any
- * slice of it, so an object keeping slices would keep the export's 1 MiB chunks (the whole file, at
- * 100k objects) until the join. Copied here, the chunks die as soon as the reader moves on.
- */
-export function ownString(s: string): string {
-  // V8 copies slices under 13 characters anyway; a longer one is flattened into a fresh string.
-  return s.length < 13 ? s : (' ' + s).slice(1);
 }
 
 function valuesOf(s: string): string[] {
