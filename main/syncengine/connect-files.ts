@@ -63,7 +63,11 @@ function cannotRead(path: string, e: unknown): ValidationError {
 async function streamXml(path: string, file: string, signal: AbortSignal | undefined, onChunk: (bytes: number) => void): Promise<CsObject[]> {
   const reader = new ConnectorSpaceXmlReader(file);
   const decoder = new StringDecoder('utf8');
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  // 64 KiB chunks (the stream default): each decoded chunk, and the reader's buffer built from it,
+  // stays in V8's young generation. 1 MiB chunks made every buffer a large object (its own mapping,
+  // never reused): at 100k objects that was 146 fresh 1 MiB strings plus as many copies, about half
+  // of the read's time on this machine.
+  const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (signal?.aborted) throw new CancelledError(`reading ${file}`);

@@ -28,17 +28,6 @@ export interface ConnectStats {
   rulesTouchingMobile: number;
 }
 
-/**
- * A copy of `s` that does not keep the text it was cut from alive. The reader's values are slices of
- * the file's 1 MiB chunks, and V8 keeps a whole chunk for any slice of it: an engine object holding
- * one would keep the export's text in memory for the whole scan (~150 MB at 100k users).
- */
-function detach(s: string): string;
-function detach(s: string | null): string | null;
-function detach(s: string | null): string | null {
-  return s === null ? null : (' ' + s).slice(1);
-}
-
 function first(attrs: Map<string, string[]>, name: string): string | null {
   const v = attrs.get(name);
   return v && v.length > 0 && v[0] !== '' ? v[0]! : null;
@@ -213,7 +202,9 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
       if (!e) runEvidence.set(run, (e = { source: 'Get-ADSyncRunProfileResult', origin: input.runsFile ?? 'Get-ADSyncRunProfileResult', line: run.line }));
       evidence.push(e);
     }
-    const exported = { mobile: detach(first(o.attributes, 'mobile')), otherMobile: (o.attributes.get('othermobile') ?? []).map((v) => detach(v)) };
+    // The readers hand out owned strings (xml-reader.ts ownString): kept as they are, they keep no
+    // chunk of the export alive. The arrays are copied: an engine object shares nothing with the CsObject.
+    const exported = { mobile: first(o.attributes, 'mobile'), otherMobile: [...(o.attributes.get('othermobile') ?? [])] };
     const pendingMobile = o.pendingExport && (o.pendingExport.has('mobile') || o.pendingExport.has('othermobile'));
     let state: EngineObject['state'] = 'exported';
     let reason: string | null = pick && !pick.scopeKnown ? `rule chosen by precedence; its scoping filter could not be evaluated from the export` : null;
@@ -226,21 +217,21 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
     } else if (pendingMobile) {
       state = 'pending';
       reason = 'the engine holds an unapplied export of mobile/otherMobile: the next export run sends it';
-      exported.mobile = o.pendingExport!.has('mobile') ? detach(o.pendingExport!.get('mobile')![0] ?? null) : exported.mobile;
-      if (o.pendingExport!.has('othermobile')) exported.otherMobile = o.pendingExport!.get('othermobile')!.map((v) => detach(v));
+      exported.mobile = o.pendingExport!.has('mobile') ? (o.pendingExport!.get('mobile')![0] ?? null) : exported.mobile;
+      if (o.pendingExport!.has('othermobile')) exported.otherMobile = [...o.pendingExport!.get('othermobile')!];
     } else if (run && !/^success$/i.test(run.result) && !/^completed/i.test(run.result)) {
       reason = `the last export run on ${run.connector} ended "${run.result}"`;
     }
     objects.push({
       engine: 'connect',
-      sourceAnchor: detach(sourceAnchor),
-      onPremDn: detach(sources[0]?.dn ?? first(o.attributes, 'onpremisesdistinguishedname')),
-      cloudId: detach(cloudIdOf(cloudAnchor)),
+      sourceAnchor,
+      onPremDn: sources[0]?.dn ?? first(o.attributes, 'onpremisesdistinguishedname'),
+      cloudId: cloudIdOf(cloudAnchor),
       state,
       exported,
       exportedAt: run?.endedAt ?? null,
       rule: pick ? ruleOf(pick) : null,
-      reason: detach(reason),
+      reason,
       evidence,
     });
   }
@@ -262,14 +253,14 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
         : `joined in the AD connector space${o.connector ? ` of ${o.connector}` : ''} but no Entra ID connector object: not provisioned (outbound scope filter) or not exported yet`;
     objects.push({
       engine: 'connect',
-      sourceAnchor: detach(adAnchor(o)),
-      onPremDn: detach(o.dn),
+      sourceAnchor: adAnchor(o),
+      onPremDn: o.dn,
       cloudId: null,
       state: o.error ? 'error' : 'not-exported',
       exported: null,
       exportedAt: null,
       rule: null,
-      reason: detach(reason),
+      reason,
       evidence: [o.evidence],
     });
   }

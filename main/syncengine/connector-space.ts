@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ValidationError, formatIssues } from '../core/errors';
 import type { EngineEvidence, EngineEvidenceSource } from '../core/engine-view';
 import { jsonRecords } from './records';
-import { XmlReader, childrenNamed, localName, type XmlElement } from './xml-reader';
+import { XmlReader, childrenNamed, localName, ownString, type XmlElement } from './xml-reader';
 import { fastCsObject } from './cs-object-fast';
 
 export interface CsObject {
@@ -57,7 +57,7 @@ function isAad(connector: string | null, dn: string): boolean {
 /** The text of each `<value>` child (one pass, no intermediate arrays: this runs for every attribute). */
 function valuesOf(a: XmlElement): string[] {
   const out: string[] = [];
-  for (const c of a.children) if (c.name === 'value' || localName(c.name) === 'value') out.push(c.text);
+  for (const c of a.children) if (c.name === 'value' || localName(c.name) === 'value') out.push(ownString(c.text));
   return out;
 }
 
@@ -77,7 +77,7 @@ function attrMap(entry: XmlElement, file: string): Map<string, string[]> {
     if (a.name !== 'attr' && localName(a.name) !== 'attr') continue;
     const name = a.attrs['name'];
     if (!name) throw new ValidationError(`${file}:${a.line}`, '<attr> without a name');
-    const key = name.toLowerCase();
+    const key = ownString(name.toLowerCase());
     if (out.has(key)) throw new ValidationError(`${file}:${a.line}`, `attribute ${name} appears twice in one object`);
     const values = valuesOf(a);
     if (a.attrs['multivalued'] === 'false' && values.length > 1) {
@@ -102,17 +102,18 @@ function errorText(first: Map<string, XmlElement>): string | null {
     const cd = childrenNamed(status, 'cd-error')[0] ?? status;
     const name = childrenNamed(cd, 'error-name')[0]?.text.trim() || status.attrs['error-type'] || null;
     const literal = childrenNamed(cd, 'error-literal')[0]?.text.trim() || null;
-    return [name, literal].filter(Boolean).join(': ') || `${kind.split('-')[0]} error`;
+    return ownString([name, literal].filter(Boolean).join(': ') || `${kind.split('-')[0]} error`);
   }
   return null;
 }
 
 /** One `<cs-object>` element. */
 export function csObjectFromXml(el: XmlElement, file: string, source: EngineEvidenceSource, connectorHint: string | null = null): CsObject {
-  const dn = el.attrs['cs-dn'];
-  if (!dn) throw new ValidationError(`${file}:${el.line}`, '<cs-object> without cs-dn');
-  const objectType = el.attrs['object-type'] ?? '';
-  const connector = el.attrs['ma-name'] ?? connectorHint;
+  const rawDn = el.attrs['cs-dn'];
+  if (!rawDn) throw new ValidationError(`${file}:${el.line}`, '<cs-object> without cs-dn');
+  const dn = ownString(rawDn);
+  const objectType = ownString(el.attrs['object-type'] ?? '');
+  const connector = el.attrs['ma-name'] !== undefined ? ownString(el.attrs['ma-name']) : connectorHint;
   const first = firstChildren(el);
   const attributes = hologramAttrs(first.get('synchronized-hologram'), file) ?? hologramAttrs(first.get('hologram'), file) ?? new Map<string, string[]>();
   let pendingExport: Map<string, string[]> | null = null;
@@ -124,12 +125,13 @@ export function csObjectFromXml(el: XmlElement, file: string, source: EngineEvid
       const name = a.attrs['name'];
       if (!name) throw new ValidationError(`${file}:${a.line}`, '<attr> without a name in the unapplied export');
       const op = a.attrs['operation'] ?? 'replace';
-      pendingExport.set(name.toLowerCase(), op === 'delete' ? [] : valuesOf(a));
+      pendingExport.set(ownString(name.toLowerCase()), op === 'delete' ? [] : valuesOf(a));
     }
   }
   const connectorEl = first.get('connector');
   const mvLink = first.get('mv-link');
-  const lineage = mvLink?.attrs['lineage-rule'] ? [mvLink.attrs['lineage-rule']] : [];
+  const lineage = mvLink?.attrs['lineage-rule'] ? [ownString(mvLink.attrs['lineage-rule'])] : [];
+  const mvId = mvLink?.text.trim() || null;
   return {
     connector,
     connectorId: null,
@@ -140,7 +142,7 @@ export function csObjectFromXml(el: XmlElement, file: string, source: EngineEvid
     pendingExport,
     error: errorText(first),
     connectorState: connectorEl ? connectorEl.text.trim() !== '0' : true,
-    mvId: mvLink?.text.trim() || null,
+    mvId: mvId === null ? null : ownString(mvId),
     lineageRules: lineage,
     evidence: { source, origin: file, line: el.line },
   };
@@ -166,7 +168,7 @@ export class ConnectorSpaceXmlReader {
     this.xml = new XmlReader({
       file,
       onRoot: (root) => {
-        this.hint = root.attrs['ma-name'] ?? null;
+        this.hint = root.attrs['ma-name'] !== undefined ? ownString(root.attrs['ma-name']) : null;
         if (root.name === 'cs-object') {
           this.single = true;
           return false;
@@ -217,6 +219,10 @@ export function parseConnectorSpaceXml(text: string, file: string, source: Engin
   return r.end();
 }
 
+function ownNullable(s: string | null): string | null {
+  return s === null ? null : ownString(s);
+}
+
 const TYPE_NAME = /^System\.[\w.`[\]]+$/;
 
 const JsonAttribute = z.object({
@@ -264,8 +270,9 @@ export function parseCsObjectJson(text: string, file: string): CsObject[] {
     const parsed = JsonCsObject.safeParse(rec.value);
     if (!parsed.success) throw new ValidationError(where, `record ${rec.record}: ${formatIssues(parsed.error.issues)}`);
     const o = parsed.data;
-    const connector = o.ConnectorName ?? null;
-    const connectorId = o.ConnectorId ? o.ConnectorId.toLowerCase().replace(/[{}]/g, '') : null;
+    // Owned copies (see ownString): what JSON.parse gives may be slices of the file's text.
+    const connector = o.ConnectorName != null ? ownString(o.ConnectorName) : null;
+    const connectorId = o.ConnectorId ? ownString(o.ConnectorId.toLowerCase().replace(/[{}]/g, '')) : null;
     const evidence: EngineEvidence = { source: 'Get-ADSyncCSObject', origin: file, line: rec.line };
     if (o.SerializedXml) {
       // The engine's own XML of the object is the most faithful view: use it when the export has it.
@@ -276,7 +283,8 @@ export function parseCsObjectJson(text: string, file: string): CsObject[] {
         throw new ValidationError(where, `record ${rec.record}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       for (const x of xmlObjects) {
-        out.push({ ...x, connector: x.connector ?? connector, connectorId, aad: isAad(x.connector ?? connector, x.dn), mvId: x.mvId ?? o.ConnectedMVObjectId ?? null, evidence });
+        const mvId = x.mvId ?? (o.ConnectedMVObjectId != null ? ownString(o.ConnectedMVObjectId) : null);
+        out.push({ ...x, connector: x.connector ?? connector, connectorId, aad: isAad(x.connector ?? connector, x.dn), mvId, evidence });
       }
       continue;
     }
@@ -294,19 +302,19 @@ export function parseCsObjectJson(text: string, file: string): CsObject[] {
         throw new ValidationError(where, `record ${rec.record} attribute ${a.data.Name}: the values were written as the type name "${vals}"; re-export with \`ConvertTo-Json -Depth 6\``);
       }
       const list = Array.isArray(vals) ? vals.map(String) : typeof vals === 'string' ? [vals] : a.data.Value !== undefined && a.data.Value !== null ? [String(a.data.Value)] : [];
-      attributes.set(key, list);
+      attributes.set(ownString(key), list.map(ownString));
     });
     out.push({
       connector,
       connectorId,
       aad: isAad(connector, o.DistinguishedName),
-      dn: o.DistinguishedName,
-      objectType: o.ObjectType ?? '',
+      dn: ownString(o.DistinguishedName),
+      objectType: ownString(o.ObjectType ?? ''),
       attributes,
       pendingExport: null,
-      error: (o.HasExportError ? errorSummary(o.ExportError) ?? 'export error' : null) ?? (o.HasSyncError ? errorSummary(o.SynchronizationError) ?? 'synchronization error' : null),
+      error: ownNullable((o.HasExportError ? errorSummary(o.ExportError) ?? 'export error' : null) ?? (o.HasSyncError ? errorSummary(o.SynchronizationError) ?? 'synchronization error' : null)),
       connectorState: o.IsConnector ?? true,
-      mvId: o.ConnectedMVObjectId ?? null,
+      mvId: ownNullable(o.ConnectedMVObjectId ?? null),
       lineageRules: [],
       evidence,
     });

@@ -9,6 +9,7 @@
  */
 import type { EngineEvidenceSource } from '../core/engine-view';
 import type { CsObject } from './connector-space';
+import { ownString } from './xml-reader';
 
 /** Start-tag attributes: double-quoted, no '<' or '&' (an entity goes the slow way, decoded). */
 const A = String.raw`(?:\s+[A-Za-z_][\w.:-]*\s*=\s*"[^"<&]*")*\s*`;
@@ -37,7 +38,7 @@ function valuesOf(s: string): string[] {
   const out: string[] = [];
   if (s === '') return out;
   VALUE.lastIndex = 0;
-  for (let m = VALUE.exec(s); m; m = VALUE.exec(s)) out.push(m[1]!);
+  for (let m = VALUE.exec(s); m; m = VALUE.exec(s)) out.push(ownString(m[1]!));
   return out;
 }
 
@@ -55,7 +56,7 @@ function attributesOf(body: string): Map<string, string[]> | null {
       [name, multivalued] = [attrs['name'], attrs['multivalued']];
     }
     if (!name) return null;
-    const key = name.toLowerCase();
+    const key = shared(name.toLowerCase());
     if (out.has(key)) return null;
     const values = valuesOf(m[2]!);
     if (values.length > 1 && multivalued === 'false') return null;
@@ -65,6 +66,16 @@ function attributesOf(body: string): Map<string, string[]> | null {
 }
 
 const NO_ATTRS: Record<string, string> = {};
+/** Connector names and object types repeat on every object: one copy of each (few distinct values). */
+const SHARED = new Map<string, string>();
+function shared(s: string): string {
+  let v = SHARED.get(s);
+  if (v === undefined) {
+    if (SHARED.size > 256) SHARED.clear();
+    SHARED.set((v = ownString(s)), v);
+  }
+  return v;
+}
 const AAD_DN = /^CN=\{([0-9A-Fa-f]+)\}$/;
 const AAD_CONNECTOR = /- AAD$/i;
 
@@ -82,20 +93,20 @@ export function fastCsObject(src: string, from: number, to: number, line: number
   const attributes = attributesOf(m[3]!);
   const mvAttrs = m[5]!.trim() === '' ? NO_ATTRS : tagAttrs(m[5]!);
   if (!attributes || !mvAttrs) return null;
-  const connector = attrs['ma-name'] ?? connectorHint;
+  const connector = attrs['ma-name'] !== undefined ? shared(attrs['ma-name']) : connectorHint;
   const mvId = m[6]!.trim();
   return {
     connector,
     connectorId: null,
     aad: (connector !== null && AAD_CONNECTOR.test(connector.trim())) || AAD_DN.test(dn.trim()),
-    dn,
-    objectType: attrs['object-type'] ?? '',
+    dn: ownString(dn),
+    objectType: shared(attrs['object-type'] ?? ''),
     attributes,
     pendingExport: null,
     error: null,
     connectorState: m[4]!.trim() !== '0',
-    mvId: mvId || null,
-    lineageRules: mvAttrs['lineage-rule'] ? [mvAttrs['lineage-rule']] : [],
+    mvId: mvId ? ownString(mvId) : null,
+    lineageRules: mvAttrs['lineage-rule'] ? [ownString(mvAttrs['lineage-rule'])] : [],
     evidence: { source, origin: file, line },
   };
 }

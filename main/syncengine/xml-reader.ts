@@ -17,6 +17,18 @@ export interface XmlElement {
   line: number;
 }
 
+/**
+ * A flat copy of `s`, a slice of a reader's buffer (or of a JSON record's text): V8 keeps a whole
+ * parent string alive for any slice of it, so an object keeping slices would keep the export's chunks
+ * (the whole file, at 100k objects) alive until the join and the join's engine objects for the whole
+ * scan. The readers hand out only owned strings, so the chunks die as soon as the reader moves on
+ * and the join copies nothing.
+ */
+export function ownString(s: string): string {
+  // V8 copies slices under 13 characters anyway; a longer one is flattened into a fresh string.
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 export function decodeEntities(s: string, file: string, line: number): string {
@@ -118,6 +130,9 @@ export class XmlReader {
   private readonly fast: { open: string; close: string; read: (src: string, from: number, to: number, line: number) => boolean } | null;
   private buf = '';
   private pos = 0;
+  /** Chunks written while the unread rest of `buf` is longer than they are (see write). */
+  private pending: string[] = [];
+  private pendingLength = 0;
   /** Offset in `buf` of the next newline at or after `pos`, -1 when none is buffered. */
   private nextNl = -1;
   private line = 1;
@@ -144,14 +159,32 @@ export class XmlReader {
     } else if (chunk.includes('\u0000')) {
       throw new ValidationError(`${this.file}:${this.line}`, 'a NUL character (UTF-16 or a binary file?)');
     }
-    this.buf = this.pos < this.buf.length ? this.buf.slice(this.pos) + chunk : chunk;
+    const left = this.buf.length - this.pos;
+    if (left > 0 && this.pendingLength + chunk.length < left) {
+      // What is left unread is one construct (an object, a text) longer than the chunks: gather chunks
+      // until they are as long as it, so a long object is copied a few times, not once per chunk.
+      this.pending.push(chunk);
+      this.pendingLength += chunk.length;
+      return;
+    }
+    this.take(chunk);
+    this.run(false);
+  }
+
+  /** The unread rest of the buffer, the gathered chunks and `chunk` become the buffer. */
+  private take(chunk: string): void {
+    const rest = this.pos < this.buf.length ? this.buf.slice(this.pos) : '';
+    const gathered = this.pending.length > 0 ? this.pending.join('') : '';
+    this.pending = [];
+    this.pendingLength = 0;
+    this.buf = rest + gathered + chunk;
     this.pos = 0;
     this.nextNl = this.buf.indexOf('\n');
-    this.run(false);
   }
 
   /** Ends the input; returns the root element (for a streamed root: without its streamed children). */
   end(): XmlElement {
+    if (this.pending.length > 0) this.take('');
     this.run(true);
     if (this.stack.length > 1) {
       const open = this.stack[this.stack.length - 1]!;

@@ -78,6 +78,19 @@ describe('connector-space XML as a stream', () => {
     expect(refusal(() => chunked(EX.connectorSpaceXml.slice(0, -30), 50)).message).toMatch(/never closed|unterminated/);
   });
 
+  it('reads an object far longer than the chunks (gathered, not re-copied per chunk) to the same object and lines', () => {
+    // 3,000 otherMobile values: one object of ~90k characters, written in 64-character chunks.
+    const values = Array.from({ length: 3000 }, (_, i) => `<value>+1 425 555 ${String(i).padStart(4, '0')}</value>`).join('');
+    const long = EX.connectorSpaceXml.replace('<attr name="otherMobile" type="string" multivalued="true">', `<attr name="otherMobile" type="string" multivalued="true">${values}`);
+    expect(long.length).toBeGreaterThan(EX.connectorSpaceXml.length + 80_000);
+    const whole = parseConnectorSpaceXml(long, 'cs.xml');
+    expect(whole.some((o) => (o.attributes.get('othermobile')?.length ?? 0) > 3000)).toBe(true);
+    for (const size of [64, 4096, 65_536]) expect(chunked(long, size)).toEqual(whole);
+    const broken = long.replace(/<\/synchronized-hologram>\s*<connector>1<\/connector>\s*<mv-link>[^<]*<\/mv-link>\s*<\/cs-object>\s*<\/cs-objects>/, '</cs-objects>');
+    const message = refusal(() => parseConnectorSpaceXml(broken, 'cs.xml')).message;
+    for (const size of [64, 4096]) expect(refusal(() => chunked(broken, size)).message).toBe(message);
+  });
+
   it('keeps no tree of the file: the streamed root has no children when the file ends', () => {
     let seen = 0;
     const r = new XmlReader({ file: 'cs.xml', onRoot: () => true, onElement: () => seen++ });
