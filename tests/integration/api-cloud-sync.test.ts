@@ -5,54 +5,23 @@
  * override citing the provisioning log entry, stored with its engine view for the grid and details.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createServices, type Services } from '../../main/api/services';
-import { createLogger } from '../../main/core/logger';
-import { systemClock } from '../../main/core/ports';
-import { createKeyFileEncryptor } from '../../main/node/encryptor';
 import type { DriftRow } from '../../main/core/model';
 import { cloudSyncOf } from '../../main/sandbox/cloud-sync';
+import { servicesHarness } from '../support/services-harness';
 
-const dir = mkdtempSync(join(tmpdir(), 'sd-api-cloudsync-'));
-let services: Services;
-const events: Array<{ event: string; payload: unknown }> = [];
-
-async function call<T>(channel: string, payload: unknown): Promise<T> {
-  const env = await services.router.dispatch(channel, payload, { origin: 'test' });
-  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
-  return env.value as T;
-}
-
-async function waitFor(event: string, pred: (p: unknown) => boolean): Promise<unknown> {
-  for (let i = 0; i < 1200; i++) {
-    const hit = events.find((e) => e.event === event && pred(e.payload));
-    if (hit) return hit.payload;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no ${event}`);
-}
+const h = servicesHarness('sd-api-cloudsync-');
+const { call, waitFor } = h;
 
 beforeAll(async () => {
-  services = await createServices({
-    host: 'test',
-    workspaceDir: dir,
-    logger: createLogger(() => {}),
-    clock: systemClock,
-    encryptor: createKeyFileEncryptor(join(dir, 'secret.key')),
-    network: { fetch, describe: () => 'test' },
-    send: (event, payload) => events.push({ event, payload }),
-  });
+  await h.open();
 });
 afterAll(async () => {
-  await services?.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await h.close({ removeDir: true });
 });
 
 describe('the app scan of a Cloud Sync tenant', () => {
   it('joins Cloud Sync\'s view: the override user is a confirmed override citing its provisioning log entry', async () => {
-    const sb = await services.sandbox.get();
+    const sb = await h.services.sandbox.get();
     sb.demo.sync.setEngine('cloud-sync');
     await call('sandbox.runSync', { type: 'initial' });
     const { operationId, scanId } = await call<{ operationId: string; scanId: string }>('scan.start', { profileId: 'sandbox' });
@@ -69,7 +38,7 @@ describe('the app scan of a Cloud Sync tenant', () => {
   });
 
   it('joins Cloud Sync\'s view in the preflight\'s rescan too: rule-mapped users stay out of the blast radius, as in the scan', async () => {
-    const sb = await services.sandbox.get();
+    const sb = await h.services.sandbox.get();
     sb.demo.sync.setEngine('cloud-sync');
     // An expression mapping (E.164 for c=IN), so some users are rule-formatted only with Cloud Sync's view joined.
     cloudSyncOf(sb.server.tenant).setMobileMapping({ country: 'IN', countryCode: '91' });

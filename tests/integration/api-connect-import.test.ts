@@ -6,49 +6,11 @@
  * next scan of the profile joins: Pune's users rule-formatted, testmobile citing the imported file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createServices, type Services } from '../../main/api/services';
-import { createLogger } from '../../main/core/logger';
-import { systemClock } from '../../main/core/ports';
-import { createKeyFileEncryptor } from '../../main/node/encryptor';
 import type { DriftRow } from '../../main/core/model';
+import { servicesHarness } from '../support/services-harness';
 
-const dir = mkdtempSync(join(tmpdir(), 'sd-api-connect-import-'));
-let services: Services;
-const events: Array<{ event: string; payload: unknown }> = [];
-
-async function open(): Promise<Services> {
-  return createServices({
-    host: 'test',
-    workspaceDir: dir,
-    logger: createLogger(() => {}),
-    clock: systemClock,
-    encryptor: createKeyFileEncryptor(join(dir, 'secret.key')),
-    network: { fetch, describe: () => 'test' },
-    send: (event, payload) => events.push({ event, payload }),
-  });
-}
-
-async function callRaw(channel: string, payload: unknown) {
-  return services.router.dispatch(channel, payload, { origin: 'test' });
-}
-
-async function call<T>(channel: string, payload: unknown): Promise<T> {
-  const env = await callRaw(channel, payload);
-  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
-  return env.value as T;
-}
-
-async function waitFor(event: string, pred: (p: unknown) => boolean): Promise<unknown> {
-  for (let i = 0; i < 2400; i++) {
-    const hit = events.find((e) => e.event === event && pred(e.payload));
-    if (hit) return hit.payload;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no ${event}`);
-}
+const h = servicesHarness('sd-api-connect-import-');
+const { events, call, callRaw, waitFor } = h;
 
 interface Finished {
   operationId: string;
@@ -64,22 +26,14 @@ async function importFiles(files: Array<{ name: string; text: string }>): Promis
 }
 
 async function scanRows(): Promise<DriftRow[]> {
-  const { operationId, scanId } = await call<{ operationId: string; scanId: string }>('scan.start', { profileId: 'sandbox' });
-  const done = (await waitFor('scan.finished', (p) => (p as { operationId: string }).operationId === operationId)) as { scan: { state: string; problems: string[] } };
-  expect(done.scan.state, done.scan.problems.join('; ')).toBe('completed');
-  const rows: DriftRow[] = [];
-  for (let offset = 0; ; ) {
-    const page = await call<{ total: number; rows: DriftRow[] }>('rows.page', { scanId, offset, limit: 5000 });
-    rows.push(...page.rows);
-    offset += page.rows.length;
-    if (offset >= page.total || page.rows.length === 0) break;
-  }
+  const { rows, scan } = await h.scan();
+  expect(scan.state, scan.problems.join('; ')).toBe('completed');
   return rows;
 }
 
 /** The sandbox's Connect exports under the names an admin's kit would give them. */
 async function demoExports(): Promise<Array<{ name: string; text: string }>> {
-  const ex = (await services.sandbox.get()).demo.sync.connectExports();
+  const ex = (await h.services.sandbox.get()).demo.sync.connectExports();
   return [
     { name: 'cs-export.xml', text: ex.connectorSpaceXml },
     { name: 'sync-rules.json', text: ex.rulesJson },
@@ -88,11 +42,10 @@ async function demoExports(): Promise<Array<{ name: string; text: string }>> {
 }
 
 beforeAll(async () => {
-  services = await open();
+  await h.open();
 });
 afterAll(async () => {
-  await services?.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await h.close({ removeDir: true });
 });
 
 describe('importing Entra Connect exports in the app', () => {
@@ -153,8 +106,8 @@ describe('importing Entra Connect exports in the app', () => {
     expect(done).toMatchObject({ state: 'cancelled', message: 'The import was cancelled; nothing was stored.' });
     expect(await call('connectExport.get', { profileId: 'sandbox' })).toEqual(before);
 
-    await services.dispose();
-    services = await open();
+    await h.close();
+    await h.open();
     expect(await call('connectExport.get', { profileId: 'sandbox' })).toEqual(before);
   });
 

@@ -5,57 +5,16 @@
  * not-verified; a changed AD value arrives; a Connect tenant or a row without an AD side is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createServices, type Services } from '../../main/api/services';
-import { createLogger } from '../../main/core/logger';
-import { systemClock } from '../../main/core/ports';
-import { createKeyFileEncryptor } from '../../main/node/encryptor';
-import type { DriftRow } from '../../main/core/model';
+import { servicesHarness } from '../support/services-harness';
 
-const dir = mkdtempSync(join(tmpdir(), 'sd-api-pod-'));
-let services: Services;
-const events: Array<{ event: string; payload: unknown }> = [];
-
-async function callRaw(channel: string, payload: unknown) {
-  const env = await services.router.dispatch(channel, payload, { origin: 'test' });
-  return env.ok ? { ok: true as const, value: env.value } : { ok: false as const, error: env.error };
-}
-async function call<T>(channel: string, payload: unknown): Promise<T> {
-  const r = await callRaw(channel, payload);
-  if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
-  return r.value as T;
-}
-async function waitFor(event: string, pred: (p: unknown) => boolean): Promise<unknown> {
-  for (let i = 0; i < 1200; i++) {
-    const hit = events.find((e) => e.event === event && pred(e.payload));
-    if (hit) return hit.payload;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no ${event}`);
-}
-async function scan(): Promise<{ scanId: string; rows: DriftRow[] }> {
-  const { operationId, scanId } = await call<{ operationId: string; scanId: string }>('scan.start', { profileId: 'sandbox' });
-  await waitFor('scan.finished', (p) => (p as { operationId: string }).operationId === operationId);
-  const page = await call<{ rows: DriftRow[] }>('rows.page', { scanId, offset: 0, limit: 5000 });
-  return { scanId, rows: page.rows };
-}
+const h = servicesHarness('sd-api-pod-');
+const { call, callRaw, scan } = h;
 
 beforeAll(async () => {
-  services = await createServices({
-    host: 'test',
-    workspaceDir: dir,
-    logger: createLogger(() => {}),
-    clock: systemClock,
-    encryptor: createKeyFileEncryptor(join(dir, 'secret.key')),
-    network: { fetch, describe: () => 'test' },
-    send: (event, payload) => events.push({ event, payload }),
-  });
+  await h.open();
 });
 afterAll(async () => {
-  await services?.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await h.close({ removeDir: true });
 });
 
 describe('provision on demand from the app (Cloud Sync tenants)', () => {
@@ -74,7 +33,7 @@ describe('provision on demand from the app (Cloud Sync tenants)', () => {
   });
 
   it('answers not-verified for the confirmed override, verified once a changed AD value arrives, and refuses unknown rows', async () => {
-    const sb = await services.sandbox.get();
+    const sb = await h.services.sandbox.get();
     sb.demo.sync.setEngine('cloud-sync');
     await call('sandbox.runSync', { type: 'initial' });
     const { scanId, rows } = await scan();

@@ -4,62 +4,18 @@
  * service built. Against the real sandbox tenant over HTTPS through the service side every host uses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createServices, type Services } from '../../main/api/services';
-import { createLogger } from '../../main/core/logger';
-import { systemClock } from '../../main/core/ports';
-import { createKeyFileEncryptor } from '../../main/node/encryptor';
-import type { DriftRow } from '../../main/core/model';
 import type { Plan } from '../../main/remediation';
+import { servicesHarness } from '../support/services-harness';
 
-const dir = mkdtempSync(join(tmpdir(), 'sd-trust-'));
-let services: Services;
-const events: Array<{ event: string; payload: unknown }> = [];
-
-async function call<T = unknown>(channel: string, payload: unknown): Promise<T> {
-  const env = await services.router.dispatch(channel, payload, { origin: 'test' });
-  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
-  return env.value as T;
-}
-async function callRaw(channel: string, payload: unknown) {
-  const env = await services.router.dispatch(channel, payload, { origin: 'test' });
-  return env.ok ? { ok: true as const, value: env.value } : { ok: false as const, error: env.error };
-}
-function waitFor(event: string, pred: (p: unknown) => boolean, timeoutMs = 60_000): Promise<unknown> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      const hit = events.find((e) => e.event === event && pred(e.payload));
-      if (hit) return resolve(hit.payload);
-      if (Date.now() - started > timeoutMs) return reject(new Error(`no ${event} within ${timeoutMs} ms`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
-async function scan(): Promise<{ scanId: string; rows: DriftRow[] }> {
-  const { operationId, scanId } = await call<{ operationId: string; scanId: string }>('scan.start', { profileId: 'sandbox' });
-  await waitFor('scan.finished', (p) => (p as { operationId: string }).operationId === operationId);
-  const page = await call<{ rows: DriftRow[] }>('rows.page', { scanId, offset: 0, limit: 5000 });
-  return { scanId, rows: page.rows };
-}
+const h = servicesHarness('sd-trust-');
+const { call, callRaw, waitFor, scan } = h;
 const bypass = async () => (await call<{ tenant: { bypass: string } }>('dashboard.get', { profileId: 'sandbox' })).tenant.bypass;
 
 beforeAll(async () => {
-  services = await createServices({
-    host: 'test',
-    workspaceDir: dir,
-    logger: createLogger(() => {}),
-    clock: systemClock,
-    encryptor: createKeyFileEncryptor(join(dir, 'secret.key')),
-    network: { fetch, describe: () => 'test' },
-    send: (event, payload) => events.push({ event, payload }),
-  });
+  await h.open();
 });
 afterAll(async () => {
-  await services?.dispose();
+  await h.close({ removeDir: true });
 });
 
 describe('remediation.apply trusts only its own plans', () => {
