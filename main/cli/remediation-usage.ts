@@ -32,7 +32,8 @@ workspace is refused (exit 2) and nothing is written.
                  scan did not read (other OUs, other forests): its "NOT SCANNED" line says how many.
                  Apply refuses (exit 8) until you accept that number (or "unknown" where the plan
                  has no count); preflight counts them again over Graph and refuses when there are
-                 more. After the cycle the whole tenant is read again and every one that changed is named.
+                 more. After the cycle the whole tenant is read again: every one that changed is
+                 counted, and up to 500 are named.
 
 Exit codes: 0 done and verified, 7 waiting (next step printed; resume later), 8 refused
 (preflight, conflicts, undecided rows, no confirmation), 2 usage, 3 sign-in/permission, 1 unexpected.

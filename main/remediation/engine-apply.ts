@@ -165,7 +165,7 @@ export async function runRecord(rt: EngineRuntime, ctx: Ctx): Promise<void> {
     return { rowKey: x.rowKey, userId: x.userId, value: c ? normValue(c.mobilePhone) : null, found: !!c };
   });
   // The bypass reaches every synced user, scanned or not (#17 point 4): the whole tenant's synced
-  // users outside the plan are recorded too, so verification can name every one the cycle changed.
+  // users outside the plan are recorded too, so verification can count every one the cycle changed (and name up to SWEEP_NAMED).
   const inPlan = new Set(ctx.plan.rows.flatMap((r) => (r.cloud ? [r.cloud.id] : [])));
   const tenant = (await rt.cloud.syncedUsers({ ...(ctx.signal ? { signal: ctx.signal } : {}), onProgress: (e) => ctx.progress({ ...e, phase: 'record' }) }))
     .filter((u) => !inPlan.has(u.id))

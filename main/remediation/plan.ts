@@ -49,7 +49,7 @@ export function planCoverage(report: DriftReport, graphCount?: number | null): C
       ? `How many synced users the tenant has is not known (this report carries no count): the bypass and the full cycle reach every one of them, scanned or not. The scan joined ${scanned} synced user(s) to a scanned AD object. Apply needs you to accept that unknown; preflight counts them live.`
       : notScanned === 0
         ? `All ${total} synced user(s) in the tenant (${source} ${total}) were scanned on both sides.`
-        : `${notScanned} synced user(s) in the tenant were not scanned (${source} ${total} synced user(s); the scan joined ${scanned} to a scanned AD object). The bypass and the full cycle change their cloud values too wherever AD differs (other OUs, other forests, objects the scan could not read), unseen by this plan. Apply needs you to accept them; preflight counts them again, and verification reads the whole tenant's synced users after the cycle and names every one that changed.`;
+        : `${notScanned} synced user(s) in the tenant were not scanned (${source} ${total} synced user(s); the scan joined ${scanned} to a scanned AD object). The bypass and the full cycle change their cloud values too wherever AD differs (other OUs, other forests, objects the scan could not read), unseen by this plan. Apply needs you to accept them; preflight counts them again, and verification reads the whole tenant's synced users after the cycle and counts every one that changed, naming up to 500.`;
   return { syncedInTenant: total, countedBy, scanned, notScanned, note };
 }
 

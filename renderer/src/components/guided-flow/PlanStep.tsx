@@ -166,7 +166,7 @@ function Unscanned({ plan, readOnly }: { plan: Plan; readOnly: boolean }) {
           data-testid="plan-accept-unscanned"
         />{' '}
         I accept that the bypass and the full cycle also change {what} this scan did not read, wherever AD differs. Verification
-        reads the whole tenant afterwards and names every one that changed.
+        reads the whole tenant afterwards and counts every one that changed, naming up to 500.
       </label>
     </section>
   );

@@ -138,7 +138,7 @@ export function PreflightStep() {
             <p data-testid="confirm-not-scanned">
               The bypass also reaches{' '}
               <strong>{plan.coverage?.notScanned ?? 'an unknown number of'}</strong> synced user(s) the scan did not read (you
-              accepted them in the plan); verification names every one that changed.
+              accepted them in the plan); verification counts every one that changed and names up to 500.
             </p>
           )}
           {plan.cannotUndo.length > 0 && (
