@@ -6,6 +6,8 @@
  */
 import { verifyByProvisionOnDemand, type OnDemandVerification } from '../cloud/cloud-sync-verify';
 import { SyncDriftError, callerMessage } from '../core/errors';
+import type { Profile } from '../core/profile';
+import { cloudSyncCyclePort } from '../remediation/ports';
 import type { Clock, Logger } from '../core/ports';
 import type { DriftReport } from '../core/model';
 import { runScan } from '../drift/pipeline';
@@ -47,6 +49,19 @@ export interface RemediationTarget extends ScanTarget {
   timing?: Partial<EngineTiming>;
   /** Called after writes, e.g. to persist the sandbox. */
   afterWrites?: () => void;
+}
+
+/**
+ * A live profile's remediation target: a Cloud Sync tenant (`cloud.cloudSync`) gets Cloud Sync plans
+ * (the job's restart, not Start-ADSyncSyncCycle) and the product runs that restart itself, the
+ * portal's way (#17 point 1); an Entra Connect tenant's cycle is the admin's, on the Connect server.
+ */
+export function liveRemediationTarget(t: ScanTarget, profile: Pick<Profile, 'cloud' | 'onPrem'>): RemediationTarget {
+  const replicaDcs = profile.onPrem.flatMap((s) => s.replicaDcs ?? []);
+  const cs = profile.cloud.cloudSync;
+  if (!cs) return { ...t, syncEngine: 'connect', connectServer: null, replicaDcs };
+  const cycle = cloudSyncCyclePort(t.client, cs.servicePrincipalId);
+  return { ...t, syncEngine: 'cloud-sync', connectServer: null, replicaDcs, runSyncCycle: () => cycle('initial', {}) };
 }
 
 export class RemediationService {

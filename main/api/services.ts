@@ -28,8 +28,7 @@ import { secretsInEnv } from '../evidence/redact';
 import { ProfileService, SANDBOX_PROFILE_ID } from './profile-service';
 import { CloudConnections, openDirectories, sourceIdOf, type SignInPrompts } from './connections';
 import { ScanService, toScanInfo, withAudit, type ScanTarget } from './scan-service';
-import { RemediationService, type RemediationTarget } from './remediation-service';
-import { cloudSyncCyclePort } from '../remediation/ports';
+import { liveRemediationTarget, RemediationService, type RemediationTarget } from './remediation-service';
 import { ConnectImportService } from './connect-import-service';
 
 export interface ServicePorts {
@@ -146,15 +145,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
         },
       };
     }
-    const live = profiles.get(profileId);
-    const cs = live.profile.cloud.cloudSync;
-    // A Cloud Sync tenant gets the Cloud Sync plan (its restart, not Start-ADSyncSyncCycle), and the
-    // product restarts the job itself the way the portal does (#17 point 1).
-    if (cs) {
-      const cycle = cloudSyncCyclePort(t.client, cs.servicePrincipalId);
-      return { ...t, syncEngine: 'cloud-sync', connectServer: null, replicaDcs: live.profile.onPrem.flatMap((s) => s.replicaDcs ?? []), runSyncCycle: () => cycle('initial', {}) };
-    }
-    return { ...t, syncEngine: 'connect', connectServer: null, replicaDcs: live.profile.onPrem.flatMap((s) => s.replicaDcs ?? []) };
+    return liveRemediationTarget(t, profiles.get(profileId).profile);
   }
   const remediation = new RemediationService({ workspace, logger: ports.logger, clock: ports.clock, emit, ops, target: remediationTarget });
 
