@@ -3,84 +3,25 @@
  * over HTTPS with msal's real device-code flow, the real workspace (SQLite) and the real drift engine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServices, type Services } from '../../main/api/services';
-import { createLogger } from '../../main/core/logger';
-import { systemClock } from '../../main/core/ports';
-import { createKeyFileEncryptor } from '../../main/node/encryptor';
 import type { DriftRow } from '../../main/core/model';
+import { servicesHarness, type ServicesHarness } from '../support/services-harness';
 
-interface Harness {
-  services: Services;
-  events: Array<{ event: string; payload: unknown }>;
-  call<T = unknown>(channel: string, payload: unknown): Promise<T>;
-  callRaw(channel: string, payload: unknown): Promise<{ ok: boolean; error?: { field?: string; message: string; code: string } }>;
-  waitFor(event: string, pred?: (p: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
-}
-
-async function open(dir: string): Promise<Harness> {
-  const events: Harness['events'] = [];
-  const services = await createServices({
-    host: 'test',
-    workspaceDir: dir,
-    logger: createLogger(() => {}),
-    clock: systemClock,
-    encryptor: createKeyFileEncryptor(join(dir, 'secret.key')),
-    network: { fetch, describe: () => 'test' },
-    send: (event, payload) => events.push({ event, payload }),
-  });
-  const callRaw = async (channel: string, payload: unknown) => {
-    const env = await services.router.dispatch(channel, payload, { origin: 'test' });
-    return env.ok ? { ok: true, value: env.value } : { ok: false, error: env.error };
-  };
-  return {
-    services,
-    events,
-    callRaw,
-    async call<T>(channel: string, payload: unknown) {
-      const env = await services.router.dispatch(channel, payload, { origin: 'test' });
-      if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
-      return env.value as T;
-    },
-    waitFor(event, pred = () => true, timeoutMs = 60_000) {
-      const started = Date.now();
-      return new Promise((resolve, reject) => {
-        const tick = () => {
-          const hit = events.find((e) => e.event === event && pred(e.payload));
-          if (hit) return resolve(hit.payload);
-          if (Date.now() - started > timeoutMs) return reject(new Error(`no ${event} within ${timeoutMs} ms`));
-          setTimeout(tick, 50);
-        };
-        tick();
-      });
-    },
-  };
-}
-
-async function scanSandbox(h: Harness): Promise<{ scanId: string; rows: DriftRow[] }> {
-  const { operationId, scanId } = await h.call<{ operationId: string; scanId: string }>('scan.start', { profileId: 'sandbox' });
-  const done = (await h.waitFor('scan.finished', (p) => (p as { operationId: string }).operationId === operationId)) as { scan: { state: string; problems: string[] } };
-  expect(done.scan.state, done.scan.problems.join('; ')).toBe('completed');
-  const rows: DriftRow[] = [];
-  for (let offset = 0; ; ) {
-    const page = await h.call<{ total: number; rows: DriftRow[] }>('rows.page', { scanId, offset, limit: 5000 });
-    rows.push(...page.rows);
-    offset += page.rows.length;
-    if (offset >= page.total || page.rows.length === 0) break;
-  }
+async function scanSandbox(h: ServicesHarness): Promise<{ scanId: string; rows: DriftRow[] }> {
+  const { scanId, rows, scan } = await h.scan();
+  expect(scan.state, scan.problems.join('; ')).toBe('completed');
   return { scanId, rows };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'sd-api-'));
-let h: Harness;
+const h = servicesHarness('sd-api-');
+const dir = h.dir;
 
 beforeAll(async () => {
-  h = await open(dir);
+  await h.open();
 });
 afterAll(async () => {
-  await h?.services.dispose();
+  await h.close();
 });
 
 describe('the sandbox profile through the service side', () => {
@@ -174,8 +115,8 @@ describe('the sandbox profile through the service side', () => {
 
     // A training edit, then a restart of the whole service side: the sandbox comes back as it was.
     await h.call('sandbox.legacyEdit', { cloudUserId: testmobile.cloud!.id, value: '+1 803 555 0000' });
-    await h.services.dispose();
-    h = await open(dir);
+    await h.close();
+    await h.open();
     const after = await scanSandbox(h);
     expect(after.rows.find((r) => r.onPrem?.samAccountName === 'testmobile')?.cloud?.value).toBe('+1 803 555 0000');
 

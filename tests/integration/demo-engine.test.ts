@@ -7,52 +7,21 @@
  * connector-space record it cites; its details' timeline has the engine's last export run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServices, type Services } from '../../main/api/services';
-import { createLogger } from '../../main/core/logger';
-import { systemClock } from '../../main/core/ports';
-import { createKeyFileEncryptor } from '../../main/node/encryptor';
 import type { DriftRow } from '../../main/core/model';
 import { readZipEntries } from '../support/evidence-zip';
+import { servicesHarness } from '../support/services-harness';
 
-const dir = mkdtempSync(join(tmpdir(), 'sd-demo-engine-'));
-let services: Services;
-const events: Array<{ event: string; payload: unknown }> = [];
-
-async function call<T>(channel: string, payload: unknown): Promise<T> {
-  const env = await services.router.dispatch(channel, payload, { origin: 'test' });
-  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
-  return env.value as T;
-}
-
-function waitFor(event: string, pred: (p: unknown) => boolean, timeoutMs = 90_000): Promise<unknown> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      const hit = events.find((e) => e.event === event && pred(e.payload));
-      if (hit) return resolve(hit.payload);
-      if (Date.now() - started > timeoutMs) return reject(new Error(`no ${event} within ${timeoutMs} ms`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
+const h = servicesHarness('sd-demo-engine-');
+const { call, waitFor } = h;
+const dir = h.dir;
 
 beforeAll(async () => {
-  services = await createServices({
-    host: 'test',
-    workspaceDir: dir,
-    logger: createLogger(() => {}),
-    clock: systemClock,
-    encryptor: createKeyFileEncryptor(join(dir, 'secret.key')),
-    network: { fetch, describe: () => 'test' },
-    send: (event, payload) => events.push({ event, payload }),
-  });
+  await h.open();
 });
 afterAll(async () => {
-  await services?.dispose();
+  await h.close();
 });
 
 describe('the demo scan joins the sandbox engine view', () => {

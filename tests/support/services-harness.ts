@@ -11,6 +11,7 @@ import { createLogger } from '../../main/core/logger';
 import { systemClock } from '../../main/core/ports';
 import type { DriftRow } from '../../main/core/model';
 import { createKeyFileEncryptor } from '../../main/node/encryptor';
+import type { ErrorInfoWire } from '../../preload/contract';
 
 export interface ServicesHarness {
   readonly dir: string;
@@ -19,10 +20,10 @@ export interface ServicesHarness {
   readonly services: Services;
   /** Opens (or, after dispose, re-opens) the services over the same workspace folder. */
   open(): Promise<Services>;
-  /** The router's envelope: `{ ok: true, value }` or `{ ok: false, error }`. */
-  callRaw(channel: string, payload: unknown): ReturnType<Services['router']['dispatch']>;
+  /** The router's envelope: `{ ok: true, value }` or `{ ok: false, error }` (`error` readable on both, for `r.error?.code`). */
+  callRaw(channel: string, payload: unknown): Promise<{ ok: true; value: unknown; error?: undefined } | { ok: false; error: ErrorInfoWire }>;
   call<T = unknown>(channel: string, payload: unknown): Promise<T>;
-  waitFor(event: string, pred: (p: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
+  waitFor(event: string, pred?: (p: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
   /** A scan of the profile to its end, then every row of it. */
   scan(profileId?: string): Promise<{ scanId: string; rows: DriftRow[]; scan: { state: string; problems: string[] } }>;
   /** Disposes the services; with `removeDir`, deletes the workspace folder too. */
@@ -58,7 +59,7 @@ export function servicesHarness(prefix: string): ServicesHarness {
       if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
       return env.value as T;
     },
-    async waitFor(event, pred, timeoutMs = 120_000) {
+    async waitFor(event, pred = () => true, timeoutMs = 120_000) {
       const started = Date.now();
       for (;;) {
         const hit = events.find((e) => e.event === event && pred(e.payload));

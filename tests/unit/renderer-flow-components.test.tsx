@@ -57,13 +57,26 @@ beforeAll(() => {
 });
 
 let api: FakeApi;
+
+/** The flow's fake service over the demo rows, with the prefs channels the screens touch. */
+function demoApi(o: Parameters<typeof flowApi>[2] = {}): FakeApi {
+  return flowApi(new FakeApi(), rows, o)
+    .handle('prefs.set', () => ({ saved: true }))
+    .handle('prefs.get', () => ({ value: null }));
+}
+
+/** Swaps in another fake service (e.g. a Cloud Sync plan) for one test, events attached. */
+function useApi(next: FakeApi): void {
+  api = next;
+  useAppStore.setState({ api });
+  detach();
+  detach = useFlowStore.getState().attach(api);
+}
 let rows: DriftRow[];
 let detach: () => void = () => {};
 beforeEach(() => {
   rows = demoRows();
-  api = flowApi(new FakeApi(), rows)
-    .handle('prefs.set', () => ({ saved: true }))
-    .handle('prefs.get', () => ({ value: null }));
+  api = demoApi();
   useAppStore.setState({
     api,
     info: { ...INFO, sandbox: false },
@@ -117,6 +130,16 @@ async function toPlanWithBypass(): Promise<void> {
   await settle();
 }
 
+/** testmobile's keep-cloud plan as the service builds it, the wizard closed again (for session fixtures). */
+async function keepCloudPlan(): Promise<Plan> {
+  await useFlowStore.getState().begin('scan-1', [testmobile()]);
+  useFlowStore.getState().decide(['row-testmobile'], 'keep-cloud');
+  await settle();
+  const p = useFlowStore.getState().plan!;
+  useFlowStore.getState().close();
+  return p;
+}
+
 /** Decides the blast radius as suggested and applies the plan through the confirmation; returns the plan. */
 async function applyBypassPlan(): Promise<Plan> {
   await toPlanWithBypass();
@@ -133,12 +156,7 @@ async function applyBypassPlan(): Promise<Plan> {
 
 describe('the guided flow', () => {
   it('a bypass plan whose scan missed synced users asks for their acceptance before preflight, and apply carries it (#17 point 4)', async () => {
-    api = flowApi(new FakeApi(), rows, { unscanned: 3 })
-      .handle('prefs.set', () => ({ saved: true }))
-      .handle('prefs.get', () => ({ value: null }));
-    useAppStore.setState({ api });
-    detach();
-    detach = useFlowStore.getState().attach(api);
+    useApi(demoApi({ unscanned: 3 }));
     await toPlanWithBypass();
     fireEvent.click(screen.getByTestId('blast-suggested'));
     await settle();
@@ -162,10 +180,8 @@ describe('the guided flow', () => {
   });
 
   it('offers provision on demand per planned user for a Cloud Sync plan, and shows what Entra ID holds afterwards (#18)', async () => {
-    api = flowApi(new FakeApi(), rows, { syncEngine: 'cloud-sync' })
-      .handle('prefs.set', () => ({ saved: true }))
-      .handle('prefs.get', () => ({ value: null }))
-      .handle('remediation.provisionOnDemand', ({ rowKey }) => ({
+    useApi(
+      demoApi({ syncEngine: 'cloud-sync' }).handle('remediation.provisionOnDemand', ({ rowKey }) => ({
         verdict: 'not-verified',
         provisioningStatus: 'success',
         objectId: '2b3c4d5e-0000-4000-8000-000000000004',
@@ -177,10 +193,8 @@ describe('the guided flow', () => {
         ruleId: 'AD2AADProvisioning.UserRule',
         steps: [],
         message: 'Cloud Sync exported mobile 0987654321 but Entra ID still holds 1234567890: a confirmed override.',
-      }));
-    useAppStore.setState({ api });
-    detach();
-    detach = useFlowStore.getState().attach(api);
+      })),
+    );
     const plan = await applyBypassPlan();
     expect(plan.syncEngine).toBe('cloud-sync');
     act(() => api.emit('remediation.finished', { operationId: 'op-apply', outcome: outcomeFor('s-1', plan, 'completed') }));
@@ -446,14 +460,7 @@ describe('the guided flow', () => {
 
 describe('when the app starts', () => {
   it('offers an interrupted session for resume, and resumes it in the wizard', async () => {
-    const plan = await (async () => {
-      await useFlowStore.getState().begin('scan-1', [testmobile()]);
-      useFlowStore.getState().decide(['row-testmobile'], 'keep-cloud');
-      await settle();
-      const p = useFlowStore.getState().plan!;
-      useFlowStore.getState().close();
-      return p;
-    })();
+    const plan = await keepCloudPlan();
     api
       .handle('remediation.sessions', () => ({ sessions: [summary('s-int', 'interrupted', plan)] }))
       .handle('remediation.session', ({ sessionId }) => ({
@@ -484,14 +491,6 @@ describe('when the app starts', () => {
 });
 
 describe('the sessions list (#16)', () => {
-  async function keepCloudPlan(): Promise<Plan> {
-    await useFlowStore.getState().begin('scan-1', [testmobile()]);
-    useFlowStore.getState().decide(['row-testmobile'], 'keep-cloud');
-    await settle();
-    const p = useFlowStore.getState().plan!;
-    useFlowStore.getState().close();
-    return p;
-  }
 
   it('names the owner of a session another machine runs, and takes it over only after a confirmation that says both may write', async () => {
     const plan = await keepCloudPlan();

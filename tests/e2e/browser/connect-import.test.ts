@@ -10,16 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
+import type { Page } from 'playwright-core';
 import { startTestHost } from '../support/browser-host';
+import { openApp, type AppSession } from '../support/app-session';
 import { AppPage } from '../pages/app-page';
 import { DashboardPage } from '../pages/dashboard-page';
 import { GridPage } from '../pages/grid-page';
-import { openWatchedPage } from '../support/watched-page';
 
-let browser: Browser;
-let context: BrowserContext;
+let app: AppSession | undefined;
 let page: Page;
 let host: Awaited<ReturnType<typeof startTestHost>>;
 let files: string;
@@ -42,15 +40,11 @@ beforeAll(async () => {
   // A bigger connector space (the same objects four times over), still a valid export.
   const body = ex.connectorSpaceXml.slice(ex.connectorSpaceXml.indexOf('<cs-object '), ex.connectorSpaceXml.lastIndexOf('</cs-objects>'));
   writeFileSync(path('big-cs.xml'), ex.connectorSpaceXml.replace(body, body.repeat(4)));
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  ({ page, cspViolations, pageErrors } = await openWatchedPage(context));
-  await page.goto(host.host.url);
-  await new AppPage(page).waitReady();
+  app = await openApp(host.host.url, { viewport: { width: 1366, height: 900 } });
+  ({ page, cspViolations, pageErrors } = app);
 });
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
+  await app?.close();
   await host?.stop();
   if (files) rmSync(files, { recursive: true, force: true });
 });

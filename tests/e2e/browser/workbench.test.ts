@@ -4,18 +4,16 @@
  * view as CSV and read the file back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
+import type { Page } from 'playwright-core';
 import { startTestHost } from '../support/browser-host';
+import { openApp, type AppSession } from '../support/app-session';
 import { AppPage } from '../pages/app-page';
 import { DashboardPage } from '../pages/dashboard-page';
 import { GridPage } from '../pages/grid-page';
 import { DetailsPage } from '../pages/details-page';
 import { HelpPage, ProfilesPage } from '../pages/profiles-page';
-import { openWatchedPage } from '../support/watched-page';
 
-let browser: Browser;
-let context: BrowserContext;
+let app: AppSession | undefined;
 let page: Page;
 let host: Awaited<ReturnType<typeof startTestHost>>;
 let cspViolations: string[] = [];
@@ -23,15 +21,11 @@ let pageErrors: string[] = [];
 
 beforeAll(async () => {
   host = await startTestHost();
-  browser = await launchChromium();
-  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 768 } });
-  ({ page, cspViolations, pageErrors } = await openWatchedPage(context));
-  await page.goto(host.host.url);
-  await new AppPage(page).waitReady();
+  app = await openApp(host.host.url, { acceptDownloads: true, viewport: { width: 1366, height: 768 } });
+  ({ page, cspViolations, pageErrors } = app);
 });
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
+  await app?.close();
   await host?.stop();
 });
 
