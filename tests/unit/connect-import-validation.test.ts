@@ -96,6 +96,38 @@ describe('the stored import', () => {
     expect(ws.engineImports.info('p1')).toBeNull();
   });
 
+  it('writes a rule and a citation the objects share once, and reads them back shared', () => {
+    const rule = { name: 'Custom - Mobile E.164', precedence: 50, expression: 'IIF(Left([mobile],1)="+",[mobile],"+91" & [mobile])', sources: ['mobile'], connector: 'corp.contoso.com' };
+    const run = { source: 'Get-ADSyncRunProfileResult' as const, origin: 'runs.json', line: 4 };
+    const objects: EngineObject[] = Array.from({ length: 50 }, (_, i) => ({ ...obj, sourceAnchor: `anchor${i}==`, rule, evidence: [{ ...obj.evidence[0]!, line: 12 + i }, run] }));
+    ws.engineImports.put('p1', { ...info, objects: 50 }, objects);
+    const raw = ws.blobs.get('engine-import:connect-objects:p1')!.toString('utf8');
+    expect(raw.split(rule.expression.replace(/"/g, '\\"')).length - 1).toBe(1);
+    expect(raw.split('runs.json').length - 1).toBe(1);
+    const back = ws.engineImports.get('p1')!.objects;
+    expect(back).toEqual(objects);
+    expect(new Set(back.map((o) => o.rule)).size).toBe(1);
+    expect(new Set(back.map((o) => o.evidence[1])).size).toBe(1);
+  });
+
+  it('still reads an import stored in the first format (every object whole)', () => {
+    ws.engineImports.put('p1', info, [obj]);
+    ws.blobs.put('engine-import:connect-objects:p1', JSON.stringify({ format: 'syncdrift-connect-import/1', objects: [obj] }));
+    expect(ws.engineImports.get('p1')).toEqual({ info, objects: [obj] });
+  });
+
+  it('ignores a stored import whose objects point at a rule or citation it does not hold', () => {
+    ws.engineImports.put('p1', info, [obj]);
+    const stored = JSON.parse(ws.blobs.get('engine-import:connect-objects:p1')!.toString('utf8')) as { objects: Array<{ rule: number | null; evidence: number[] }> };
+    stored.objects[0]!.evidence = [7];
+    ws.blobs.put('engine-import:connect-objects:p1', JSON.stringify(stored));
+    expect(ws.engineImports.get('p1')).toBeNull();
+    stored.objects[0]!.evidence = [0];
+    stored.objects[0]!.rule = 0;
+    ws.blobs.put('engine-import:connect-objects:p1', JSON.stringify(stored));
+    expect(ws.engineImports.get('p1')).toBeNull();
+  });
+
   it('writes the shown info and the objects together or not at all', () => {
     ws.engineImports.put('p1', info, [obj]);
     expect(() => ws.engineImports.put('p1', { ...info, objects: -1 }, [obj, obj])).toThrow();
