@@ -139,6 +139,30 @@ describe('importing Entra Connect exports in the app', () => {
     }
   }, 180_000);
 
+  it('a masked export carries it masked: shown on the other workstation, its scan joins the simulator\u2019s own exports instead', async () => {
+    const { import: stored } = await call<{ import: object }>('connectExport.get', { profileId: 'sandbox' });
+    const file = join(h.dir, 'workspace-masked.sdx');
+    await h.services.workspace.export(file);
+    const other = servicesHarness('sd-api-connect-import-c-');
+    try {
+      const ws = openWorkspace(join(other.dir, 'workspace.db'));
+      try {
+        await ws.import(file);
+      } finally {
+        ws.close();
+      }
+      await other.open();
+      expect(await other.call('connectExport.get', { profileId: 'sandbox' })).toEqual({ import: { ...stored, masked: true } });
+      const { rows, scan } = await other.scan();
+      expect(scan.state, scan.problems.join('; ')).toBe('completed');
+      const tm = rows.find((r) => r.onPrem?.samAccountName === 'testmobile')!;
+      expect(tm.engine?.evidence[0]).toMatchObject({ origin: 'sandbox-connector-space.xml' });
+      expect(JSON.stringify(rows.map((r) => r.engine))).not.toContain('\u2022');
+    } finally {
+      await other.close({ removeDir: true });
+    }
+  }, 180_000);
+
   it('removes the import: the next scan joins the simulator\u2019s own exports again', async () => {
     expect(await call('connectExport.remove', { profileId: 'sandbox' })).toEqual({ removed: true });
     expect(await call('connectExport.get', { profileId: 'sandbox' })).toEqual({ import: null });

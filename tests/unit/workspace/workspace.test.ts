@@ -401,8 +401,20 @@ describe('export and import', () => {
     const service = connectImports(b);
     expect(service.info(imp.profileId)).toEqual({ ...imp.info, masked: true });
     expect(service.objects(imp.profileId)).toBeNull();
+    // A hand edit that drops the marks does not make bullets joinable.
+    const lines = exportLines(file);
+    lines[0] = lines[0]!.replace('"masked":true', '"masked":false');
+    const head = lines.findIndex((l) => l.includes('"t":"connect_imports"'));
+    lines[head] = lines[head]!.replace(',\\"masked\\":true', '');
+    expect(lines[head]).not.toContain('masked');
+    rewrite(file, lines);
+    const c = open('c.db');
+    await c.import(file);
+    expect(c.engineImports.get(imp.profileId)?.info.masked).toBe(true);
+    expect(connectImports(c).objects(imp.profileId)).toBeNull();
     a.close();
     b.close();
+    c.close();
   });
 
   it('leaves the Connect import out of a one-scan export: its rows carry what the scan joined', async () => {
@@ -477,7 +489,7 @@ describe('export and import', () => {
     lines[0] = lines[0]!.replace('"formatVersion":1', '"formatVersion":9');
     rewrite(file, lines);
     const b = open('b.db');
-    await expect(b.import(file)).rejects.toThrow(/new\.sdx was written by a newer SyncDrift Workbench \(export format 9\); update this installation first/);
+    await expect(b.import(file)).rejects.toThrow(/new\.sdx was exported by a newer SyncDrift Workbench \(export format 9\); update this installation first/);
     a.close();
     b.close();
   });
