@@ -3,7 +3,9 @@
  * a renderer sends are written to a private temporary folder under their own names and read by the
  * same reader as the CLI's (main/syncengine/connect-files.ts), so errors name the admin's file and
  * line. In the background, with progress as `op.progress` and `op.cancel`; the joined objects are
- * stored per profile only when the whole import read, so later scans of it join them.
+ * stored per profile only when the whole import read, so later scans of it join them. An import
+ * restored from a masked workspace export (`info.masked`) is shown but never joined: its exported
+ * values are bullets, which equal no real value, so a join would misjudge every exported user.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,23 +27,28 @@ export function assertExportFileName(name: string, where: string): void {
 
 export class ConnectImportService {
   /** Parsed once per profile and reused by every scan until the import changes. */
-  private readonly cache = new Map<string, EngineObject[] | null>();
+  private readonly cache = new Map<string, { info: ConnectImportInfo; objects: EngineObject[] } | null>();
 
   constructor(
     private readonly deps: { workspace: Workspace; logger: Logger; clock: Clock; emit: EventSink; ops: Operations; assertProfile: (profileId: string) => void },
   ) {}
 
-  /** The profile's imported engine objects, or null when it has none. */
-  objects(profileId: string): EngineObject[] | null {
-    if (!this.cache.has(profileId)) this.cache.set(profileId, this.deps.workspace.engineImports.get(profileId)?.objects ?? null);
+  private stored(profileId: string): { info: ConnectImportInfo; objects: EngineObject[] } | null {
+    if (!this.cache.has(profileId)) this.cache.set(profileId, this.deps.workspace.engineImports.get(profileId));
     return this.cache.get(profileId)!;
   }
 
-  /** What is stored, as long as its objects still read (what is shown is what scans join). */
+  /** The engine objects a scan of the profile joins, or null when it has none (or only a masked copy). */
+  objects(profileId: string): EngineObject[] | null {
+    const s = this.stored(profileId);
+    return s && !s.info.masked ? s.objects : null;
+  }
+
+  /** What is stored, as long as its objects still read; `masked` says a scan does not join it. */
   info(profileId: string): ConnectImportInfo | null {
     this.deps.assertProfile(profileId);
     const info = this.deps.workspace.engineImports.info(profileId);
-    return info && this.objects(profileId) ? info : null;
+    return info && this.stored(profileId) ? info : null;
   }
 
   remove(profileId: string): boolean {
@@ -91,7 +98,7 @@ export class ConnectImportService {
         if (op.signal.aborted) throw new CancelledError('The import');
         const info: ConnectImportInfo = { importedAt: this.deps.clock.now().toISOString(), objects: r.objects.length, files: r.files, stats: r.stats };
         this.deps.workspace.engineImports.put(profileId, info, r.objects);
-        this.cache.set(profileId, r.objects);
+        this.cache.set(profileId, { info, objects: r.objects });
         logger.info('connect exports imported', { profileId, objects: r.objects.length, files: r.files.length });
         emit('connectExport.finished', { operationId: op.id, profileId, state: 'done', import: info });
       } catch (e) {

@@ -339,7 +339,8 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
       const ws = openWorkspace(workspacePath(run.io, cmd.workspace), { clock: run.clock });
       try {
         const r = await ws.export(resolve(run.io.cwd, cmd.out), { ...(cmd.scan ? { scanId: cmd.scan } : {}), mask: cmd.mask });
-        run.say(`Wrote ${r.file}: ${r.header.scanIds.length} scan(s)${r.header.masked ? ', phone numbers masked' : ', phone numbers NOT masked'}.`);
+        const imports = r.counts.connect_imports ?? 0;
+        run.say(`Wrote ${r.file}: ${r.header.scanIds.length} scan(s)${imports ? `, ${imports} Connect import(s)` : ''}${r.header.masked ? ', phone numbers masked' : ', phone numbers NOT masked'}.`);
       } finally {
         ws.close();
       }
@@ -350,7 +351,10 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
       try {
         const r = await ws.import(resolve(run.io.cwd, cmd.file));
         const n = Object.values(r.inserted).reduce((a, b) => a + (b ?? 0), 0);
-        run.say(`Imported ${n} record(s) (${r.header.scanIds.length} scan(s)${r.header.masked ? ', masked' : ''}); ${r.skipped} already present.`);
+        const imports = r.inserted.connect_imports ?? 0;
+        run.say(`Imported ${n} record(s) (${r.header.scanIds.length} scan(s)${imports ? `, ${imports} Connect import(s)` : ''}${r.header.masked ? ', masked' : ''}); ${r.skipped} already present.`);
+        // Bullets equal no real value: a scan joining them would misjudge every exported user.
+        if (imports && r.header.masked) run.say('A masked Connect import is shown but not joined by scans: import the Connect export again, or a workspace exported with --no-mask, to join it.');
       } finally {
         ws.close();
       }

@@ -78,6 +78,17 @@ export const EngineObject = z.object({
 export type EngineObject = z.infer<typeof EngineObject>;
 
 /**
+ * EngineObject refusing unknown keys at every level, for files a person may have edited (a workspace
+ * export): a misspelt key is named instead of silently dropped.
+ */
+export const EngineObjectStrict = z.strictObject({
+  ...EngineObject.shape,
+  exported: z.strictObject(EngineObject.shape.exported.unwrap().shape).nullable(),
+  rule: EngineRule.strict().nullable(),
+  evidence: z.array(EngineEvidence.strict()),
+});
+
+/**
  * Tenant-wide facts of the engine's configuration (not per user): whether AD otherMobile flows at
  * all. Cloud Sync's job schema may have no mapping toward otherMobile; then AD otherMobile never
  * reaches AlternateMobilePhones and the bypass pushes none of it (#17 point 11).

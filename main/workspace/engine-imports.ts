@@ -80,8 +80,11 @@ export function decodeEngineImport(parsed: unknown): EngineObject[] | null {
   return v1.success ? v1.data.objects : null;
 }
 
-const infoKey = (profileId: string) => `engine-import:connect:${profileId}`;
-const objectsKey = (profileId: string) => `engine-import:connect-objects:${profileId}`;
+/** Every settings and blob key of an import starts so (workspace exports carry imports as their own records). */
+export const ENGINE_IMPORT_KEY_PREFIX = 'engine-import:';
+const INFO_PREFIX = `${ENGINE_IMPORT_KEY_PREFIX}connect:`;
+const infoKey = (profileId: string) => `${INFO_PREFIX}${profileId}`;
+const objectsKey = (profileId: string) => `${ENGINE_IMPORT_KEY_PREFIX}connect-objects:${profileId}`;
 
 export class EngineImportRepository {
   constructor(
@@ -97,6 +100,14 @@ export class EngineImportRepository {
       this.blobs.put(objectsKey(profileId), body);
       this.settings.set(infoKey(profileId), ConnectImportInfo.parse(info));
     })();
+  }
+
+  /** The profiles that have an import stored (whether it still reads or not: get() says). */
+  profileIds(): string[] {
+    return this.db
+      .prepare('SELECT substr(key, ?) FROM settings WHERE substr(key, 1, ?) = ? ORDER BY key')
+      .pluck()
+      .all(INFO_PREFIX.length + 1, INFO_PREFIX.length, INFO_PREFIX) as string[];
   }
 
   /** What the app shows of the import, or null when there is none (or its objects are gone). */

@@ -4,6 +4,7 @@
  * digits stay so an admin can tell rows apart; every other digit becomes a bullet.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { EngineObject } from '../core/engine-view';
 
 const BULLET = '\u2022';
 
@@ -18,9 +19,14 @@ function maskDigits(text: string, keepLast: number): string {
   return chars.join('');
 }
 
+/** True for a value maskPhone wrote (it holds the bullet no phone number has). */
+export function isMaskedPhone(value: string): boolean {
+  return value.includes(BULLET);
+}
+
 /** Masks one phone value; values already masked stay as they are. */
 export function maskPhone(value: string): string {
-  if (value.includes(BULLET)) return value;
+  if (isMaskedPhone(value)) return value;
   const trimmed = value.trim();
   if (trimmed === '') return value;
   let phone: ReturnType<typeof parsePhoneNumberFromString>;
@@ -69,4 +75,24 @@ export function maskPhonesDeep(value: unknown, key?: string): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = maskPhonesDeep(v, k);
   return out;
+}
+
+/** A number written into free text (an engine's error message), led by +: masked where it stands. */
+const PLUS_NUMBER = /\+\d[\d ().-]{5,}\d/g;
+
+/**
+ * An engine object as a masked export carries it: the exported mobile and otherMobile values masked,
+ * and in its reason (an engine error may quote the value) those values and any +-led number too. Join
+ * keys, states, rules and evidence stay: they are not phone numbers.
+ */
+export function maskEngineObject(o: EngineObject): EngineObject {
+  const values = o.exported ? [o.exported.mobile, ...o.exported.otherMobile].filter((v): v is string => v !== null && v.trim() !== '') : [];
+  let reason = o.reason;
+  if (reason !== null) {
+    // Longest first, so a value inside another is not half-masked.
+    for (const v of [...values].sort((a, b) => b.length - a.length)) reason = reason.split(v).join(maskPhone(v));
+    reason = reason.replace(PLUS_NUMBER, (m) => maskPhone(m));
+  }
+  const exported = o.exported ? { mobile: o.exported.mobile === null ? null : maskPhone(o.exported.mobile), otherMobile: o.exported.otherMobile.map(maskPhone) } : null;
+  return { ...o, exported, reason };
 }

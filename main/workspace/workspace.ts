@@ -62,7 +62,7 @@ export class Workspace {
   }
 
   import(file: string): Promise<ImportResult> {
-    return importWorkspace(this.db, file);
+    return importWorkspace(this.db, file, { clock: this.clock });
   }
 
   close(): void {

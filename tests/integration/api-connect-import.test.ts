@@ -4,9 +4,12 @@
  * exports (what docs/onprem.md's kit writes), sent as the renderer sends them. A bad line is named
  * with its file, a cancelled import leaves the stored one as it was, and a good import is what the
  * next scan of the profile joins: Pune's users rule-formatted, testmobile citing the imported file.
+ * It travels with export-workspace: the workstation that imports the file joins it in its own scans.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import type { DriftRow } from '../../main/core/model';
+import { openWorkspace } from '../../main/workspace/workspace';
 import { servicesHarness } from '../support/services-harness';
 
 const h = servicesHarness('sd-api-connect-import-');
@@ -110,6 +113,55 @@ describe('importing Entra Connect exports in the app', () => {
     await h.open();
     expect(await call('connectExport.get', { profileId: 'sandbox' })).toEqual(before);
   });
+
+  it('travels with export-workspace: a fresh workstation importing the file joins it in its own scan', async () => {
+    const { import: stored } = await call<{ import: { importedAt: string } }>('connectExport.get', { profileId: 'sandbox' });
+    const file = join(h.dir, 'workspace.sdx');
+    const ex = await h.services.workspace.export(file, { mask: false });
+    expect(ex.counts.connect_imports).toBe(1);
+    const other = servicesHarness('sd-api-connect-import-b-');
+    try {
+      const ws = openWorkspace(join(other.dir, 'workspace.db'));
+      try {
+        expect((await ws.import(file)).inserted.connect_imports).toBe(1);
+      } finally {
+        ws.close();
+      }
+      await other.open();
+      expect(await other.call('connectExport.get', { profileId: 'sandbox' })).toEqual({ import: stored });
+      const { rows, scan } = await other.scan();
+      expect(scan.state, scan.problems.join('; ')).toBe('completed');
+      const tm = rows.find((r) => r.onPrem?.samAccountName === 'testmobile')!;
+      expect(tm.flags).toContain('override-confirmed');
+      expect(tm.engine?.evidence[0]).toMatchObject({ origin: 'cs-export.xml', line: expect.any(Number) });
+    } finally {
+      await other.close({ removeDir: true });
+    }
+  }, 180_000);
+
+  it('a masked export carries it masked: shown on the other workstation, its scan joins the simulator\u2019s own exports instead', async () => {
+    const { import: stored } = await call<{ import: object }>('connectExport.get', { profileId: 'sandbox' });
+    const file = join(h.dir, 'workspace-masked.sdx');
+    await h.services.workspace.export(file);
+    const other = servicesHarness('sd-api-connect-import-c-');
+    try {
+      const ws = openWorkspace(join(other.dir, 'workspace.db'));
+      try {
+        await ws.import(file);
+      } finally {
+        ws.close();
+      }
+      await other.open();
+      expect(await other.call('connectExport.get', { profileId: 'sandbox' })).toEqual({ import: { ...stored, masked: true } });
+      const { rows, scan } = await other.scan();
+      expect(scan.state, scan.problems.join('; ')).toBe('completed');
+      const tm = rows.find((r) => r.onPrem?.samAccountName === 'testmobile')!;
+      expect(tm.engine?.evidence[0]).toMatchObject({ origin: 'sandbox-connector-space.xml' });
+      expect(JSON.stringify(rows.map((r) => r.engine))).not.toContain('\u2022');
+    } finally {
+      await other.close({ removeDir: true });
+    }
+  }, 180_000);
 
   it('removes the import: the next scan joins the simulator\u2019s own exports again', async () => {
     expect(await call('connectExport.remove', { profileId: 'sandbox' })).toEqual({ removed: true });

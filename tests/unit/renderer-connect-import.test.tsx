@@ -3,8 +3,11 @@
  * The renderer's side of the Connect export import (#18): files too big for one import are refused
  * before anything is sent, naming the file; a Cancel clicked before the service answered is passed on
  * once the operation's id is known; the service's reason (file and line) is what the admin reads.
+ * An import restored from a masked workspace export says that scans do not join it.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cleanup, render, screen } from '@testing-library/react';
+import { ConnectImportPanel } from '../../renderer/src/components/ConnectImportPanel';
 import { useAppStore } from '../../renderer/src/stores/app-store';
 import { tooLarge, useConnectImportStore } from '../../renderer/src/stores/connect-import-store';
 import { CONNECT_IMPORT_MAX_CHARS } from '../../preload/contract';
@@ -52,5 +55,21 @@ describe('the Connect import store', () => {
     const info = { importedAt: '2026-12-07T09:00:00.000Z', objects: 12, files: [{ file: 'cs.xml', kind: 'cs-xml' as const, bytes: 13 }], stats: { aadUsers: 6, adOnly: 0, otherTypes: 0, rulesTouchingMobile: 1 } };
     api.emit('connectExport.finished', { operationId: 'op-1', profileId: 'sandbox', state: 'done', import: info });
     expect(useConnectImportStore.getState()).toMatchObject({ running: false, info, error: null });
+  });
+});
+
+describe('the Connect import card', () => {
+  afterEach(cleanup);
+  const info = { importedAt: '2026-12-07T09:00:00.000Z', objects: 12, files: [{ file: 'cs.xml', kind: 'cs-xml' as const, bytes: 13 }], stats: { aadUsers: 6, adOnly: 0, otherTypes: 0, rulesTouchingMobile: 1 } };
+
+  it('says a masked import (from a workspace export) is not joined by scans, and says nothing of it otherwise', () => {
+    useConnectImportStore.setState({ profileId: 'sandbox', info: { ...info, masked: true } });
+    render(<ConnectImportPanel />);
+    expect(screen.getByTestId('connect-import-masked').textContent).toMatch(/phone numbers masked: .*masked workspace export, so scans do not join it/i);
+    cleanup();
+    useConnectImportStore.setState({ profileId: 'sandbox', info });
+    render(<ConnectImportPanel />);
+    expect(screen.queryByTestId('connect-import-masked')).toBeNull();
+    expect(screen.getByTestId('connect-import-state').textContent).toMatch(/12 objects/);
   });
 });

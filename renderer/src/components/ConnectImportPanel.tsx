@@ -1,7 +1,8 @@
 /**
  * The dashboard's card for the profile's Entra Connect export (#18): what is stored and when, import
  * (pick the files docs/onprem.md's kit writes), its progress with Cancel, the error naming the file
- * and line, and Remove. Scans of the profile join the stored export.
+ * and line, and Remove. Scans of the profile join the stored export, unless it came masked with a
+ * workspace export (then the card says so).
  */
 import { useRef } from 'react';
 import { useConnectImportStore } from '../stores/connect-import-store';
@@ -62,6 +63,12 @@ export function ConnectImportPanel() {
               Remove
             </button>
           </p>
+          {info.masked && (
+            <p className="muted" data-testid="connect-import-masked">
+              Phone numbers masked: this import came with a masked workspace export, so scans do not join it (a masked value matches no real one). Import the Connect
+              export again to join it.
+            </p>
+          )}
           <ul className="muted">
             {info.files.map((f) => (
               <li key={f.file}>

@@ -302,6 +302,47 @@ describe('workspace commands', () => {
     expect(p.out).toMatch(/1 scan\(s\)/);
   });
 
+  it('carries the profile\u2019s Connect import through export-workspace and import-workspace, masked unless --no-mask (#18)', async () => {
+    const a = openWorkspace(join(dir, 'a.db'), { clock });
+    const profile = a.profiles.save({ name: 'Contoso', profile: { name: 'Contoso' } });
+    const object = {
+      engine: 'connect' as const,
+      sourceAnchor: 'AAAAAAAAAAAAAAAAAAAAAA==',
+      onPremDn: 'CN=Adele Vance,OU=Staff,DC=contoso,DC=com',
+      cloudId: null,
+      state: 'exported' as const,
+      exported: { mobile: '+1 803 555 0112', otherMobile: [] },
+      exportedAt: '2025-02-01T10:00:00Z',
+      rule: null,
+      reason: null,
+      evidence: [{ source: 'Export-ADSyncToolsObjects' as const, origin: 'cs-export.xml', line: 12 }],
+    };
+    const info = { importedAt: '2025-02-02T09:00:00.000Z', objects: 1, files: [{ file: 'cs-export.xml', kind: 'cs-xml' as const, bytes: 100 }], stats: { aadUsers: 1, adOnly: 0, otherTypes: 0, rulesTouchingMobile: 0 } };
+    a.engineImports.put(profile.id, info, [object]);
+    a.close();
+    const ex = await run(['export-workspace', '--workspace', 'a.db', '--out', 'a.sdx']);
+    expect(ex.code, ex.err).toBe(0);
+    expect(ex.err).toMatch(/0 scan\(s\), 1 Connect import\(s\), phone numbers masked/);
+    const im = await run(['import-workspace', 'a.sdx', '--workspace', 'b.db']);
+    expect(im.code, im.err).toBe(0);
+    expect(im.err).toMatch(/\(0 scan\(s\), 1 Connect import\(s\), masked\)/);
+    expect(im.err).toMatch(/masked Connect import is shown but not joined by scans/);
+    const plain = await run(['export-workspace', '--workspace', 'a.db', '--out', 'plain.sdx', '--no-mask']);
+    expect(plain.err).toMatch(/1 Connect import\(s\), phone numbers NOT masked/);
+    const im2 = await run(['import-workspace', 'plain.sdx', '--workspace', 'c.db']);
+    expect(im2.err).toMatch(/Imported \d+ record\(s\) \(0 scan\(s\), 1 Connect import\(s\)\)/);
+    expect(im2.err).not.toMatch(/not joined/);
+    const b = openWorkspace(join(dir, 'b.db'), { clock });
+    const c = openWorkspace(join(dir, 'c.db'), { clock });
+    try {
+      expect(b.engineImports.get(profile.id)?.objects[0]?.exported?.mobile).toBe('+1 803 \u2022\u2022\u2022 \u2022\u202212');
+      expect(c.engineImports.get(profile.id)).toEqual({ info, objects: [object] });
+    } finally {
+      b.close();
+      c.close();
+    }
+  });
+
   it('writes the export kit for both sides', async () => {
     const r = await run(['export-kit', '--out', 'kit', '--base-dn', 'DC=contoso,DC=com']);
     expect(r.code).toBe(0);

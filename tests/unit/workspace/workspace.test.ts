@@ -14,6 +14,11 @@ import { computeDrift } from '../../../main/drift/engine';
 import { parseDirectoryAudits } from '../../../main/drift/audit';
 import { ValidationError } from '../../../main/core/errors';
 import type { Clock } from '../../../main/core/ports';
+import type { EngineObject } from '../../../main/core/engine-view';
+import type { ConnectImportInfo } from '../../../main/core/engine-import';
+import { createLogger } from '../../../main/core/logger';
+import { ConnectImportService } from '../../../main/api/connect-import-service';
+import { Operations } from '../../../main/api/operations';
 import { adUser, entraTwin } from '../drift/fixtures';
 
 let dir: string;
@@ -223,6 +228,49 @@ describe('decisions, sessions, blobs, settings', () => {
   });
 });
 
+/**
+ * The Contoso profile with the Connect export its admin imported (#18): the engine exported AD's value
+ * for Adele (in sync) and Grady (Entra ID keeps another: a joined scan confirms his override), and
+ * failed on Henrietta with her number in the error text.
+ */
+function withConnectImport(ws: Workspace): { profileId: string; info: ConnectImportInfo; objects: EngineObject[] } {
+  const { users } = contosoScan();
+  const profile = ws.profiles.save({ name: 'Contoso', profile: { name: 'Contoso' } });
+  const object = (i: number, over: Partial<EngineObject> = {}): EngineObject => ({
+    engine: 'connect',
+    sourceAnchor: users[i]!.sourceAnchor,
+    onPremDn: users[i]!.dn,
+    cloudId: null,
+    state: 'exported',
+    exported: { mobile: users[i]!.mobile, otherMobile: [] },
+    exportedAt: '2025-02-28T10:00:00Z',
+    rule: { name: 'Out to AAD - User Join', precedence: 100, expression: 'direct', sources: ['mobile'], connector: 'contoso.com' },
+    reason: null,
+    evidence: [{ source: 'Export-ADSyncToolsObjects', origin: 'cs-export.xml', line: 10 + i }],
+    ...over,
+  });
+  const objects = [
+    object(0, { exported: { mobile: '+1 803 555 0112', otherMobile: ['+44 20 7946 0958'] } }),
+    object(3),
+    object(4, { state: 'error', reason: 'the last export of this object failed: the value +1 425 555 0104 was refused' }),
+  ];
+  const info: ConnectImportInfo = {
+    importedAt: '2025-02-28T11:00:00.000Z',
+    objects: objects.length,
+    files: [{ file: 'cs-export.xml', kind: 'cs-xml', bytes: 4096 }],
+    stats: { aadUsers: 3, adOnly: 0, otherTypes: 0, rulesTouchingMobile: 1 },
+  };
+  ws.engineImports.put(profile.id, info, objects);
+  return { profileId: profile.id, info, objects };
+}
+
+/** What the app's scans of a profile join: the service every host composes, over this workspace. */
+const connectImports = (ws: Workspace) =>
+  new ConnectImportService({ workspace: ws, logger: createLogger(() => {}), clock, emit: () => {}, ops: new Operations(), assertProfile: () => {} });
+
+const exportLines = (file: string) => gunzipSync(readFileSync(file)).toString('utf8').split('\n');
+const rewrite = (file: string, lines: string[]) => writeFileSync(file, gzipSync(lines.join('\n')));
+
 describe('export and import', () => {
   it('round-trips a workspace to another workstation unmasked', async () => {
     const a = open('a.db');
@@ -278,6 +326,170 @@ describe('export and import', () => {
     const b = open('b.db');
     await expect(b.import(file)).rejects.toThrow(new RegExp(`x\\.sdx:${i + 1}: drift_rows\\.json: status`));
     expect(b.scans.list()).toHaveLength(0);
+    a.close();
+    b.close();
+  });
+  it('carries each profile\u2019s Connect import, and a scan of the restored profile joins it (#18)', async () => {
+    const a = open('a.db');
+    record(a);
+    const imp = withConnectImport(a);
+    const file = join(dir, 'contoso.sdx');
+    const ex = await a.export(file, { mask: false });
+    expect(ex.counts).toMatchObject({ connect_imports: 1, connect_import_objects: 3 });
+    expect(ex.header.formatVersion).toBe(2);
+    const b = open('b.db');
+    const im = await b.import(file);
+    expect(im.inserted).toMatchObject({ connect_imports: 1, connect_import_objects: 3 });
+    expect(b.engineImports.get(imp.profileId)).toEqual({ info: imp.info, objects: imp.objects });
+    // What a scan of the profile joins in the receiving workspace: Grady's override is confirmed.
+    const joined = connectImports(b).objects(imp.profileId);
+    expect(joined).toEqual(imp.objects);
+    const { users, clouds } = contosoScan();
+    const rows = computeDrift(users, clouds, { defaultRegion: 'US', engineObjects: joined! }).rows;
+    const grady = rows.find((r) => r.upn === 'grady.archie@contoso.com')!;
+    expect(grady.flags).toContain('override-confirmed');
+    expect(grady.engine?.evidence[0]).toMatchObject({ origin: 'cs-export.xml', line: 13 });
+    // Importing twice keeps what is there.
+    const again = await b.import(file);
+    expect(again.inserted.connect_imports).toBeUndefined();
+    expect(again.inserted.connect_import_objects).toBeUndefined();
+    expect(b.engineImports.get(imp.profileId)).toEqual({ info: imp.info, objects: imp.objects });
+    a.close();
+    b.close();
+  });
+
+  it('keeps the Connect import the target already holds for the profile', async () => {
+    const a = open('a.db');
+    const imp = withConnectImport(a);
+    const file = join(dir, 'contoso.sdx');
+    await a.export(file, { mask: false });
+    const b = open('b.db');
+    const own = { ...imp.info, importedAt: '2025-03-01T09:00:00.000Z', objects: 1 };
+    b.engineImports.put(imp.profileId, own, [imp.objects[1]!]);
+    const im = await b.import(file);
+    expect(im.inserted.connect_imports).toBeUndefined();
+    expect(im.skipped).toBeGreaterThanOrEqual(4);
+    expect(b.engineImports.get(imp.profileId)).toEqual({ info: own, objects: [imp.objects[1]] });
+    a.close();
+    b.close();
+  });
+
+  it('masks the engine view\u2019s exported values by default, and the masked import is shown but never joined', async () => {
+    const a = open('a.db');
+    const imp = withConnectImport(a);
+    const file = join(dir, 'masked.sdx');
+    await a.export(file);
+    const text = exportLines(file).join('\n');
+    expect(text).not.toMatch(/555.?0112|7946.?0958|555.?0104|555.?0103/);
+    const objects = exportLines(file)
+      .filter((l) => l.includes('"t":"connect_import_objects"'))
+      .map((l) => JSON.parse((JSON.parse(l) as { r: { json: string } }).r.json) as EngineObject);
+    expect(objects.map((o) => o.exported)).toEqual([
+      { mobile: '+1 803 \u2022\u2022\u2022 \u2022\u202212', otherMobile: ['+44 20 \u2022\u2022\u2022\u2022 \u2022\u202258'] },
+      { mobile: '+1 425 \u2022\u2022\u2022 \u2022\u202203', otherMobile: [] },
+      { mobile: '+1 425 \u2022\u2022\u2022 \u2022\u202204', otherMobile: [] },
+    ]);
+    expect(objects[2]!.reason).toBe('the last export of this object failed: the value +1 425 \u2022\u2022\u2022 \u2022\u202204 was refused');
+    // Nothing but the phone values changes: the join keys, rules and evidence travel as they are.
+    expect(objects.map((o) => [o.sourceAnchor, o.rule, o.evidence])).toEqual(imp.objects.map((o) => [o.sourceAnchor, o.rule, o.evidence]));
+    const b = open('b.db');
+    await b.import(file);
+    const stored = b.engineImports.get(imp.profileId)!;
+    expect(stored.info).toEqual({ ...imp.info, masked: true });
+    expect(stored.objects).toEqual(objects);
+    // Bullets never equal a real value: a scan joining them would misjudge every exported user.
+    const service = connectImports(b);
+    expect(service.info(imp.profileId)).toEqual({ ...imp.info, masked: true });
+    expect(service.objects(imp.profileId)).toBeNull();
+    // A hand edit that drops the marks does not make bullets joinable.
+    const lines = exportLines(file);
+    lines[0] = lines[0]!.replace('"masked":true', '"masked":false');
+    const head = lines.findIndex((l) => l.includes('"t":"connect_imports"'));
+    lines[head] = lines[head]!.replace(',\\"masked\\":true', '');
+    expect(lines[head]).not.toContain('masked');
+    rewrite(file, lines);
+    const c = open('c.db');
+    await c.import(file);
+    expect(c.engineImports.get(imp.profileId)?.info.masked).toBe(true);
+    expect(connectImports(c).objects(imp.profileId)).toBeNull();
+    a.close();
+    b.close();
+    c.close();
+  });
+
+  it('leaves the Connect import out of a one-scan export: its rows carry what the scan joined', async () => {
+    const a = open('a.db');
+    withConnectImport(a);
+    const scan = record(a);
+    const file = join(dir, 'scan.sdx');
+    const ex = await a.export(file, { scanId: scan.id });
+    expect(ex.counts.connect_imports).toBeUndefined();
+    expect(ex.header.formatVersion).toBe(1);
+    expect(exportLines(file).join('\n')).not.toMatch(/connect_import|engine-import/);
+    a.close();
+  });
+
+  it('refuses a tampered Connect import naming file, line and field, and writes nothing', async () => {
+    const a = open('a.db');
+    record(a);
+    const imp = withConnectImport(a);
+    const file = join(dir, 'x.sdx');
+    await a.export(file, { mask: false });
+    const good = exportLines(file);
+    const head = good.findIndex((l) => l.includes('"t":"connect_imports"'));
+    const first = good.findIndex((l) => l.includes('"t":"connect_import_objects"'));
+    const editObject = (edit: (o: Record<string, unknown>) => void) => {
+      const lines = [...good];
+      const rec = JSON.parse(lines[first]!) as { t: string; r: { json: string } };
+      const o = JSON.parse(rec.r.json) as Record<string, unknown>;
+      edit(o);
+      rec.r.json = JSON.stringify(o);
+      lines[first] = JSON.stringify(rec);
+      return lines;
+    };
+    const editHead = (edit: (r: Record<string, unknown>) => void) => {
+      const lines = [...good];
+      const rec = JSON.parse(lines[head]!) as { t: string; r: Record<string, unknown> };
+      edit(rec.r);
+      lines[head] = JSON.stringify(rec);
+      return lines;
+    };
+    const cases: Array<[string[], RegExp]> = [
+      [editObject((o) => ((o.exported as { mobile: unknown }).mobile = 18035550112)), new RegExp(`^x\\.sdx:${first + 1}: connect_import_objects\\.json: exported\\.mobile: `)],
+      [editObject((o) => ((o.exported as Record<string, unknown>).mobilePhone = '+1 803 555 0112')), new RegExp(`^x\\.sdx:${first + 1}: connect_import_objects\\.json: exported: .*mobilePhone`)],
+      [editObject((o) => (o.state = 'gone')), new RegExp(`^x\\.sdx:${first + 1}: connect_import_objects\\.json: state: `)],
+      [editObject((o) => delete o.evidence), new RegExp(`^x\\.sdx:${first + 1}: connect_import_objects\\.json: evidence: `)],
+      [editHead((r) => (r.info_json = JSON.stringify({ ...imp.info, objects: -3 }))), new RegExp(`^x\\.sdx:${head + 1}: connect_imports\\.info_json: objects: `)],
+      [editHead((r) => (r.profile_id = '')), new RegExp(`^x\\.sdx:${head + 1}: connect_imports\\.profile_id: `)],
+      [editHead((r) => (r.extra = 'x')), new RegExp(`^x\\.sdx:${head + 1}: unknown column connect_imports\\.extra`)],
+      // A line gone (a truncated or hand-trimmed file): the import would be restored short.
+      [good.filter((_, i) => i !== first), new RegExp(`^x\\.sdx:${head + 1}: connect_imports\\.objects: 3 engine objects announced, 2 follow`)],
+      // An object with no import before it.
+      [good.map((l, i) => (i === head ? '' : l)), new RegExp(`^x\\.sdx:${first + 1}: connect_import_objects\\.profile_id: no connect_imports record for this profile before this line`)],
+    ];
+    const b = open('b.db');
+    for (const [lines, message] of cases) {
+      rewrite(file, lines);
+      await expect(b.import(file)).rejects.toThrow(message);
+      expect(b.scans.list()).toHaveLength(0);
+      expect(b.profiles.list()).toHaveLength(0);
+      expect(b.engineImports.get(imp.profileId)).toBeNull();
+      expect(b.db.prepare('SELECT count(*) FROM blobs').pluck().get()).toBe(0);
+    }
+    a.close();
+    b.close();
+  });
+
+  it('refuses a file from a newer export format, saying to update', async () => {
+    const a = open('a.db');
+    record(a);
+    const file = join(dir, 'new.sdx');
+    await a.export(file);
+    const lines = exportLines(file);
+    lines[0] = lines[0]!.replace('"formatVersion":1', '"formatVersion":9');
+    rewrite(file, lines);
+    const b = open('b.db');
+    await expect(b.import(file)).rejects.toThrow(/new\.sdx was exported by a newer SyncDrift Workbench \(export format 9\); update this installation first/);
     a.close();
     b.close();
   });
