@@ -46,7 +46,7 @@ const FromMain = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('invoke'), id: Id, channel: z.string().max(200), payload: z.unknown() }).strict(),
-  // main's answer to encrypt/decrypt/openPath: a value when ok, an error otherwise.
+  // main's answer to encrypt/decrypt/openPath/confirmWeakStorage: a value when ok, an error otherwise.
   z.object({ type: z.literal('crypto'), id: Id, ok: z.boolean(), value: z.string().max(MAX_CIPHER_CHARS).optional(), error: z.string().max(4096).optional() }).strict(),
 ]);
 
@@ -55,7 +55,7 @@ export function isStrongBackend(backend: string, platform: string = process.plat
   return safeStorageBackend(platform, backend).strong;
 }
 
-type Ask = (type: 'encrypt' | 'decrypt' | 'openPath', field: 'plain' | 'cipher' | 'path', value: string) => Promise<string>;
+type Ask = (type: 'encrypt' | 'decrypt' | 'openPath' | 'confirmWeakStorage', field: 'plain' | 'cipher' | 'path' | 'backend', value: string) => Promise<string>;
 
 /** Answers main's messages on `port`; returns a handle the tests use to wait for start-up. */
 export function serveMainPort(port: MainPortLike, deps: ServiceHostDeps): { started(): Promise<Services | null> } {
@@ -103,6 +103,8 @@ export function serveMainPort(port: MainPortLike, deps: ServiceHostDeps): { star
         send: (event, payload) => port.postMessage({ type: 'event', event, payload }),
         ...(versions ? { versions } : {}),
         openPath: async (path) => (await ask('openPath', 'path', path)) === 'opened',
+        // Main shows its own dialog (connectServiceProcess's confirmWeakStorage): only 'accepted' is a yes.
+        confirmWeakSecretStorage: async (backend) => (await ask('confirmWeakStorage', 'backend', backend)) === 'accepted',
         shareNetwork: true,
       })
       .then((s) => {

@@ -4,12 +4,13 @@
  * passes fakes). The service process is less trusted than main: it parses directory data, zips and
  * imports, so every message it sends is checked against a schema before main acts on it, and what it
  * may ask for is narrow: encrypt/decrypt a bounded string, open a folder or a log-like file inside the
- * workspace. No runtime electron import: this module loads under plain Node.
+ * workspace, ask the admin (main's own dialog) to consent to the selected weak secret store. No runtime electron import: this module loads under plain Node.
  */
 import { realpathSync, statSync } from 'node:fs';
 import { extname, isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import { EnvelopeSchema, events, isEventName, type Envelope } from '../../preload/contract';
+import { safeStorageBackend } from '../core/secret-storage';
 
 /**
  * Largest string the service may hand to safeStorage: secrets are short, but the msal token cache
@@ -40,6 +41,7 @@ const FromService = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('openPath'), id: Id, path: z.string().min(1).max(MAX_PATH_CHARS) }).strict(),
+  z.object({ type: z.literal('confirmWeakStorage'), id: Id, backend: z.string().min(1).max(64) }).strict(),
 ]);
 export type FromServiceMessage = z.infer<typeof FromService>;
 
@@ -54,6 +56,41 @@ export interface SafeStorageLike {
   encryptStringAsync(plainText: string): Promise<Buffer>;
   decryptStringAsync(encrypted: Buffer): Promise<{ result: string }>;
   getSelectedStorageBackend(): string;
+}
+
+/**
+ * Asks the admin, in a native dialog of the main process, whether secrets may be stored protected
+ * only by `backend`; true only for an explicit yes. The page cannot see or answer it.
+ */
+export type ConfirmWeakStorage = (backend: string) => Promise<boolean>;
+
+export interface MessageBoxDialogLike<W> {
+  showMessageBox(window: W, options: { type: 'warning'; title: string; message: string; detail: string; buttons: string[]; defaultId: number; cancelId: number; noLink: boolean }): Promise<{ response: number }>;
+}
+
+/**
+ * The consent question as main asks it, in a dialog modal to the window: its own words (from the
+ * backend main selected, not from the service or the page), "Cancel" the default, yes only for the
+ * second button. No window, no question: declined.
+ */
+export function weakStorageDialog<W>(dialog: MessageBoxDialogLike<W>, windowOf: () => W | null, platform: NodeJS.Platform): ConfirmWeakStorage {
+  return async (backend) => {
+    const win = windowOf();
+    if (win === null) return false;
+    const store = safeStorageBackend(platform, backend);
+    if (store.strong) return false;
+    const { response } = await dialog.showMessageBox(win, {
+      type: 'warning',
+      title: 'Store secrets with weak protection?',
+      message: `Store bind passwords, client secrets and sign-ins in this workspace protected only by ${store.description}?`,
+      detail: 'Anyone who can read the workspace folder (a copy, a backup, another local user) can read them. Cancel to keep typing them or to set the environment variables the profiles name.',
+      buttons: ['Cancel', 'Store with weak protection'],
+      defaultId: 0,
+      cancelId: 0,
+      noLink: true,
+    });
+    return response === 1;
+  };
 }
 
 export interface OpenPathShellLike {
@@ -109,6 +146,8 @@ export function connectServiceProcess(
   deps: {
     safeStorage: SafeStorageLike;
     shell: OpenPathShellLike;
+    /** Absent: every consent is declined (a host that cannot ask cannot be told yes). */
+    confirmWeakStorage?: ConfirmWeakStorage;
     workspaceDir: string;
     versions: Record<string, string>;
     platform: NodeJS.Platform;
@@ -120,6 +159,7 @@ export function connectServiceProcess(
   const listeners: Array<(event: string, payload: unknown) => void> = [];
   let nextId = 1;
   let exited: number | null = null;
+  let confirming = false;
   const reportError = (m: string) => deps.onProtocolError?.(m);
   const reply = (id: number, r: { ok: true; value: string } | { ok: false; error: string }) =>
     child.postMessage({ type: 'crypto', id, ...r });
@@ -200,6 +240,23 @@ export function connectServiceProcess(
             .then((r) => reply(msg.id, { ok: true, value: r.result }))
             .catch((e: unknown) => reply(msg.id, { ok: false, error: String(e) }));
           break;
+        case 'confirmWeakStorage': {
+          // Only the backend main itself selected can be consented to, one dialog at a time: a
+          // service (or a page behind it) asking again and again gets declines, not a queue of dialogs.
+          const own = deps.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : 'os';
+          if (msg.backend !== own || !deps.confirmWeakStorage || confirming) {
+            reportError(`declined a weak-storage consent for the service process (${msg.backend !== own ? 'not the selected backend' : confirming ? 'a dialog is already open' : 'no dialog'})`);
+            reply(msg.id, { ok: true, value: 'declined' });
+            break;
+          }
+          confirming = true;
+          void deps
+            .confirmWeakStorage(own)
+            .then((yes) => reply(msg.id, { ok: true, value: yes ? 'accepted' : 'declined' }))
+            .catch(() => reply(msg.id, { ok: true, value: 'declined' }))
+            .finally(() => (confirming = false));
+          break;
+        }
         case 'openPath': {
           const decision = decideOpenPath(msg.path, workspaceDir);
           if (!decision.ok) {

@@ -1,11 +1,12 @@
 /**
  * Runs main/api in an Electron utilityProcess (scans, SQLite and the sandbox never freeze the
  * window) and relays the contract: renderer -> ipcMain (sender checked) -> utility -> back.
- * The utility process asks the main process for what only it has (safeStorage, shell.openPath);
+ * The utility process asks the main process for what only it has (safeStorage, shell.openPath, a
+ * native dialog for the weak-storage consent);
  * service-port.ts holds the relay and every check on what the service process may ask.
  */
-import { utilityProcess, safeStorage, shell } from 'electron';
-import { connectServiceProcess, type ServiceProcess } from './service-port';
+import { BrowserWindow, dialog, utilityProcess, safeStorage, shell } from 'electron';
+import { connectServiceProcess, weakStorageDialog, type ServiceProcess } from './service-port';
 
 export type { ServiceProcess } from './service-port';
 
@@ -18,6 +19,7 @@ export function startServiceProcess(
   return connectServiceProcess(child, {
     safeStorage,
     shell,
+    confirmWeakStorage: weakStorageDialog<BrowserWindow>(dialog, () => BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0] ?? null, process.platform),
     workspaceDir,
     versions,
     platform: process.platform,

@@ -200,3 +200,22 @@ export class FakeBrowserWindow extends Emitter implements BrowserWindowLike {
     this.loaded.push(url);
   }
 }
+
+/** Electron's dialog.showMessageBox: records each question and answers with the button the test chose. */
+export class FakeDialog {
+  readonly asked: Array<{ window: unknown; options: { message: string; detail: string; buttons: string[]; defaultId: number; cancelId: number } }> = [];
+  private release: Array<() => void> = [];
+  constructor(
+    public response = 0,
+    private readonly hold = false,
+  ) {}
+  async showMessageBox(window: unknown, options: { message: string; detail: string; buttons: string[]; defaultId: number; cancelId: number }): Promise<{ response: number }> {
+    this.asked.push({ window, options });
+    if (this.hold) await new Promise<void>((r) => this.release.push(r));
+    return { response: this.response };
+  }
+  /** Answers the questions a holding dialog keeps open. */
+  answerAll(): void {
+    for (const r of this.release.splice(0)) r();
+  }
+}

@@ -10,8 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServicePorts, Services } from '../../main/api/services';
 import { createServices } from '../../main/api/services';
 import { serveMainPort, isStrongBackend, type MainPortLike, type ServiceHostDeps } from '../../main/electron/service-host';
-import { connectServiceProcess, type UtilityProcessLike } from '../../main/electron/service-port';
-import { FakeSafeStorage, FakeShell } from './electron-fakes';
+import { connectServiceProcess, weakStorageDialog, type UtilityProcessLike } from '../../main/electron/service-port';
+import { FakeDialog, FakeSafeStorage, FakeShell } from './electron-fakes';
 
 type Listener = (m: unknown) => void;
 
@@ -240,7 +240,9 @@ describe('the secret store the service names (issue 16 finding 7)', () => {
     const { child, port } = pair();
     serveMainPort(port, { ...deps(createServices), platform: 'linux' });
     const storage = new ScramblingSafeStorage('basic_text');
-    const svc = await connectServiceProcess(child, { safeStorage: storage, shell: new FakeShell(), workspaceDir: dir, versions: {}, platform: 'linux' });
+    // Main's own dialog: the first question declined, the second answered yes.
+    const dialog = new FakeDialog(0);
+    const svc = await connectServiceProcess(child, { safeStorage: storage, shell: new FakeShell(), confirmWeakStorage: weakStorageDialog(dialog, () => ({}), 'linux'), workspaceDir: dir, versions: {}, platform: 'linux' });
     const store = await svc.invoke('secrets.storage', {});
     expect(store).toMatchObject({ ok: true, value: { backend: 'basic_text', strong: false, storingAllowed: false, consent: null } });
     const document = {
@@ -253,7 +255,14 @@ describe('the secret store the service names (issue 16 finding 7)', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'WEAK_SECRET_STORAGE' } });
     expect(JSON.stringify(refused)).toMatch(/basic_text/);
     expect(storage.calls).toEqual([]);
+    // A page calling the channel is not the consent: the admin declined main's dialog, nothing is recorded.
+    const declined = await svc.invoke('secrets.consent', { action: 'accept', backend: 'basic_text' });
+    expect(declined).toMatchObject({ ok: false, error: { code: 'SECRET_STORAGE_CONSENT_DECLINED' } });
+    expect(await svc.invoke('secrets.storage', {})).toMatchObject({ ok: true, value: { storingAllowed: false, consent: null } });
+    expect(await svc.invoke('profiles.save', { document, secrets: { clientSecret: 'Relay-Secret-5d2e' } })).toMatchObject({ ok: false, error: { code: 'WEAK_SECRET_STORAGE' } });
+    dialog.response = 1;
     const consented = await svc.invoke('secrets.consent', { action: 'accept', backend: 'basic_text' });
+    expect(dialog.asked).toHaveLength(2);
     expect(consented).toMatchObject({ ok: true, value: { storingAllowed: true, consent: { backend: 'basic_text' } } });
     expect(await svc.invoke('profiles.save', { document, secrets: { clientSecret: 'Relay-Secret-5d2e' } })).toMatchObject({ ok: true });
     expect(storage.calls).toEqual(['encrypt']);

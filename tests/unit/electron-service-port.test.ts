@@ -13,9 +13,10 @@ import {
   decideOpenPath,
   MAX_CIPHER_CHARS,
   MAX_PLAIN_CHARS,
+  weakStorageDialog,
   type ServiceProcess,
 } from '../../main/electron/service-port';
-import { FakeSafeStorage, FakeShell, FakeUtilityProcess } from './electron-fakes';
+import { FakeDialog, FakeSafeStorage, FakeShell, FakeUtilityProcess } from './electron-fakes';
 
 let root: string;
 let ws: string;
@@ -243,8 +244,97 @@ describe('the service relay', () => {
     expect(shell.opened).toEqual([join(ws, 'logs')]);
   });
 
+  it('declines every weak-storage consent when main has no dialog to ask it with', async () => {
+    await ready();
+    child.say({ type: 'confirmWeakStorage', id: 1, backend: 'basic_text' });
+    await flush();
+    expect(child.replyTo(1)).toMatchObject({ ok: true, value: 'declined' });
+    expect(errors.join()).toMatch(/no dialog/);
+  });
+
   it('kills the child on stop', async () => {
     (await ready()).stop();
     expect(child.killed).toBe(true);
+  });
+});
+
+describe('the weak-storage consent: main asks the admin itself', () => {
+  const win = { id: 'main-window' };
+  function relay(dialog: FakeDialog, backend = 'basic_text', windowOf: () => unknown = () => win) {
+    const child = new FakeUtilityProcess();
+    const errors: string[] = [];
+    const started = connectServiceProcess(child, {
+      safeStorage: new FakeSafeStorage(backend),
+      shell: new FakeShell(),
+      confirmWeakStorage: weakStorageDialog(dialog, windowOf, 'linux'),
+      workspaceDir: ws,
+      versions: {},
+      platform: 'linux',
+      onProtocolError: (m) => errors.push(m),
+    });
+    child.say({ type: 'ready' });
+    return { child, errors, started };
+  }
+
+  it('says yes only for the second button of its own dialog, modal to the window, Cancel the default', async () => {
+    const yes = new FakeDialog(1);
+    const a = relay(yes);
+    await a.started;
+    a.child.say({ type: 'confirmWeakStorage', id: 1, backend: 'basic_text' });
+    await flush();
+    expect(a.child.replyTo(1)).toMatchObject({ ok: true, value: 'accepted' });
+    expect(yes.asked).toHaveLength(1);
+    expect(yes.asked[0]!.window).toBe(win);
+    expect(yes.asked[0]!.options).toMatchObject({ defaultId: 0, cancelId: 0, buttons: ['Cancel', 'Store with weak protection'] });
+    expect(yes.asked[0]!.options.message).toMatch(/basic_text/);
+
+    const no = new FakeDialog(0);
+    const b = relay(no);
+    await b.started;
+    b.child.say({ type: 'confirmWeakStorage', id: 1, backend: 'basic_text' });
+    await flush();
+    expect(b.child.replyTo(1)).toMatchObject({ ok: true, value: 'declined' });
+  });
+
+  it('declines without asking for a backend main did not select, and without a window', async () => {
+    const dialog = new FakeDialog(1);
+    const a = relay(dialog);
+    await a.started;
+    a.child.say({ type: 'confirmWeakStorage', id: 1, backend: 'key-file' });
+    await flush();
+    expect(a.child.replyTo(1)).toMatchObject({ ok: true, value: 'declined' });
+    expect(dialog.asked).toHaveLength(0);
+    expect(a.errors.join()).toMatch(/not the selected backend/);
+    const b = relay(dialog, 'basic_text', () => null);
+    await b.started;
+    b.child.say({ type: 'confirmWeakStorage', id: 2, backend: 'basic_text' });
+    await flush();
+    expect(b.child.replyTo(2)).toMatchObject({ ok: true, value: 'declined' });
+    expect(dialog.asked).toHaveLength(0);
+  });
+
+  it('never asks about a strong store, and refuses a malformed question', async () => {
+    const dialog = new FakeDialog(1);
+    const a = relay(dialog, 'gnome_libsecret');
+    await a.started;
+    a.child.say({ type: 'confirmWeakStorage', id: 1, backend: 'gnome_libsecret' });
+    a.child.say({ type: 'confirmWeakStorage', id: 2, backend: '' });
+    await flush();
+    expect(a.child.replyTo(1)).toMatchObject({ ok: true, value: 'declined' });
+    expect(a.child.replyTo(2)).toMatchObject({ ok: false, error: expect.stringContaining('backend') });
+    expect(dialog.asked).toHaveLength(0);
+  });
+
+  it('keeps one dialog open at a time: a flood of questions gets declines, not a queue of dialogs', async () => {
+    const dialog = new FakeDialog(1, true);
+    const a = relay(dialog);
+    await a.started;
+    for (let id = 1; id <= 5; id++) a.child.say({ type: 'confirmWeakStorage', id, backend: 'basic_text' });
+    await flush();
+    expect(dialog.asked).toHaveLength(1);
+    for (let id = 2; id <= 5; id++) expect(a.child.replyTo(id)).toMatchObject({ ok: true, value: 'declined' });
+    dialog.answerAll();
+    await flush();
+    expect(a.child.replyTo(1)).toMatchObject({ ok: true, value: 'accepted' });
   });
 });
