@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { TokenCacheStore } from '../cloud';
 import { SyncDriftError, ValidationError } from '../core/errors';
-import type { Encryptor } from '../core/ports';
+import type { Encryptor, Logger } from '../core/ports';
 import { ACCEPT_WEAK_SECRET_STORAGE_FLAG } from '../core/secret-storage';
 import type { Workspace } from '../workspace';
 
@@ -40,6 +40,21 @@ export interface SecretStorageStatus {
 }
 
 const plural = (n: number) => (n === 1 ? '1 secret is' : `${n} secrets are`);
+
+/**
+ * Asks the admin, outside the renderer, to confirm storing secrets with the weak backend in use
+ * (Electron: a native dialog of the main process, which no script in the page can answer); throws
+ * SECRET_STORAGE_CONSENT_DECLINED unless the answer is yes. Hosts without such a question (the browser
+ * host; the CLI has its own flag) pass none and the bridge call is the consent. A backend other than
+ * the one in use, or a strong one, is not asked about: SecretVault.consent refuses those by name.
+ */
+export async function confirmConsent(vault: Pick<SecretVault, 'storage'>, backendSeen: string, confirm: ((backend: string, description: string) => Promise<boolean>) | undefined, logger: Logger): Promise<void> {
+  if (!confirm) return;
+  const seen = vault.storage();
+  if (seen.backend !== backendSeen || seen.strong || (await confirm(seen.backend, seen.description))) return;
+  logger.info('secret storage: the admin declined the weak backend in the host dialog', { backend: seen.backend });
+  throw new SyncDriftError('validation', 'SECRET_STORAGE_CONSENT_DECLINED', `Not consented: storing secrets protected only by ${seen.description} was declined in the confirmation dialog. Nothing was recorded.`);
+}
 
 /** The refusal of put() on a weak backend without consent: names the backend and how to consent. */
 export function weakSecretStorageError(description: string): SyncDriftError {

@@ -23,7 +23,7 @@ import { createRouter, validatedEventSink, type Handlers, type Router } from './
 import { Operations } from './operations';
 import { APP_NAME, APP_VERSION } from '../core/version';
 import { SandboxRuntime } from './sandbox-runtime';
-import { CLOUD_SECRET, SecretVault, onPremSecretName } from './secrets';
+import { CLOUD_SECRET, SecretVault, confirmConsent, onPremSecretName } from './secrets';
 import { secretsInEnv } from '../evidence/redact';
 import { ProfileService, SANDBOX_PROFILE_ID } from './profile-service';
 import { CloudConnections, openDirectories, sourceIdOf, type SignInPrompts } from './connections';
@@ -44,12 +44,7 @@ export interface ServicePorts {
   versions?: Record<string, string>;
   /** Opens a folder in the OS file manager where the host can (Electron); absent elsewhere. */
   openPath?: (path: string) => Promise<boolean>;
-  /**
-   * Asks the admin, outside the renderer, to confirm storing secrets with a weak backend (Electron: a
-   * native dialog shown by the main process, which no script in the page can answer). When the host
-   * has one, `secrets.consent` records nothing unless it answers yes; hosts without one (the browser
-   * host, the CLI's own flag) take the bridge call as the consent.
-   */
+  /** The host's own question for the weak-storage consent (Electron: main's native dialog); see confirmConsent. */
   confirmWeakSecretStorage?: (backend: string, description: string) => Promise<boolean>;
   /** The host's network port is shared by live cloud clients only where it adds value (Electron's net.fetch). */
   shareNetwork?: boolean;
@@ -283,15 +278,7 @@ export async function createServices(ports: ServicePorts): Promise<Services> {
 
     'secrets.storage': () => vault.storage(),
     'secrets.consent': async (input) => {
-      if (input.action === 'accept' && ports.confirmWeakSecretStorage) {
-        const seen = vault.storage();
-        // The backend the page showed must be the one in use (vault.consent says so by name), and
-        // the consent itself is the admin's answer to the host's own question, not the page's call.
-        if (seen.backend === input.backend && !seen.strong && !(await ports.confirmWeakSecretStorage(seen.backend, seen.description))) {
-          ports.logger.info('secret storage: the admin declined the weak backend in the host dialog', { backend: seen.backend });
-          throw new SyncDriftError('validation', 'SECRET_STORAGE_CONSENT_DECLINED', `Not consented: storing secrets protected only by ${seen.description} was declined in the confirmation dialog. Nothing was recorded.`);
-        }
-      }
+      if (input.action === 'accept') await confirmConsent(vault, input.backend, ports.confirmWeakSecretStorage, ports.logger);
       const status = input.action === 'accept' ? vault.consent(input.backend, ports.clock.now()) : vault.revokeConsent({ forgetStored: input.forgetStored });
       ports.logger.info(input.action === 'accept' ? 'secret storage: weak backend accepted by the admin' : 'secret storage: consent revoked', {
         backend: status.backend,
