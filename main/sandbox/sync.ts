@@ -32,7 +32,7 @@ import type { OnPremDirectory } from '../onprem/port';
 import type { TenantStore } from './tenant';
 import type { AuditActor } from './tenant-model';
 import { connectExports, mobileAfterRules, type ConnectExports, type SandboxSyncRule } from './connect-rules';
-import { cloudSyncOf, recordExport, recordFailure, type SandboxCloudSync, type StoredEntryView } from './cloud-sync';
+import { cloudSyncOf, recordExport, recordFailure, unhonouredRestart, type SandboxCloudSync, type StoredEntryView } from './cloud-sync';
 import {
   ConnectorEntry,
   DEFAULT_KNOBS,
@@ -233,7 +233,7 @@ export class SyncSimulator {
   private async cycle(cycle: CycleType, options: { signal?: AbortSignal; onProgress?: ProgressSink }): Promise<SyncCycleReport> {
     const report = this.emptyReport(cycle);
     this.cloudSync?.newCycle();
-    const restart = this.restartToHonour();
+    const restart = this.state.engine === 'cloud-sync' ? unhonouredRestart(this.tenant, this.state.restartHonouredAt) : null;
     if (restart) {
       this.state.restartHonouredAt = restart.at;
       if (cycle === 'delta') report.notes.push(`The provisioning job was restarted at ${new Date(restart.at).toISOString()} (${restart.cleared.join(', ')} cleared): this run evaluated every user again.`);
@@ -241,17 +241,6 @@ export class SyncSimulator {
     return this.runReport(cycle, report, options, cycle === 'initial' || restart !== null);
   }
 
-  /**
-   * A restart of the Cloud Sync job (POST …/restart) not yet honoured by a run and that cleared the
-   * Watermark: "causes the service to reevaluate all the users again" (synchronizationJobRestartCriteria),
-   * so the next provisioning run reads everything and compares with Entra ID, as an initial one does.
-   */
-  private restartToHonour(): { at: number; cleared: readonly string[] } | null {
-    if (this.state.engine !== 'cloud-sync') return null;
-    const r = this.tenant.cloudSyncJob.lastRestart;
-    if (!r || r.at === this.state.restartHonouredAt || !r.cleared.includes('Watermark')) return null;
-    return r;
-  }
 
   private emptyReport(cycle: CycleType): SyncCycleReport {
     const started = this.clock.now();
