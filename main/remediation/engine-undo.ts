@@ -83,7 +83,12 @@ export async function undoSteps(rt: EngineRuntime, ctx: Ctx, report: UndoReport,
     else if (before === true) report.notRestored.push({ rowKey: null, upn: null, message: 'BypassDirSyncOverrides was already on before this session: left on.' });
   }
 
-  // 2. AD values, compare-and-set against what this session wrote.
+  // 2. AD values, compare-and-set against what this session wrote. While the bypass this session
+  //    turned on (or found on) stays on, nothing holds a kept cloud value any more: restoring a
+  //    keep-cloud row's old AD value would let the next cycle write it into Entra ID over the value
+  //    the admin kept. Such a row stays at the kept value, its undo left open for an undo that turns the bypass off.
+  const bypassStaysOn = bypassTouched && !UndoResult.safeParse(rt.resultData(ctx, 'undo:bypass')).success;
+  const heldBack = bypassStaysOn ? await keptCloudValues(rt, ctx, signalOpt) : new Map<string, string | null>();
   for (const step of rt.steps(ctx, 'ad-write')) {
     throwIfCancelled(ctx.signal, 'The undo');
     const id = `undo:${step.id}`;
@@ -102,6 +107,10 @@ export async function undoSteps(rt: EngineRuntime, ctx: Ctx, report: UndoReport,
     const written = applied.data.written === undefined ? step.next : normValue(applied.data.written);
     const st = statusOf(ctx.statuses, id);
     const dir = rt.opts.onPrem(step.sourceId);
+    if (st.state === 'pending' && heldBack.has(step.rowKey) && !sameValue(heldBack.get(step.rowKey), previous)) {
+      report.notRestored.push({ rowKey: step.rowKey, upn: step.upn, message: keptWhileBypassOn(written, previous, heldBack.get(step.rowKey) ?? null) });
+      continue;
+    }
     if (st.state !== 'done') {
       let doWrite = true;
       if (st.state === 'uncertain') {
@@ -190,6 +199,25 @@ export async function undoSteps(rt: EngineRuntime, ctx: Ctx, report: UndoReport,
     if (cycleRan) report.notRestored.push({ rowKey: null, upn: null, ...otherMobileNotRestored(ctx.plan.otherMobile) });
   }
 }
+
+/** The cloud values now of the rows this session wrote into AD (keep-cloud), by row key; users gone are left out. */
+async function keptCloudValues(rt: EngineRuntime, ctx: Ctx, signalOpt: { signal?: AbortSignal }): Promise<Map<string, string | null>> {
+  const ids = rt.steps(ctx, 'ad-write').flatMap((s) => {
+    const c = ctx.rows.get(s.rowKey)?.cloud;
+    return c ? [{ rowKey: s.rowKey, userId: c.id }] : [];
+  });
+  const out = new Map<string, string | null>();
+  if (ids.length === 0) return out;
+  const now = await rt.cloud.readUsers(ids.map((x) => x.userId), signalOpt);
+  for (const x of ids) {
+    const c = now.get(x.userId);
+    if (c) out.set(x.rowKey, normValue(c.mobilePhone));
+  }
+  return out;
+}
+
+const keptWhileBypassOn = (written: string | null, previous: string | null, cloud: string | null): string =>
+  `AD mobile left at ${show(written)}: BypassDirSyncOverrides stays on, so restoring ${show(previous)} would let the next sync cycle write it into Entra ID over ${show(cloud)}, the cloud value this session kept (before it, the override held that value). Turn the bypass off (undo again with it turned off) to restore ${show(previous)}.`;
 
 /**
  * A plan that writes the offered (recorded) cloud values into AD: the only way back for values the

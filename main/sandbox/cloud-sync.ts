@@ -459,3 +459,14 @@ export function recordExport(
 export function recordFailure(cs: SandboxCloudSync, u: Pick<OnPremUser, 'objectGuid' | 'displayName' | 'upn' | 'dn'>, cloud: { id: string; userPrincipalName: string } | null, code: string, reason: string, status: 'failure' | 'skipped' = 'failure', onDemand = false): StoredEntryView {
   return cs.record({ action: 'other', status, objectGuid: u.objectGuid, sourceName: u.displayName ?? u.upn, cloudId: cloud?.id ?? null, cloudName: cloud?.userPrincipalName ?? null, modified: [], errorCode: code, reason, steps: [`Received User '${u.upn ?? u.dn}' from Active Directory`, reason], ...(onDemand ? { onDemand: true } : {}) });
 }
+
+/**
+ * A restart of the Cloud Sync job (POST …/restart) that cleared the Watermark and that no provisioning
+ * run has honoured yet (`honouredAt`: the restart the last one did): "causes the service to reevaluate
+ * all the users again" (synchronizationJobRestartCriteria), so the next run reads everything and
+ * compares with Entra ID, as an initial one does.
+ */
+export function unhonouredRestart(tenant: TenantStore, honouredAt: number | null): { at: number; cleared: readonly string[] } | null {
+  const r = tenant.cloudSyncJob.lastRestart;
+  return r && r.at !== honouredAt && r.cleared.includes('Watermark') ? r : null;
+}

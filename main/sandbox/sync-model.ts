@@ -76,6 +76,8 @@ export const SimulatorState = z.object({
   watermark: Watermark.nullable(),
   lastCycleAt: z.string().nullable(),
   lastCycleType: z.enum(['delta', 'initial']).nullable(),
+  /** When the Cloud Sync job restart a run last honoured was made (cloudSyncJob.lastRestart.at); states before it have none. */
+  restartHonouredAt: z.number().nullable().default(null),
   connectorSpace: z.array(ConnectorEntry),
 });
 export type SimulatorState = z.infer<typeof SimulatorState>;

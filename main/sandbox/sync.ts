@@ -12,6 +12,8 @@
  * - Initial (full) cycle: imports everything and compares with the cloud's current values, so every
  *   differing value is exported again; with `bypassDirSyncOverridesEnabled` on, AD wins for all of
  *   them (empty AD values clear the cloud; AlternateMobilePhones is overwritten from otherMobile).
+ * - Cloud Sync: a restart of the provisioning job over Graph that cleared its Watermark (the portal's
+ *   Restart provisioning) makes the next provisioning run evaluate every user again, like an initial one.
  * - Scope: Entra Connect's default user scope as the directory reports it (main/onprem/entry.ts for LDAP and sandbox).
  * - Join by source anchor; in-scope AD users without a cloud object are provisioned.
  * - Deletions (tombstones, objects leaving scope) of objects in the connector space are exported,
@@ -30,7 +32,7 @@ import type { OnPremDirectory } from '../onprem/port';
 import type { TenantStore } from './tenant';
 import type { AuditActor } from './tenant-model';
 import { connectExports, mobileAfterRules, type ConnectExports, type SandboxSyncRule } from './connect-rules';
-import { cloudSyncOf, recordExport, recordFailure, type SandboxCloudSync, type StoredEntryView } from './cloud-sync';
+import { cloudSyncOf, recordExport, recordFailure, unhonouredRestart, type SandboxCloudSync, type StoredEntryView } from './cloud-sync';
 import {
   ConnectorEntry,
   DEFAULT_KNOBS,
@@ -76,6 +78,7 @@ export class SyncSimulator {
       watermark: null,
       lastCycleAt: null,
       lastCycleType: null,
+      restartHonouredAt: null,
       connectorSpace: [],
     };
     this.attachCloudSync();
@@ -230,8 +233,14 @@ export class SyncSimulator {
   private async cycle(cycle: CycleType, options: { signal?: AbortSignal; onProgress?: ProgressSink }): Promise<SyncCycleReport> {
     const report = this.emptyReport(cycle);
     this.cloudSync?.newCycle();
-    return this.runReport(cycle, report, options);
+    const restart = this.state.engine === 'cloud-sync' ? unhonouredRestart(this.tenant, this.state.restartHonouredAt) : null;
+    if (restart) {
+      this.state.restartHonouredAt = restart.at;
+      if (cycle === 'delta') report.notes.push(`The provisioning job was restarted at ${new Date(restart.at).toISOString()} (${restart.cleared.join(', ')} cleared): this run evaluated every user again.`);
+    }
+    return this.runReport(cycle, report, options, cycle === 'initial' || restart !== null);
   }
+
 
   private emptyReport(cycle: CycleType): SyncCycleReport {
     const started = this.clock.now();
@@ -265,9 +274,9 @@ export class SyncSimulator {
     };
   }
 
-  private async runReport(cycle: CycleType, report: SyncCycleReport, options: { signal?: AbortSignal; onProgress?: ProgressSink }): Promise<SyncCycleReport> {
-    const since = cycle === 'delta' ? (this.state.watermark ?? undefined) : undefined;
-    if (cycle === 'delta' && !since)
+  private async runReport(cycle: CycleType, report: SyncCycleReport, options: { signal?: AbortSignal; onProgress?: ProgressSink }, full: boolean): Promise<SyncCycleReport> {
+    const since = full ? undefined : (this.state.watermark ?? undefined);
+    if (!full && !since)
       report.notes.push('No watermark from an earlier cycle: this delta cycle imported everything.');
 
     // Import: read what the directory has (changed objects only, where it can).
@@ -290,7 +299,7 @@ export class SyncSimulator {
     report.seen = imported.length;
 
     // Against the cloud's current values on a full cycle; against the connector space on a delta one.
-    const compareWithCloud = cycle === 'initial';
+    const compareWithCloud = full;
     const seenInScope = new Set<string>();
     const pendingDeletes: ConnectorEntry[] = [];
     let done = 0;
@@ -316,7 +325,7 @@ export class SyncSimulator {
       }
       if (++done % 500 === 0) options.onProgress?.({ phase: 'sync-export', done, total: imported.length });
     }
-    if (cycle === 'initial' || !scan.incremental) {
+    if (full || !scan.incremental) {
       // A full import sees every live object: connector-space objects it did not see are gone.
       const seenGuids = new Set(imported.map((u) => u.objectGuid.toLowerCase()));
       for (const [k, e] of this.cs) if (!seenGuids.has(k) && !seenInScope.has(k)) pendingDeletes.push(e);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServices, type Services } from '../../main/api/services';
 import { createLogger } from '../../main/core/logger';
-import { systemClock } from '../../main/core/ports';
+import { systemClock, type Network } from '../../main/core/ports';
 import type { DriftRow } from '../../main/core/model';
 import { createKeyFileEncryptor } from '../../main/node/encryptor';
 import type { ErrorInfoWire } from '../../preload/contract';
@@ -30,7 +30,17 @@ export interface ServicesHarness {
   close(o?: { removeDir?: boolean }): Promise<void>;
 }
 
-export function servicesHarness(prefix: string): ServicesHarness {
+export interface ServicesHarnessOptions {
+  /**
+   * The network live profiles' cloud clients use (shared with them, as the Electron host shares
+   * net.fetch): one that trusts a sandbox tenant's CA lets a live profile point at that sandbox.
+   */
+  network?: Network;
+  /** Sees every event as it is sent (e.g. to approve a device code while the sign-in waits for it). */
+  onEvent?: (event: string, payload: unknown) => void;
+}
+
+export function servicesHarness(prefix: string, opts: ServicesHarnessOptions = {}): ServicesHarness {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const events: Array<{ event: string; payload: unknown }> = [];
   let current: Services | null = null;
@@ -48,8 +58,12 @@ export function servicesHarness(prefix: string): ServicesHarness {
         logger: createLogger(() => {}),
         clock: systemClock,
         encryptor: createKeyFileEncryptor(join(dir, 'secret.key')),
-        network: { fetch, describe: () => 'test' },
-        send: (event, payload) => events.push({ event, payload }),
+        network: opts.network ?? { fetch, describe: () => 'test' },
+        ...(opts.network ? { shareNetwork: true } : {}),
+        send: (event, payload) => {
+          events.push({ event, payload });
+          opts.onEvent?.(event, payload);
+        },
       });
       return current;
     },
