@@ -6,7 +6,7 @@
  */
 import type { AuthSession } from './auth';
 
-export const CAPABILITIES = ['scanUsers', 'readAuditLog', 'readBypass', 'flipBypass', 'writeMobilePhone', 'readSyncBehavior', 'writeSyncBehavior'] as const;
+export const CAPABILITIES = ['scanUsers', 'readAuditLog', 'readBypass', 'flipBypass', 'writeMobilePhone', 'readSyncBehavior', 'writeSyncBehavior', 'restartSyncJob'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export const CAPABILITY_LABEL: Record<Capability, string> = {
@@ -17,6 +17,7 @@ export const CAPABILITY_LABEL: Record<Capability, string> = {
   writeMobilePhone: 'Write mobilePhone through Graph (cloud-managed or unsynced users)',
   readSyncBehavior: "Read a user's onPremisesSyncBehavior (source of authority)",
   writeSyncBehavior: "Switch a user's source of authority to the cloud",
+  restartSyncJob: "Restart the Cloud Sync job (the full cycle of a Cloud Sync remediation)",
 };
 
 /** Directory role template ids (stable across tenants and clouds). */
@@ -30,6 +31,8 @@ export const ROLE = {
   authenticationAdministrator: 'c4e39bd9-1100-46d3-8c65-fb160da0071f',
   privilegedAuthenticationAdministrator: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
   hybridIdentityAdministrator: '8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2',
+  applicationAdministrator: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+  cloudApplicationAdministrator: '158c047a-c907-4556-b7ef-446551a6b5f7',
 } as const;
 
 const ROLE_NAME: Record<string, string> = {
@@ -42,6 +45,8 @@ const ROLE_NAME: Record<string, string> = {
   [ROLE.authenticationAdministrator]: 'Authentication Administrator',
   [ROLE.privilegedAuthenticationAdministrator]: 'Privileged Authentication Administrator',
   [ROLE.hybridIdentityAdministrator]: 'Hybrid Identity Administrator',
+  [ROLE.applicationAdministrator]: 'Application Administrator',
+  [ROLE.cloudApplicationAdministrator]: 'Cloud Application Administrator',
 };
 
 export const roleName = (id: string): string => ROLE_NAME[id.toLowerCase()] ?? id;
@@ -98,6 +103,12 @@ export const REQUIREMENTS: Record<Capability, Requirement> = {
     delegated: ['User-OnPremisesSyncBehavior.ReadWrite.All'],
     roles: [ROLE.hybridIdentityAdministrator, ROLE.globalAdministrator],
     app: ['User-OnPremisesSyncBehavior.ReadWrite.All'],
+  },
+  // POST /servicePrincipals/{id}/synchronization/jobs/{jobId}/restart (Graph v1.0 reference).
+  restartSyncJob: {
+    delegated: ['Synchronization.ReadWrite.All'],
+    roles: [ROLE.hybridIdentityAdministrator, ROLE.applicationAdministrator, ROLE.cloudApplicationAdministrator, ROLE.globalAdministrator],
+    app: ['Synchronization.ReadWrite.All', 'Application.ReadWrite.OwnedBy'],
   },
 };
 

@@ -26,6 +26,9 @@ export async function preflight(rt: EngineRuntime, plan: Plan, o: RunOptions = {
     need.add('readBypass');
     need.add('flipBypass');
   }
+  // A Cloud Sync cycle is the job's restart, run by the product after the bypass is on: without the
+  // right to it the session would stop with the tenant-wide bypass on and nothing re-evaluated.
+  if (plan.steps.some((s) => s.kind === 'sync-cycle' && s.engine === 'cloud-sync')) need.add('restartSyncJob');
   try {
     const caps = await rt.cloud.checkPermissions(o);
     for (const c of need) {

@@ -231,6 +231,30 @@ describe('remediation on the sandbox: the field report to the end', () => {
   });
 });
 
+describe('a Cloud Sync plan needs the right to restart the job before the bypass goes on', () => {
+  it('refuses without restartSyncJob, naming it, and leaves the tenant-wide bypass off; a Connect plan does not ask for it', async () => {
+    const env = await fieldReportEnv();
+    const report = await env.scan();
+    const { decisions, selected } = decideBulk(report, { byStatus: { 'cloud-override': 'keep-onprem' }, users: [UPN.testmobile], others: { 'onprem-missing': 'skip', 'format-only': 'keep-onprem' } });
+    const cloudSyncPlan = buildPlan(report, decisions, { selected, syncEngine: 'cloud-sync', replicaDcs: ['FMDC01'] });
+    expect(cloudSyncPlan.steps.some((s) => s.kind === 'sync-cycle' && s.engine === 'cloud-sync')).toBe(true);
+    const { sandboxCloudPort } = await import('../../main/remediation');
+    const { admin } = await import('../support/remediation-env');
+    const journal = workspaceJournalAt(journalFile());
+    const engine = sandboxEngine(env, journal, { cloud: sandboxCloudPort(env.tenant, { actor: admin, missing: ['restartSyncJob'] }) });
+    const out = await engine.apply(cloudSyncPlan);
+    expect(out.sessionId).toBe('');
+    const failed = out.preflight?.checks.filter((c) => !c.ok) ?? [];
+    expect(failed.map((c) => c.name)).toEqual(['permission:restartSyncJob']);
+    expect(failed[0]).toMatchObject({ severity: 'blocking', message: expect.stringContaining('Restart the Cloud Sync job') });
+    expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
+    expect(env.cloud(UPN.testmobile).mobilePhone).toBe('1234567890');
+    const connect = await engine.preflight(keepOnPremPlan(report, { 'onprem-missing': 'skip', 'format-only': 'keep-onprem' }));
+    expect(connect.checks.map((c) => c.name)).not.toContain('permission:restartSyncJob');
+    journal.close();
+  });
+});
+
 describe('crash safety: the process dies at every journal step in turn, then resumes', () => {
   class Death extends Error {}
 

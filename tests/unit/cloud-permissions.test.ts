@@ -8,12 +8,24 @@ describe('permission check', () => {
     const r = byCap(
       evaluatePermissions({
         kind: 'delegated',
-        grantedScopes: ['User.Read.All', 'AuditLog.Read.All', 'Directory.Read.All', 'OnPremDirectorySynchronization.ReadWrite.All', 'User-Phone.ReadWrite.All', 'User-OnPremisesSyncBehavior.ReadWrite.All'],
+        grantedScopes: ['User.Read.All', 'AuditLog.Read.All', 'Directory.Read.All', 'OnPremDirectorySynchronization.ReadWrite.All', 'User-Phone.ReadWrite.All', 'User-OnPremisesSyncBehavior.ReadWrite.All', 'Synchronization.ReadWrite.All'],
         directoryRoleIds: [ROLE.globalAdministrator],
         appRoles: null,
       }),
     );
     for (const c of Object.values(r)) expect(c.state, c.capability).toBe('granted');
+  });
+
+  it('restarting the Cloud Sync job needs Synchronization.ReadWrite.All and a role Microsoft documents for it', () => {
+    const hybrid = byCap(evaluatePermissions({ kind: 'delegated', grantedScopes: ['Synchronization.ReadWrite.All'], directoryRoleIds: [ROLE.hybridIdentityAdministrator], appRoles: null }));
+    expect(hybrid.restartSyncJob.state).toBe('granted');
+    const noScope = byCap(evaluatePermissions({ kind: 'delegated', grantedScopes: ['User.Read.All'], directoryRoleIds: [ROLE.globalAdministrator], appRoles: null }));
+    expect(noScope.restartSyncJob).toMatchObject({ state: 'missing', grant: expect.stringContaining('Synchronization.ReadWrite.All') });
+    const userAdmin = byCap(evaluatePermissions({ kind: 'delegated', grantedScopes: ['Synchronization.ReadWrite.All'], directoryRoleIds: [ROLE.userAdministrator], appRoles: null }));
+    expect(userAdmin.restartSyncJob.state).toBe('missing');
+    expect(userAdmin.restartSyncJob.grant).toMatch(/Hybrid Identity Administrator/);
+    const app = byCap(evaluatePermissions({ kind: 'app', grantedScopes: [], directoryRoleIds: null, appRoles: ['Synchronization.ReadWrite.All'] }));
+    expect(app.restartSyncJob.state).toBe('granted');
   });
 
   it('names the Global Administrator role when a User Administrator tries the bypass', () => {
