@@ -8,6 +8,12 @@
  * of its own after the tables: one `connect_imports` line (the profile, what the app shows, how many
  * objects follow), then one `connect_import_objects` line per engine object. Such a file says format
  * version 2; a file without them stays version 1, readable by older builds.
+ *
+ * Masking covers every record the file carries: the snapshots' and rows' numbers, the audit changes'
+ * values, the remediation sessions (their plans), journal steps, decisions' reasons, and the settings
+ * the remediation service keeps (plans, outcomes, undo reports: carried-settings.ts). A setting this
+ * build cannot mask is left out and named in the result. Scans, sessions and plan owners of a masked
+ * file say `masked: true`.
  */
 import type Sqlite from 'better-sqlite3';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -22,7 +28,8 @@ import { ConnectImportInfoStrict, type ConnectImportInfo } from '../core/engine-
 import { SyncDriftError, ValidationError, formatIssues } from '../core/errors';
 import { systemClock, type Clock } from '../core/ports';
 import { SCHEMA_VERSION } from './migrations';
-import { isMaskedPhone, maskEngineObject, maskPhone, maskPhonesDeep } from './mask';
+import { isMaskedPhone, maskEngineObject, maskPhone, maskPhonesDeep, maskPhonesInText, maskRecordPhones } from './mask';
+import { markMasked, maskedSetting } from './carried-settings';
 import { restrictToOwner } from './db';
 import { ENGINE_IMPORT_KEY_PREFIX, EngineImportRepository } from './engine-imports';
 import { BlobRepository, SettingsRepository } from './settings';
@@ -63,14 +70,20 @@ const JSON_COLUMN_SCHEMA: Partial<Record<RecordKind, Record<string, z.ZodType>>>
 };
 /** Columns holding phone values directly (not inside JSON). */
 const PHONE_COLUMNS: Partial<Record<Table, string[]>> = { audit_changes: ['old_value', 'new_value'] };
-/** JSON columns whose content may carry phone numbers. */
+/** JSON columns holding snapshots and rows: phone values under their keys (maskPhonesDeep). */
 const MASKED_JSON: Partial<Record<Table, string[]>> = {
   snapshot_onprem: ['json'],
   snapshot_cloud: ['json'],
   drift_rows: ['json'],
+};
+/** JSON columns holding remediation records and scan meta: phone values and free text (maskRecordPhones). */
+const MASKED_RECORD_JSON: Partial<Record<Table, string[]>> = {
+  scans: ['meta_json'],
   sessions: ['json'],
   journal: ['json'],
 };
+/** Free-text columns that may quote a number (an admin's reason). */
+const TEXT_COLUMNS: Partial<Record<Table, string[]>> = { decisions: ['reason'] };
 
 type Row = Record<string, unknown>;
 
@@ -86,6 +99,8 @@ export interface ExportResult {
   file: string;
   header: ExportHeader;
   counts: Partial<Record<RecordKind, number>>;
+  /** Records a masked export left out because it cannot mask them, with why (empty unmasked). */
+  leftOut: Array<{ table: Table; key: string; why: string }>;
 }
 
 function selectFor(table: Table, scanId: string | undefined): { sql: string; params: unknown[] } {
@@ -113,12 +128,22 @@ function selectFor(table: Table, scanId: string | undefined): { sql: string; par
   }
 }
 
-function maskRow(table: Table, row: Row): Row {
+/** A row as a masked export carries it, or why it is left out. */
+function maskRow(table: Table, row: Row): { row: Row } | { leftOut: string } {
   const out = { ...row };
   for (const c of PHONE_COLUMNS[table] ?? []) if (typeof out[c] === 'string') out[c] = maskPhone(out[c]);
+  for (const c of TEXT_COLUMNS[table] ?? []) if (typeof out[c] === 'string') out[c] = maskPhonesInText(out[c]);
   for (const c of MASKED_JSON[table] ?? []) if (typeof out[c] === 'string') out[c] = JSON.stringify(maskPhonesDeep(JSON.parse(out[c])));
-  if (table === 'scans' && typeof out.meta_json === 'string') out.meta_json = JSON.stringify({ ...(JSON.parse(out.meta_json) as object), masked: true });
-  return out;
+  for (const c of MASKED_RECORD_JSON[table] ?? []) if (typeof out[c] === 'string') out[c] = JSON.stringify(maskRecordPhones(JSON.parse(out[c])));
+  // A scan and a session say so themselves: an import shows the one and refuses to run the other.
+  const says = table === 'scans' ? 'meta_json' : table === 'sessions' ? 'json' : null;
+  if (says && typeof out[says] === 'string') out[says] = JSON.stringify(markMasked(JSON.parse(out[says])));
+  if (table === 'settings' && typeof out.key === 'string' && typeof out.json === 'string') {
+    const s = maskedSetting(out.key, out.json);
+    if ('leftOut' in s) return { leftOut: s.leftOut };
+    out.json = s.json;
+  }
+  return { row: out };
 }
 
 /** Writes the export file (owner-only). */
@@ -147,6 +172,7 @@ export async function exportWorkspace(db: Sqlite.Database, file: string, options
   const gz = createGzip();
   gz.pipe(out);
   const counts: Partial<Record<RecordKind, number>> = {};
+  const leftOut: ExportResult['leftOut'] = [];
   const write = async (line: string) => {
     if (!gz.write(line + '\n')) await once(gz, 'drain');
   };
@@ -156,8 +182,12 @@ export async function exportWorkspace(db: Sqlite.Database, file: string, options
     const { sql, params } = selectFor(table, options.scanId);
     let n = 0;
     for (const raw of db.prepare(sql).iterate(...params)) {
-      const row = mask ? maskRow(table, raw as Row) : (raw as Row);
-      await write(JSON.stringify({ t: table, r: row }));
+      const masked = mask ? maskRow(table, raw as Row) : { row: raw as Row };
+      if ('leftOut' in masked) {
+        leftOut.push({ table, key: String((raw as Row).key ?? ''), why: masked.leftOut });
+        continue;
+      }
+      await write(JSON.stringify({ t: table, r: masked.row }));
       n++;
     }
     counts[table] = n;
@@ -175,7 +205,7 @@ export async function exportWorkspace(db: Sqlite.Database, file: string, options
   gz.end();
   await once(out, 'close');
   restrictToOwner(file);
-  return { file, header, counts };
+  return { file, header, counts, leftOut };
 }
 
 function connectImportRepository(db: Sqlite.Database, clock: Clock): EngineImportRepository {
