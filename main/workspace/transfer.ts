@@ -12,8 +12,9 @@
  * Masking covers every record the file carries: the snapshots' and rows' numbers, the audit changes'
  * values, the remediation sessions (their plans), journal steps, decisions' reasons, and the settings
  * the remediation service keeps (plans, outcomes, undo reports: carried-settings.ts). A setting this
- * build cannot mask is left out and named in the result. Scans, sessions and plan owners of a masked
- * file say `masked: true`.
+ * build cannot mask is left out and named in the result. Sessions and plan owners of a masked file
+ * say `masked: true`, and an import marks them so whatever the file says: a masked plan or session
+ * can be read on the workstation that imports it, never applied, resumed or undone there.
  */
 import type Sqlite from 'better-sqlite3';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -29,7 +30,7 @@ import { SyncDriftError, ValidationError, formatIssues } from '../core/errors';
 import { systemClock, type Clock } from '../core/ports';
 import { SCHEMA_VERSION } from './migrations';
 import { isMaskedPhone, maskEngineObject, maskPhone, maskPhonesDeep, maskPhonesInText, maskRecordPhones } from './mask';
-import { markMasked, maskedSetting } from './carried-settings';
+import { REMEDIATION_SETTINGS, markMasked, maskedSetting } from './carried-settings';
 import { restrictToOwner } from './db';
 import { ENGINE_IMPORT_KEY_PREFIX, EngineImportRepository } from './engine-imports';
 import { BlobRepository, SettingsRepository } from './settings';
@@ -225,6 +226,8 @@ export interface ImportResult {
   inserted: Partial<Record<RecordKind, number>>;
   /** Records the target already had (same key): kept as they were. */
   skipped: number;
+  /** Remediation sessions and plans inserted as masked copies: readable, never applied, resumed or undone. */
+  maskedCopies: { sessions: number; plans: number };
 }
 
 /** A profile's Connect import as read from the file, stored once the whole file read. */
@@ -248,6 +251,9 @@ export async function importWorkspace(db: Sqlite.Database, file: string, options
   let header: ExportHeader | null = null;
   const inserted: Partial<Record<RecordKind, number>> = {};
   let skipped = 0;
+  const maskedCopies = { sessions: 0, plans: 0 };
+  /** Rows this import marked as masked copies, counted once inserted. */
+  const marked = new WeakSet<Row>();
   const batch: Array<{ table: Table; row: Row }> = [];
   const stmts = new Map<string, Sqlite.Statement>();
   const flush = (items: Array<{ table: Table; row: Row }>) => {
@@ -268,6 +274,7 @@ export async function importWorkspace(db: Sqlite.Database, file: string, options
       const changes = st.run(...vals).changes;
       if (changes > 0) inserted[table] = (inserted[table] ?? 0) + 1;
       else skipped++;
+      if (changes > 0 && marked.has(row)) maskedCopies[table === 'sessions' ? 'sessions' : 'plans']++;
     }
   };
   const Line = z.object({ t: z.enum([...TABLES, ...CONNECT_RECORDS]), r: z.record(z.string(), z.union([z.string(), z.number(), z.null()])) });
@@ -325,7 +332,9 @@ export async function importWorkspace(db: Sqlite.Database, file: string, options
       }
       // How format 1 carried a Connect import's info, without its objects: nothing to restore.
       if (t === 'settings' && typeof r.key === 'string' && r.key.startsWith(ENGINE_IMPORT_KEY_PREFIX)) continue;
-      batch.push({ table: t, row: r });
+      const row = asMaskedCopy(t, r, header.masked, `${name}:${lineNo}`);
+      if (row !== r) marked.add(row);
+      batch.push({ table: t, row });
       if (batch.length >= 2000) flush(batch.splice(0));
     }
     if (!header) throw new ValidationError(`${name}:1`, 'empty file: not a SyncDrift workspace export');
@@ -353,7 +362,27 @@ export async function importWorkspace(db: Sqlite.Database, file: string, options
     if (e instanceof SyncDriftError) throw e;
     throw new ValidationError(name, `cannot read the export: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  return { header, inserted, skipped };
+  return { header, inserted, skipped, maskedCopies };
+}
+
+/**
+ * A session or a plan's owner from a masked file (or holding masked values, whatever its header
+ * says), marked `masked: true`: the remediation engine and service refuse to apply, resume or undo
+ * it, since its values are bullets and writing them (or comparing them) would be wrong. Any other
+ * record is returned as it is.
+ */
+function asMaskedCopy(t: Table, r: Record<string, string | number | null>, fileMasked: boolean, where: string): Row {
+  const isSession = t === 'sessions' && typeof r.json === 'string';
+  const isOwner = t === 'settings' && typeof r.key === 'string' && r.key.startsWith(REMEDIATION_SETTINGS.owner) && typeof r.json === 'string';
+  if (!isSession && !isOwner) return r;
+  if (!fileMasked && !(isSession && isMaskedPhone(r.json as string))) return r;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(r.json as string);
+  } catch {
+    throw new ValidationError(where, `${t}.json is not JSON`);
+  }
+  return { ...r, json: JSON.stringify(markMasked(doc)) };
 }
 
 function hasMaskedValue(o: EngineObject): boolean {

@@ -6,15 +6,19 @@
  * built from the undo, a plan never applied, a decision with a number in its reason, the app's
  * layout preference and a Connect import. Every number the workspace holds is then looked for in the
  * file's bytes, raw and as digits only, whatever table it would leak from.
+ *
+ * The masked file imported on another workstation (with its own sandbox, the profile the plans name)
+ * must not let those masked plans and sessions run: their values are bullets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { DriftRow } from '../../../main/core/model';
 import type { EngineObject } from '../../../main/core/engine-view';
-import { affectedUserCount, type Plan } from '../../../main/remediation';
+import { RemediationEngine, affectedUserCount, workspaceJournalStore, type Plan } from '../../../main/remediation';
+import { openWorkspace } from '../../../main/workspace/workspace';
 import { servicesHarness, type ServicesHarness } from '../../support/services-harness';
 
 /** A number typed by the admin into a decision's reason (free text), held nowhere else. */
@@ -22,6 +26,7 @@ const TYPED = '+1 803 555 0199';
 const TYPED_LOCAL = '(803) 555-0198';
 
 const a = servicesHarness('sd-export-privacy-a-');
+const b = servicesHarness('sd-export-privacy-b-');
 let file: string;
 let plainFile: string;
 let sessionId: string;
@@ -63,6 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await a.close({ removeDir: true });
+  await b.close({ removeDir: true });
 });
 
 function engineObject(row: DriftRow): EngineObject {
@@ -168,5 +174,102 @@ describe('a masked workspace export', () => {
     for (const t of ['snapshot_onprem', 'snapshot_cloud', 'drift_rows', 'audit_changes', 'sessions', 'journal', 'decisions', 'connect_import_objects']) expect(plain.some((l) => l.startsWith(`${t} `)), t).toBe(true);
     for (const k of ['remediation:plan:', 'remediation:outcome:', 'remediation:undo:']) expect(plain.some((l) => l.startsWith(`settings ${k}`)), k).toBe(true);
     expect(leaks(file, numbers)).toEqual([]);
+  });
+});
+
+const BULLET = '\u2022';
+
+/** An engine over a workspace with ports that fail the test if touched: a refusal must come first. */
+function untouchableEngine(ws: ReturnType<typeof openWorkspace>): RemediationEngine {
+  const touched = () => {
+    throw new Error('a port was touched');
+  };
+  return new RemediationEngine({ journal: workspaceJournalStore(ws), onPrem: touched, cloud: new Proxy({}, { get: () => touched }) as never });
+}
+
+describe('importing a masked workspace export', () => {
+  it('keeps its sessions and plans readable, marked as masked copies', async () => {
+    await b.open();
+    const r = await b.services.workspace.import(file);
+    expect(r.header.masked).toBe(true);
+    // One session; the owners of the three plans (applied, restore, never applied).
+    expect(r.maskedCopies).toEqual({ sessions: 1, plans: 3 });
+    const { sessions } = await b.call<{ sessions: Array<{ id: string; message: string | null; planId: string }> }>('remediation.sessions', {});
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ id: sessionId, planId: appliedPlan.id, message: expect.stringMatching(/^Masked copy from a workspace export: read only/) });
+    const one = await b.call<{ plan: Plan }>('remediation.session', { sessionId });
+    expect(one.plan.rows.find((x) => x.selected)?.onPrem?.value).toContain(BULLET);
+  });
+
+  it('refuses to resume, undo or build a restore plan from the masked session, before anything runs', async () => {
+    const before = b.services.workspace.journal.entries(sessionId).length;
+    for (const [channel, payload] of [
+      ['remediation.resume', { sessionId }],
+      ['remediation.undo', { sessionId }],
+      ['remediation.undo', { sessionId, takeOver: true }],
+      ['remediation.restorePlan', { sessionId, rowKeys: 'all' }],
+    ] as const) {
+      const r = await b.callRaw(channel, payload);
+      expect(r.ok, channel).toBe(false);
+      expect(r.error, channel).toMatchObject({ code: 'SESSION_MASKED', message: expect.stringMatching(/came from a masked workspace export/) });
+    }
+    expect(b.services.workspace.journal.entries(sessionId)).toHaveLength(before);
+    expect(b.events.some((e) => e.event === 'remediation.undone' || e.event === 'remediation.finished')).toBe(false);
+  });
+
+  it('refuses to preflight or apply a masked plan, and one built from the masked scan', async () => {
+    const stored = (id: string) => b.services.workspace.settings.get(`remediation:plan:${id}`, { safeParse: (v: unknown) => ({ success: true as const, data: v as Plan }) } as never) as Plan;
+    for (const plan of [stored(unappliedPlan.id), stored(appliedPlan.id), stored(restorePlan.id)]) {
+      expect(JSON.stringify(plan)).toContain(BULLET);
+      const pre = await b.callRaw('remediation.preflight', { plan, acceptNotScanned: 'unknown' });
+      expect(pre.error, plan.id).toMatchObject({ code: 'PLAN_MASKED' });
+      const ap = await b.callRaw('remediation.apply', { plan, confirmUsers: affectedUserCount(plan), acceptNotScanned: 'unknown' });
+      expect(ap.error, plan.id).toMatchObject({ code: 'PLAN_MASKED' });
+    }
+    // The imported scan's rows are masked too: a plan built from them is refused by its values.
+    const scanId = b.services.workspace.scans.list().find((x) => x.meta.masked === true)!.id;
+    const row = b.services.workspace.rows.all(scanId).find((x) => x.cloud?.managed && x.status !== 'in-sync' && x.onPrem?.value)!;
+    const { plan } = await b.call<{ plan: Plan }>('remediation.plan', { scanId, selected: [row.key], decisions: [{ rowKey: row.key, action: 'keep-onprem' }] });
+    const ap = await b.callRaw('remediation.apply', { plan, confirmUsers: affectedUserCount(plan) });
+    expect(ap.error).toMatchObject({ code: 'PLAN_MASKED' });
+    expect((await b.call<{ sessions: unknown[] }>('remediation.sessions', {})).sessions).toHaveLength(1);
+  });
+
+  it('refuses them in the engine too (the CLI\u2019s resume, undo and apply), even when a hand-edited file says it is not masked', async () => {
+    const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n');
+    const header = JSON.parse(lines[0]!) as Record<string, unknown>;
+    // The marks gone: the header says unmasked, the session and the owners no longer say masked.
+    const edited = [JSON.stringify({ ...header, masked: false }), ...lines.slice(1).map((l) => l.replace(/,\\"masked\\":true/g, ''))];
+    expect(edited.join('\n')).not.toMatch(/\\"masked\\":true/);
+    const forged = join(b.dir, 'forged.sdx');
+    writeFileSync(forged, gzipSync(edited.join('\n')));
+    const ws = openWorkspace(join(b.dir, 'cli.db'));
+    try {
+      const r = await ws.import(forged);
+      expect(r.header.masked).toBe(false);
+      // Bullets in the session: still marked.
+      expect(r.maskedCopies.sessions).toBe(1);
+      const engine = untouchableEngine(ws);
+      await expect(engine.resume(sessionId)).rejects.toMatchObject({ code: 'SESSION_MASKED' });
+      await expect(engine.undo(sessionId, { takeOver: true })).rejects.toMatchObject({ code: 'SESSION_MASKED' });
+      const plan = ws.settings.get(`remediation:plan:${unappliedPlan.id}`, { safeParse: (v: unknown) => ({ success: true as const, data: v }) } as never) as Plan;
+      await expect(engine.apply(plan)).rejects.toMatchObject({ code: 'PLAN_MASKED' });
+      await expect(engine.preflight(plan)).rejects.toMatchObject({ code: 'PLAN_MASKED' });
+      expect(engine.sessions()[0]?.message).toMatch(/^Masked copy/);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('leaves an unmasked file\u2019s sessions and plans as they were', async () => {
+    const ws = openWorkspace(join(b.dir, 'plain.db'));
+    try {
+      const r = await ws.import(plainFile);
+      expect(r.maskedCopies).toEqual({ sessions: 0, plans: 0 });
+      expect(workspaceJournalStore(ws).getSession(sessionId)?.masked).toBeUndefined();
+      expect(untouchableEngine(ws).sessions()[0]?.message).not.toMatch(/Masked copy/);
+    } finally {
+      ws.close();
+    }
   });
 });
