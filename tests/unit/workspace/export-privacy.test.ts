@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { z } from 'zod';
 import type { DriftRow } from '../../../main/core/model';
 import type { EngineObject } from '../../../main/core/engine-view';
 import { RemediationEngine, affectedUserCount, workspaceJournalStore, type Plan } from '../../../main/remediation';
@@ -153,14 +154,20 @@ function formsOf(n: string): string[] {
   return [...forms];
 }
 
-/** Where each form appears in the file: `table key-or-line: form (the number)`. */
+/**
+ * Where each form appears in the file: `table key-or-line: form (the number)`. A form of digits only
+ * counts where it stands on its own (not inside a longer run of digits or letters): a random id's hex
+ * could hold one by chance, and a number inside its E.164 form is found as that form.
+ */
 function leaks(f: string, numbers: ReadonlySet<string>): string[] {
   const lines = linesOf(f);
-  const forms = [...numbers].flatMap((n) => formsOf(n).map((form) => ({ form, n })));
+  const forms = [...numbers].flatMap((n) => formsOf(n).map((form) => ({ form, n, alone: /^\d+$/.test(form) ? new RegExp(`(?<![0-9A-Za-z])${form}(?![0-9A-Za-z])`) : null })));
   const out: string[] = [];
   lines.forEach((l, i) => {
     const text = JSON.stringify(l.r);
-    for (const { form, n } of forms) if (text.includes(form)) out.push(`${l.t} ${typeof l.r.key === 'string' ? l.r.key : `line ${i + 2}`}: ${form}${form === n ? '' : ` (${n})`}`);
+    for (const { form, n, alone } of forms) {
+      if (alone ? alone.test(text) : text.includes(form)) out.push(`${l.t} ${typeof l.r.key === 'string' ? l.r.key : `line ${i + 2}`}: ${form}${form === n ? '' : ` (${n})`}`);
+    }
   });
   return [...new Set(out)];
 }
@@ -218,7 +225,7 @@ describe('importing a masked workspace export', () => {
   });
 
   it('refuses to preflight or apply a masked plan, and one built from the masked scan', async () => {
-    const stored = (id: string) => b.services.workspace.settings.get(`remediation:plan:${id}`, { safeParse: (v: unknown) => ({ success: true as const, data: v as Plan }) } as never) as Plan;
+    const stored = (id: string) => b.services.workspace.settings.get(`remediation:plan:${id}`, z.unknown()) as Plan;
     for (const plan of [stored(unappliedPlan.id), stored(appliedPlan.id), stored(restorePlan.id)]) {
       expect(JSON.stringify(plan)).toContain(BULLET);
       const pre = await b.callRaw('remediation.preflight', { plan, acceptNotScanned: 'unknown' });
@@ -252,7 +259,7 @@ describe('importing a masked workspace export', () => {
       const engine = untouchableEngine(ws);
       await expect(engine.resume(sessionId)).rejects.toMatchObject({ code: 'SESSION_MASKED' });
       await expect(engine.undo(sessionId, { takeOver: true })).rejects.toMatchObject({ code: 'SESSION_MASKED' });
-      const plan = ws.settings.get(`remediation:plan:${unappliedPlan.id}`, { safeParse: (v: unknown) => ({ success: true as const, data: v }) } as never) as Plan;
+      const plan = ws.settings.get(`remediation:plan:${unappliedPlan.id}`, z.unknown()) as Plan;
       await expect(engine.apply(plan)).rejects.toMatchObject({ code: 'PLAN_MASKED' });
       await expect(engine.preflight(plan)).rejects.toMatchObject({ code: 'PLAN_MASKED' });
       expect(engine.sessions()[0]?.message).toMatch(/^Masked copy/);
