@@ -27,18 +27,22 @@ import {
   type SessionOutcome,
 } from '../remediation';
 import { Plan as PlanSchema, acceptanceCovers, affectedUserCount, assertPlanStructure, unscannedToAccept } from '../remediation/plan-schema';
-import type { Workspace } from '../workspace';
+import { refuseMaskedPlan, refuseMaskedSession } from '../remediation/masked-copies';
+import { REMEDIATION_SETTINGS, type Workspace } from '../workspace';
 import type { SessionOutcomeWire } from '../../preload/contract';
 import type { Operations } from './operations';
 import type { EventSink } from './router';
 import { engineViewOf, reportWithCloudManaged, type ScanTarget } from './scan-service';
 import { z } from 'zod';
 
-const Owner = z.object({ scanId: z.string(), profileId: z.string() });
-const ownerKey = (planId: string) => `remediation:plan-owner:${planId}`;
+/** `masked`: the plan came with a masked workspace export (the import marks it): read only. */
+const Owner = z.object({ scanId: z.string(), profileId: z.string(), masked: z.boolean().optional() });
+// The keys live in main/workspace (carried-settings.ts), which masks these records in exports.
+const ownerKey = (planId: string) => `${REMEDIATION_SETTINGS.owner}${planId}`;
 /** The service's own copy of every plan it built: apply and preflight run this copy, never the caller's. */
-const planKey = (planId: string) => `remediation:plan:${planId}`;
-const outcomeKey = (sessionId: string) => `remediation:outcome:${sessionId}`;
+const planKey = (planId: string) => `${REMEDIATION_SETTINGS.plan}${planId}`;
+const outcomeKey = (sessionId: string) => `${REMEDIATION_SETTINGS.outcome}${sessionId}`;
+const undoKey = (sessionId: string) => `${REMEDIATION_SETTINGS.undo}${sessionId}`;
 
 export interface RemediationTarget extends ScanTarget {
   syncEngine: 'connect' | 'cloud-sync';
@@ -124,7 +128,7 @@ export class RemediationService {
     return { plan, readiness: planReadiness(plan) };
   }
 
-  private keep(plan: Plan, owner: { scanId: string; profileId: string }): void {
+  private keep(plan: Plan, owner: z.infer<typeof Owner>): void {
     assertPlanStructure(plan);
     this.deps.workspace.settings.set(planKey(plan.id), plan);
     this.deps.workspace.settings.set(ownerKey(plan.id), owner);
@@ -141,10 +145,12 @@ export class RemediationService {
     const differs = planDifferences(own, sent);
     if (differs.length > 0)
       throw new SyncDriftError('validation', 'PLAN_TAMPERED', `The plan sent differs from the plan ${own.id} this service built: ${differs.join(', ')}. Nothing was written; build the plan again from the scan.`);
+    // A copy imported with a masked export is marked; one whose mark was lost still holds bullets.
+    refuseMaskedPlan(own, this.deps.workspace.settings.get(ownerKey(own.id), Owner)?.masked === true);
     return own;
   }
 
-  private owner(planId: string): { scanId: string; profileId: string } {
+  private owner(planId: string): z.infer<typeof Owner> {
     const o = this.deps.workspace.settings.get(ownerKey(planId), Owner);
     if (!o) throw new SyncDriftError('not-found', 'PLAN_UNKNOWN', 'This plan was not built by this workspace; build it again from a scan.');
     return o;
@@ -275,17 +281,23 @@ export class RemediationService {
     return { summary, plan, scanId: owner?.scanId ?? null, journalEntries: store.entries(sessionId).length, lastOutcome };
   }
 
-  private sessionProfile(sessionId: string): { plan: Plan; owner: { scanId: string; profileId: string } } {
+  /**
+   * The session's plan and owner. `acting`: the caller is about to resume or undo it (or build a
+   * restore plan from its undo), which a masked copy refuses at once, before anything runs.
+   */
+  private sessionProfile(sessionId: string, acting?: 'resumed' | 'undone'): { plan: Plan; owner: z.infer<typeof Owner> } {
     const store = workspaceJournalStore(this.deps.workspace);
     const s = store.getSession(sessionId);
     if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `There is no remediation session ${sessionId}.`);
     const plan = s.plan as Plan;
-    return { plan, owner: this.owner(plan.id) };
+    const owner = this.owner(plan.id);
+    if (acting) refuseMaskedSession(sessionId, { plan: s.plan, ...(s.masked || owner.masked ? { masked: true } : {}) }, tryParsePlan(s.plan), acting);
+    return { plan, owner };
   }
 
   resume(sessionId: string, confirm: { replication?: boolean; cycle?: boolean } = {}, o: { takeOver?: boolean } = {}): string {
     if (this.live.has(sessionId)) throw new SyncDriftError('conflict', 'SESSION_RUNNING', 'This session is running right now; follow its progress instead.');
-    const { owner } = this.sessionProfile(sessionId);
+    const { owner } = this.sessionProfile(sessionId, 'resumed');
     const operator: Operator = {
       confirmReplication: async () => confirm.replication === true,
       confirmCycle: async () => confirm.cycle === true,
@@ -300,11 +312,11 @@ export class RemediationService {
 
   undo(sessionId: string, o: { takeOver?: boolean; turnBypassOff?: boolean } = {}): string {
     if (this.live.has(sessionId)) throw new SyncDriftError('conflict', 'SESSION_RUNNING', 'This session is running right now; cancel it first, then undo.');
-    const { owner } = this.sessionProfile(sessionId);
+    const { owner } = this.sessionProfile(sessionId, 'undone');
     const opId = this.background(sessionId, async (signal, progress) => {
       const { engine, target } = await this.engine(owner.profileId);
       const report = await engine.undo(sessionId, { signal, onProgress: progress, ...(o.takeOver ? { takeOver: true } : {}), ...(o.turnBypassOff ? { turnBypassOff: true } : {}) });
-      this.deps.workspace.settings.set(`remediation:undo:${sessionId}`, report);
+      this.deps.workspace.settings.set(undoKey(sessionId), report);
       target.afterWrites?.();
       this.deps.emit('remediation.undone', { operationId: opId, report });
     });
@@ -312,8 +324,8 @@ export class RemediationService {
   }
 
   restorePlan(sessionId: string, rowKeys: 'all' | readonly string[]): Plan {
-    const { plan, owner } = this.sessionProfile(sessionId);
-    const undo = this.deps.workspace.settings.get(`remediation:undo:${sessionId}`, z.unknown());
+    const { plan, owner } = this.sessionProfile(sessionId, 'undone');
+    const undo = this.deps.workspace.settings.get(undoKey(sessionId), z.unknown());
     if (!undo) throw new SyncDriftError('validation', 'UNDO_FIRST', 'Undo this session first: the restore plan comes from what the undo could not bring back.');
     const restore = buildRestorePlan(undo as Parameters<typeof buildRestorePlan>[0], rowKeys === 'all' ? 'all' : [...rowKeys], {
       now: this.deps.clock.now(),
@@ -332,6 +344,11 @@ export class RemediationService {
     const outcome = this.deps.workspace.settings.get(outcomeKey(sessionId), z.unknown());
     return { scanId: owner.scanId, plan, journal, verification: (outcome as Record<string, unknown> | null) ?? { state: 'not verified', note: 'The session has no recorded outcome yet.' } };
   }
+}
+
+function tryParsePlan(raw: unknown): Plan | null {
+  const r = PlanSchema.safeParse(raw);
+  return r.success ? r.data : null;
 }
 
 /** Which fields of a sent plan differ from the stored one (`steps[2]`, `rows (3 instead of 1)`, `needsBypass`). */

@@ -341,6 +341,11 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
         const r = await ws.export(resolve(run.io.cwd, cmd.out), { ...(cmd.scan ? { scanId: cmd.scan } : {}), mask: cmd.mask });
         const imports = r.counts.connect_imports ?? 0;
         run.say(`Wrote ${r.file}: ${r.header.scanIds.length} scan(s)${imports ? `, ${imports} Connect import(s)` : ''}${r.header.masked ? ', phone numbers masked' : ', phone numbers NOT masked'}.`);
+        // A record the masked file could not carry masked is named, so nobody thinks it travelled.
+        if (r.leftOut.length > 0) {
+          const named = r.leftOut.map((x) => `${x.table} ${x.key}`).join(', ');
+          run.say(`Left out of the masked file: ${r.leftOut.length} record(s) it cannot mask (${named}: ${[...new Set(r.leftOut.map((x) => x.why))].join('; ')}). Export with --no-mask to carry them.`);
+        }
       } finally {
         ws.close();
       }
@@ -355,6 +360,8 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
         run.say(`Imported ${n} record(s) (${r.header.scanIds.length} scan(s)${imports ? `, ${imports} Connect import(s)` : ''}${r.header.masked ? ', masked' : ''}); ${r.skipped} already present.`);
         // Bullets equal no real value: a scan joining them would misjudge every exported user.
         if (imports && r.header.masked) run.say('A masked Connect import is shown but not joined by scans: import the Connect export again, or a workspace exported with --no-mask, to join it.');
+        const { sessions, plans } = r.maskedCopies;
+        if (sessions + plans > 0) run.say(`${sessions} remediation session(s) and ${plans} plan(s) arrived as masked copies: they can be read here, never applied, resumed or undone.`);
       } finally {
         ws.close();
       }

@@ -22,8 +22,9 @@ import { preflight } from './engine-preflight';
 import { execute } from './engine-apply';
 import { outcomeRows, sweepLine, sweptNotRestored } from './engine-verify';
 import { undoSteps } from './engine-undo';
-import { busy, claim, forcible, sessionSummaries, takeoverLine } from './engine-sessions';
+import { busy, claim, forcible, sessionSummaries, takeoverLine, tryPlan } from './engine-sessions';
 import { withOtherMobileNote } from './other-mobile-blast';
+import { refuseMaskedPlan, refuseMaskedSession } from './masked-copies';
 
 export class RemediationEngine {
   private readonly rt: EngineRuntime;
@@ -52,6 +53,7 @@ export class RemediationEngine {
 
   /** Permissions, connectivity and a fresh read of every affected value on both sides (engine-preflight.ts). */
   async preflight(plan: Plan, o: RunOptions = {}): Promise<PreflightReport> {
+    refuseMaskedPlan(plan);
     return preflight(this.rt, plan, o);
   }
 
@@ -63,6 +65,7 @@ export class RemediationEngine {
     // Whoever hands the engine a plan (the service's stored copy, a verified plan file) may still
     // hand it one no builder made: every step must be accounted for by a row, or nothing runs.
     const checked = assertPlanStructure(parsePlan(plan));
+    refuseMaskedPlan(checked);
     const pre = await this.preflight(checked, o);
     if (!pre.ok) {
       return { sessionId: '', state: 'failed', message: 'Preflight failed: nothing was written.', nextStep: 'Fix the blocking checks (or re-decide the conflicting rows) and apply again.', rows: [], preflight: pre, writes: { ad: 0, graph: 0, bypass: 0, cycles: 0 } };
@@ -80,6 +83,7 @@ export class RemediationEngine {
   async resume(sessionId: string, o: RunOptions = {}): Promise<SessionOutcome> {
     const s = this.rt.journal.getSession(sessionId);
     if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${sessionId}. List them with: syncdrift sessions`);
+    refuseMaskedSession(sessionId, s, tryPlan(s.plan), 'resumed');
     const state = effectiveState(s);
     if (state === 'completed' || state === 'undone' || state === 'undo-partial' || state === 'undoing') {
       throw new SyncDriftError('conflict', 'SESSION_NOT_RESUMABLE', `Session ${sessionId} is ${state}; there is nothing to resume.`);
@@ -145,6 +149,7 @@ export class RemediationEngine {
   async undo(sessionId: string, o: RunOptions = {}): Promise<UndoReport> {
     const s = this.rt.journal.getSession(sessionId);
     if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${sessionId}. List them with: syncdrift sessions`);
+    refuseMaskedSession(sessionId, s, tryPlan(s.plan), 'undone');
     const state = effectiveState(s);
     if ((state === 'running' || state === 'verifying' || state === 'undoing') && !forcible(s, o)) throw busy(s);
     const plan = parsePlan(s.plan, `session ${sessionId}.plan`);

@@ -10,3 +10,4 @@ export { sessionSummaries, takeoverLine } from './engine-sessions';
 export { buildRestorePlan } from './engine-undo';
 export { sandboxCloudPort, type SandboxCloudOptions } from './sandbox-cloud';
 export { workspaceJournalStore } from './journal-workspace';
+export { planIsMasked, sessionIsMasked, refuseMaskedPlan, refuseMaskedSession } from './masked-copies';

@@ -25,7 +25,10 @@ const TO_WORKSPACE: Record<SessionState, WorkspaceSessionState> = {
   'undo-partial': 'done',
 };
 
-const Stored = z.object({ remediation: z.object({ state: SessionState, plan: z.unknown(), meta: SessionMeta }) });
+const Stored = z.object({ remediation: z.object({ state: SessionState, plan: z.unknown(), meta: SessionMeta }), masked: z.boolean().optional() });
+
+/** A masked copy stays marked, whatever writes the session. */
+const keepMark = (s: StoredSession): { masked?: true } => (s.masked ? { masked: true } : {});
 
 export function workspaceJournalStore(ws: Workspace): JournalStore {
   const read = (id: string): StoredSession | null => {
@@ -40,7 +43,7 @@ export function workspaceJournalStore(ws: Workspace): JournalStore {
     const d = Stored.safeParse(r.data);
     // Sessions without the remediation section belong to another feature: not ours to show.
     if (!d.success) return null;
-    return { id: r.id, state: d.data.remediation.state, createdAt: r.createdAt, updatedAt: r.updatedAt, plan: d.data.remediation.plan, meta: d.data.remediation.meta };
+    return { id: r.id, state: d.data.remediation.state, createdAt: r.createdAt, updatedAt: r.updatedAt, plan: d.data.remediation.plan, meta: d.data.remediation.meta, ...(d.data.masked ? { masked: true } : {}) };
   };
   return {
     createSession(s) {
@@ -57,7 +60,7 @@ export function workspaceJournalStore(ws: Workspace): JournalStore {
       const cur = read(id);
       if (!cur) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${id} in this workspace.`);
       const state = patch.state ?? cur.state;
-      ws.sessions.update(id, { state: TO_WORKSPACE[state], data: { remediation: { state, plan: cur.plan, meta: patch.meta ?? cur.meta } }, at: patch.at });
+      ws.sessions.update(id, { state: TO_WORKSPACE[state], data: { remediation: { state, plan: cur.plan, meta: patch.meta ?? cur.meta }, ...keepMark(cur) }, at: patch.at });
     },
     claimSession(id, expected, patch) {
       // IMMEDIATE: the write lock is taken before the read, so no other process claims in between.
@@ -66,7 +69,7 @@ export function workspaceJournalStore(ws: Workspace): JournalStore {
           const cur = read(id);
           if (!cur) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `No remediation session ${id} in this workspace.`);
           if ((cur.meta.owner?.token ?? null) !== expected.ownerToken) return false;
-          ws.sessions.update(id, { state: TO_WORKSPACE[patch.state], data: { remediation: { state: patch.state, plan: cur.plan, meta: patch.meta } }, at: patch.at });
+          ws.sessions.update(id, { state: TO_WORKSPACE[patch.state], data: { remediation: { state: patch.state, plan: cur.plan, meta: patch.meta }, ...keepMark(cur) }, at: patch.at });
           return true;
         })
         .immediate();

@@ -62,6 +62,11 @@ export interface StoredSession {
   /** The plan JSON exactly as applied (validated again when read). */
   plan: unknown;
   meta: SessionMeta;
+  /**
+   * A masked copy, imported with a masked workspace export (masked-copies.ts): read only, never
+   * resumed or undone. Absent for sessions run here.
+   */
+  masked?: boolean;
 }
 
 export interface JournalEntry {

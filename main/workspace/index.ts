@@ -8,5 +8,6 @@ export { SessionRepository, DecisionRepository, JournalRepository, SessionState,
 export { SettingsRepository, BlobRepository, RetentionSetting } from './settings';
 export { parseDuration, purgeBefore, type PurgeCounts } from './retention';
 export { exportWorkspace, importWorkspace, ExportHeader, EXPORT_FORMAT, type ExportResult, type ImportResult } from './transfer';
-export { maskPhone, maskPhonesDeep, PHONE_KEYS } from './mask';
+export { maskPhone, maskPhonesDeep, maskPhonesInText, maskRecordPhones, PHONE_KEYS } from './mask';
 export { EngineImportRepository, ConnectImportInfo, ConnectImportFile } from './engine-imports';
+export { REMEDIATION_SETTINGS, maskedSetting } from './carried-settings';

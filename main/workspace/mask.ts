@@ -81,6 +81,71 @@ export function maskPhonesDeep(value: unknown, key?: string): unknown {
 const PLUS_NUMBER = /\+\d[\d ().-]{5,}\d/g;
 
 /**
+ * What may be a phone number in free text: digits with the separators numbers are written with,
+ * an optional + or (area) in front; without a +, not glued to a word (a GUID's segment, `x-123`).
+ */
+const NUMBER_IN_TEXT = /(?:(?<![\d+])\+|(?<![\w+]|\w[-./]))\(?\d[\d ()./-]*\d(?![\w]|[-./]\w)/g;
+/** Runs of digits that are dates or addresses, not numbers: 2025-03-01 14, 01.03.2025, 10.0.0.12. */
+const NOT_A_NUMBER = [/^\d{4}-\d{2}-\d{2}(?!\d)/, /^\d{1,2}[./]\d{1,2}[./]\d{2,4}(?!\d)/, /^\d{4}\/\d{2}\/\d{2}(?!\d)/, /^\d{1,3}(\.\d{1,3}){3}$/];
+/** Fewer digits than this are counts, pids, percentages; a phone number has more. */
+const MIN_DIGITS_IN_TEXT = 7;
+
+/**
+ * Free text (a message, a reason, a note) with anything that looks like a phone number masked where
+ * it stands: every run of 7 or more digits written as numbers are (`"0987654321"`, `(803) 555-0150`,
+ * `+49 (0)171 047 2394`), dates and IPv4 addresses excepted. Words, ids and short numbers stay.
+ */
+export function maskPhonesInText(text: string): string {
+  return text.replace(NUMBER_IN_TEXT, (m) => {
+    const bare = m.replace(/^[+(]+/, '');
+    if (m.replace(/\D/g, '').length < MIN_DIGITS_IN_TEXT || NOT_A_NUMBER.some((r) => r.test(bare))) return m;
+    return maskPhone(m);
+  });
+}
+
+/** Keys under which remediation records (plans, outcomes, undo reports, journal steps) hold a phone value. */
+const RECORD_VALUE_KEYS: ReadonlySet<string> = new Set([
+  ...PHONE_KEYS,
+  // plan.blastRadius[], undo offers[], preflight conflicts[], the sweep's changed[]
+  'onPremValue',
+  'cloudValue',
+  'recordedCloudValue',
+  'currentCloudValue',
+  'currentOnPremValue',
+  'planned',
+  'actual',
+  'before',
+  'after',
+  // plan.otherMobile.pushed[].values (strings); record-cloud-values' values[] (objects, walked)
+  'values',
+]);
+/** Keys under which they hold free text that may quote a value. */
+const RECORD_TEXT_KEYS: ReadonlySet<string> = new Set(['message', 'reason', 'note', 'notes', 'warnings', 'effect', 'nextStep', 'instructions', 'cannotUndo', 'supportCase', 'error', 'problems', 'summary', 'why']);
+
+/**
+ * A remediation record as a masked export carries it: a plan, a session (its plan and meta), a
+ * session's outcome, an undo report, a journal step's data, a scan's meta. Phone values (by key, as
+ * the records' shapes name them) are masked as maskPhone masks a row's; free text is masked with
+ * maskPhonesInText; the record-cloud-values step's `tenant` list of `[id, upn, mobilePhone]` has its
+ * third element masked. Ids, UPNs, DNs, states, counts and times stay.
+ */
+export function maskRecordPhones(value: unknown, key?: string): unknown {
+  if (typeof value === 'string') {
+    if (key === undefined) return value;
+    if (RECORD_VALUE_KEYS.has(key)) return maskPhone(value);
+    return RECORD_TEXT_KEYS.has(key) ? maskPhonesInText(value) : value;
+  }
+  if (Array.isArray(value)) {
+    if (key === 'tenant') return value.map((t) => (Array.isArray(t) && typeof t[2] === 'string' ? [t[0], t[1], maskPhone(t[2]), ...t.slice(3)] : maskRecordPhones(t, key)));
+    return value.map((v) => maskRecordPhones(v, key));
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = maskRecordPhones(v, k);
+  return out;
+}
+
+/**
  * An engine object as a masked export carries it: the exported mobile and otherMobile values masked,
  * and in its reason (an engine error may quote the value) those values and any +-led number too. Join
  * keys, states, rules and evidence stay: they are not phone numbers.

@@ -8,6 +8,13 @@
  * of its own after the tables: one `connect_imports` line (the profile, what the app shows, how many
  * objects follow), then one `connect_import_objects` line per engine object. Such a file says format
  * version 2; a file without them stays version 1, readable by older builds.
+ *
+ * Masking covers every record the file carries: the snapshots' and rows' numbers, the audit changes'
+ * values, the remediation sessions (their plans), journal steps, decisions' reasons, and the settings
+ * the remediation service keeps (plans, outcomes, undo reports: carried-settings.ts). A setting this
+ * build cannot mask is left out and named in the result. Sessions and plan owners of a masked file
+ * say `masked: true`, and an import marks them so whatever the file says: a masked plan or session
+ * can be read on the workstation that imports it, never applied, resumed or undone there.
  */
 import type Sqlite from 'better-sqlite3';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -22,7 +29,8 @@ import { ConnectImportInfoStrict, type ConnectImportInfo } from '../core/engine-
 import { SyncDriftError, ValidationError, formatIssues } from '../core/errors';
 import { systemClock, type Clock } from '../core/ports';
 import { SCHEMA_VERSION } from './migrations';
-import { isMaskedPhone, maskEngineObject, maskPhone, maskPhonesDeep } from './mask';
+import { isMaskedPhone, maskEngineObject, maskPhone, maskPhonesDeep, maskPhonesInText, maskRecordPhones } from './mask';
+import { REMEDIATION_SETTINGS, markMasked, maskedSetting } from './carried-settings';
 import { restrictToOwner } from './db';
 import { ENGINE_IMPORT_KEY_PREFIX, EngineImportRepository } from './engine-imports';
 import { BlobRepository, SettingsRepository } from './settings';
@@ -63,14 +71,20 @@ const JSON_COLUMN_SCHEMA: Partial<Record<RecordKind, Record<string, z.ZodType>>>
 };
 /** Columns holding phone values directly (not inside JSON). */
 const PHONE_COLUMNS: Partial<Record<Table, string[]>> = { audit_changes: ['old_value', 'new_value'] };
-/** JSON columns whose content may carry phone numbers. */
+/** JSON columns holding snapshots and rows: phone values under their keys (maskPhonesDeep). */
 const MASKED_JSON: Partial<Record<Table, string[]>> = {
   snapshot_onprem: ['json'],
   snapshot_cloud: ['json'],
   drift_rows: ['json'],
+};
+/** JSON columns holding remediation records and scan meta: phone values and free text (maskRecordPhones). */
+const MASKED_RECORD_JSON: Partial<Record<Table, string[]>> = {
+  scans: ['meta_json'],
   sessions: ['json'],
   journal: ['json'],
 };
+/** Free-text columns that may quote a number (an admin's reason). */
+const TEXT_COLUMNS: Partial<Record<Table, string[]>> = { decisions: ['reason'] };
 
 type Row = Record<string, unknown>;
 
@@ -86,6 +100,8 @@ export interface ExportResult {
   file: string;
   header: ExportHeader;
   counts: Partial<Record<RecordKind, number>>;
+  /** Records a masked export left out because it cannot mask them, with why (empty unmasked). */
+  leftOut: Array<{ table: Table; key: string; why: string }>;
 }
 
 function selectFor(table: Table, scanId: string | undefined): { sql: string; params: unknown[] } {
@@ -113,12 +129,22 @@ function selectFor(table: Table, scanId: string | undefined): { sql: string; par
   }
 }
 
-function maskRow(table: Table, row: Row): Row {
+/** A row as a masked export carries it, or why it is left out. */
+function maskRow(table: Table, row: Row): { row: Row } | { leftOut: string } {
   const out = { ...row };
   for (const c of PHONE_COLUMNS[table] ?? []) if (typeof out[c] === 'string') out[c] = maskPhone(out[c]);
+  for (const c of TEXT_COLUMNS[table] ?? []) if (typeof out[c] === 'string') out[c] = maskPhonesInText(out[c]);
   for (const c of MASKED_JSON[table] ?? []) if (typeof out[c] === 'string') out[c] = JSON.stringify(maskPhonesDeep(JSON.parse(out[c])));
-  if (table === 'scans' && typeof out.meta_json === 'string') out.meta_json = JSON.stringify({ ...(JSON.parse(out.meta_json) as object), masked: true });
-  return out;
+  for (const c of MASKED_RECORD_JSON[table] ?? []) if (typeof out[c] === 'string') out[c] = JSON.stringify(maskRecordPhones(JSON.parse(out[c])));
+  // A scan and a session say so themselves: an import shows the one and refuses to run the other.
+  const says = table === 'scans' ? 'meta_json' : table === 'sessions' ? 'json' : null;
+  if (says && typeof out[says] === 'string') out[says] = JSON.stringify(markMasked(JSON.parse(out[says])));
+  if (table === 'settings' && typeof out.key === 'string' && typeof out.json === 'string') {
+    const s = maskedSetting(out.key, out.json);
+    if ('leftOut' in s) return { leftOut: s.leftOut };
+    out.json = s.json;
+  }
+  return { row: out };
 }
 
 /** Writes the export file (owner-only). */
@@ -147,6 +173,7 @@ export async function exportWorkspace(db: Sqlite.Database, file: string, options
   const gz = createGzip();
   gz.pipe(out);
   const counts: Partial<Record<RecordKind, number>> = {};
+  const leftOut: ExportResult['leftOut'] = [];
   const write = async (line: string) => {
     if (!gz.write(line + '\n')) await once(gz, 'drain');
   };
@@ -156,8 +183,12 @@ export async function exportWorkspace(db: Sqlite.Database, file: string, options
     const { sql, params } = selectFor(table, options.scanId);
     let n = 0;
     for (const raw of db.prepare(sql).iterate(...params)) {
-      const row = mask ? maskRow(table, raw as Row) : (raw as Row);
-      await write(JSON.stringify({ t: table, r: row }));
+      const masked = mask ? maskRow(table, raw as Row) : { row: raw as Row };
+      if ('leftOut' in masked) {
+        leftOut.push({ table, key: String((raw as Row).key ?? ''), why: masked.leftOut });
+        continue;
+      }
+      await write(JSON.stringify({ t: table, r: masked.row }));
       n++;
     }
     counts[table] = n;
@@ -175,7 +206,7 @@ export async function exportWorkspace(db: Sqlite.Database, file: string, options
   gz.end();
   await once(out, 'close');
   restrictToOwner(file);
-  return { file, header, counts };
+  return { file, header, counts, leftOut };
 }
 
 function connectImportRepository(db: Sqlite.Database, clock: Clock): EngineImportRepository {
@@ -195,6 +226,8 @@ export interface ImportResult {
   inserted: Partial<Record<RecordKind, number>>;
   /** Records the target already had (same key): kept as they were. */
   skipped: number;
+  /** Remediation sessions and plans inserted as masked copies: readable, never applied, resumed or undone. */
+  maskedCopies: { sessions: number; plans: number };
 }
 
 /** A profile's Connect import as read from the file, stored once the whole file read. */
@@ -218,6 +251,9 @@ export async function importWorkspace(db: Sqlite.Database, file: string, options
   let header: ExportHeader | null = null;
   const inserted: Partial<Record<RecordKind, number>> = {};
   let skipped = 0;
+  const maskedCopies = { sessions: 0, plans: 0 };
+  /** Rows this import marked as masked copies, counted once inserted. */
+  const marked = new WeakSet<Row>();
   const batch: Array<{ table: Table; row: Row }> = [];
   const stmts = new Map<string, Sqlite.Statement>();
   const flush = (items: Array<{ table: Table; row: Row }>) => {
@@ -238,6 +274,7 @@ export async function importWorkspace(db: Sqlite.Database, file: string, options
       const changes = st.run(...vals).changes;
       if (changes > 0) inserted[table] = (inserted[table] ?? 0) + 1;
       else skipped++;
+      if (changes > 0 && marked.has(row)) maskedCopies[table === 'sessions' ? 'sessions' : 'plans']++;
     }
   };
   const Line = z.object({ t: z.enum([...TABLES, ...CONNECT_RECORDS]), r: z.record(z.string(), z.union([z.string(), z.number(), z.null()])) });
@@ -295,7 +332,9 @@ export async function importWorkspace(db: Sqlite.Database, file: string, options
       }
       // How format 1 carried a Connect import's info, without its objects: nothing to restore.
       if (t === 'settings' && typeof r.key === 'string' && r.key.startsWith(ENGINE_IMPORT_KEY_PREFIX)) continue;
-      batch.push({ table: t, row: r });
+      const row = asMaskedCopy(t, r, header.masked, `${name}:${lineNo}`);
+      if (row !== r) marked.add(row);
+      batch.push({ table: t, row });
       if (batch.length >= 2000) flush(batch.splice(0));
     }
     if (!header) throw new ValidationError(`${name}:1`, 'empty file: not a SyncDrift workspace export');
@@ -323,7 +362,27 @@ export async function importWorkspace(db: Sqlite.Database, file: string, options
     if (e instanceof SyncDriftError) throw e;
     throw new ValidationError(name, `cannot read the export: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  return { header, inserted, skipped };
+  return { header, inserted, skipped, maskedCopies };
+}
+
+/**
+ * A session or a plan's owner from a masked file (or holding masked values, whatever its header
+ * says), marked `masked: true`: the remediation engine and service refuse to apply, resume or undo
+ * it, since its values are bullets and writing them (or comparing them) would be wrong. Any other
+ * record is returned as it is.
+ */
+function asMaskedCopy(t: Table, r: Record<string, string | number | null>, fileMasked: boolean, where: string): Row {
+  const isSession = t === 'sessions' && typeof r.json === 'string';
+  const isOwner = t === 'settings' && typeof r.key === 'string' && r.key.startsWith(REMEDIATION_SETTINGS.owner) && typeof r.json === 'string';
+  if (!isSession && !isOwner) return r;
+  if (!fileMasked && !(isSession && isMaskedPhone(r.json as string))) return r;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(r.json as string);
+  } catch {
+    throw new ValidationError(where, `${t}.json is not JSON`);
+  }
+  return { ...r, json: JSON.stringify(markMasked(doc)) };
 }
 
 function hasMaskedValue(o: EngineObject): boolean {

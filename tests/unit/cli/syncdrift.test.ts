@@ -302,6 +302,26 @@ describe('workspace commands', () => {
     expect(p.out).toMatch(/1 scan\(s\)/);
   });
 
+  it('names what a masked export-workspace left out, and what import-workspace took in as masked copies', async () => {
+    const a = openWorkspace(join(dir, 'a.db'), { clock });
+    const plan = { id: 'p1', rows: [], steps: [{ id: 'ad:1', kind: 'ad-write', expected: '+1 803 555 0112', next: null }] };
+    a.sessions.create({ id: 's1', state: 'done', data: { remediation: { state: 'completed', plan, meta: { owner: null, message: 'Done.', undo: null } } } });
+    a.settings.set('remediation:plan:p1', plan);
+    a.settings.set('remediation:plan-owner:p1', { scanId: 'x', profileId: 'sandbox' });
+    a.settings.set('feature-x:state', { last: '+1 803 555 0112' });
+    a.close();
+    const ex = await run(['export-workspace', '--workspace', 'a.db', '--out', 'a.sdx']);
+    expect(ex.code, ex.err).toBe(0);
+    expect(ex.err).toMatch(/Left out of the masked file: 1 record\(s\) it cannot mask \(settings feature-x:state: a setting this build does not know how to mask\)\. Export with --no-mask to carry them\./);
+    const im = await run(['import-workspace', 'a.sdx', '--workspace', 'b.db']);
+    expect(im.code, im.err).toBe(0);
+    expect(im.err).toMatch(/1 remediation session\(s\) and 1 plan\(s\) arrived as masked copies: they can be read here, never applied, resumed or undone\./);
+    const plain = await run(['export-workspace', '--workspace', 'a.db', '--out', 'plain.sdx', '--no-mask']);
+    expect(plain.err).not.toMatch(/Left out/);
+    const im2 = await run(['import-workspace', 'plain.sdx', '--workspace', 'c.db']);
+    expect(im2.err).not.toMatch(/masked copies/);
+  });
+
   it('carries the profile\u2019s Connect import through export-workspace and import-workspace, masked unless --no-mask (#18)', async () => {
     const a = openWorkspace(join(dir, 'a.db'), { clock });
     const profile = a.profiles.save({ name: 'Contoso', profile: { name: 'Contoso' } });

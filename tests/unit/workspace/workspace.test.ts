@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openWorkspace, type Workspace } from '../../../main/workspace/workspace';
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../../main/workspace/migrations';
-import { maskPhone, maskPhonesDeep } from '../../../main/workspace/mask';
+import { maskPhone, maskPhonesDeep, maskPhonesInText, maskRecordPhones } from '../../../main/workspace/mask';
 import { parseDuration } from '../../../main/workspace/retention';
 import { computeDrift } from '../../../main/drift/engine';
 import { parseDirectoryAudits } from '../../../main/drift/audit';
@@ -314,6 +314,35 @@ describe('export and import', () => {
     b.close();
   });
 
+  it('masks the settings it knows, keeps preferences and retention, and leaves out (naming it) a setting it cannot mask', async () => {
+    const a = open('a.db');
+    a.settings.set('prefs:layout', { screen: 'grid', profileId: 'sandbox', drawerWidth: 420 });
+    a.settings.setRetention({ keep: '90d' });
+    a.settings.set('remediation:outcome:s1', { sessionId: 's1', state: 'completed', message: 'mobilePhone is now "0987654321"', rows: [{ rowKey: 'k', intended: { onPrem: '0987654321', cloud: '0987654321' }, actual: null }] });
+    a.settings.set('remediation:plan-owner:p1', { scanId: 'x', profileId: 'sandbox' });
+    a.settings.set('feature-x:state', { last: '+1 803 555 0112' });
+    const file = join(dir, 'x.sdx');
+    const ex = await a.export(file);
+    expect(ex.leftOut).toEqual([{ table: 'settings', key: 'feature-x:state', why: 'a setting this build does not know how to mask' }]);
+    expect(ex.counts.settings).toBe(4);
+    const settings = new Map(
+      exportLines(file)
+        .filter((l) => l.includes('"t":"settings"'))
+        .map((l) => JSON.parse(l) as { r: { key: string; json: string } })
+        .map((l) => [l.r.key, JSON.parse(l.r.json) as unknown]),
+    );
+    expect(settings.get('prefs:layout')).toEqual({ screen: 'grid', profileId: 'sandbox', drawerWidth: 420 });
+    expect(settings.get('retention')).toEqual({ keep: '90d' });
+    expect(settings.get('remediation:plan-owner:p1')).toEqual({ scanId: 'x', profileId: 'sandbox', masked: true });
+    expect(JSON.stringify(settings.get('remediation:outcome:s1'))).not.toContain('0987654321');
+    expect(settings.has('feature-x:state')).toBe(false);
+    // Unmasked, every setting travels as it is.
+    const plain = await a.export(file, { mask: false });
+    expect(plain.leftOut).toEqual([]);
+    expect(plain.counts.settings).toBe(5);
+    a.close();
+  });
+
   it('refuses a damaged export naming file and line, leaving the workspace untouched', async () => {
     const a = open('a.db');
     record(a);
@@ -519,6 +548,42 @@ describe('masking', () => {
     expect(masked.otherMobile.normalized).toEqual(['+1 425 \u2022\u2022\u2022 \u2022\u202243']);
     expect(masked.otherMobile.note).toBe('AD otherMobile holds 1 value.');
     expect(masked.otherMobile.cloud).toBe('not-readable');
+  });
+
+  it('masks numbers in free text where they stand, and leaves dates, addresses, ids and counts', () => {
+    const B = '\u2022';
+    expect(maskPhonesInText('AD mobile is now "0987654321", neither "1234567890" nor (empty)')).toBe(`AD mobile is now "${B.repeat(8)}21", neither "${B.repeat(8)}90" nor (empty)`);
+    expect(maskPhonesInText('call +1 803 555 0142 or (803) 555-0150.')).toBe(`call +1 803 ${B.repeat(3)} ${B.repeat(2)}42 or (${B.repeat(3)}) ${B.repeat(3)}-${B.repeat(2)}50.`);
+    expect(maskPhonesInText('two numbers 0987654321 1234567890')).not.toMatch(/0987654321|1234567890/);
+    const untouched = [
+      'Microsoft\u2019s how-to (2025-04-09) at 2025-02-03 14:00 UTC, 2025-02-03T14:00:00.000Z, 28.02.2025, host 10.0.0.12',
+      'syncdrift resume 12345678-abcd-4e95-9290-b3c641b207cb --take-over',
+      'pid 12345 on FMEMS-SYNC01, 313 user(s), S-1-5-21-2127521184-1604012920-1887927527-4105, CN=Moved 0,OU=Staff',
+    ];
+    for (const t of untouched) expect(maskPhonesInText(t)).toBe(t);
+  });
+
+  it('masks a remediation record by the keys its shape names, free text too, and the tenant-wide cloud values', () => {
+    const B = '\u2022';
+    const record = {
+      rows: [{ key: 'mobile:dc:1', upn: 'ana@contoso.com', onPrem: { dn: 'CN=Ana', value: '+1 803 555 0142', otherMobile: ['+1 803 555 0143'] }, cloud: { id: 'u1', value: '0987654321' }, reason: 'confirmed 0987654321 by phone' }],
+      steps: [{ id: 'ad:1', kind: 'ad-write', expected: '+1 803 555 0142', next: '0987654321' }],
+      blastRadius: [{ rowKey: 'mobile:dc:2', onPremValue: '+1 803 555 0160', cloudValue: null, effect: 'the cloud value "+1 803 555 0161" is replaced' }],
+      cannotUndo: ['ana@contoso.com: cloud value "085 111 2222" is overwritten'],
+      tenant: [['u9', 'zoe@contoso.com', '+1 803 555 0170']],
+      sweep: { changed: [{ userId: 'u9', upn: 'zoe@contoso.com', before: '+1 803 555 0170', after: null }] },
+      enabled: true,
+      at: '2025-03-01T12:00:00.000Z',
+    };
+    const masked = JSON.stringify(maskRecordPhones(record));
+    for (const n of ['555 0142', '555 0143', '0987654321', '555 0160', '555 0161', '111 2222', '555 0170']) expect(masked).not.toContain(n);
+    const m = maskRecordPhones(record) as typeof record;
+    expect(m.steps[0]).toEqual({ id: 'ad:1', kind: 'ad-write', expected: `+1 803 ${B.repeat(3)} ${B.repeat(2)}42`, next: `${B.repeat(8)}21` });
+    expect(m.tenant).toEqual([['u9', 'zoe@contoso.com', `+1 803 ${B.repeat(3)} ${B.repeat(2)}70`]]);
+    expect(m.rows[0]!.onPrem.dn).toBe('CN=Ana');
+    expect(m.rows[0]!.cloud.id).toBe('u1');
+    expect(m.at).toBe(record.at);
+    expect(m.enabled).toBe(true);
   });
 });
 
