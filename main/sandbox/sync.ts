@@ -241,7 +241,6 @@ export class SyncSimulator {
     return this.runReport(cycle, report, options, cycle === 'initial' || restart !== null);
   }
 
-
   private emptyReport(cycle: CycleType): SyncCycleReport {
     const started = this.clock.now();
     return {

@@ -1,8 +1,9 @@
 /**
  * The main process's relay to the service utilityProcess (main/electron/service-port.ts), with a fake
  * child, safeStorage and shell. The service process parses directory data, zips and imports, so main
- * treats what it sends as untrusted: schema-checked, bounded, and only two narrow powers (the OS secret
- * store, opening a folder or log-like file inside the workspace).
+ * treats what it sends as untrusted: schema-checked, bounded, and only three narrow powers (the OS secret
+ * store, opening a folder or log-like file inside the workspace, asking the admin in main's own dialog
+ * to consent to the selected weak secret store).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
