@@ -36,7 +36,7 @@ import { engineViewOf, reportWithCloudManaged, type ScanTarget } from './scan-se
 import { z } from 'zod';
 
 /** `masked`: the plan came with a masked workspace export (the import marks it): read only. */
-const Owner = z.object({ scanId: z.string(), profileId: z.string(), masked: z.boolean().optional() });
+const Owner = z.object({ scanId: z.string(), profileId: z.string(), masked: z.boolean().optional(), imported: z.boolean().optional() });
 // The keys live in main/workspace (carried-settings.ts), which masks these records in exports.
 const ownerKey = (planId: string) => `${REMEDIATION_SETTINGS.owner}${planId}`;
 /** The service's own copy of every plan it built: apply and preflight run this copy, never the caller's. */
@@ -146,7 +146,9 @@ export class RemediationService {
     if (differs.length > 0)
       throw new SyncDriftError('validation', 'PLAN_TAMPERED', `The plan sent differs from the plan ${own.id} this service built: ${differs.join(', ')}. Nothing was written; build the plan again from the scan.`);
     // A copy imported with a masked export is marked; one whose mark was lost still holds bullets.
-    refuseMaskedPlan(own, this.deps.workspace.settings.get(ownerKey(own.id), Owner)?.masked === true);
+    // Any plan an import brought is read only: its steps are what a file said.
+    const owner = this.deps.workspace.settings.get(ownerKey(own.id), Owner);
+    refuseMaskedPlan(own, owner?.masked === true, owner?.imported === true);
     return own;
   }
 
@@ -291,7 +293,7 @@ export class RemediationService {
     if (!s) throw new SyncDriftError('not-found', 'SESSION_NOT_FOUND', `There is no remediation session ${sessionId}.`);
     const plan = s.plan as Plan;
     const owner = this.owner(plan.id);
-    if (acting) refuseMaskedSession(sessionId, { plan: s.plan, ...(s.masked || owner.masked ? { masked: true } : {}) }, tryParsePlan(s.plan), acting);
+    if (acting) refuseMaskedSession(sessionId, { plan: s.plan, ...(s.masked || owner.masked ? { masked: true } : {}), ...(s.imported || owner.imported ? { imported: true } : {}) }, tryParsePlan(s.plan), acting);
     return { plan, owner };
   }
 

@@ -362,6 +362,8 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
         if (imports && r.header.masked) run.say('A masked Connect import is shown but not joined by scans: import the Connect export again, or a workspace exported with --no-mask, to join it.');
         const { sessions, plans } = r.maskedCopies;
         if (sessions + plans > 0) run.say(`${sessions} remediation session(s) and ${plans} plan(s) arrived as masked copies: they can be read here, never applied, resumed or undone.`);
+        const copies = (r.inserted.sessions ?? 0) - sessions;
+        if (copies > 0) run.say(`${copies} remediation session(s) arrived as read-only copies: resume or undo them on the workstation that ran them.`);
       } finally {
         ws.close();
       }

@@ -9,7 +9,7 @@ import { ACTIVE_STATES, claimOwner, describeOwner, effectiveState, ownerStatus, 
 import { parsePlan, type Plan } from './plan-schema';
 import type { RunOptions, SessionSummary } from './engine-types';
 import type { EngineRuntime } from './engine-runtime';
-import { MASKED_SESSION_MESSAGE, sessionIsMasked } from './masked-copies';
+import { IMPORTED_SESSION_MESSAGE, MASKED_SESSION_MESSAGE, sessionIsMasked } from './masked-copies';
 
 /**
  * Makes this process the session's owner, compare-and-set against the owner `s` was read with, so
@@ -89,7 +89,7 @@ export function sessionSummaries(journal: JournalStore): SessionSummary[] {
       rows: plan?.rows.length ?? 0,
       steps: plan?.steps.length ?? 0,
       stepsDone: plan ? plan.steps.filter((st) => statusOf(statuses, st.id).state === 'done').length : 0,
-      message: sessionIsMasked(s, plan) ? MASKED_SESSION_MESSAGE : s.meta.message,
+      message: sessionIsMasked(s, plan) ? MASKED_SESSION_MESSAGE : s.imported ? IMPORTED_SESSION_MESSAGE : s.meta.message,
       owner: ACTIVE_STATES.has(state) && s.meta.owner ? { pid: s.meta.owner.pid, host: s.meta.owner.host, startedAt: s.meta.owner.startedAt ?? null, elsewhere: s.meta.owner.host !== hostname() } : null,
       takeovers: s.meta.takeovers ?? [],
     };

@@ -25,10 +25,10 @@ const TO_WORKSPACE: Record<SessionState, WorkspaceSessionState> = {
   'undo-partial': 'done',
 };
 
-const Stored = z.object({ remediation: z.object({ state: SessionState, plan: z.unknown(), meta: SessionMeta }), masked: z.boolean().optional() });
+const Stored = z.object({ remediation: z.object({ state: SessionState, plan: z.unknown(), meta: SessionMeta }), masked: z.boolean().optional(), imported: z.boolean().optional() });
 
-/** A masked copy stays marked, whatever writes the session. */
-const keepMark = (s: StoredSession): { masked?: true } => (s.masked ? { masked: true } : {});
+/** A masked or imported copy stays marked, whatever writes the session. */
+const keepMark = (s: StoredSession): { masked?: true; imported?: true } => ({ ...(s.masked ? { masked: true as const } : {}), ...(s.imported ? { imported: true as const } : {}) });
 
 export function workspaceJournalStore(ws: Workspace): JournalStore {
   const read = (id: string): StoredSession | null => {
@@ -43,7 +43,7 @@ export function workspaceJournalStore(ws: Workspace): JournalStore {
     const d = Stored.safeParse(r.data);
     // Sessions without the remediation section belong to another feature: not ours to show.
     if (!d.success) return null;
-    return { id: r.id, state: d.data.remediation.state, createdAt: r.createdAt, updatedAt: r.updatedAt, plan: d.data.remediation.plan, meta: d.data.remediation.meta, ...(d.data.masked ? { masked: true } : {}) };
+    return { id: r.id, state: d.data.remediation.state, createdAt: r.createdAt, updatedAt: r.updatedAt, plan: d.data.remediation.plan, meta: d.data.remediation.meta, ...(d.data.masked ? { masked: true } : {}), ...(d.data.imported ? { imported: true } : {}) };
   };
   return {
     createSession(s) {

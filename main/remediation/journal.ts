@@ -67,6 +67,11 @@ export interface StoredSession {
    * resumed or undone. Absent for sessions run here.
    */
   masked?: boolean;
+  /**
+   * Came with a workspace export (masked or not): its plan and journal are what a file said, which
+   * this workspace never checked, so it is read only here (masked-copies.ts). Absent for sessions run here.
+   */
+  imported?: boolean;
 }
 
 export interface JournalEntry {

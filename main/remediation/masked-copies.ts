@@ -28,22 +28,35 @@ export function planIsMasked(plan: Plan): boolean {
 
 const WHERE = 'Run it on the workstation that holds the real values, or import a workspace exported with --no-mask.';
 
-/** Refuses a masked plan (PLAN_MASKED) before anything reads or writes a directory. */
-export function refuseMaskedPlan(plan: Plan, marked = false): void {
-  if (!marked && !planIsMasked(plan)) return;
+const IMPORTED_WHY = 'a plan or journal from a file is what the file says, and this workspace never checked it (undo would write the values it names)';
+
+/**
+ * Refuses a masked plan (PLAN_MASKED), and one an import brought (`imported`: PLAN_IMPORTED), before
+ * anything reads or writes a directory.
+ */
+export function refuseMaskedPlan(plan: Plan, marked = false, imported = false): void {
+  if (!marked && !planIsMasked(plan)) {
+    if (imported) throw new SyncDriftError('validation', 'PLAN_IMPORTED', `Plan ${plan.id} came with a workspace export: it can be read here but not preflighted or applied, since ${IMPORTED_WHY}. Nothing was written. Build a plan from the scan here.`);
+    return;
+  }
   throw new SyncDriftError('validation', 'PLAN_MASKED', `Plan ${plan.id} came from a masked workspace export: its phone numbers are masked, so it can be read here but not preflighted or applied. Nothing was written. ${WHERE}`);
 }
 
-/** True when the session is a masked copy: marked by the import, or its plan holds masked values. */
+/** True when the session is a masked copy: marked by the import, or its plan holds masked values. (An unmasked import: `imported`.) */
 export function sessionIsMasked(s: Pick<StoredSession, 'masked' | 'plan'>, plan: Plan | null): boolean {
   return s.masked === true || (plan !== null && planIsMasked(plan));
 }
 
 /** Refuses to resume or undo a masked copy (SESSION_MASKED) before it is claimed. */
-export function refuseMaskedSession(id: string, s: Pick<StoredSession, 'masked' | 'plan'>, plan: Plan | null, what: 'resumed' | 'undone'): void {
-  if (!sessionIsMasked(s, plan)) return;
+export function refuseMaskedSession(id: string, s: Pick<StoredSession, 'masked' | 'imported' | 'plan'>, plan: Plan | null, what: 'resumed' | 'undone'): void {
+  if (!sessionIsMasked(s, plan)) {
+    if (s.imported) throw new SyncDriftError('validation', 'SESSION_IMPORTED', `Session ${id} came with a workspace export: it can be read here but not ${what}, since ${IMPORTED_WHY}. Nothing was written. Resume or undo it on the workstation that ran it.`);
+    return;
+  }
   throw new SyncDriftError('validation', 'SESSION_MASKED', `Session ${id} came from a masked workspace export: its phone numbers are masked, so it can be read here but not ${what}. Nothing was written. ${WHERE}`);
 }
 
 /** What a session list says about a masked copy, in place of its own message. */
 export const MASKED_SESSION_MESSAGE = 'Masked copy from a workspace export: read only (it cannot be resumed or undone here).';
+/** The same for a copy an unmasked export brought. */
+export const IMPORTED_SESSION_MESSAGE = 'Copy from a workspace export: read only (resume or undo it on the workstation that ran it).';

@@ -42,3 +42,8 @@ export function maskedSetting(key: string, json: string): MaskedSetting {
 export function markMasked(value: unknown): unknown {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value, masked: true } : value;
 }
+
+/** An object record with `imported: true` (a session or plan owner an import brought: read only). */
+export function markImported(value: unknown): unknown {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value, imported: true } : value;
+}

@@ -30,7 +30,7 @@ import { SyncDriftError, ValidationError, formatIssues } from '../core/errors';
 import { systemClock, type Clock } from '../core/ports';
 import { SCHEMA_VERSION } from './migrations';
 import { isMaskedPhone, maskEngineObject, maskPhone, maskPhonesDeep, maskPhonesInText, maskRecordPhones } from './mask';
-import { REMEDIATION_SETTINGS, markMasked, maskedSetting } from './carried-settings';
+import { REMEDIATION_SETTINGS, markImported, markMasked, maskedSetting } from './carried-settings';
 import { restrictToOwner } from './db';
 import { ENGINE_IMPORT_KEY_PREFIX, EngineImportRepository } from './engine-imports';
 import { BlobRepository, SettingsRepository } from './settings';
@@ -332,8 +332,8 @@ export async function importWorkspace(db: Sqlite.Database, file: string, options
       }
       // How format 1 carried a Connect import's info, without its objects: nothing to restore.
       if (t === 'settings' && typeof r.key === 'string' && r.key.startsWith(ENGINE_IMPORT_KEY_PREFIX)) continue;
-      const row = asMaskedCopy(t, r, header.masked, `${name}:${lineNo}`);
-      if (row !== r) marked.add(row);
+      const { row, masked } = asImportedCopy(t, r, header.masked, `${name}:${lineNo}`);
+      if (masked) marked.add(row);
       batch.push({ table: t, row });
       if (batch.length >= 2000) flush(batch.splice(0));
     }
@@ -366,23 +366,25 @@ export async function importWorkspace(db: Sqlite.Database, file: string, options
 }
 
 /**
- * A session or a plan's owner from a masked file (or holding masked values, whatever its header
- * says), marked `masked: true`: the remediation engine and service refuse to apply, resume or undo
- * it, since its values are bullets and writing them (or comparing them) would be wrong. Any other
+ * A session or a plan's owner, marked `imported: true` whatever the file says: its plan and journal
+ * are what a file said, so the remediation engine and service refuse to apply, resume or undo it
+ * here (an edited journal would make undo write the values it names). From a masked file (or
+ * holding masked values, whatever its header says) it is also marked `masked: true`. Any other
  * record is returned as it is.
  */
-function asMaskedCopy(t: Table, r: Record<string, string | number | null>, fileMasked: boolean, where: string): Row {
+function asImportedCopy(t: Table, r: Record<string, string | number | null>, fileMasked: boolean, where: string): { row: Row; masked: boolean } {
   const isSession = t === 'sessions' && typeof r.json === 'string';
   const isOwner = t === 'settings' && typeof r.key === 'string' && r.key.startsWith(REMEDIATION_SETTINGS.owner) && typeof r.json === 'string';
-  if (!isSession && !isOwner) return r;
-  if (!fileMasked && !(isSession && isMaskedPhone(r.json as string))) return r;
+  if (!isSession && !isOwner) return { row: r, masked: false };
+  const masked = fileMasked || (isSession && isMaskedPhone(r.json as string));
   let doc: unknown;
   try {
     doc = JSON.parse(r.json as string);
   } catch {
     throw new ValidationError(where, `${t}.json is not JSON`);
   }
-  return { ...r, json: JSON.stringify(markMasked(doc)) };
+  const marked = markImported(masked ? markMasked(doc) : doc);
+  return { row: { ...r, json: JSON.stringify(marked) }, masked };
 }
 
 function hasMaskedValue(o: EngineObject): boolean {

@@ -268,15 +268,59 @@ describe('importing a masked workspace export', () => {
     }
   });
 
-  it('leaves an unmasked file\u2019s sessions and plans as they were', async () => {
+  it('keeps an unmasked file\u2019s values, but its sessions and plans are read only: an edited journal or plan must not run here', async () => {
+    const lines = gunzipSync(readFileSync(plainFile)).toString('utf8').split('\n');
+    // An edit on the way: the session's plan now says AD held another number (what undo and a restore would go by).
+    const forgedNumber = '+1 803 555 0666';
+    const edited = lines.map((l, i) => {
+      if (i === 0 || l.trim() === '') return l;
+      const rec = JSON.parse(l) as { t: string; r: { json?: string } };
+      if (rec.t !== 'sessions' || typeof rec.r.json !== 'string') return l;
+      const doc = JSON.parse(rec.r.json) as { remediation: { plan: Plan } };
+      for (const row of doc.remediation.plan.rows) if (row.selected && row.onPrem) row.onPrem.value = forgedNumber;
+      return JSON.stringify({ ...rec, r: { ...rec.r, json: JSON.stringify(doc) } });
+    });
+    const forged = join(b.dir, 'plain-edited.sdx');
+    writeFileSync(forged, gzipSync(edited.join('\n')));
     const ws = openWorkspace(join(b.dir, 'plain.db'));
     try {
-      const r = await ws.import(plainFile);
+      const r = await ws.import(forged);
       expect(r.maskedCopies).toEqual({ sessions: 0, plans: 0 });
-      expect(workspaceJournalStore(ws).getSession(sessionId)?.masked).toBeUndefined();
-      expect(untouchableEngine(ws).sessions()[0]?.message).not.toMatch(/Masked copy/);
+      const session = workspaceJournalStore(ws).getSession(sessionId);
+      expect(session?.masked).toBeUndefined();
+      expect(session?.imported).toBe(true);
+      expect(JSON.stringify(session?.plan)).not.toContain(BULLET);
+      expect(JSON.stringify(session?.plan)).toContain(forgedNumber);
+      const engine = untouchableEngine(ws);
+      expect(engine.sessions()[0]?.message).toMatch(/^Copy from a workspace export: read only/);
+      await expect(engine.resume(sessionId)).rejects.toMatchObject({ code: 'SESSION_IMPORTED' });
+      await expect(engine.undo(sessionId, { takeOver: true })).rejects.toMatchObject({ code: 'SESSION_IMPORTED' });
     } finally {
       ws.close();
+    }
+    // Through the app's channels: the imported session and plans are refused before anything runs.
+    const fresh = servicesHarness('sd-plain-import-');
+    await fresh.open();
+    try {
+      await fresh.services.workspace.import(forged);
+      const journalBefore = fresh.services.workspace.journal.entries(sessionId).length;
+      for (const [channel, payload] of [
+        ['remediation.resume', { sessionId }],
+        ['remediation.undo', { sessionId, takeOver: true }],
+        ['remediation.restorePlan', { sessionId, rowKeys: 'all' }],
+      ] as const) {
+        const res = await fresh.callRaw(channel, payload);
+        expect(res.error, channel).toMatchObject({ code: 'SESSION_IMPORTED' });
+      }
+      const plan = fresh.services.workspace.settings.get(`remediation:plan:${unappliedPlan.id}`, z.unknown()) as Plan;
+      expect(JSON.stringify(plan)).not.toContain(BULLET);
+      const ap = await fresh.callRaw('remediation.apply', { plan, confirmUsers: affectedUserCount(plan), acceptNotScanned: 'unknown' });
+      expect(ap.error).toMatchObject({ code: 'PLAN_IMPORTED' });
+      const pre = await fresh.callRaw('remediation.preflight', { plan, acceptNotScanned: 'unknown' });
+      expect(pre.error).toMatchObject({ code: 'PLAN_IMPORTED' });
+      expect(fresh.services.workspace.journal.entries(sessionId)).toHaveLength(journalBefore);
+    } finally {
+      await fresh.close();
     }
   });
 });
