@@ -16,7 +16,10 @@ if (!forceBrowser && electron.path && display) {
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   const reason = forceBrowser ? 'browser host requested' : !electron.path ? electron.reason : 'no display to open a window on';
-  const child = spawn(process.execPath, [join(root, 'dist/host/host.mjs')], {
+  // The browser host has no UI outside the page: consent to a weak secret store is given here, on the
+  // command that starts it (the Electron app asks in its own dialog instead).
+  const hostArgs = process.argv.includes('--accept-weak-secret-storage') ? ['--accept-weak-secret-storage'] : [];
+  const child = spawn(process.execPath, [join(root, 'dist/host/host.mjs'), ...hostArgs], {
     stdio: ['inherit', 'pipe', 'inherit'],
     env: { ...process.env, SYNCDRIFT_HOST_REASON: reason },
   });

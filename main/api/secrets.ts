@@ -42,18 +42,27 @@ export interface SecretStorageStatus {
 const plural = (n: number) => (n === 1 ? '1 secret is' : `${n} secrets are`);
 
 /**
- * Asks the admin, outside the renderer, to confirm storing secrets with the weak backend in use
- * (Electron: a native dialog of the main process, which no script in the page can answer); throws
- * SECRET_STORAGE_CONSENT_DECLINED unless the answer is yes. Hosts without such a question (the browser
- * host; the CLI has its own flag) pass none and the bridge call is the consent. A backend other than
- * the one in use, or a strong one, is not asked about: SecretVault.consent refuses those by name.
+ * The host's own question for the weak-storage consent, asked outside the page: true for the admin's
+ * yes, else the words for why not ("declined in the confirmation dialog").
  */
-export async function confirmConsent(vault: Pick<SecretVault, 'storage'>, backendSeen: string, confirm: ((backend: string, description: string) => Promise<boolean>) | undefined, logger: Logger): Promise<void> {
+export type WeakStorageQuestion = (backend: string, description: string) => Promise<true | string>;
+
+/**
+ * Asks the admin, outside the renderer, to confirm storing secrets with the weak backend in use
+ * (Electron: a native dialog of the main process; the browser host: the command that started it),
+ * which no script in the page can answer; throws SECRET_STORAGE_CONSENT_DECLINED unless the answer is
+ * yes. Without a question (the CLI, whose own flag is the consent; tests) the bridge call is the
+ * consent. A backend other than the one in use, or a strong one, is not asked about:
+ * SecretVault.consent refuses those by name.
+ */
+export async function confirmConsent(vault: Pick<SecretVault, 'storage'>, backendSeen: string, confirm: WeakStorageQuestion | undefined, logger: Logger): Promise<void> {
   if (!confirm) return;
   const seen = vault.storage();
-  if (seen.backend !== backendSeen || seen.strong || (await confirm(seen.backend, seen.description))) return;
-  logger.info('secret storage: the admin declined the weak backend in the host dialog', { backend: seen.backend });
-  throw new SyncDriftError('validation', 'SECRET_STORAGE_CONSENT_DECLINED', `Not consented: storing secrets protected only by ${seen.description} was declined in the confirmation dialog. Nothing was recorded.`);
+  if (seen.backend !== backendSeen || seen.strong) return;
+  const answer = await confirm(seen.backend, seen.description);
+  if (answer === true) return;
+  logger.info('secret storage: the host did not confirm the weak backend', { backend: seen.backend });
+  throw new SyncDriftError('validation', 'SECRET_STORAGE_CONSENT_DECLINED', `Not consented: storing secrets protected only by ${seen.description} was ${answer}. Nothing was recorded.`);
 }
 
 /** The refusal of put() on a weak backend without consent: names the backend and how to consent. */

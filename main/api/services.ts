@@ -23,7 +23,7 @@ import { createRouter, validatedEventSink, type Handlers, type Router } from './
 import { Operations } from './operations';
 import { APP_NAME, APP_VERSION } from '../core/version';
 import { SandboxRuntime } from './sandbox-runtime';
-import { CLOUD_SECRET, SecretVault, confirmConsent, onPremSecretName } from './secrets';
+import { CLOUD_SECRET, SecretVault, confirmConsent, onPremSecretName, type WeakStorageQuestion } from './secrets';
 import { secretsInEnv } from '../evidence/redact';
 import { ProfileService, SANDBOX_PROFILE_ID } from './profile-service';
 import { CloudConnections, openDirectories, sourceIdOf, type SignInPrompts } from './connections';
@@ -44,8 +44,8 @@ export interface ServicePorts {
   versions?: Record<string, string>;
   /** Opens a folder in the OS file manager where the host can (Electron); absent elsewhere. */
   openPath?: (path: string) => Promise<boolean>;
-  /** The host's own question for the weak-storage consent (Electron: main's native dialog); see confirmConsent. */
-  confirmWeakSecretStorage?: (backend: string, description: string) => Promise<boolean>;
+  /** The host's own question for the weak-storage consent (Electron: main's dialog; browser host: its launch command); see confirmConsent. */
+  confirmWeakSecretStorage?: WeakStorageQuestion;
   /** The host's network port is shared by live cloud clients only where it adds value (Electron's net.fetch). */
   shareNetwork?: boolean;
 }

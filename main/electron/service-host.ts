@@ -104,7 +104,7 @@ export function serveMainPort(port: MainPortLike, deps: ServiceHostDeps): { star
         ...(versions ? { versions } : {}),
         openPath: async (path) => (await ask('openPath', 'path', path)) === 'opened',
         // Main shows its own dialog (connectServiceProcess's confirmWeakStorage): only 'accepted' is a yes.
-        confirmWeakSecretStorage: async (backend) => (await ask('confirmWeakStorage', 'backend', backend)) === 'accepted',
+        confirmWeakSecretStorage: async (backend) => ((await ask('confirmWeakStorage', 'backend', backend)) === 'accepted' ? true : 'declined in the confirmation dialog'),
         shareNetwork: true,
       })
       .then((s) => {

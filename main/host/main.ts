@@ -9,10 +9,22 @@ import { createServices } from '../api/services';
 import { createLogger } from '../core/logger';
 import { systemClock } from '../core/ports';
 import { createKeyFileEncryptor } from '../node/encryptor';
+import { ACCEPT_WEAK_SECRET_STORAGE_FLAG } from '../core/secret-storage';
+import type { WeakStorageQuestion } from '../api/secrets';
 import { defaultWorkspaceDir } from '../node/workspace-dir';
 import { startBrowserHost } from './server';
 
-export async function runBrowserHost(opts: { rendererDir: string; workspaceDir?: string; port?: number; reason?: string }) {
+/**
+ * The browser host's consent question: it has no UI outside the page, so the consent is the command
+ * that started it (`npm start -- --accept-weak-secret-storage`), which no script in the page can give;
+ * the page's button then records it for the workspace.
+ */
+export function launchConsent(acceptedAtLaunch: boolean): WeakStorageQuestion {
+  return async () =>
+    acceptedAtLaunch || `not given where the browser host takes it: the page cannot consent alone; start the workbench with ${ACCEPT_WEAK_SECRET_STORAGE_FLAG} (npm start -- ${ACCEPT_WEAK_SECRET_STORAGE_FLAG}) and consent again`;
+}
+
+export async function runBrowserHost(opts: { rendererDir: string; workspaceDir?: string; port?: number; reason?: string; acceptWeakSecretStorage?: boolean }) {
   const workspaceDir = opts.workspaceDir ?? defaultWorkspaceDir();
   mkdirSync(join(workspaceDir, 'logs'), { recursive: true, mode: 0o700 });
   const logStream = createWriteStream(join(workspaceDir, 'logs', 'host.log'), { flags: 'a', mode: 0o600 });
@@ -26,6 +38,7 @@ export async function runBrowserHost(opts: { rendererDir: string; workspaceDir?:
     encryptor: createKeyFileEncryptor(join(workspaceDir, 'secret.key')),
     network: { fetch: (i, init) => fetch(i, init), describe: () => 'Node fetch' },
     send: (e, p) => broadcast(e, p),
+    confirmWeakSecretStorage: launchConsent(opts.acceptWeakSecretStorage === true),
   });
   const host = await startBrowserHost({ rendererDir: opts.rendererDir, router: services.router, logger, port: opts.port });
   broadcast = host.broadcast;
@@ -46,6 +59,7 @@ if (isEntry) {
   runBrowserHost({
     rendererDir: join(here, '..', 'renderer'),
     port: process.env.SYNCDRIFT_PORT ? Number(process.env.SYNCDRIFT_PORT) : undefined,
+    acceptWeakSecretStorage: process.argv.includes(ACCEPT_WEAK_SECRET_STORAGE_FLAG),
   })
     .then(({ host, stop }) => {
       // The link carries a single-use nonce, not the session secret: printing it (and the launcher

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createServices, type Services } from '../../main/api/services';
 import { silentLogger } from '../../main/core/logger';
 import { createKeyFileEncryptor } from '../../main/node/encryptor';
+import { launchConsent } from '../../main/host/main';
 import type { SecretStorage } from '../../preload/contract';
 
 const dir = mkdtempSync(join(tmpdir(), 'sd-consent-'));
@@ -93,5 +94,44 @@ describe('secret storage through the contract', () => {
     expect(revoked).toMatchObject({ consent: null, storingAllowed: false, storedSecrets: 0 });
     const after = await value<{ summary: { onPrem: Array<{ secretStored: boolean; secretNeeded?: boolean }> } }>('profiles.get', { id: summary.id });
     expect(after.summary.onPrem[0]).toMatchObject({ secretStored: false, secretNeeded: false });
+  });
+});
+
+describe('the browser host: the page cannot consent alone (issue 16, the residual)', () => {
+  async function hostServices(acceptedAtLaunch: boolean): Promise<{ s: Services; close: () => Promise<void> }> {
+    const where = mkdtempSync(join(tmpdir(), 'sd-consent-host-'));
+    const svc = await createServices({
+      host: 'browser',
+      workspaceDir: where,
+      logger: silentLogger,
+      clock: { now: () => new Date('2026-12-07T12:00:00Z') },
+      encryptor: createKeyFileEncryptor(join(where, 'secret.key')),
+      network: { fetch, describe: () => 'test' },
+      send: () => {},
+      confirmWeakSecretStorage: launchConsent(acceptedAtLaunch),
+    });
+    return { s: svc, close: async () => (await svc.dispose(), rmSync(where, { recursive: true, force: true })) };
+  }
+
+  it('without --accept-weak-secret-storage on the command that started it, the bridge call records nothing and says how', async () => {
+    const h = await hostServices(false);
+    try {
+      const r = await h.s.router.dispatch('secrets.consent', { action: 'accept', backend: 'key-file' }, { origin: 'test' });
+      expect(r).toMatchObject({ ok: false, error: { code: 'SECRET_STORAGE_CONSENT_DECLINED', message: expect.stringContaining('npm start -- --accept-weak-secret-storage') } });
+      expect(await h.s.router.dispatch('secrets.storage', {}, { origin: 'test' })).toMatchObject({ ok: true, value: { storingAllowed: false, consent: null } });
+      expect(await h.s.router.dispatch('profiles.save', { document: doc, secrets }, { origin: 'test' })).toMatchObject({ ok: false, error: { code: 'WEAK_SECRET_STORAGE' } });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('started with it, the page records the consent for the workspace', async () => {
+    const h = await hostServices(true);
+    try {
+      expect(await h.s.router.dispatch('secrets.consent', { action: 'accept', backend: 'key-file' }, { origin: 'test' })).toMatchObject({ ok: true, value: { storingAllowed: true } });
+      expect((await h.s.router.dispatch('profiles.save', { document: doc, secrets }, { origin: 'test' })).ok).toBe(true);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -20,7 +20,7 @@ let cspViolations: string[] = [];
 let pageErrors: string[] = [];
 
 beforeAll(async () => {
-  host = await startTestHost();
+  host = await startTestHost({ acceptWeakSecretStorage: true });
   app = await openApp(host.host.url, { acceptDownloads: true, viewport: { width: 1366, height: 768 } });
   ({ page, cspViolations, pageErrors } = app);
 });
