@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServices, type Services } from '../../main/api/services';
+import type { WeakStorageQuestion } from '../../main/api/secrets';
 import { silentLogger } from '../../main/core/logger';
 import { createKeyFileEncryptor } from '../../main/node/encryptor';
 import { launchConsent } from '../../main/host/main';
@@ -16,16 +17,20 @@ import type { SecretStorage } from '../../preload/contract';
 const dir = mkdtempSync(join(tmpdir(), 'sd-consent-'));
 const keyFile = join(dir, 'secret.key');
 let s: Services;
-beforeAll(async () => {
-  s = await createServices({
-    host: 'test',
-    workspaceDir: dir,
+/** The real services over a key-file store in `where`; `confirm`: the host's own consent question. */
+const servicesIn = (where: string, host: 'browser' | 'test', confirm?: WeakStorageQuestion) =>
+  createServices({
+    host,
+    workspaceDir: where,
     logger: silentLogger,
     clock: { now: () => new Date('2026-12-06T12:30:00Z') },
-    encryptor: createKeyFileEncryptor(keyFile),
+    encryptor: createKeyFileEncryptor(join(where, 'secret.key')),
     network: { fetch, describe: () => 'test' },
     send: () => {},
+    ...(confirm ? { confirmWeakSecretStorage: confirm } : {}),
   });
+beforeAll(async () => {
+  s = await servicesIn(dir, 'test');
 });
 afterAll(async () => {
   await s.dispose();
@@ -100,16 +105,7 @@ describe('secret storage through the contract', () => {
 describe('the browser host: the page cannot consent alone (issue 16, the residual)', () => {
   async function hostServices(acceptedAtLaunch: boolean): Promise<{ s: Services; close: () => Promise<void> }> {
     const where = mkdtempSync(join(tmpdir(), 'sd-consent-host-'));
-    const svc = await createServices({
-      host: 'browser',
-      workspaceDir: where,
-      logger: silentLogger,
-      clock: { now: () => new Date('2026-12-07T12:00:00Z') },
-      encryptor: createKeyFileEncryptor(join(where, 'secret.key')),
-      network: { fetch, describe: () => 'test' },
-      send: () => {},
-      confirmWeakSecretStorage: launchConsent(acceptedAtLaunch),
-    });
+    const svc = await servicesIn(where, 'browser', launchConsent(acceptedAtLaunch));
     return { s: svc, close: async () => (await svc.dispose(), rmSync(where, { recursive: true, force: true })) };
   }
 
