@@ -21,7 +21,8 @@ import { startBrowserHost } from './server';
  */
 export function launchConsent(acceptedAtLaunch: boolean): WeakStorageQuestion {
   return async () =>
-    acceptedAtLaunch || `not given where the browser host takes it: the page cannot consent alone; start the workbench with ${ACCEPT_WEAK_SECRET_STORAGE_FLAG} (npm start -- ${ACCEPT_WEAK_SECRET_STORAGE_FLAG}) and consent again`;
+    acceptedAtLaunch ||
+    `refused: the browser host takes this consent only from the command that started it, never from the page alone; start the workbench with ${ACCEPT_WEAK_SECRET_STORAGE_FLAG} (npm start -- ${ACCEPT_WEAK_SECRET_STORAGE_FLAG}) and consent again`;
 }
 
 export async function runBrowserHost(opts: { rendererDir: string; workspaceDir?: string; port?: number; reason?: string; acceptWeakSecretStorage?: boolean }) {
