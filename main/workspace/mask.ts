@@ -77,9 +77,6 @@ export function maskPhonesDeep(value: unknown, key?: string): unknown {
   return out;
 }
 
-/** A number written into free text (an engine's error message), led by +: masked where it stands. */
-const PLUS_NUMBER = /\+\d[\d ().-]{5,}\d/g;
-
 /**
  * What may be a phone number in free text: digits with the separators numbers are written with,
  * an optional + or (area) in front; without a +, not glued to a word (a GUID's segment, `x-123`).
@@ -147,7 +144,8 @@ export function maskRecordPhones(value: unknown, key?: string): unknown {
 
 /**
  * An engine object as a masked export carries it: the exported mobile and otherMobile values masked,
- * and in its reason (an engine error may quote the value) those values and any +-led number too. Join
+ * and in its reason (an engine error may quote the value) those values and any other number, as free
+ * text is masked (maskPhonesInText). Join
  * keys, states, rules and evidence stay: they are not phone numbers.
  */
 export function maskEngineObject(o: EngineObject): EngineObject {
@@ -156,7 +154,7 @@ export function maskEngineObject(o: EngineObject): EngineObject {
   if (reason !== null) {
     // Longest first, so a value inside another is not half-masked.
     for (const v of [...values].sort((a, b) => b.length - a.length)) reason = reason.split(v).join(maskPhone(v));
-    reason = reason.replace(PLUS_NUMBER, (m) => maskPhone(m));
+    reason = maskPhonesInText(reason);
   }
   const exported = o.exported ? { mobile: o.exported.mobile === null ? null : maskPhone(o.exported.mobile), otherMobile: o.exported.otherMobile.map(maskPhone) } : null;
   return { ...o, exported, reason };
