@@ -11,7 +11,7 @@ import { CONNECT_IMPORT_MAX_CHARS, channels } from '../../preload/contract';
 import { formatIssues } from '../../main/core/errors';
 import { assertExportFileName } from '../../main/api/connect-import-service';
 import { openWorkspace, type Workspace } from '../../main/workspace/workspace';
-import type { EngineObject } from '../../main/core/engine-view';
+import { EngineObject as EngineObjectSchema, type EngineObject } from '../../main/core/engine-view';
 
 const input = channels['connectExport.import'].input;
 const problems = (payload: unknown): string => {
@@ -116,16 +116,56 @@ describe('the stored import', () => {
     expect(ws.engineImports.get('p1')).toEqual({ info, objects: [obj] });
   });
 
-  it('ignores a stored import whose objects point at a rule or citation it does not hold', () => {
+  it('still reads an import stored in the second format (one object per user, shared rules by index)', () => {
     ws.engineImports.put('p1', info, [obj]);
-    const stored = JSON.parse(ws.blobs.get('engine-import:connect-objects:p1')!.toString('utf8')) as { objects: Array<{ rule: number | null; evidence: number[] }> };
-    stored.objects[0]!.evidence = [7];
-    ws.blobs.put('engine-import:connect-objects:p1', JSON.stringify(stored));
+    const v2 = { format: 'syncdrift-connect-import/2', rules: [], evidence: obj.evidence, objects: [{ ...obj, rule: null, evidence: [0] }] };
+    ws.blobs.put('engine-import:connect-objects:p1', JSON.stringify(v2));
+    expect(ws.engineImports.get('p1')).toEqual({ info, objects: [obj] });
+    v2.objects[0]!.evidence = [7];
+    ws.blobs.put('engine-import:connect-objects:p1', JSON.stringify(v2));
     expect(ws.engineImports.get('p1')).toBeNull();
-    stored.objects[0]!.evidence = [0];
-    stored.objects[0]!.rule = 0;
-    ws.blobs.put('engine-import:connect-objects:p1', JSON.stringify(stored));
-    expect(ws.engineImports.get('p1')).toBeNull();
+  });
+
+  it('reads back in columns exactly the objects it was given, of every shape', () => {
+    const rule = { name: 'Custom', precedence: 50, expression: 'direct', sources: ['mobile'], connector: null };
+    const objects: EngineObject[] = [
+      obj,
+      { ...obj, sourceAnchor: null, onPremDn: null, exported: null, exportedAt: null, state: 'not-exported', reason: 'a disconnector', evidence: [] },
+      { ...obj, engine: 'cloud-sync', cloudId: '0b3c2e9a-1111-4222-8333-444455556666', exported: { mobile: null, otherMobile: ['+1 425 555 0100', '+44 20 7946 0000'] }, rule, state: 'pending', reason: 'pending' },
+      { ...obj, exportedAt: '2026-12-02T08:30:00.000+01:00', rule, state: 'error', reason: 'the last export of this object failed: x' },
+    ];
+    ws.engineImports.put('p1', { ...info, objects: objects.length }, objects);
+    const back = ws.engineImports.get('p1')!.objects;
+    expect(back).toEqual(objects);
+    // What the schema gives for the same objects: no key more, none less, in its order.
+    expect(JSON.stringify(back)).toBe(JSON.stringify(objects.map((o) => EngineObjectSchema.parse(o))));
+    expect(back[2]!.rule).toBe(back[3]!.rule);
+  });
+
+  describe('ignores a stored import whose columns do not check, instead of joining them', () => {
+    type V3 = { count: number; tables: Record<string, unknown[]>; columns: Record<string, unknown[]> };
+    const tampered: Array<[string, (v: V3) => void]> = [
+      ['an evidence index it does not hold', (v) => (v.columns['evidence']![0] = [7])],
+      ['a rule index it does not hold', (v) => (v.columns['rule']![0] = 3)],
+      ['a fractional index', (v) => (v.columns['state']![0] = 0.5)],
+      ['a negative index', (v) => (v.columns['reason']![0] = -1)],
+      ['a column shorter than the count', (v) => v.columns['onPremDn']!.pop()],
+      ['a count larger than the columns', (v) => (v.count = 2)],
+      ['a missing column', (v) => delete v.columns['cloudId']],
+      ['a number where a DN goes', (v) => (v.columns['onPremDn']![0] = 42)],
+      ['a number among the other mobiles', (v) => (v.columns['exportedOther']![0] = [5])],
+      ['a mobile without an export', (v) => ((v.columns['exportedOther']![0] = null), (v.columns['exportedMobile']![0] = '+1'))],
+      ['a state the app does not know', (v) => (v.tables['state']![0] = 'exported-ish')],
+      ['an export time that is not one', (v) => (v.tables['exportedAt']![0] = 'yesterday')],
+      ['a citation without its source', (v) => (v.tables['evidence']![0] = { origin: 'cs.xml', line: 1 })],
+    ];
+    it.each(tampered)('%s', (_what, edit) => {
+      ws.engineImports.put('p1', info, [obj]);
+      const stored = JSON.parse(ws.blobs.get('engine-import:connect-objects:p1')!.toString('utf8')) as V3;
+      edit(stored);
+      ws.blobs.put('engine-import:connect-objects:p1', JSON.stringify(stored));
+      expect(ws.engineImports.get('p1')).toBeNull();
+    });
   });
 
   it('writes the shown info and the objects together or not at all', () => {
