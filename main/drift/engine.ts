@@ -52,6 +52,12 @@ export interface DriftOptions {
    * `engine` (its object or null) and the verdict uses it (docs/drift.md, "The engine's view").
    */
   engineObjects?: Iterable<EngineObject>;
+  /**
+   * The engine's view is on its way (read on another thread while the directories are read): rows
+   * wait for it instead of being built without it, and `provideEngineObjects` must be called before
+   * `finish`. Ignored when `engineObjects` is given.
+   */
+  engineLater?: boolean;
   /** Tenant-wide facts of the engine (Cloud Sync: whether its schema maps otherMobile). */
   engineFlows?: EngineFlows | null;
 }
@@ -140,7 +146,10 @@ export class DriftBuilder {
   private early: Array<DriftRow | undefined> = [];
   private sealed = false;
   private finished = false;
-  private readonly engineIndex: EngineIndex | null;
+  private engineIndex: EngineIndex | null;
+  /** Engine objects promised (engineLater) and not yet given: matched pairs wait in `backlog`. */
+  private enginePending: boolean;
+  private backlog: number[] = [];
 
   constructor(private readonly options: DriftOptions = {}) {
     this.norm = options.normalizer ?? new PhoneNormalizer();
@@ -149,6 +158,21 @@ export class DriftBuilder {
     this.lookup = options.auditLookup ?? noLookup;
     this.stuckAfter = options.stuckAfterMs ?? STUCK_AFTER_MS;
     this.engineIndex = options.engineObjects ? new EngineIndex(options.engineObjects) : null;
+    this.enginePending = !options.engineObjects && options.engineLater === true;
+  }
+
+  /**
+   * The engine's view promised with `engineLater`: the pairs matched so far get their rows now, later
+   * ones as they match. Called once, before finish().
+   */
+  provideEngineObjects(objects: Iterable<EngineObject>): void {
+    if (!this.enginePending) throw new Error('DriftBuilder: engine objects given that were not promised (engineLater), or given twice');
+    if (this.finished) throw new Error('DriftBuilder: engine objects given after finish()');
+    this.engineIndex = new EngineIndex(objects);
+    this.enginePending = false;
+    const backlog = this.backlog;
+    this.backlog = [];
+    for (const i of backlog) this.early[i] = this.matchedRow(i, this.twinOf[i]!, this.lookup);
   }
 
   /** The engine verdict for a matched pair, or null without engine data (behaviour as before). */
@@ -261,8 +285,10 @@ export class DriftBuilder {
         this.cloudTwin[ci] = i;
         this.matchOf[ci] = 'anchor';
         this.stats.matchedByAnchor++;
-        // An anchor pair is final (nothing later takes it away): its row can be built now.
-        this.early[i] = this.matchedRow(i, ci, this.lookup);
+        // An anchor pair is final (nothing later takes it away): its row can be built now, or as soon
+        // as the engine's view it waits for is there.
+        if (this.enginePending) this.backlog.push(i);
+        else this.early[i] = this.matchedRow(i, ci, this.lookup);
       }
     }
   }
@@ -341,6 +367,7 @@ export class DriftBuilder {
   /** SID and UPN matches, the rows not built yet, and the summary. Call once, after every page. */
   finish(late: DriftFinishOptions = {}): DriftResult {
     if (this.finished) throw new Error('DriftBuilder: finish() called twice');
+    if (this.enginePending) throw new Error('DriftBuilder: finish() before the promised engine objects (engineLater) were given');
     this.sealOnPrem();
     this.finished = true;
     const { stats, onPrem, considered, twinOf, cloudTwin, matchOf } = this;

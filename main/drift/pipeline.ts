@@ -36,8 +36,12 @@ export interface RunScanInput {
   /** Called per page as it arrives, e.g. to write snapshots to the workspace while scanning. */
   onOnPremPage?: (source: SourceInfo, users: OnPremUser[]) => void;
   onCloudPage?: (users: CloudUser[]) => void;
-  /** The sync engine's view (Connect exports, Cloud Sync) joined into the verdicts (docs/drift.md). */
-  engineObjects?: readonly EngineObject[];
+  /**
+   * The sync engine's view (Connect exports, Cloud Sync) joined into the verdicts (docs/drift.md). A
+   * promise (the CLI reads the Connect exports on a worker thread meanwhile) is joined when it
+   * settles; if it fails, the scan stops and fails with its error.
+   */
+  engineObjects?: readonly EngineObject[] | Promise<readonly EngineObject[]>;
   /** Tenant-wide facts of the engine (Cloud Sync: whether its schema maps otherMobile). */
   engineFlows?: EngineFlows | null;
 }
@@ -82,7 +86,18 @@ async function readOnPrem(dir: OnPremDirectory, input: RunScanInput, signal: Abo
   }
 }
 
-/** Runs one scan end to end and returns the report with `phases` (ms): onprem, cloud, read, drift, total. */
+/** Rejects with CancelledError when the signal aborts (never resolves): raced against a wait. */
+function abortedPromise(signal: AbortSignal): Promise<never> {
+  const p = new Promise<never>((_, reject) => {
+    const fail = () => reject(new CancelledError('The scan'));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+  p.catch(() => {});
+  return p;
+}
+
+/** Runs one scan end to end and returns the report with `phases` (ms): onprem, cloud, read, drift, total (and engine: when a promised engine view arrived). */
 export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
   const clock = input.clock ?? systemClock;
   const onProgress = input.onProgress ?? noProgress;
@@ -102,9 +117,18 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
     defaultRegion: input.defaultRegion ?? null,
     tenantLastSyncAt: input.tenantLastSyncAt ?? null,
     ...(input.auditLookup ? { auditLookup: input.auditLookup } : {}),
-    ...(input.engineObjects ? { engineObjects: input.engineObjects } : {}),
+    ...(Array.isArray(input.engineObjects) ? { engineObjects: input.engineObjects } : input.engineObjects ? { engineLater: true } : {}),
     ...(input.engineFlows ? { engineFlows: input.engineFlows } : {}),
   });
+  const later = input.engineObjects && !Array.isArray(input.engineObjects) ? (input.engineObjects as Promise<readonly EngineObject[]>) : null;
+  const engineSide = later
+    ? (async () => {
+        const objects = await Promise.race([later, abortedPromise(ctl.signal)]);
+        throwIfCancelled(ctl.signal, 'The scan');
+        builder.provideEngineObjects(objects);
+        phases.engine = Math.round(performance.now() - t0);
+      })()
+    : Promise.resolve();
 
   const onPremSide = (async () => {
     const outcomes = await Promise.all(
@@ -129,12 +153,7 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
     let pages = 0;
     const it = input.cloudUsers[Symbol.asyncIterator]();
     // A page can take seconds (throttling): stop waiting for it the moment the scan is cancelled.
-    const aborted = new Promise<never>((_, reject) => {
-      const fail = () => reject(new CancelledError('The scan'));
-      if (ctl.signal.aborted) fail();
-      else ctl.signal.addEventListener('abort', fail, { once: true });
-    });
-    aborted.catch(() => {});
+    const aborted = abortedPromise(ctl.signal);
     try {
       let next = it.next();
       for (;;) {
@@ -160,8 +179,10 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
 
   let sources: SourceOutcome[];
   try {
-    // Either side failing stops the other: a half-read directory gives wrong verdicts.
-    [sources] = await Promise.all([onPremSide.catch((e: unknown) => (ctl.abort(), Promise.reject(e))), cloudSide.catch((e: unknown) => (ctl.abort(), Promise.reject(e)))]);
+    // Either side failing stops the other: a half-read directory gives wrong verdicts. So does the
+    // engine's view failing to read.
+    const stopOnFailure = <T>(p: Promise<T>): Promise<T> => p.catch((e: unknown) => (ctl.abort(), Promise.reject(e)));
+    [sources] = await Promise.all([stopOnFailure(onPremSide), stopOnFailure(cloudSide), stopOnFailure(engineSide)]);
   } finally {
     input.signal?.removeEventListener('abort', forward);
   }

@@ -14,6 +14,8 @@ import { seedPeople } from '../../../main/sandbox/seed';
 import { guidBytesToText } from '../../../main/sandbox/ids';
 import type { CloudUser, OnPremUser } from '../../../main/core/model';
 import type { MobileChange } from '../../../main/drift/audit';
+import type { EngineObject } from '../../../main/core/engine-view';
+import { CancelledError, ValidationError } from '../../../main/core/errors';
 
 const BASE = 'DC=contoso,DC=example';
 const COUNTRIES = ['US', 'US', 'US', 'GB', 'DE', null, 'XX'] as const;
@@ -183,5 +185,87 @@ describe('runScan streams into the engine', () => {
     });
     expect(out.onPremUsers).toEqual(onPrem);
     expect(comparable(out.drift)).toEqual(comparable(computeDrift(onPrem, cloud, { ...options, auditLookup: lookup })));
+  });
+});
+
+describe('the engine view arriving while the directories are read (engineLater)', () => {
+  // The CLI reads the Connect exports on a worker thread meanwhile (main/syncengine/connect-off-thread.ts).
+  const rule = { name: 'Custom - Mobile E.164', precedence: 50, expression: 'IIF(...)', sources: ['mobile'], connector: 'contoso.example' };
+  const engine: EngineObject[] = onPrem
+    .filter((_, i) => i % 5 !== 4)
+    .map((u, i) => ({
+      engine: 'connect',
+      sourceAnchor: u.sourceAnchor,
+      onPremDn: u.dn,
+      cloudId: null,
+      state: i % 11 === 3 ? 'not-exported' : 'exported',
+      exported: i % 11 === 3 ? null : { mobile: i % 3 === 0 && u.mobile ? u.mobile.replace(/[^\d+]/g, '') : u.mobile, otherMobile: [] },
+      exportedAt: '2025-03-01T09:00:00.000Z',
+      rule: i % 3 === 0 ? rule : null,
+      reason: i % 11 === 3 ? 'a disconnector' : null,
+      evidence: [{ source: 'Export-ADSyncToolsObjects', origin: 'cs.xml', line: 2 + i * 12 }],
+    }));
+  const withEngine = { ...options, auditLookup: lookup };
+  const expected = computeDrift(onPrem, cloud, { ...withEngine, engineObjects: engine });
+
+  it('the data has rows the engine view changes', () => {
+    expect(expected.summary.byStatus['rule-formatted']).toBeGreaterThan(0);
+    expect(comparable(expected)).not.toEqual(comparable(computeDrift(onPrem, cloud, withEngine)));
+  });
+
+  it.each(['before any page', 'after the on-prem side', 'between cloud pages', 'after every page'] as const)('gives identical results when it arrives %s', (when) => {
+    const b = new DriftBuilder({ ...withEngine, engineLater: true });
+    if (when === 'before any page') b.provideEngineObjects(engine);
+    for (const p of pages(onPrem, 400)) b.addOnPrem(p);
+    b.sealOnPrem();
+    if (when === 'after the on-prem side') b.provideEngineObjects(engine);
+    const cp = pages(cloud, 300);
+    cp.forEach((p, k) => {
+      b.addCloud(p);
+      if (when === 'between cloud pages' && k === Math.floor(cp.length / 2)) b.provideEngineObjects(engine);
+    });
+    if (when === 'after every page') b.provideEngineObjects(engine);
+    expect(comparable(b.finish())).toEqual(comparable(expected));
+  });
+
+  it('refuses to finish before the promised view, and a view nobody promised', () => {
+    const b = new DriftBuilder({ ...withEngine, engineLater: true });
+    b.addOnPrem(onPrem.slice(0, 10));
+    expect(() => b.finish()).toThrow(/before the promised engine objects/);
+    expect(() => new DriftBuilder(withEngine).provideEngineObjects(engine)).toThrow(/not promised/);
+    b.provideEngineObjects(engine);
+    expect(() => b.provideEngineObjects(engine)).toThrow(/twice/);
+  });
+
+  const snapshot = () => new SnapshotDirectory({ id: 'dc01', kind: 'snapshot', label: 'seed', baseDn: BASE, searchBases: [BASE], writable: false }, onPrem);
+  const scan = (engineObjects: readonly EngineObject[] | Promise<readonly EngineObject[]>, signal?: AbortSignal) =>
+    runScan({
+      onPrem: [snapshot()],
+      cloudUsers: pagesOf(pages(cloud, 999)),
+      profileName: 'late-engine',
+      defaultRegion: 'US',
+      tenantLastSyncAt: options.tenantLastSyncAt!,
+      auditLookup: lookup,
+      scanOptions: { pageSize: 400, includeOutOfScope: true },
+      engineObjects,
+      ...(signal ? { signal } : {}),
+    });
+
+  it('runScan joins a promised view as it joins one given up front', async () => {
+    const late = new Promise<readonly EngineObject[]>((resolve) => setTimeout(() => resolve(engine), 30));
+    const out = await scan(late);
+    expect(comparable(out.drift)).toEqual(comparable((await scan(engine)).drift));
+    expect(comparable(out.drift)).toEqual(comparable(expected));
+    expect(out.report.summary.phases['engine']).toBeGreaterThanOrEqual(0);
+  });
+
+  it('runScan fails with the error of a view that does not read, and stops waiting when cancelled', async () => {
+    const bad = Promise.reject(new ValidationError('cs.xml:3', 'closing tag </cs-objects> does not match <cs-object> opened on line 2'));
+    await expect(scan(bad)).rejects.toThrow(/^cs\.xml:3: closing tag/);
+    const ctl = new AbortController();
+    const never = new Promise<readonly EngineObject[]>(() => {});
+    const scanning = scan(never, ctl.signal);
+    setTimeout(() => ctl.abort(), 50);
+    await expect(scanning).rejects.toBeInstanceOf(CancelledError);
   });
 });
