@@ -28,7 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['tests/e2e/browser/**/*.test.ts'],
+          include: ['tests/e2e/browser/**/*.test.ts', 'tests/e2e/built/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds every bundle into dist/: the Electron main, preload (one CommonJS file: a sandboxed preload
-// cannot load ESM or node_modules), the service utilityProcess entry, the browser host, the CLI, and
-// the renderer (Vite). Node-side bundles keep node_modules external (they ship beside the bundle).
+// cannot load ESM or node_modules), the service utilityProcess entry, the browser host, the CLI (with
+// its Connect export worker), and the renderer (Vite). Node-side bundles keep node_modules external (they ship beside the bundle).
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { readFileSync, mkdirSync, chmodSync, cpSync } from 'node:fs';
@@ -50,7 +50,9 @@ await Promise.all([
   build({ ...nodeCommon, entryPoints: { host: 'main/host/main.ts' }, outdir: 'dist/host', outExtension: { '.js': '.mjs' } }),
     build({
       ...nodeCommon,
-      entryPoints: { syncdrift: 'main/cli/bin.ts' },
+      // The CLI reads Connect exports on a worker thread: its code sits beside the CLI
+      // (main/syncengine/connect-off-thread.ts looks for ./connect-worker.mjs).
+      entryPoints: { syncdrift: 'main/cli/bin.ts', 'connect-worker': 'main/syncengine/connect-worker.ts' },
       outdir: 'dist/cli',
       outExtension: { '.js': '.mjs' },
       banner: { js: '#!/usr/bin/env node\n' + nodeCommon.banner.js },

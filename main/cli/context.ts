@@ -41,8 +41,10 @@ export interface ScanSources {
   resolveAuditLookup?: () => Promise<AuditLookup | undefined>;
   /** Known gaps (e.g. "audit log: permission AuditLog.Read.All missing"): the CLI exits 4 naming them. */
   missing?: string[];
-  /** The sync engine's view from `--connect-export` files. */
+  /** The sync engine's view (Cloud Sync over Graph). */
   engineObjects?: EngineObject[];
+  /** The sync engine's view from `--connect-export` files, being read on a worker thread while the scan runs. */
+  engineRead?: Promise<readonly EngineObject[]>;
   /** Tenant-wide facts of the engine (Cloud Sync: whether its schema maps otherMobile). */
   engineFlows?: EngineFlows;
   close(): Promise<void>;

@@ -30,7 +30,7 @@ import { runEvidenceCommand, runVerifyEvidenceCommand } from './evidence-command
 import { runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, runUndoCommand } from './remediation-commands';
 import { cliRemediationDeps } from './remediation-wiring';
 import { reportWithCloudManaged } from '../api/scan-service';
-import { readConnectExports } from './connect-exports';
+import { readConnectExportsOffThread } from './connect-exports';
 import { joinCloudSync, runProvisionOnDemandCommand } from './cloud-sync';
 
 type ExternalCommand = (args: readonly string[], io: CliIO) => Promise<number>;
@@ -133,7 +133,7 @@ async function scanAndReport(
       profileName: input.profileName,
       defaultRegion: input.defaultRegion,
       tenantLastSyncAt: input.sources.tenantLastSyncAt ?? null,
-      ...(input.sources.engineObjects ? { engineObjects: input.sources.engineObjects } : {}),
+      ...(input.sources.engineObjects ? { engineObjects: input.sources.engineObjects } : input.sources.engineRead ? { engineObjects: input.sources.engineRead } : {}),
       ...(input.sources.engineFlows ? { engineFlows: input.sources.engineFlows } : {}),
       ...(input.sources.resolveAuditLookup ? { resolveAuditLookup: input.sources.resolveAuditLookup } : {}),
       ...(input.scannedBases ? { scannedBases: input.scannedBases } : {}),
@@ -257,60 +257,76 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
       }
     }
     case 'import': {
-      const profile = cmd.profile ? await profileFrom(run, cmd.profile) : null;
-      const first = profile?.onPrem[0];
-      const onPrem = await run.services.openOnPremImport({
-        ldif: cmd.ldif ? resolve(run.io.cwd, cmd.ldif) : null,
-        adcsv: cmd.adcsv ? resolve(run.io.cwd, cmd.adcsv) : null,
-        ...(first ? { anchorAttribute: first.sourceAnchor, sourceId: first.id ?? 'import' } : {}),
-      });
-      const cloudUsers = await importGraphUsersFile(resolve(run.io.cwd, cmd.graphJson));
-      let resolveAuditLookup: ScanSources['resolveAuditLookup'];
-      const missing: string[] = [];
-      if (cmd.auditJson) {
-        const parsed = parseDirectoryAudits(await importAuditJsonFile(resolve(run.io.cwd, cmd.auditJson)));
-        if (parsed.skipped > 0) run.say(`Audit export: skipped ${parsed.skipped} malformed record(s); first: ${parsed.warnings[0] ?? ''}`);
-        // An export covers what the log still held, so a user without a record was last edited before it.
-        const lookup = auditLookupFrom(parsed.latestByUser, { complete: true });
-        resolveAuditLookup = async () => lookup;
-      }
-      let engineObjects: ScanSources['engineObjects'];
-      if (cmd.connectExports.length > 0) {
-        const engine = await readConnectExports(cmd.connectExports.map((f) => resolve(run.io.cwd, f)));
-        engineObjects = engine.objects;
-        run.say(`Connect exports: ${engine.stats.aadUsers} Entra ID connector user(s), ${engine.stats.adOnly} AD-only, ${engine.stats.rulesTouchingMobile} rule(s) flowing to mobile.`);
-      }
-      const defaultRegion = cmd.region ?? profile?.defaultRegion ?? null;
-      if (!defaultRegion) run.say('No default region (--region or the profile\u2019s defaultRegion): national-format numbers of users without AD `c` are compared by digits.');
-      const scannedBases = profile ? profile.onPrem.flatMap((s) => s.searchBases ?? [s.baseDn]) : undefined;
-      const ws = openWs(run, cmd);
+      // The Connect exports are read and joined on a worker thread from the start, while the LDIF and
+      // the Graph export are read; the scan joins them when they are there (and fails with their
+      // error). However this command ends, the worker ends with it.
+      const engineStop = new AbortController();
+      const stopEngine = (): void => engineStop.abort();
+      run.io.signal?.addEventListener('abort', stopEngine, { once: true });
+      const engineRead =
+        cmd.connectExports.length > 0
+          ? readConnectExportsOffThread(
+              cmd.connectExports.map((f) => resolve(run.io.cwd, f)),
+              { signal: engineStop.signal },
+            ).then((engine) => {
+              run.say(`Connect exports: ${engine.stats.aadUsers} Entra ID connector user(s), ${engine.stats.adOnly} AD-only, ${engine.stats.rulesTouchingMobile} rule(s) flowing to mobile.`);
+              return engine.objects;
+            })
+          : undefined;
+      engineRead?.catch(() => {});
       try {
-        const progress = progressFor(run, cmd.quiet);
-        const sources: ScanSources = {
-          onPrem: [onPrem],
-          cloudUsers: pagesOf([cloudUsers]),
-          tenantId: null,
-          ...(resolveAuditLookup ? { resolveAuditLookup } : {}),
-          ...(engineObjects ? { engineObjects } : {}),
-          missing,
-          close: () => onPrem.close(),
-        };
-        return await scanAndReport(
-          run,
-          cmd,
-          {
-            profileName: profile?.name ?? basename(cmd.ldif ?? cmd.adcsv ?? 'import'),
-            defaultRegion,
-            kind: 'import',
-            sources,
-            ...(scannedBases ? { scannedBases } : {}),
-            meta: { files: { onPrem: cmd.ldif ?? cmd.adcsv, graph: cmd.graphJson, audit: cmd.auditJson, connect: cmd.connectExports } },
-          },
-          ws,
-          progress,
-        );
+        const profile = cmd.profile ? await profileFrom(run, cmd.profile) : null;
+        const first = profile?.onPrem[0];
+        const onPrem = await run.services.openOnPremImport({
+          ldif: cmd.ldif ? resolve(run.io.cwd, cmd.ldif) : null,
+          adcsv: cmd.adcsv ? resolve(run.io.cwd, cmd.adcsv) : null,
+          ...(first ? { anchorAttribute: first.sourceAnchor, sourceId: first.id ?? 'import' } : {}),
+        });
+        const cloudUsers = await importGraphUsersFile(resolve(run.io.cwd, cmd.graphJson));
+        let resolveAuditLookup: ScanSources['resolveAuditLookup'];
+        const missing: string[] = [];
+        if (cmd.auditJson) {
+          const parsed = parseDirectoryAudits(await importAuditJsonFile(resolve(run.io.cwd, cmd.auditJson)));
+          if (parsed.skipped > 0) run.say(`Audit export: skipped ${parsed.skipped} malformed record(s); first: ${parsed.warnings[0] ?? ''}`);
+          // An export covers what the log still held, so a user without a record was last edited before it.
+          const lookup = auditLookupFrom(parsed.latestByUser, { complete: true });
+          resolveAuditLookup = async () => lookup;
+        }
+        const defaultRegion = cmd.region ?? profile?.defaultRegion ?? null;
+        if (!defaultRegion) run.say('No default region (--region or the profile\u2019s defaultRegion): national-format numbers of users without AD `c` are compared by digits.');
+        const scannedBases = profile ? profile.onPrem.flatMap((s) => s.searchBases ?? [s.baseDn]) : undefined;
+        const ws = openWs(run, cmd);
+        try {
+          const progress = progressFor(run, cmd.quiet);
+          const sources: ScanSources = {
+            onPrem: [onPrem],
+            cloudUsers: pagesOf([cloudUsers]),
+            tenantId: null,
+            ...(resolveAuditLookup ? { resolveAuditLookup } : {}),
+            ...(engineRead ? { engineRead } : {}),
+            missing,
+            close: () => onPrem.close(),
+          };
+          return await scanAndReport(
+            run,
+            cmd,
+            {
+              profileName: profile?.name ?? basename(cmd.ldif ?? cmd.adcsv ?? 'import'),
+              defaultRegion,
+              kind: 'import',
+              sources,
+              ...(scannedBases ? { scannedBases } : {}),
+              meta: { files: { onPrem: cmd.ldif ?? cmd.adcsv, graph: cmd.graphJson, audit: cmd.auditJson, connect: cmd.connectExports } },
+            },
+            ws,
+            progress,
+          );
+        } finally {
+          ws?.close();
+        }
       } finally {
-        ws?.close();
+        engineStop.abort();
+        run.io.signal?.removeEventListener('abort', stopEngine);
       }
     }
     case 'export-kit': {
