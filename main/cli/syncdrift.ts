@@ -260,6 +260,8 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
       // The Connect exports are read and joined on a worker thread from the start, while the LDIF and
       // the Graph export are read; the scan joins them when they are there (and fails with their
       // error). However this command ends, the worker ends with it.
+      // One progress line for both: the export read (bytes, then the join) beside the scan's phases.
+      const progress = progressFor(run, cmd.quiet);
       const engineStop = new AbortController();
       const stopEngine = (): void => engineStop.abort();
       run.io.signal?.addEventListener('abort', stopEngine, { once: true });
@@ -267,8 +269,9 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
         cmd.connectExports.length > 0
           ? readConnectExportsOffThread(
               cmd.connectExports.map((f) => resolve(run.io.cwd, f)),
-              { signal: engineStop.signal },
+              { signal: engineStop.signal, onProgress: progress.sink },
             ).then((engine) => {
+              progress.done();
               run.say(`Connect exports: ${engine.stats.aadUsers} Entra ID connector user(s), ${engine.stats.adOnly} AD-only, ${engine.stats.rulesTouchingMobile} rule(s) flowing to mobile.`);
               return engine.objects;
             })
@@ -297,7 +300,6 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
         const scannedBases = profile ? profile.onPrem.flatMap((s) => s.searchBases ?? [s.baseDn]) : undefined;
         const ws = openWs(run, cmd);
         try {
-          const progress = progressFor(run, cmd.quiet);
           const sources: ScanSources = {
             onPrem: [onPrem],
             cloudUsers: pagesOf([cloudUsers]),
@@ -325,6 +327,7 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
           ws?.close();
         }
       } finally {
+        progress.done();
         engineStop.abort();
         run.io.signal?.removeEventListener('abort', stopEngine);
       }

@@ -169,5 +169,6 @@ export async function readConnectExports(
   throwIfCancelled(signal, 'joining the Connect exports');
   progress({ phase: 'engine-join', done: 0, total: csObjects.length, message: 'joining the connector spaces' });
   const joined = buildConnectEngineObjects({ csObjects, rules, rulesFile, runs, runsFile });
+  progress({ phase: 'engine-join', done: csObjects.length, total: csObjects.length, message: 'joined the connector spaces' });
   return { ...joined, files: files.map(({ file, kind, bytes }) => ({ file, kind, bytes })) };
 }

@@ -54,12 +54,20 @@ describe('readConnectExportsOffThread', () => {
 
   it('gives exactly what the in-thread reader gives, with progress in bytes', async () => {
     const events: number[] = [];
-    const off = await readConnectExportsOffThread(files, { onProgress: (e) => e.phase === 'engine-read' && events.push(e.done) });
+    const phases: string[] = [];
+    const off = await readConnectExportsOffThread(files, {
+      onProgress: (e) => {
+        phases.push(`${e.phase} ${e.done}/${e.total}`);
+        if (e.phase === 'engine-read') events.push(e.done);
+      },
+    });
     const inThread = await readConnectExports(files);
     expect(off.objects).toHaveLength(300);
     expect(off).toEqual(inThread);
     expect(off.objects.filter((o) => o.rule?.name === 'Custom - Mobile E.164').length).toBeGreaterThan(0);
     expect(events.at(-1)).toBe(inThread.files.reduce((n, f) => n + f.bytes, 0));
+    // The join is reported started and finished, so a progress bar reaches its end.
+    expect(phases.slice(-2)).toEqual(['engine-join 0/600', 'engine-join 600/600']);
   });
 
   it('fails with the error the in-thread reader gives: a ValidationError naming the file and the line', async () => {
