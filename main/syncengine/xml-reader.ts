@@ -25,8 +25,10 @@ export interface XmlElement {
  * and the join copies nothing.
  */
 export function ownString(s: string): string {
-  // V8 copies slices under 13 characters anyway; a longer one is flattened into a fresh string.
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  // V8 copies slices under 13 characters anyway. A longer one is joined from two pieces: join writes
+  // them into one fresh flat string of exactly `s` (a concatenation flattened, or trimmed, would be
+  // a slice of a fresh string: two objects to keep, and more garbage on the way).
+  return s.length < 13 ? s : [s.slice(0, 1), s.slice(1)].join('');
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
