@@ -2,11 +2,11 @@
  * The fast path of the connector-space reader: a `<cs-object>` in the layout the sync engine writes
  * (synchronized hologram with its entry and attrs, connector, mv-link; attribute values in double
  * quotes; no entity, comment or CDATA anywhere in it) is read by a hand-written scanner in one pass
- * and turned into a CsObject without an element tree, a regular expression, or any substring but
- * the values it keeps. It accepts only text the tag-by-tag reader reads to the same CsObject (tests
- * compare the two); anything else (another element, an entity, a duplicate, a single-valued
- * attribute with two values, a missing cs-dn, white space other than XML's) returns null and the
- * object is read tag by tag, which reports the error with its line.
+ * and turned into a CsObject without an element tree or a regular expression. It accepts only text
+ * the tag-by-tag reader reads to the same CsObject (tests compare the two); anything else (another
+ * element, an entity, a duplicate, a single-valued attribute with two values, a missing cs-dn,
+ * white space other than XML's) returns null and the object is read tag by tag, which reports the
+ * error with its line.
  *
  * The layout accepted, S being XML white space (space, tab, CR, LF), T text without '<' or '&', and
  * A a start tag's attributes ` name="value"` (S before each, S allowed around the '=' and before the
@@ -19,9 +19,12 @@
  * replaces took JS `\s` (which also has \v, \f, U+00A0, U+FEFF...) for S, any number of attributes,
  * and a name twice in `<entry>`: those go the slow way now.
  *
- * The two tags on every object, `<cs-object>` and `<attr>`, are first read as the engine writes them
- * (its attributes in its order, no white space but the single spaces); any other spelling of them is
- * read by the general start-tag scanner (tagAttrs), so both accept the same text.
+ * How it is fast: the `<cs-object>` and `<attr>` tags are first read as the engine writes them (its
+ * attributes in its order, single spaces), any other spelling by the general start-tag scanner
+ * (tagAttrs), so both accept the same text; the stretches of layout between the values repeat
+ * object after object and are compared in one go with the ones read before (Memo); names that
+ * repeat are looked up in place (NameCache); the only strings made are the values kept (each a flat
+ * copy, see ownString) and, to compare a stretch, a slice of the buffer that dies young.
  */
 import type { EngineEvidenceSource } from '../core/engine-view';
 import type { CsObject } from './connector-space';
@@ -264,16 +267,171 @@ function objectTag(s: string, i: number): number {
   return gt;
 }
 
+// What a stretch of layout (see Memo) leads to: the next thing to read, and what the stretch said.
+/** An attr's name starts (after `<attr name="`). */
+const ATTR_NAME = 1;
+/** An attr tag is not the engine's `<attr name="..." type="..." multivalued="...">`: read it with tagAttrs. */
+const OTHER_ATTR = 2;
+/** A value's text starts (after `<value>`). */
+const VALUE = 3;
+/** The attr has no values (after its `</attr>`). */
+const NO_VALUES = 4;
+/** The mv-link's text starts (after `<mv-link>`): the hologram and the connector are read. */
+const END = 5;
+/** The mv-link tag has attributes (after `<mv-link`). */
+const END_ATTRS = 6;
+const KIND = 7;
+/** The attr is single-valued (multivalued="false"). */
+const SINGLE = 8;
+/** The connector text is not 0. */
+const CONNECTED = 16;
+/** The hologram is `<synchronized-hologram>` (not `<hologram>`). */
+const SYNCHRONIZED = 32;
+
+const AFTER_TAG = 0;
+const IN_ATTR_TAG = 1;
+const AFTER_VALUE = 2;
+
+/** What the last of the *Layout functions below found; they return where it starts, or -1. */
+let found = 0;
+
+/** From just after the cs-object tag's '>': S<H>S<entry. */
+function headLayout(s: string, i: number): number {
+  i = skipSpaces(s, i);
+  if (has(s, i, HOLOGRAM)) found = SYNCHRONIZED;
+  else if (has(s, i, OLD_HOLOGRAM)) found = 0;
+  else return -1;
+  i = skipSpaces(s, i + (found ? HOLOGRAM.length : OLD_HOLOGRAM.length));
+  return has(s, i, '<entry') ? i + 6 : -1;
+}
+
+/** From just after the entry tag's or an `</attr>`'s '>': the next attr, or the end of the entry through `<mv-link`. */
+function nextAttrLayout(s: string, i: number, synchronized: boolean): number {
+  i = skipSpaces(s, i);
+  if (has(s, i, '<attr name="')) {
+    found = ATTR_NAME;
+    return i + 12;
+  }
+  if (has(s, i, '<attr')) {
+    found = OTHER_ATTR;
+    return i;
+  }
+  if (!has(s, i, '</entry>')) return -1;
+  i = skipSpaces(s, i + 8);
+  const close = synchronized ? HOLOGRAM_CLOSE : OLD_HOLOGRAM_CLOSE;
+  if (!has(s, i, close)) return -1;
+  i = skipSpaces(s, i + close.length);
+  if (!has(s, i, '<connector>')) return -1;
+  i += 11;
+  const ce = s.indexOf('<', i);
+  if (ce === -1 || !has(s, ce, '</connector>')) return -1;
+  trim(s, i, ce);
+  const flags = (trimB - trimA === 1 && s.charCodeAt(trimA) === 48 /* 0 */ ? 0 : CONNECTED) | (synchronized ? SYNCHRONIZED : 0);
+  i = skipSpaces(s, ce + 12);
+  if (!has(s, i, '<mv-link')) return -1;
+  if (s.charCodeAt(i + 8) === GT) {
+    found = END | flags;
+    return i + 9;
+  }
+  found = END_ATTRS | flags;
+  return i + 8;
+}
+
+/** From the '"' after an attr's name: the rest of the engine's attr tag, and `<value>` or `</attr>`. */
+function attrTagLayout(s: string, i: number): number {
+  if (!has(s, i, '" type="')) return -1;
+  const te = s.indexOf('"', i + 8);
+  if (te === -1 || !has(s, te, '" multivalued="') || !noLt(s, i + 8, te)) return -1;
+  let single = 0;
+  if (has(s, te + 15, 'true">')) i = te + 21;
+  else if (has(s, te + 15, 'false">')) {
+    i = te + 22;
+    single = SINGLE;
+  } else return -1;
+  if (has(s, i, '<value>')) {
+    found = VALUE | single;
+    return i + 7;
+  }
+  if (has(s, i, '</attr>')) {
+    found = NO_VALUES;
+    return i + 7;
+  }
+  return -1;
+}
+
+/** From the '<' after a value's text: the next value, or the end of the attr and what follows it. */
+function afterValueLayout(s: string, i: number, synchronized: boolean): number {
+  if (!has(s, i, '</value>')) return -1;
+  if (has(s, i + 8, '<value>')) {
+    found = VALUE;
+    return i + 15;
+  }
+  return has(s, i + 8, '</attr>') ? nextAttrLayout(s, i + 15, synchronized) : -1;
+}
+
+/** From the '<' after the mv-link's text: `</mv-link>S</cs-object>`. */
+function tailLayout(s: string, i: number): number {
+  if (!has(s, i, '</mv-link>')) return -1;
+  i = skipSpaces(s, i + 10);
+  found = 0;
+  return has(s, i, '</cs-object>') ? i + 12 : -1;
+}
+
+/**
+ * The stretches of layout between the values of an object (its white space, tags and connector
+ * text) are the same object after object: each is read once by its *Layout function and kept with
+ * what it found; an identical stretch later is compared in one go (a slice of the buffer compared
+ * with ===, which V8 does eight characters at a time) instead of read again. Sound because a
+ * *Layout function's result depends only on the characters it read, all of which the stretch holds.
+ */
+class Memo {
+  private readonly texts: string[] = [];
+  private readonly found: number[] = [];
+  private last = 0;
+
+  /** Where the stretch matching s at i ends (its result in `found`), or -1 when none does. */
+  match(s: string, i: number): number {
+    const texts = this.texts;
+    const n = texts.length;
+    for (let k = 0, j = this.last; k < n; k++, j = j + 1 === n ? 0 : j + 1) {
+      const t = texts[j]!;
+      const e = i + t.length;
+      // The last character first: most stretches that differ differ there (and it is cheaper than a slice).
+      if (s.charCodeAt(e - 1) === t.charCodeAt(t.length - 1) && s.slice(i, e) === t) {
+        this.last = j;
+        found = this.found[j]!;
+        return e;
+      }
+    }
+    return -1;
+  }
+
+  /** Keeps s[i, e), read by a *Layout function to `result` (the last MEMOS of them). */
+  keep(s: string, i: number, e: number, result: number): void {
+    const at = this.texts.length < MEMOS ? this.texts.length : (this.last + 1) % MEMOS;
+    this.texts[at] = ownRange(s, i, e);
+    this.found[at] = result;
+    this.last = at;
+  }
+}
+const MEMOS = 8;
+
 /**
  * Reads `<cs-object>`s of one reader. Remembers where the next '&' in the reader's buffer is (an
  * object with one goes the slow way, decoded), so the buffer is searched for it once, not once per
- * object: keep one per reader, not longer (it holds on to the reader's buffer).
+ * object, and the object's layout (see Memo): keep one per reader, not longer (it holds on to the
+ * reader's buffer).
  */
 export class CsObjectScanner {
   private ampText: string | null = null;
   private ampFrom = 0;
   /** The first '&' in ampText at or after ampFrom, -1 when there is none. */
   private ampAt = -1;
+  private readonly heads = new Memo();
+  private readonly afterTags = new Memo();
+  private readonly attrTags = new Memo();
+  private readonly afterValues = new Memo();
+  private readonly tails = new Memo();
 
   /** True when text[from, to) has a '&'. */
   private hasAmp(text: string, from: number, to: number): boolean {
@@ -299,49 +457,90 @@ export class CsObjectScanner {
     const connector = maA < 0 ? connectorHint : plainNames.get(s, maA, maB);
     if (objectType === null || (maA >= 0 && connector === null)) return null; // (checked for '<' already)
 
-    i = skipSpaces(s, i + 1);
-    const synchronized = has(s, i, HOLOGRAM);
-    if (!synchronized && !has(s, i, OLD_HOLOGRAM)) return null;
-    i = skipSpaces(s, i + (synchronized ? HOLOGRAM.length : OLD_HOLOGRAM.length));
-    if (!has(s, i, '<entry') || (i = tagAttrs(s, i + 6)) < 0) return null;
+    let e = this.heads.match(s, i + 1);
+    if (e < 0 && (e = headLayout(s, i + 1)) >= 0) this.heads.keep(s, i + 1, e, found);
+    if (e < 0 || (i = tagAttrs(s, e)) < 0) return null;
+    const synchronized = (found & SYNCHRONIZED) !== 0;
 
     const attributes = new Map<string, string[]>();
+    let values: string[] = [];
+    let key = '';
+    let single = false;
+    /** The '<' of the attr being read. */
+    let attrAt = -1;
+    // Where the scan is: after a tag (the next attr or the end), in an attr tag (after the name), after a value.
+    let state = AFTER_TAG;
+    i++;
     for (;;) {
-      i = skipSpaces(s, i + 1);
-      if (!has(s, i, '<attr')) break;
-      i = this.attr(s, i + 5, attributes);
-      if (i < 0) return null;
+      const memo = state === AFTER_TAG ? this.afterTags : state === IN_ATTR_TAG ? this.attrTags : this.afterValues;
+      e = memo.match(s, i);
+      if (e < 0) {
+        e = state === AFTER_TAG ? nextAttrLayout(s, i, synchronized) : state === IN_ATTR_TAG ? attrTagLayout(s, i) : afterValueLayout(s, i, synchronized);
+        if (e >= 0) {
+          // Not a stretch that ends before the attributes of a tag: what it found depends on them.
+          if ((found & KIND) !== OTHER_ATTR && (found & KIND) !== END_ATTRS) memo.keep(s, i, e, found);
+        } else if (state === IN_ATTR_TAG) {
+          // Not the engine's attr tag after all (another attribute, another order): tagAttrs reads it.
+          found = OTHER_ATTR;
+          e = attrAt;
+        } else return null;
+      }
+      let kind = found & KIND;
+      if (kind === ATTR_NAME) {
+        attrAt = e - 12;
+        const nameEnd = s.indexOf('"', e);
+        const name = nameEnd > e ? attrNames.get(s, e, nameEnd) : null;
+        if (name !== null) {
+          if (attributes.has(name)) return null; // the slow path names the duplicate
+          key = name;
+          i = nameEnd;
+          state = IN_ATTR_TAG;
+          continue;
+        }
+        // An empty name, or a '<' in it: tagAttrs and the slow path say.
+        kind = OTHER_ATTR;
+        e = attrAt;
+      }
+      if (kind === OTHER_ATTR) {
+        i = this.attr(s, e + 5, attributes);
+        if (i < 0) return null;
+        i++;
+        state = AFTER_TAG;
+      } else if (kind === VALUE) {
+        const ve = s.indexOf('<', e);
+        if (ve < 0) return null;
+        if (state === IN_ATTR_TAG) {
+          // One value (most attributes): an array of one, not one grown by push.
+          single = (found & SINGLE) !== 0;
+          values = [ownRange(s, e, ve)];
+          attributes.set(key, values);
+        } else if (single) return null; // a second value of a single-valued attribute: the slow path says how many
+        else values.push(ownRange(s, e, ve));
+        i = ve;
+        state = AFTER_VALUE;
+      } else if (kind === NO_VALUES) {
+        attributes.set(key, []);
+        i = e;
+        state = AFTER_TAG;
+      } else break; // END, END_ATTRS
     }
-    if (!has(s, i, '</entry>')) return null;
-    i = skipSpaces(s, i + 8);
-    const close = synchronized ? HOLOGRAM_CLOSE : OLD_HOLOGRAM_CLOSE;
-    if (!has(s, i, close)) return null;
-    i = skipSpaces(s, i + close.length);
-
-    if (!has(s, i, '<connector>')) return null;
-    i += 11;
-    const ce = s.indexOf('<', i);
-    if (ce === -1 || !has(s, ce, '</connector>')) return null;
-    trim(s, i, ce);
-    const connectorState = !(trimB - trimA === 1 && s.charCodeAt(trimA) === 48); /* 0 */
-    i = skipSpaces(s, ce + 12);
-
-    if (!has(s, i, '<mv-link')) return null;
+    if (((found & SYNCHRONIZED) !== 0) !== synchronized) return null; // the hologram closed by the other name
+    const connectorState = (found & CONNECTED) !== 0;
     let me: number;
     let lineageRules: string[] = [];
-    if (s.charCodeAt(i + 8) === GT) {
-      me = s.indexOf('<', (i += 8) + 1);
-    } else {
-      if ((i = tagAttrs(s, i + 8)) < 0) return null;
+    if ((found & KIND) === END) me = s.indexOf('<', (i = e - 1) + 1);
+    else {
+      if ((i = tagAttrs(s, e)) < 0) return null;
       const k = spanOf(s, 'lineage-rule');
       if (k >= 0 && spans[k + 2] !== spans[k + 3]) lineageRules = [ownRange(s, spans[k + 2]!, spans[k + 3]!)];
       me = nextLt; // the first '<' after the tag: the end of its text
     }
-    if (!has(s, me, '</mv-link>')) return null;
+    if (me < 0) return null;
     trim(s, i + 1, me);
     const mvId = trimB > trimA ? ownRange(s, trimA, trimB) : null;
-    i = skipSpaces(s, me + 10);
-    if (i + 12 !== to || !has(s, i, '</cs-object>')) return null;
+    e = this.tails.match(s, me);
+    if (e < 0 && (e = tailLayout(s, me)) >= 0) this.tails.keep(s, me, e, found);
+    if (e !== to) return null;
     return {
       connector,
       connectorId: null,
@@ -359,40 +558,17 @@ export class CsObjectScanner {
   }
 
   /**
-   * Reads one `<attr>` from just after `<attr` through its `</attr>` into `out`; returns the offset of
-   * the end tag's '>', or -1 for anything the slow path should read (or refuse).
+   * Reads one `<attr>` from just after `<attr` through its `</attr>` into `out`, its tag by tagAttrs;
+   * returns the offset of the end tag's '>', or -1 for anything the slow path should read (or refuse).
    */
   private attr(s: string, i: number, out: Map<string, string[]>): number {
-    let nameA = i + 7;
-    let nameB = -1;
-    let single = false;
-    let gt = -1;
-    // As the engine writes it: name, type, multivalued in that order.
-    if (has(s, i, ' name="')) {
-      nameB = s.indexOf('"', nameA);
-      if (nameB > nameA && has(s, nameB, '" type="')) {
-        const te = s.indexOf('"', nameB + 8);
-        // No '<' in the type (nor in the name: attrNames.get checks a name it has not seen).
-        if (te !== -1 && has(s, te, '" multivalued="') && noLt(s, nameB + 8, te)) {
-          if (has(s, te + 15, 'true">')) gt = te + 20;
-          else if (has(s, te + 15, 'false">')) {
-            gt = te + 21;
-            single = true;
-          }
-        }
-      }
-    }
-    if (gt === -1) {
-      gt = tagAttrs(s, i);
-      if (gt < 0) return -1;
-      const n = spanOf(s, 'name');
-      if (n < 0 || spans[n + 2] === spans[n + 3]) return -1; // the slow path says it has no name
-      nameA = spans[n + 2]!;
-      nameB = spans[n + 3]!;
-      const m = spanOf(s, 'multivalued');
-      single = m >= 0 && spans[m + 3]! - spans[m + 2]! === 5 && has(s, spans[m + 2]!, 'false');
-    }
-    const key = attrNames.get(s, nameA, nameB);
+    const gt = tagAttrs(s, i);
+    if (gt < 0) return -1;
+    const n = spanOf(s, 'name');
+    if (n < 0 || spans[n + 2] === spans[n + 3]) return -1; // the slow path says it has no name
+    const m = spanOf(s, 'multivalued');
+    const single = m >= 0 && spans[m + 3]! - spans[m + 2]! === 5 && has(s, spans[m + 2]!, 'false');
+    const key = attrNames.get(s, spans[n + 2]!, spans[n + 3]!);
     if (key === null || out.has(key)) return -1; // the slow path names the duplicate
     i = gt + 1;
     let values: string[];
@@ -419,7 +595,8 @@ export class CsObjectScanner {
 
 /**
  * The CsObject of s[from, to) when it is a `<cs-object>` in the engine's own layout, else null
- * (a reader keeps a CsObjectScanner instead: it searches its buffer for '&' once).
+ * (a reader keeps a CsObjectScanner instead: it searches its buffer for '&' once, and remembers the
+ * layout).
  */
 export function fastCsObject(s: string, from: number, to: number, line: number, file: string, source: EngineEvidenceSource, connectorHint: string | null): CsObject | null {
   return new CsObjectScanner().read(s, from, to, line, file, source, connectorHint);

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectExports } from '../../../main/sandbox/connect-rules';
 import { ConnectorSpaceXmlReader, type CsObject } from '../../../main/syncengine';
-import { fastCsObject, isJsSpace } from '../../../main/syncengine/cs-object-fast';
+import { CsObjectScanner, fastCsObject, isJsSpace } from '../../../main/syncengine/cs-object-fast';
 
 const anchor = (i: number) => Buffer.from(`anchor-${String(i).padStart(8, '0')}`).toString('base64');
 const EX = connectExports({
@@ -32,6 +32,17 @@ const AD = OBJECTS.find((o) => o.includes('name="distinguishedName"'))!;
 
 type Read = { objects: CsObject[] } | { error: string };
 
+/**
+ * A scanner that has read the sandbox objects and every object checked so far, so it reads the next
+ * one with the layout it remembers (see Memo in cs-object-fast.ts); fastCsObject starts afresh.
+ */
+const warm = new CsObjectScanner();
+const readOne = (scanner: CsObjectScanner, object: string) => {
+  const text = `<cs-objects>\n${object}\n</cs-objects>\n`;
+  return scanner.read(text, 13, text.indexOf('</cs-object>') + 12, 2, 'cs.xml', 'Export-ADSyncToolsObjects', null);
+};
+for (const o of [AAD, MULTI, AD]) readOne(warm, o);
+
 function read(xml: string, size: number, tagByTag: boolean): Read {
   const r = new ConnectorSpaceXmlReader('cs.xml', 'Export-ADSyncToolsObjects', { tagByTag });
   try {
@@ -53,11 +64,14 @@ function check(object: string, root = '<cs-objects>'): CsObject | null {
   const close = xml.indexOf('</cs-object>', from);
   const hint = /ma-name="([^"]*)"/.exec(root)?.[1] ?? null;
   const fast = close === -1 ? null : fastCsObject(xml, from, close + 12, 2, 'cs.xml', 'Export-ADSyncToolsObjects', hint);
+  const warmed = close === -1 ? null : warm.read(xml, from, close + 12, 2, 'cs.xml', 'Export-ADSyncToolsObjects', hint);
   const slow = read(xml, 1 << 20, true);
-  if (fast !== null) {
-    expect(slow).toEqual({ objects: [fast] });
-  }
+  if (fast !== null) expect(slow).toEqual({ objects: [fast] });
+  if (warmed !== null) expect(slow, 'with the layout remembered').toEqual({ objects: [warmed] });
+  expect(warmed === null).toBe(fast === null);
   expect(read(xml, 1 << 20, false)).toEqual(slow);
+  // What it remembered from this object changes nothing for the engine's own layout.
+  for (const o of [AAD, MULTI, AD]) expect(readOne(warm, o)).toEqual(readOne(new CsObjectScanner(), o));
   return fast;
 }
 
