@@ -187,10 +187,11 @@ export class ConnectorSpaceXmlReader {
         : {
             fastChild: {
               name: 'cs-object',
-              read: (src, from, to, line) => {
-                const o = scanner.read(src, from, to, line, this.file, this.source, this.hint);
-                if (o) this.objects.push(o);
-                return o !== null;
+              read: (src, from, line) => {
+                const o = scanner.read(src, from, -1, line, this.file, this.source, this.hint);
+                if (o === null) return -1;
+                this.objects.push(o);
+                return scanner.end;
               },
             },
           }),

@@ -443,12 +443,16 @@ export class CsObjectScanner {
     return this.ampAt !== -1 && this.ampAt < to;
   }
 
+  /** Where the object read last ends: the offset just past its `</cs-object>`. */
+  end = -1;
+
   /**
-   * The CsObject of s[from, to) when it is a `<cs-object>` in the engine's own layout, else null.
-   * `line` is the line the object starts on.
+   * The CsObject of the `<cs-object>` at s[from] when it is in the engine's own layout, else null;
+   * with `to` >= 0 only when it ends there (to: the end of its `</cs-object>`; see `end`). `line` is
+   * the line it starts on. A `<cs-object>` whose end is not in `s` is null.
    */
   read(s: string, from: number, to: number, line: number, file: string, source: EngineEvidenceSource, connectorHint: string | null): CsObject | null {
-    if (!has(s, from, '<cs-object') || this.hasAmp(s, from, to)) return null;
+    if (!has(s, from, '<cs-object')) return null;
     let i = objectTag(s, from + 10);
     if (i < 0 || dnA === dnB) return null; // no cs-dn, or an empty one: the slow path says so
     const dnStart = dnA;
@@ -540,7 +544,11 @@ export class CsObjectScanner {
     const mvId = trimB > trimA ? ownRange(s, trimA, trimB) : null;
     e = this.tails.match(s, me);
     if (e < 0 && (e = tailLayout(s, me)) >= 0) this.tails.keep(s, me, e, found);
-    if (e !== to) return null;
+    // Its end is its first </cs-object>: no '<' came before but those of the tags read. An object
+    // with a '&' goes the slow way (decoded); a stretch kept from it with the '&' matches only where
+    // there is one too.
+    if (e < 0 || (to >= 0 && e !== to) || this.hasAmp(s, from, e)) return null;
+    this.end = e;
     return {
       connector,
       connectorId: null,
