@@ -11,7 +11,7 @@ import { ValidationError, formatIssues } from '../core/errors';
 import type { EngineEvidence, EngineEvidenceSource } from '../core/engine-view';
 import { jsonRecords } from './records';
 import { XmlReader, childrenNamed, localName, ownString, type XmlElement } from './xml-reader';
-import { fastCsObject } from './cs-object-fast';
+import { CsObjectScanner } from './cs-object-fast';
 
 export interface CsObject {
   /** Connector (management agent) name where the export says; null when it does not. */
@@ -165,6 +165,7 @@ export class ConnectorSpaceXmlReader {
     /** Read every object tag by tag (no fast path): what the fast path is tested against. */
     options: { tagByTag?: boolean } = {},
   ) {
+    const scanner = new CsObjectScanner();
     this.xml = new XmlReader({
       file,
       onRoot: (root) => {
@@ -186,10 +187,11 @@ export class ConnectorSpaceXmlReader {
         : {
             fastChild: {
               name: 'cs-object',
-              read: (src, from, to, line) => {
-                const o = fastCsObject(src, from, to, line, this.file, this.source, this.hint);
-                if (o) this.objects.push(o);
-                return o !== null;
+              read: (src, from, line) => {
+                const o = scanner.read(src, from, -1, line, this.file, this.source, this.hint);
+                if (o === null) return -1;
+                this.objects.push(o);
+                return scanner.end;
               },
             },
           }),

@@ -25,8 +25,10 @@ export interface XmlElement {
  * and the join copies nothing.
  */
 export function ownString(s: string): string {
-  // V8 copies slices under 13 characters anyway; a longer one is flattened into a fresh string.
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  // V8 copies slices under 13 characters anyway. A longer one is joined from two pieces: join writes
+  // them into one fresh flat string of exactly `s` (a concatenation flattened, or trimmed, would be
+  // a slice of a fresh string: two objects to keep, and more garbage on the way).
+  return s.length < 13 ? s : [s.slice(0, 1), s.slice(1)].join('');
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -113,11 +115,13 @@ export interface XmlReaderOptions {
   /** Each child of a streamed root, complete, as its end tag is read. */
   onElement?: (el: XmlElement) => void;
   /**
-   * A fast path for the streamed root's children called `name`: given the text from the child's '<'
-   * to the end of its first `</name>` and the line it starts on, `read` takes the child and returns
-   * true, or returns false to have it read tag by tag (and any error found the usual way).
+   * A fast path for the streamed root's children called `name`: given the buffered text, the offset
+   * of the child's '<' and the line it starts on, `read` takes the child and returns the offset just
+   * past its (first) `</name>`, or returns -1 to have it read tag by tag (and any error found the usual
+   * way). It may be handed a child whose end is not buffered yet: it then returns -1, and is handed
+   * the child again once its end tag is.
    */
-  fastChild?: { name: string; read: (src: string, from: number, to: number, line: number) => boolean };
+  fastChild?: { name: string; read: (src: string, from: number, line: number) => number };
 }
 
 /** How far ahead the fast path looks for a child's end tag before reading it tag by tag. */
@@ -127,7 +131,7 @@ export class XmlReader {
   private readonly file: string;
   private readonly onRoot: ((root: XmlElement) => boolean) | undefined;
   private readonly onElement: ((el: XmlElement) => void) | undefined;
-  private readonly fast: { open: string; close: string; read: (src: string, from: number, to: number, line: number) => boolean } | null;
+  private readonly fast: { open: string; close: string; read: (src: string, from: number, line: number) => number } | null;
   private buf = '';
   private pos = 0;
   /** Chunks written while the unread rest of `buf` is longer than they are (see write). */
@@ -251,15 +255,13 @@ export class XmlReader {
       if (fast && this.streaming && this.stack.length === 2 && src.startsWith(fast.open, lt)) {
         const c = src.charCodeAt(lt + fast.open.length);
         if (c === 32 || c === 62 || c === 10 || c === 13 || c === 9) {
-          const close = src.indexOf(fast.close, lt);
-          if (close === -1 && !final && n - lt < FAST_WINDOW) return; // its end is in a chunk still to come
-          if (close !== -1) {
-            const end = close + fast.close.length;
-            if (fast.read(src, lt, end, this.line)) {
-              this.advance(end);
-              continue;
-            }
+          const end = fast.read(src, lt, this.line);
+          if (end > lt) {
+            this.advance(end);
+            continue;
           }
+          // Declined, or its end is in a chunk still to come: then wait for it (the fast path may take it).
+          if (!final && n - lt < FAST_WINDOW && src.indexOf(fast.close, lt) === -1) return;
         }
       }
       if (!final && n - lt < 9) return; // not enough to tell a comment/CDATA/declaration from a tag
