@@ -9,7 +9,7 @@ import { ValidationError } from '../core/errors';
 import type { EngineEvidence, EngineObject, EngineRule } from '../core/engine-view';
 import { decodeAadDn, type CsObject } from './connector-space';
 import { scopeTest, type PhoneFlow, type SyncRuleInfo } from './sync-rules';
-import { lowerCase } from './lower-case';
+import { KeyTable } from './key-table';
 import { lastExports, type ConnectorRun } from './run-history';
 
 export interface ConnectInput {
@@ -103,14 +103,15 @@ interface PreparedRule {
   sources: string[];
   scope: (attrs: Map<string, string[]> | null) => boolean | null;
   /** The Get-ADSyncRule citation, one object for every user the rule covers. */
-  evidence: EngineEvidence | null;
+  evidence: EngineEvidence;
   /** One EngineRule per connector: every user the rule produced shares it (read-only). */
   engineRules: Map<string | null, EngineRule>;
 }
 
-function prepare(rule: SyncRuleInfo): PreparedRule {
+function prepare(rule: SyncRuleInfo, rulesFile: string | null | undefined): PreparedRule {
   const flow = phoneFlow(rule)!;
-  return { rule, flow, sources: flow.sources.map((a) => a.toLowerCase()), scope: scopeTest(rule), evidence: null, engineRules: new Map() };
+  const evidence: EngineEvidence = { source: 'Get-ADSyncRule', origin: rulesFile ?? 'Get-ADSyncRule', line: rule.line };
+  return { rule, flow, sources: flow.sources.map((a) => a.toLowerCase()), scope: scopeTest(rule), evidence, engineRules: new Map() };
 }
 
 /** The rule chosen when there are no AD connector objects to read: precedence alone, scope unknown. */
@@ -160,25 +161,21 @@ function engineRuleOf(c: RuleChoice): EngineRule {
 
 const where = (e: EngineEvidence): string => `${e.origin}${e.line ? `:${e.line}` : ''}`;
 
-export function buildConnectEngineObjects(input: ConnectInput): { objects: EngineObject[]; stats: ConnectStats } {
-  const rules = (input.rules ?? []).filter((r) => !r.disabled && phoneFlow(r));
-  const inbound = rules
-    .filter((r) => r.direction === 'inbound')
-    .sort((a, b) => a.precedence - b.precedence)
-    .map(prepare);
-  const outbound = rules
-    .filter((r) => r.direction === 'outbound')
-    .sort((a, b) => a.precedence - b.precedence)
-    .map(prepare);
-  const runs = input.runs ?? [];
-  const exportsByConnector = lastExports(runs);
-  const csObjects = input.csObjects;
-  const idByName = new Map<string, string>();
-  for (const r of runs) if (r.connectorId) idByName.set(r.connector.toLowerCase(), r.connectorId);
-  for (let i = 0; i < csObjects.length; i++) {
-    const o = csObjects[i]!;
-    if (o.connectorId && o.connector) idByName.set(o.connector.toLowerCase(), o.connectorId);
-  }
+/** What the join needs of the rules and the run history, worked out once. */
+interface Context {
+  inbound: PreparedRule[];
+  outbound: PreparedRule[];
+  connectorIdOf: (o: CsObject) => string | null;
+  /** The last export run of an object's connector (null: none), as the users it covers cite it. */
+  runOf: (o: CsObject) => RunInfo | null;
+}
+
+function context(input: ConnectInput, rules: readonly SyncRuleInfo[], idByName: Map<string, string>): Context {
+  const prepared = (direction: SyncRuleInfo['direction']) =>
+    rules
+      .filter((r) => r.direction === direction)
+      .sort((a, b) => a.precedence - b.precedence)
+      .map((r) => prepare(r, input.rulesFile));
   // Objects of one connector mostly follow each other: the last connector's answer is kept.
   const idByConnector = new Map<string, string | null>();
   let lastIdConnector: string | null = null;
@@ -194,6 +191,7 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
     return (lastId = id);
   };
   // The run citation is the same for every user it covers: one object each, shared.
+  const exportsByConnector = lastExports(input.runs ?? []);
   const infoByRun = new Map<ConnectorRun, RunInfo>();
   const infoOf = (run: ConnectorRun | undefined): RunInfo | null => {
     if (!run) return null;
@@ -209,99 +207,87 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
     }
     return info;
   };
+  const onlyRun = exportsByConnector.size === 1 ? infoOf([...exportsByConnector.values()][0]) : null;
   const runByConnector = new Map<string, RunInfo | null>();
   let lastRunConnector: string | null = null;
   let lastRun: RunInfo | null = null;
-  const runOf = (connector: string): RunInfo | null => {
-    if (connector === lastRunConnector) return lastRun;
-    let info = runByConnector.get(connector);
-    if (info === undefined) runByConnector.set(connector, (info = infoOf(exportsByConnector.get(connector.toLowerCase()))));
-    lastRunConnector = connector;
+  const runOf = (o: CsObject): RunInfo | null => {
+    const c = o.connector;
+    if (!c) return onlyRun;
+    if (c === lastRunConnector) return lastRun;
+    let info = runByConnector.get(c);
+    if (info === undefined) runByConnector.set(c, (info = infoOf(exportsByConnector.get(c.toLowerCase()))));
+    lastRunConnector = c;
     return (lastRun = info);
   };
-  const onlyRun = exportsByConnector.size === 1 ? infoOf([...exportsByConnector.values()][0]) : null;
+  return { inbound: prepared('inbound'), outbound: prepared('outbound'), connectorIdOf, runOf };
+}
 
-  const stats: ConnectStats = { aadUsers: 0, adOnly: 0, otherTypes: 0, rulesTouchingMobile: rules.length };
-  // AD connector objects by metaverse id (lower case), as indexes into `ad`. Mostly each metaverse id
-  // has one AD connector object: then one Map.set each and the size tells whether one came twice.
-  // When one did (multi-forest), the map is rebuilt: the first index of each id, the others chained
-  // in `next` in the order of the export. joined[head] once an Entra ID connector object links it.
-  const ad: CsObject[] = [];
-  const adKey: (string | null)[] = [];
-  const aad: CsObject[] = [];
-  const adByMv = new Map<string, number>();
-  let mvTwice = false;
-  for (let i = 0; i < csObjects.length; i++) {
-    const o = csObjects[i]!;
-    if (!isUser(o)) {
-      if (o.aad) stats.otherTypes++;
-      continue;
-    }
-    if (o.aad) aad.push(o);
-    else {
-      const k = o.mvId ? lowerCase(o.mvId) : null;
-      if (k !== null) {
-        const size = adByMv.size;
-        adByMv.set(k, ad.length);
-        if (adByMv.size === size) mvTwice = true;
-      }
-      ad.push(o);
-      adKey.push(k);
-    }
-  }
+/**
+ * AD connector objects by metaverse id (caseless): `byMv` gives the first of an id (its index in
+ * `ad`, the group's head). Mostly an id has one AD object; when one has more (multi-forest), chains
+ * are kept: next[i] is the object after ad[i] with its id (-1: none), headOf[i] ad[i]'s head (both
+ * null while every id has one object). joined[h] once an Entra ID connector object links head h.
+ */
+interface MetaverseGroups {
+  byMv: KeyTable;
+  next: Int32Array | null;
+  headOf: Int32Array | null;
+  joined: Uint8Array;
+}
+
+function metaverseGroups(ad: readonly CsObject[]): MetaverseGroups {
+  const byMv = new KeyTable(ad.length, (h) => ad[h]!.mvId!, true);
   let next: Int32Array | null = null;
-  // headOf[i]: the first AD object of ad[i]'s metaverse id (i itself when alone), -1 without one.
+  let tail: Int32Array | null = null;
   let headOf: Int32Array | null = null;
-  if (mvTwice) {
-    adByMv.clear();
-    next = new Int32Array(ad.length).fill(-1);
-    headOf = new Int32Array(ad.length).fill(-1);
-    const tail = new Int32Array(ad.length);
-    for (let i = 0; i < ad.length; i++) {
-      const k = adKey[i]!;
-      if (k === null) continue;
-      const h = adByMv.get(k);
-      if (h === undefined) {
-        adByMv.set(k, i);
-        headOf[i] = tail[i] = i;
-      } else {
-        next[tail[h]!] = i;
-        tail[h] = i;
-        headOf[i] = h;
-      }
+  for (let i = 0; i < ad.length; i++) {
+    const mvId = ad[i]!.mvId;
+    if (!mvId) continue;
+    const h = byMv.add(mvId, i);
+    if (h === -1) continue;
+    if (!next || !tail || !headOf) {
+      next = new Int32Array(ad.length).fill(-1);
+      tail = new Int32Array(ad.length);
+      headOf = new Int32Array(ad.length);
+      for (let j = 0; j < ad.length; j++) tail[j] = headOf[j] = j;
     }
+    next[tail[h]!] = i;
+    tail[h] = i;
+    headOf[i] = h;
   }
-  const joined = new Uint8Array(ad.length);
+  return { byMv, next, headOf, joined: new Uint8Array(ad.length) };
+}
 
-  const outChoice = chooseWithoutSources(outbound);
-  const inChoiceAlone = chooseWithoutSources(inbound);
-  const seenAnchors = new Set<string>();
-  const objects: EngineObject[] = [];
+/** One EngineObject per Entra ID connector user, in the order of the export. */
+function entraObjects(ctx: Context, aad: readonly CsObject[], ad: readonly CsObject[], groups: MetaverseGroups, objects: EngineObject[], stats: ConnectStats): void {
+  const { byMv, next, joined } = groups;
+  const outChoice = chooseWithoutSources(ctx.outbound);
+  const inChoiceAlone = chooseWithoutSources(ctx.inbound);
+  // The anchors added so far, by index in `aad` (read only to tell two keys of one hash apart).
+  const byAnchor = new KeyTable(aad.length, (j) => anchorKey(anchorsOf(aad[j]!).sourceAnchor, aad[j]!));
   for (let i = 0; i < aad.length; i++) {
     const o = aad[i]!;
     const attrs = o.attributes;
     let sourceAnchor = first(attrs, 'sourceanchor');
     let cloudAnchor = first(attrs, 'cloudanchor');
     if (sourceAnchor === null || cloudAnchor === null) ({ sourceAnchor, cloudAnchor } = anchorsOf(o));
-    const size = seenAnchors.size;
-    seenAnchors.add(anchorKey(sourceAnchor, o));
-    if (seenAnchors.size === size) {
-      const key = anchorKey(sourceAnchor, o);
-      const prev = aad.find((p) => anchorKey(anchorsOf(p).sourceAnchor, p) === key)!;
+    // Each object adds its key until one is there already: the index of the first holder.
+    const twice = byAnchor.add(anchorKey(sourceAnchor, o), i);
+    if (twice !== -1) {
+      const prev = aad[twice]!;
       throw new ValidationError(where(o.evidence), `Entra ID connector object ${o.dn} has the source anchor ${sourceAnchor ?? '(none)'} of the object at ${where(prev.evidence)}: one user twice (two exports of the same object?); import each object once`);
     }
     stats.aadUsers++;
-    const head = o.mvId ? (adByMv.get(lowerCase(o.mvId)) ?? -1) : -1;
+    const head = o.mvId ? byMv.get(o.mvId) : -1;
     if (head !== -1) joined[head] = 1;
-    const inChoice = head === -1 ? inChoiceAlone : choose(inbound, ad, head, next, connectorIdOf);
+    const inChoice = head === -1 ? inChoiceAlone : choose(ctx.inbound, ad, head, next, ctx.connectorIdOf);
     const pick = inChoice && inChoice.rule.flow.flowType !== 'direct' ? inChoice : outChoice && outChoice.rule.flow.flowType !== 'direct' ? outChoice : (inChoice ?? outChoice);
-    let ruleEvidence: EngineEvidence | null = null;
-    if (pick) ruleEvidence = pick.rule.evidence ??= { source: 'Get-ADSyncRule', origin: input.rulesFile ?? 'Get-ADSyncRule', line: pick.rule.rule.line };
-    const run = o.connector ? runOf(o.connector) : onlyRun;
-    const evidence: EngineEvidence[] = ruleEvidence
+    const run = ctx.runOf(o);
+    const evidence: EngineEvidence[] = pick
       ? run
-        ? [o.evidence, ruleEvidence, run.evidence]
-        : [o.evidence, ruleEvidence]
+        ? [o.evidence, pick.rule.evidence, run.evidence]
+        : [o.evidence, pick.rule.evidence]
       : run
         ? [o.evidence, run.evidence]
         : [o.evidence];
@@ -339,14 +325,15 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
       evidence,
     });
   }
+}
 
-  // AD connector objects no Entra ID connector object joins: the engine never exports them.
+/** AD connector objects no Entra ID connector object joins: the engine never exports them. */
+function adOnlyObjects(ad: readonly CsObject[], groups: MetaverseGroups, objects: EngineObject[], stats: ConnectStats): void {
+  const { headOf, joined } = groups;
   const adSeen = new Set<string>();
   const adSeenKey = (o: CsObject): string => `${o.connector ?? ''}|${o.dn.toLowerCase()}`;
-  const isJoined = (i: number): boolean => {
-    const head = headOf ? headOf[i]! : adKey[i] !== null ? i : -1;
-    return head !== -1 && joined[head] === 1;
-  };
+  // An object without a metaverse id is no head and in no chain: never joined.
+  const isJoined = (i: number): boolean => joined[headOf ? headOf[i]! : i] === 1;
   for (let i = 0; i < ad.length; i++) {
     if (isJoined(i)) continue;
     const o = ad[i]!;
@@ -376,5 +363,31 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
       evidence: [o.evidence],
     });
   }
+}
+
+export function buildConnectEngineObjects(input: ConnectInput): { objects: EngineObject[]; stats: ConnectStats } {
+  const rules = (input.rules ?? []).filter((r) => !r.disabled && phoneFlow(r));
+  const stats: ConnectStats = { aadUsers: 0, adOnly: 0, otherTypes: 0, rulesTouchingMobile: rules.length };
+  const idByName = new Map<string, string>();
+  for (const r of input.runs ?? []) if (r.connectorId) idByName.set(r.connector.toLowerCase(), r.connectorId);
+  // One pass over the objects: users of each side, in the order of the export, and connector ids.
+  const csObjects = input.csObjects;
+  const ad: CsObject[] = [];
+  const aad: CsObject[] = [];
+  for (let i = 0; i < csObjects.length; i++) {
+    const o = csObjects[i]!;
+    if (o.connectorId && o.connector) idByName.set(o.connector.toLowerCase(), o.connectorId);
+    if (!isUser(o)) {
+      if (o.aad) stats.otherTypes++;
+      continue;
+    }
+    if (o.aad) aad.push(o);
+    else ad.push(o);
+  }
+  const ctx = context(input, rules, idByName);
+  const groups = metaverseGroups(ad);
+  const objects: EngineObject[] = [];
+  entraObjects(ctx, aad, ad, groups, objects, stats);
+  adOnlyObjects(ad, groups, objects, stats);
   return { objects, stats };
 }
