@@ -8,7 +8,8 @@
 import { ValidationError } from '../core/errors';
 import type { EngineEvidence, EngineObject, EngineRule } from '../core/engine-view';
 import { decodeAadDn, type CsObject } from './connector-space';
-import { inScope, type PhoneFlow, type SyncRuleInfo } from './sync-rules';
+import { scopeTest, type PhoneFlow, type SyncRuleInfo } from './sync-rules';
+import { KeyTable } from './key-table';
 import { lastExports, type ConnectorRun } from './run-history';
 
 export interface ConnectInput {
@@ -33,8 +34,11 @@ function first(attrs: Map<string, string[]>, name: string): string | null {
   return v && v.length > 0 && v[0] !== '' ? v[0]! : null;
 }
 
+const USER_TYPE = /^(user|person|inetorgperson)$/i;
+
 function isUser(o: CsObject): boolean {
-  return o.objectType === '' || /^(user|person|inetorgperson)$/i.test(o.objectType);
+  const t = o.objectType;
+  return t === '' || t === 'user' || USER_TYPE.test(t);
 }
 
 /** Base64 of an AD connector object's anchor bytes: mS-DS-ConsistencyGuid, else objectGUID (as exported, base64). */
@@ -43,14 +47,46 @@ function adAnchor(o: CsObject): string | null {
   return v && /^[A-Za-z0-9+/]+={0,2}$/.test(v) ? v : null;
 }
 
+/** The object id in a cloud anchor `User_<guid>`, lower case; null for anything else. */
 function cloudIdOf(cloudAnchor: string | null): string | null {
-  const m = cloudAnchor ? /^User_([0-9a-fA-F-]{36})$/.exec(cloudAnchor) : null;
-  return m ? m[1]!.toLowerCase() : null;
+  // What /^User_([0-9a-fA-F-]{36})$/ says, by character (this runs for every user).
+  if (cloudAnchor === null || cloudAnchor.length !== 41 || !cloudAnchor.startsWith('User_')) return null;
+  let upper = false;
+  for (let i = 5; i < 41; i++) {
+    const c = cloudAnchor.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || c === 45) continue;
+    if (c >= 65 && c <= 70) upper = true;
+    else return null;
+  }
+  const id = cloudAnchor.slice(5);
+  return upper ? id.toLowerCase() : id;
+}
+
+/** The key one AAD connector object is refused twice by: its source anchor, else its DN. */
+function anchorKey(sourceAnchor: string | null, o: CsObject): string {
+  return sourceAnchor ?? `dn:${o.dn.toLowerCase()}`;
+}
+
+/** Source and cloud anchor of an AAD connector object: its attributes, else what its DN carries. */
+function anchorsOf(o: CsObject): { sourceAnchor: string | null; cloudAnchor: string | null } {
+  const sourceAnchor = first(o.attributes, 'sourceanchor');
+  const cloudAnchor = first(o.attributes, 'cloudanchor');
+  if (sourceAnchor !== null && cloudAnchor !== null) return { sourceAnchor, cloudAnchor };
+  // The DN carries one of the two anchors: decoded only when the attributes do not say.
+  const decoded = decodeAadDn(o.dn);
+  return { sourceAnchor: sourceAnchor ?? decoded?.sourceAnchor ?? null, cloudAnchor: cloudAnchor ?? decoded?.cloudAnchor ?? null };
+}
+
+/** A run as the users it covers cite it. */
+interface RunInfo {
+  run: ConnectorRun;
+  evidence: EngineEvidence;
+  /** The reason an exported object carries when the run did not succeed. */
+  failed: string | null;
 }
 
 interface RuleChoice {
-  rule: SyncRuleInfo;
-  flow: PhoneFlow;
+  rule: PreparedRule;
   source: CsObject | null;
   scopeKnown: boolean;
 }
@@ -59,153 +95,207 @@ function phoneFlow(r: SyncRuleInfo): PhoneFlow | undefined {
   return r.flows.find((f) => f.destination === 'mobile');
 }
 
-/** The contributing rule in precedence order: first in scope whose source object has a value. */
-function choose(rules: readonly SyncRuleInfo[], sources: readonly CsObject[], connectorIdOf: (o: CsObject) => string | null): RuleChoice | null {
+/** A rule with what every user asks of it worked out once per join. */
+interface PreparedRule {
+  rule: SyncRuleInfo;
+  flow: PhoneFlow;
+  /** The flow's source attributes in lower case (the attribute maps' keys). */
+  sources: string[];
+  scope: (attrs: Map<string, string[]> | null) => boolean | null;
+  /** The Get-ADSyncRule citation, one object for every user the rule covers. */
+  evidence: EngineEvidence;
+  /** One EngineRule per connector: every user the rule produced shares it (read-only). */
+  engineRules: Map<string | null, EngineRule>;
+}
+
+function prepare(rule: SyncRuleInfo, rulesFile: string | null | undefined): PreparedRule {
+  const flow = phoneFlow(rule)!;
+  const evidence: EngineEvidence = { source: 'Get-ADSyncRule', origin: rulesFile ?? 'Get-ADSyncRule', line: rule.line };
+  return { rule, flow, sources: flow.sources.map((a) => a.toLowerCase()), scope: scopeTest(rule), evidence, engineRules: new Map() };
+}
+
+/** The rule chosen when there are no AD connector objects to read: precedence alone, scope unknown. */
+function chooseWithoutSources(rules: readonly PreparedRule[]): RuleChoice | null {
+  for (const rule of rules) {
+    const s = rule.scope(null);
+    if (s !== false) return { rule, source: null, scopeKnown: s === true };
+  }
+  return null;
+}
+
+/**
+ * The contributing rule in precedence order: first in scope whose source object has a value. The
+ * sources are ad[head], then ad[next[head]] and on while next is not -1 (next null: head alone).
+ */
+function choose(rules: readonly PreparedRule[], ad: readonly CsObject[], head: number, next: Int32Array | null, connectorIdOf: (o: CsObject) => string | null): RuleChoice | null {
   let fallback: RuleChoice | null = null;
   for (const rule of rules) {
-    const flow = phoneFlow(rule)!;
-    if (sources.length === 0) {
-      // No AD connector objects in the export: precedence alone, scope unknown.
-      const s = inScope(rule, null);
-      if (s !== false) return { rule, flow, source: null, scopeKnown: s === true };
-      continue;
-    }
-    for (const src of sources) {
-      if (rule.connectorId) {
+    const flow = rule.flow;
+    const ruleConnector = rule.rule.connectorId;
+    for (let i = head; i !== -1; i = next ? next[i]! : -1) {
+      const src = ad[i]!;
+      if (ruleConnector) {
         const id = connectorIdOf(src);
-        if (id && id !== rule.connectorId) continue;
+        if (id && id !== ruleConnector) continue;
       }
-      const s = inScope(rule, src.attributes);
+      const s = rule.scope(src.attributes);
       if (s === false) continue;
-      const hasValue = flow.flowType === 'constant' || flow.sources.some((a) => first(src.attributes, a.toLowerCase()) !== null);
-      const choice = { rule, flow, source: src, scopeKnown: s === true };
-      if (hasValue) return choice;
-      fallback ??= choice;
+      let hasValue = flow.flowType === 'constant';
+      for (let k = 0; !hasValue && k < rule.sources.length; k++) hasValue = first(src.attributes, rule.sources[k]!) !== null;
+      if (hasValue) return { rule, source: src, scopeKnown: s === true };
+      fallback ??= { rule, source: src, scopeKnown: s === true };
     }
   }
   return fallback;
 }
 
-/** One EngineRule per (rule, flow, connector): every user the rule produced shares it (read-only). */
-function engineRuleCache(): (c: RuleChoice) => EngineRule {
-  const cache = new Map<SyncRuleInfo, Map<string | null, EngineRule>>();
-  return (c) => {
-    const connector = c.source?.connector ?? c.rule.connectorId;
-    let byConnector = cache.get(c.rule);
-    if (!byConnector) cache.set(c.rule, (byConnector = new Map()));
-    let r = byConnector.get(connector);
-    if (!r) byConnector.set(connector, (r = engineRule(c)));
-    return r;
-  };
+function engineRuleOf(c: RuleChoice): EngineRule {
+  const connector = c.source?.connector ?? c.rule.rule.connectorId;
+  let r = c.rule.engineRules.get(connector);
+  if (!r) {
+    r = { name: c.rule.rule.name, precedence: c.rule.rule.precedence, expression: c.rule.flow.expression, sources: c.rule.flow.sources, connector };
+    c.rule.engineRules.set(connector, r);
+  }
+  return r;
 }
 
-function engineRule(c: RuleChoice): EngineRule {
-  return {
-    name: c.rule.name,
-    precedence: c.rule.precedence,
-    expression: c.flow.expression,
-    sources: c.flow.sources,
-    connector: c.source?.connector ?? c.rule.connectorId,
-  };
+const where = (e: EngineEvidence): string => `${e.origin}${e.line ? `:${e.line}` : ''}`;
+
+/** What the join needs of the rules and the run history, worked out once. */
+interface Context {
+  inbound: PreparedRule[];
+  outbound: PreparedRule[];
+  connectorIdOf: (o: CsObject) => string | null;
+  /** The last export run of an object's connector (null: none), as the users it covers cite it. */
+  runOf: (o: CsObject) => RunInfo | null;
 }
 
-const NO_SOURCES: readonly CsObject[] = [];
-
-export function buildConnectEngineObjects(input: ConnectInput): { objects: EngineObject[]; stats: ConnectStats } {
-  const rules = (input.rules ?? []).filter((r) => !r.disabled && phoneFlow(r));
-  const inbound = rules.filter((r) => r.direction === 'inbound').sort((a, b) => a.precedence - b.precedence);
-  const outbound = rules.filter((r) => r.direction === 'outbound').sort((a, b) => a.precedence - b.precedence);
-  const runs = input.runs ?? [];
-  const exportsByConnector = lastExports(runs);
-  const idByName = new Map<string, string>();
-  for (const r of runs) if (r.connectorId) idByName.set(r.connector.toLowerCase(), r.connectorId);
-  for (const o of input.csObjects) if (o.connectorId && o.connector) idByName.set(o.connector.toLowerCase(), o.connectorId);
+function context(input: ConnectInput, rules: readonly SyncRuleInfo[], idByName: Map<string, string>): Context {
+  const prepared = (direction: SyncRuleInfo['direction']) =>
+    rules
+      .filter((r) => r.direction === direction)
+      .sort((a, b) => a.precedence - b.precedence)
+      .map((r) => prepare(r, input.rulesFile));
+  // Objects of one connector mostly follow each other: the last connector's answer is kept.
   const idByConnector = new Map<string, string | null>();
+  let lastIdConnector: string | null = null;
+  let lastId: string | null = null;
   const connectorIdOf = (o: CsObject): string | null => {
     if (o.connectorId) return o.connectorId;
-    if (!o.connector) return null;
-    let id = idByConnector.get(o.connector);
-    if (id === undefined) idByConnector.set(o.connector, (id = idByName.get(o.connector.toLowerCase()) ?? null));
-    return id;
+    const c = o.connector;
+    if (!c) return null;
+    if (c === lastIdConnector) return lastId;
+    let id = idByConnector.get(c);
+    if (id === undefined) idByConnector.set(c, (id = idByName.get(c.toLowerCase()) ?? null));
+    lastIdConnector = c;
+    return (lastId = id);
   };
-  const ruleOf = engineRuleCache();
-  // The rule and run citations are the same for every user they cover: one object each, shared.
-  const ruleEvidence = new Map<SyncRuleInfo, EngineEvidence>();
-  const runEvidence = new Map<ConnectorRun, EngineEvidence>();
-  const runByConnector = new Map<string, ConnectorRun | undefined>();
-  const runOf = (connector: string): ConnectorRun | undefined => {
-    if (!runByConnector.has(connector)) runByConnector.set(connector, exportsByConnector.get(connector.toLowerCase()));
-    return runByConnector.get(connector);
+  // The run citation is the same for every user it covers: one object each, shared.
+  const exportsByConnector = lastExports(input.runs ?? []);
+  const infoByRun = new Map<ConnectorRun, RunInfo>();
+  const infoOf = (run: ConnectorRun | undefined): RunInfo | null => {
+    if (!run) return null;
+    let info = infoByRun.get(run);
+    if (!info) {
+      const failed = !/^success$/i.test(run.result) && !/^completed/i.test(run.result);
+      info = {
+        run,
+        evidence: { source: 'Get-ADSyncRunProfileResult', origin: input.runsFile ?? 'Get-ADSyncRunProfileResult', line: run.line },
+        failed: failed ? `the last export run on ${run.connector} ended "${run.result}"` : null,
+      };
+      infoByRun.set(run, info);
+    }
+    return info;
   };
-  const onlyRun = exportsByConnector.size === 1 ? [...exportsByConnector.values()][0] : undefined;
+  const onlyRun = exportsByConnector.size === 1 ? infoOf([...exportsByConnector.values()][0]) : null;
+  const runByConnector = new Map<string, RunInfo | null>();
+  let lastRunConnector: string | null = null;
+  let lastRun: RunInfo | null = null;
+  const runOf = (o: CsObject): RunInfo | null => {
+    const c = o.connector;
+    if (!c) return onlyRun;
+    if (c === lastRunConnector) return lastRun;
+    let info = runByConnector.get(c);
+    if (info === undefined) runByConnector.set(c, (info = infoOf(exportsByConnector.get(c.toLowerCase()))));
+    lastRunConnector = c;
+    return (lastRun = info);
+  };
+  return { inbound: prepared('inbound'), outbound: prepared('outbound'), connectorIdOf, runOf };
+}
 
-  const stats: ConnectStats = { aadUsers: 0, adOnly: 0, otherTypes: 0, rulesTouchingMobile: rules.length };
-  // AD connector objects by metaverse id; `joined` once an Entra ID connector object links the same
-  // metaverse object. adGroup[i] is ad[i]'s group, so the pass over AD objects needs no lookup.
-  const adByMv = new Map<string, { objs: CsObject[]; joined: boolean }>();
-  const ad: CsObject[] = [];
-  const adGroup: ({ objs: CsObject[]; joined: boolean } | null)[] = [];
-  const aad: CsObject[] = [];
-  for (const o of input.csObjects) {
-    if (!isUser(o)) {
-      if (o.aad) stats.otherTypes++;
-      continue;
+/**
+ * AD connector objects by metaverse id (caseless): `byMv` gives the first of an id (its index in
+ * `ad`, the group's head). Mostly an id has one AD object; when one has more (multi-forest), chains
+ * are kept: next[i] is the object after ad[i] with its id (-1: none), headOf[i] ad[i]'s head (both
+ * null while every id has one object). joined[h] once an Entra ID connector object links head h.
+ */
+interface MetaverseGroups {
+  byMv: KeyTable;
+  next: Int32Array | null;
+  headOf: Int32Array | null;
+  joined: Uint8Array;
+}
+
+function metaverseGroups(ad: readonly CsObject[]): MetaverseGroups {
+  const byMv = new KeyTable(ad.length, (h) => ad[h]!.mvId!, true);
+  let next: Int32Array | null = null;
+  let tail: Int32Array | null = null;
+  let headOf: Int32Array | null = null;
+  for (let i = 0; i < ad.length; i++) {
+    const mvId = ad[i]!.mvId;
+    if (!mvId) continue;
+    const h = byMv.add(mvId, i);
+    if (h === -1) continue;
+    if (!next || !tail || !headOf) {
+      next = new Int32Array(ad.length).fill(-1);
+      tail = new Int32Array(ad.length);
+      headOf = new Int32Array(ad.length);
+      for (let j = 0; j < ad.length; j++) tail[j] = headOf[j] = j;
     }
-    if (o.aad) aad.push(o);
-    else {
-      ad.push(o);
-      let group = null;
-      if (o.mvId) {
-        const k = o.mvId.toLowerCase();
-        group = adByMv.get(k) ?? null;
-        if (group) group.objs.push(o);
-        else adByMv.set(k, (group = { objs: [o], joined: false }));
-      }
-      adGroup.push(group);
-    }
+    next[tail[h]!] = i;
+    tail[h] = i;
+    headOf[i] = h;
   }
+  return { byMv, next, headOf, joined: new Uint8Array(ad.length) };
+}
 
-  const where = (e: EngineEvidence): string => `${e.origin}${e.line ? `:${e.line}` : ''}`;
-  const byAnchor = new Map<string, CsObject>();
-  const objects: EngineObject[] = [];
-  for (const o of aad) {
-    let sourceAnchor = first(o.attributes, 'sourceanchor');
-    let cloudAnchor = first(o.attributes, 'cloudanchor');
-    if (sourceAnchor === null || cloudAnchor === null) {
-      // The DN carries one of the two anchors: decoded only when the attributes do not say.
-      const decoded = decodeAadDn(o.dn);
-      sourceAnchor ??= decoded?.sourceAnchor ?? null;
-      cloudAnchor ??= decoded?.cloudAnchor ?? null;
-    }
-    const key = sourceAnchor ?? `dn:${o.dn.toLowerCase()}`;
-    const prev = byAnchor.get(key);
-    if (prev) {
+/** One EngineObject per Entra ID connector user, in the order of the export. */
+function entraObjects(ctx: Context, aad: readonly CsObject[], ad: readonly CsObject[], groups: MetaverseGroups, objects: EngineObject[], stats: ConnectStats): void {
+  const { byMv, next, joined } = groups;
+  const outChoice = chooseWithoutSources(ctx.outbound);
+  const inChoiceAlone = chooseWithoutSources(ctx.inbound);
+  // The anchors added so far, by index in `aad` (read only to tell two keys of one hash apart).
+  const byAnchor = new KeyTable(aad.length, (j) => anchorKey(anchorsOf(aad[j]!).sourceAnchor, aad[j]!));
+  for (let i = 0; i < aad.length; i++) {
+    const o = aad[i]!;
+    const attrs = o.attributes;
+    let sourceAnchor = first(attrs, 'sourceanchor');
+    let cloudAnchor = first(attrs, 'cloudanchor');
+    if (sourceAnchor === null || cloudAnchor === null) ({ sourceAnchor, cloudAnchor } = anchorsOf(o));
+    // Each object adds its key until one is there already: the index of the first holder.
+    const twice = byAnchor.add(anchorKey(sourceAnchor, o), i);
+    if (twice !== -1) {
+      const prev = aad[twice]!;
       throw new ValidationError(where(o.evidence), `Entra ID connector object ${o.dn} has the source anchor ${sourceAnchor ?? '(none)'} of the object at ${where(prev.evidence)}: one user twice (two exports of the same object?); import each object once`);
     }
-    byAnchor.set(key, o);
     stats.aadUsers++;
-    const group = o.mvId ? adByMv.get(o.mvId.toLowerCase()) : undefined;
-    const sources = group ? group.objs : NO_SOURCES;
-    if (group) group.joined = true;
-    const evidence: EngineEvidence[] = [o.evidence];
-    const inChoice = choose(inbound, sources, connectorIdOf);
-    const outChoice = choose(outbound, [], connectorIdOf);
-    const pick = inChoice && inChoice.flow.flowType !== 'direct' ? inChoice : outChoice && outChoice.flow.flowType !== 'direct' ? outChoice : (inChoice ?? outChoice);
-    if (pick) {
-      let e = ruleEvidence.get(pick.rule);
-      if (!e) ruleEvidence.set(pick.rule, (e = { source: 'Get-ADSyncRule', origin: input.rulesFile ?? 'Get-ADSyncRule', line: pick.rule.line }));
-      evidence.push(e);
-    }
-    const run = o.connector ? runOf(o.connector) : onlyRun;
-    if (run) {
-      let e = runEvidence.get(run);
-      if (!e) runEvidence.set(run, (e = { source: 'Get-ADSyncRunProfileResult', origin: input.runsFile ?? 'Get-ADSyncRunProfileResult', line: run.line }));
-      evidence.push(e);
-    }
+    const head = o.mvId ? byMv.get(o.mvId) : -1;
+    if (head !== -1) joined[head] = 1;
+    const inChoice = head === -1 ? inChoiceAlone : choose(ctx.inbound, ad, head, next, ctx.connectorIdOf);
+    const pick = inChoice && inChoice.rule.flow.flowType !== 'direct' ? inChoice : outChoice && outChoice.rule.flow.flowType !== 'direct' ? outChoice : (inChoice ?? outChoice);
+    const run = ctx.runOf(o);
+    const evidence: EngineEvidence[] = pick
+      ? run
+        ? [o.evidence, pick.rule.evidence, run.evidence]
+        : [o.evidence, pick.rule.evidence]
+      : run
+        ? [o.evidence, run.evidence]
+        : [o.evidence];
     // The readers hand out owned strings (xml-reader.ts ownString): kept as they are, they keep no
     // chunk of the export alive. The arrays are copied: an engine object shares nothing with the CsObject.
-    const exported = { mobile: first(o.attributes, 'mobile'), otherMobile: [...(o.attributes.get('othermobile') ?? [])] };
-    const pendingMobile = o.pendingExport && (o.pendingExport.has('mobile') || o.pendingExport.has('othermobile'));
+    const otherMobile = attrs.get('othermobile');
+    const exported = { mobile: first(attrs, 'mobile'), otherMobile: otherMobile === undefined || otherMobile.length === 0 ? [] : otherMobile.slice() };
+    const pending = o.pendingExport;
     let state: EngineObject['state'] = 'exported';
     let reason: string | null = pick && !pick.scopeKnown ? `rule chosen by precedence; its scoping filter could not be evaluated from the export` : null;
     if (o.error) {
@@ -214,37 +304,46 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
     } else if (!o.connectorState) {
       state = 'not-exported';
       reason = 'a disconnector in the Entra ID connector space: not joined, so nothing is exported for it';
-    } else if (pendingMobile) {
+    } else if (pending && (pending.has('mobile') || pending.has('othermobile'))) {
       state = 'pending';
       reason = 'the engine holds an unapplied export of mobile/otherMobile: the next export run sends it';
-      exported.mobile = o.pendingExport!.has('mobile') ? (o.pendingExport!.get('mobile')![0] ?? null) : exported.mobile;
-      if (o.pendingExport!.has('othermobile')) exported.otherMobile = [...o.pendingExport!.get('othermobile')!];
-    } else if (run && !/^success$/i.test(run.result) && !/^completed/i.test(run.result)) {
-      reason = `the last export run on ${run.connector} ended "${run.result}"`;
+      exported.mobile = pending.has('mobile') ? (pending.get('mobile')![0] ?? null) : exported.mobile;
+      if (pending.has('othermobile')) exported.otherMobile = [...pending.get('othermobile')!];
+    } else if (run && run.failed !== null) {
+      reason = run.failed;
     }
     objects.push({
       engine: 'connect',
       sourceAnchor,
-      onPremDn: sources[0]?.dn ?? first(o.attributes, 'onpremisesdistinguishedname'),
+      onPremDn: head !== -1 ? ad[head]!.dn : first(attrs, 'onpremisesdistinguishedname'),
       cloudId: cloudIdOf(cloudAnchor),
       state,
       exported,
-      exportedAt: run?.endedAt ?? null,
-      rule: pick ? ruleOf(pick) : null,
+      exportedAt: run ? (run.run.endedAt ?? null) : null,
+      rule: pick ? engineRuleOf(pick) : null,
       reason,
       evidence,
     });
   }
+}
 
-  // AD connector objects no Entra ID connector object joins: the engine never exports them.
-  const adSeen = new Map<string, CsObject>();
+/** AD connector objects no Entra ID connector object joins: the engine never exports them. */
+function adOnlyObjects(ad: readonly CsObject[], groups: MetaverseGroups, objects: EngineObject[], stats: ConnectStats): void {
+  const { headOf, joined } = groups;
+  const adSeen = new Set<string>();
+  const adSeenKey = (o: CsObject): string => `${o.connector ?? ''}|${o.dn.toLowerCase()}`;
+  // An object without a metaverse id is no head and in no chain: never joined.
+  const isJoined = (i: number): boolean => joined[headOf ? headOf[i]! : i] === 1;
   for (let i = 0; i < ad.length; i++) {
+    if (isJoined(i)) continue;
     const o = ad[i]!;
-    if (adGroup[i]?.joined) continue;
-    const k = `${o.connector ?? ''}|${o.dn.toLowerCase()}`;
-    const prev = adSeen.get(k);
-    if (prev) throw new ValidationError(where(o.evidence), `AD connector object ${o.dn} is already at ${where(prev.evidence)}: one object twice; import each object once`);
-    adSeen.set(k, o);
+    const size = adSeen.size;
+    adSeen.add(adSeenKey(o));
+    if (adSeen.size === size) {
+      const k = adSeenKey(o);
+      const prev = ad.find((p, j) => j < i && !isJoined(j) && adSeenKey(p) === k)!;
+      throw new ValidationError(where(o.evidence), `AD connector object ${o.dn} is already at ${where(prev.evidence)}: one object twice; import each object once`);
+    }
     stats.adOnly++;
     const reason = o.error
       ? `the AD connector object has an error: ${o.error}`
@@ -264,5 +363,31 @@ export function buildConnectEngineObjects(input: ConnectInput): { objects: Engin
       evidence: [o.evidence],
     });
   }
+}
+
+export function buildConnectEngineObjects(input: ConnectInput): { objects: EngineObject[]; stats: ConnectStats } {
+  const rules = (input.rules ?? []).filter((r) => !r.disabled && phoneFlow(r));
+  const stats: ConnectStats = { aadUsers: 0, adOnly: 0, otherTypes: 0, rulesTouchingMobile: rules.length };
+  const idByName = new Map<string, string>();
+  for (const r of input.runs ?? []) if (r.connectorId) idByName.set(r.connector.toLowerCase(), r.connectorId);
+  // One pass over the objects: users of each side, in the order of the export, and connector ids.
+  const csObjects = input.csObjects;
+  const ad: CsObject[] = [];
+  const aad: CsObject[] = [];
+  for (let i = 0; i < csObjects.length; i++) {
+    const o = csObjects[i]!;
+    if (o.connectorId && o.connector) idByName.set(o.connector.toLowerCase(), o.connectorId);
+    if (!isUser(o)) {
+      if (o.aad) stats.otherTypes++;
+      continue;
+    }
+    if (o.aad) aad.push(o);
+    else ad.push(o);
+  }
+  const ctx = context(input, rules, idByName);
+  const groups = metaverseGroups(ad);
+  const objects: EngineObject[] = [];
+  entraObjects(ctx, aad, ad, groups, objects, stats);
+  adOnlyObjects(ad, groups, objects, stats);
   return { objects, stats };
 }

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ValidationError, formatIssues } from '../core/errors';
 import { jsonRecords } from './records';
+import { endsWithLower, equalsLower, lowerCase, startsWithLower } from './lower-case';
 
 export type FlowType = 'direct' | 'constant' | 'expression';
 
@@ -155,58 +156,94 @@ export function parseSyncRulesJson(text: string, file: string): SyncRuleInfo[] {
   return out;
 }
 
+const Op = {
+  Unknown: 0,
+  IsNull: 1,
+  IsNotNull: 2,
+  Equal: 3,
+  NotEqual: 4,
+  StartsWith: 5,
+  NotStartsWith: 6,
+  EndsWith: 7,
+  NotEndsWith: 8,
+  Contains: 9,
+  NotContains: 10,
+} as const;
+type Op = (typeof Op)[keyof typeof Op];
+
+// The rest (bit sets, membership, ranges) are not evaluated offline.
+const OPERATORS = new Map<string, Op>([
+  ['ISNULL', Op.IsNull],
+  ['ISNOTNULL', Op.IsNotNull],
+  ['EQUAL', Op.Equal],
+  ['NOTEQUAL', Op.NotEqual],
+  ['STARTSWITH', Op.StartsWith],
+  ['NOTSTARTSWITH', Op.NotStartsWith],
+  ['ENDSWITH', Op.EndsWith],
+  ['NOTENDSWITH', Op.NotEndsWith],
+  ['CONTAINS', Op.Contains],
+  ['NOTCONTAINS', Op.NotContains],
+]);
+
 /**
  * Whether an object with these attributes is in the rule's scope: true, false, or null when the
  * attributes needed are not in the export (then precedence alone decides, and the verdict says so).
  */
 export function inScope(rule: SyncRuleInfo, attrs: Map<string, string[]> | null): boolean | null {
-  if (rule.scope.length === 0) return true;
-  if (!attrs) return null;
-  let unknown = false;
-  for (const group of rule.scope) {
-    let all = true;
-    for (const c of group) {
-      const r = condition(c, attrs);
-      if (r === null) unknown = true;
-      if (r !== true) all = false;
-      if (r === false) break;
-    }
-    if (all) return true;
-  }
-  return unknown ? null : false;
+  return scopeTest(rule)(attrs);
 }
 
-/** A condition's attribute and value in lower case, computed once per condition (it runs per object). */
-const lowered = new WeakMap<ScopeCondition, { attribute: string; value: string }>();
+/**
+ * inScope for one rule, its conditions lowered once: what a caller that asks for every object uses.
+ * It reads the rule when made: a rule changed afterwards needs a new one.
+ */
+export function scopeTest(rule: SyncRuleInfo): (attrs: Map<string, string[]> | null) => boolean | null {
+  if (rule.scope.length === 0) return () => true;
+  const groups = rule.scope.map((group) => group.map((c) => ({ attribute: c.attribute.toLowerCase(), op: OPERATORS.get(c.operator) ?? Op.Unknown, value: c.value.toLowerCase() })));
+  return (attrs) => {
+    if (!attrs) return null;
+    let unknown = false;
+    for (const group of groups) {
+      let all = true;
+      for (const c of group) {
+        const r = condition(c, attrs);
+        if (r === null) unknown = true;
+        if (r !== true) all = false;
+        if (r === false) break;
+      }
+      if (all) return true;
+    }
+    return unknown ? null : false;
+  };
+}
 
-function condition(c: ScopeCondition, attrs: Map<string, string[]>): boolean | null {
-  let low = lowered.get(c);
-  if (!low) lowered.set(c, (low = { attribute: c.attribute.toLowerCase(), value: c.value.toLowerCase() }));
-  const values = attrs.get(low.attribute);
-  const v = (values?.[0] ?? '').toLowerCase();
-  const want = low.value;
-  switch (c.operator) {
-    case 'ISNULL':
+/** A condition with its attribute and value in lower case; compared case-insensitively, first value only. */
+function condition(c: { attribute: string; op: Op; value: string }, attrs: Map<string, string[]>): boolean | null {
+  const values = attrs.get(c.attribute);
+  const v = values?.[0] ?? '';
+  const want = c.value;
+  switch (c.op) {
+    case Op.IsNull:
       return !values || values.length === 0;
-    case 'ISNOTNULL':
+    case Op.IsNotNull:
       return !!values && values.length > 0;
-    case 'EQUAL':
-      return v === want;
-    case 'NOTEQUAL':
-      return v !== want;
-    case 'STARTSWITH':
-      return v.startsWith(want);
-    case 'NOTSTARTSWITH':
-      return !v.startsWith(want);
-    case 'ENDSWITH':
-      return v.endsWith(want);
-    case 'NOTENDSWITH':
-      return !v.endsWith(want);
-    case 'CONTAINS':
-      return v.includes(want);
-    case 'NOTCONTAINS':
-      return !v.includes(want);
+    case Op.Equal:
+      return equalsLower(v, want);
+    case Op.NotEqual:
+      return !equalsLower(v, want);
+    case Op.StartsWith:
+      return startsWithLower(v, want);
+    case Op.NotStartsWith:
+      return !startsWithLower(v, want);
+    case Op.EndsWith:
+      return endsWithLower(v, want);
+    case Op.NotEndsWith:
+      return !endsWithLower(v, want);
+    case Op.Contains:
+      return lowerCase(v).includes(want);
+    case Op.NotContains:
+      return !lowerCase(v).includes(want);
     default:
-      return null; // bit sets, membership, ranges: not evaluated offline
+      return null;
   }
 }

@@ -275,6 +275,84 @@ describe('EngineObjects from the Connect exports', () => {
     expect(e.message).toMatch(/^cs\.json:2: .*aad-cs\.xml:3: one user twice/);
   });
 
+  const adUser = (anchor: string, dn: string, mv: string | null, line = '') => `  <cs-object cs-dn="${dn}" object-type="user">${line}
+    <synchronized-hologram><entry dn="x">
+      <attr name="objectGUID" type="binary" multivalued="false"><value>${anchor}</value></attr>
+      <attr name="distinguishedName" type="string" multivalued="false"><value>${dn}</value></attr>
+      <attr name="mobile" type="string" multivalued="false"><value>+1 425-555-0100</value></attr>
+    </entry></synchronized-hologram>
+    <connector>1</connector>${mv === null ? '' : `\n    <mv-link>{${mv}}</mv-link>`}
+  </cs-object>`;
+
+  it('joins metaverse ids and compares scoping filters whatever their case, and lowers an upper-case cloud id', () => {
+    // The AAD objects link lower-case metaverse ids, the AD objects the same ids in upper case; the
+    // filter's value and the DNs differ in case too, one of them past ASCII (İ lowers to two characters).
+    const aadXml = XML.replace('{11111111-2222-3333-4444-555555555555}', '{aaaaaaaa-2222-3333-4444-555555555555}')
+      .replace('{11111111-2222-3333-4444-666666666666}', '{bbbbbbbb-2222-3333-4444-666666666666}')
+      .replace('User_0b7c2f9e-4d11-4c2a-9f5e-1a2b3c4d5e6f', 'User_0B7C2F9E-4D11-4C2A-9F5E-1A2B3C4D5E6F');
+    const adXml = `<cs-objects ma-name="contoso.com">\n${adUser(ANCHOR_A, 'CN=Ana,OU=Sales,DC=CONTOSO,DC=COM', 'AAAAAAAA-2222-3333-4444-555555555555')}\n${adUser(ANCHOR_B, 'CN=Bea,OU=İstanbul,DC=Contoso,DC=Com', 'BBBBBBBB-2222-3333-4444-666666666666')}\n</cs-objects>`;
+    const rules = JSON.parse(RULES) as Array<Record<string, unknown>>;
+    rules[1]!.ScopeFilter = [
+      { ScopeConditionList: [{ Attribute: 'distinguishedName', ComparisonValue: 'OU=sales,dc=contoso,DC=com', ComparisonOperator: 'ENDSWITH' }] },
+      { ScopeConditionList: [{ Attribute: 'DistinguishedName', ComparisonValue: 'ou=İSTANBUL,DC=CONTOSO,dc=com', ComparisonOperator: 'ENDSWITH' }] },
+    ];
+    const { objects, stats } = buildConnectEngineObjects({
+      csObjects: [...parseConnectorSpaceXml(aadXml, 'aad-cs.xml'), ...parseConnectorSpaceXml(adXml, 'ad-cs.xml')],
+      rules: parseSyncRulesJson(JSON.stringify(rules), 'rules.json'),
+      runs: parseRunHistoryJson(RUNS, 'runs.json'),
+    });
+    expect(stats).toMatchObject({ aadUsers: 2, adOnly: 0 });
+    expect(objects.map((o) => [o.sourceAnchor, o.onPremDn, o.rule?.precedence, o.reason])).toEqual([
+      [ANCHOR_A, 'CN=Ana,OU=Sales,DC=CONTOSO,DC=COM', 50, null],
+      [ANCHOR_B, 'CN=Bea,OU=İstanbul,DC=Contoso,DC=Com', 50, null],
+    ]);
+    expect(objects.map((o) => o.cloudId)).toEqual(['0b7c2f9e-4d11-4c2a-9f5e-1a2b3c4d5e6f', '0b7c2f9e-4d11-4c2a-9f5e-1a2b3c4d5e6f']);
+  });
+
+  it('a user in two forests joins both AD objects, the first in the export giving the DN', () => {
+    const aadXml = XML.replace('{11111111-2222-3333-4444-555555555555}', '{aaaaaaaa-2222-3333-4444-555555555555}');
+    const contoso = `<cs-objects ma-name="contoso.com">\n${adUser(ANCHOR_A, 'CN=Ana,OU=Sales,DC=contoso,DC=com', 'AAAAAAAA-2222-3333-4444-555555555555')}\n</cs-objects>`;
+    const fabrikam = `<cs-objects ma-name="fabrikam.com">\n${adUser('ZmFicmlrYW0wMDAwMDAwMQ==', 'CN=Ana,OU=Staff,DC=fabrikam,DC=com', 'aaaaaaaa-2222-3333-4444-555555555555')}\n</cs-objects>`;
+    const rules = JSON.parse(RULES) as Array<Record<string, unknown>>;
+    rules.push({ Name: 'In from AD - User Common (fabrikam)', Identifier: 'b1', Direction: 0, Precedence: 30, Connector: 'C2222222-0000-0000-0000-000000000002', AttributeFlowMappings: [{ Source: ['mobile'], Destination: 'mobile', FlowType: 2, Expression: '"+49 " & [mobile]' }] });
+    const runs = [...parseRunHistoryJson(RUNS, 'runs.json'), ...parseRunHistoryJson(JSON.stringify({ ConnectorName: 'fabrikam.com', ConnectorId: 'C2222222-0000-0000-0000-000000000002', RunProfileName: 'Delta Import', Result: 'success' }), 'runs2.json')];
+    const csObjects = [...parseConnectorSpaceXml(aadXml, 'aad-cs.xml'), ...parseConnectorSpaceXml(contoso, 'contoso-cs.xml'), ...parseConnectorSpaceXml(fabrikam, 'fab-cs.xml')];
+    const { objects, stats } = buildConnectEngineObjects({ csObjects, rules: parseSyncRulesJson(JSON.stringify(rules), 'rules.json'), runs });
+    expect(stats).toMatchObject({ aadUsers: 2, adOnly: 0 });
+    expect(objects[0]).toMatchObject({ sourceAnchor: ANCHOR_A, onPremDn: 'CN=Ana,OU=Sales,DC=contoso,DC=com', rule: { precedence: 30, connector: 'fabrikam.com' } });
+  });
+
+  it('refuses an Entra ID connector object twice naming the first, by source anchor or else by DN', () => {
+    const thrice = `<cs-objects ma-name="contoso.onmicrosoft.com - AAD">\n${aadObject(ANCHOR_A, null)}\n${aadObject(ANCHOR_B, null)}\n${aadObject(ANCHOR_A, null)}\n</cs-objects>`;
+    expect(refusal(() => buildConnectEngineObjects({ csObjects: parseConnectorSpaceXml(thrice, 'aad-cs.xml') })).message).toBe(
+      `aad-cs.xml:22: Entra ID connector object CN={${hex(ANCHOR_A)}} has the source anchor ${ANCHOR_A} of the object at aad-cs.xml:2: one user twice (two exports of the same object?); import each object once`,
+    );
+    // No source anchor anywhere (the DN carries the cloud anchor): the DN, in any case, is the key.
+    const cloudDn = hex('User_0b7c2f9e-4d11-4c2a-9f5e-1a2b3c4d5e6f');
+    const noAnchor = (a: string, dn: string) => aadObject(a, null).replace(/<attr name="sourceAnchor".*\n/, '').replaceAll(`CN={${hex(a)}}`, dn);
+    const twice = `<cs-objects ma-name="contoso.onmicrosoft.com - AAD">\n${noAnchor(ANCHOR_A, `CN={${cloudDn}}`)}\n${aadObject(ANCHOR_B, null)}\n${noAnchor(ANCHOR_A, `CN={${cloudDn.toLowerCase()}}`)}\n</cs-objects>`;
+    expect(refusal(() => buildConnectEngineObjects({ csObjects: parseConnectorSpaceXml(twice, 'aad-cs.xml') })).message).toBe(
+      `aad-cs.xml:21: Entra ID connector object CN={${cloudDn.toLowerCase()}} has the source anchor (none) of the object at aad-cs.xml:2: one user twice (two exports of the same object?); import each object once`,
+    );
+  });
+
+  it('refuses an AD connector object twice among those no Entra ID object joins, naming the first of them', () => {
+    // The first object has the same DN but is joined: not one of the AD-only objects, not the one named.
+    const adXml = `<cs-objects ma-name="contoso.com">\n${adUser(ANCHOR_A, 'CN=Ana,OU=Sales,DC=contoso,DC=com', '11111111-2222-3333-4444-555555555555')}\n${adUser(ANCHOR_B, 'CN=ana,OU=Sales,DC=contoso,DC=com', '99999999-2222-3333-4444-555555555555')}\n${adUser(ANCHOR_B, 'CN=ANA,OU=Sales,DC=contoso,DC=com', null)}\n</cs-objects>`;
+    const csObjects = [...parseConnectorSpaceXml(XML, 'aad-cs.xml'), ...parseConnectorSpaceXml(adXml, 'ad-cs.xml')];
+    expect(refusal(() => buildConnectEngineObjects({ csObjects })).message).toBe(
+      'ad-cs.xml:20: AD connector object CN=ANA,OU=Sales,DC=contoso,DC=com is already at ad-cs.xml:11: one object twice; import each object once',
+    );
+    // Without the third, the second is an AD-only object and the first is the user's.
+    const { objects, stats } = buildConnectEngineObjects({ csObjects: csObjects.slice(0, -1) });
+    expect(stats).toMatchObject({ aadUsers: 2, adOnly: 1 });
+    expect(objects.map((o) => [o.sourceAnchor, o.onPremDn, o.state])).toEqual([
+      [ANCHOR_A, 'CN=Ana,OU=Sales,DC=contoso,DC=com', 'exported'],
+      [ANCHOR_B, null, 'exported'],
+      [ANCHOR_B, 'CN=ana,OU=Sales,DC=contoso,DC=com', 'not-exported'],
+    ]);
+  });
+
   it('says why for a disconnector, an export error and a pending export', () => {
     const dis = XML.replace('<connector>1</connector>', '<connector>0</connector>');
     const [o] = buildConnectEngineObjects({ csObjects: parseConnectorSpaceXml(dis, 'd.xml') }).objects;
