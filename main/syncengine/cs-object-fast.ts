@@ -25,6 +25,10 @@
  * object after object and are compared in one go with the ones read before (Memo); names that
  * repeat are looked up in place (NameCache); the only strings made are the values kept (each a flat
  * copy, see ownString) and, to compare a stretch, a slice of the buffer that dies young.
+ *
+ * Over ~500 lines on purpose (#19): one scanner of one layout, whose tag reader, layout memo and
+ * name cache share its cursor and buffer; split across files they would pass that state around on
+ * the hottest path of the connector-space read.
  */
 import type { EngineEvidenceSource } from '../core/engine-view';
 import type { CsObject } from './connector-space';
