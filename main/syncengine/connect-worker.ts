@@ -19,10 +19,11 @@ const post = (m: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMe
 try {
   const r = await readConnectExports(request.paths, { onProgress: (event) => post({ type: 'progress', event }) });
   const body = Buffer.from(encodeEngineImport(r.objects), 'utf8');
-  // A copy of exactly the bytes (Buffer.from may sit in a shared pool), so it can be transferred.
-  const bytes = new Uint8Array(body.length);
-  bytes.set(body);
-  post({ type: 'done', body: bytes, count: r.objects.length, stats: r.stats, files: r.files }, [bytes.buffer]);
+  // Transferred as it is when the buffer is its own (a large one always is); copied only when it
+  // sits in Buffer's shared pool, which must not be transferred.
+  const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+  const bytes = own ? body : new Uint8Array(body);
+  post({ type: 'done', body: bytes, count: r.objects.length, stats: r.stats, files: r.files }, [bytes.buffer as ArrayBuffer]);
 } catch (e) {
   if (e instanceof CancelledError) post({ type: 'error', error: { kind: 'cancelled', message: e.message } });
   else if (e instanceof ValidationError) post({ type: 'error', error: { kind: 'validation', field: e.field, code: e.code, message: e.message } });
