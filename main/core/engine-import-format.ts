@@ -23,12 +23,12 @@ const ObjectsV2 = z.object({
 });
 
 /**
- * The stored format: columns, one array per field, every array as long as there are objects. The
- * values many objects share (rules, citations, states, export times, reasons) are in tables and
- * the columns hold their index. Written so because reading an import back is what opening a profile
- * pays for: format 2's 43 MB of one object per user (their keys repeated 100k times) took ~0.9 s to
- * read back at 100k users, most of it in the per-object schema check; the columns are about half as
- * large and are checked column by column (decodeColumns), each table entry by its schema once.
+ * The third format (still read): columns, one array per field, every array as long as there are
+ * objects. The values many objects share (rules, citations, states, export times, reasons) are in
+ * tables and the columns hold their index. Written so because reading an import back is what opening
+ * a profile pays for: format 2's 43 MB of one object per user (their keys repeated 100k times) took
+ * ~0.9 s to read back at 100k users, most of it in the per-object schema check; the columns are about
+ * half as large and are checked column by column (decodeColumns), each table entry by its schema once.
  */
 const Tables = z.object({
   rules: z.array(EngineRule),
@@ -45,7 +45,26 @@ const ObjectsV3 = z.object({
   /** Checked by decodeColumns: each an array of `count` values. */
   columns: z.record(z.string(), z.unknown()),
 });
+/**
+ * The stored format: format 3's columns, but a citation's line is in the object's evidence column
+ * beside the index of its source and file (`[source, line, source, line, ...]`, line 0 for none), and
+ * the table holds each source and file once. In format 3 the table held every citation whole, and the
+ * connector-space citation has a line of its own per object: at 100k users a table of 100k citations,
+ * each schema-checked when read back, which with their JSON was a third of the encode and of the
+ * decode (the CLI's worker encodes, the main thread decodes while the scan runs).
+ */
+const EvidenceSite = EngineEvidence.pick({ source: true, origin: true });
+type EvidenceSite = z.infer<typeof EvidenceSite>;
+const TablesV4 = Tables.extend({ evidence: z.array(EvidenceSite) });
+const ObjectsV4 = z.object({
+  format: z.literal('syncdrift-connect-import/4'),
+  count: z.number().int().nonnegative(),
+  tables: TablesV4,
+  /** Checked by decodeColumns: each an array of `count` values. */
+  columns: z.record(z.string(), z.unknown()),
+});
 type Tables = z.infer<typeof Tables>;
+type TablesV4 = z.infer<typeof TablesV4>;
 
 /** An interning table: each distinct value (by identity, else by content) gets one index. */
 function table<T>(key: (v: T) => string): { index: (v: T) => number; values: T[] } {
@@ -71,7 +90,16 @@ const byValue = <T>(v: T): string => JSON.stringify(v);
 /** The objects in the stored format (columns; shared values once, in tables). */
 export function encodeEngineImport(objects: readonly EngineObject[]): string {
   const rules = table<EngineRule>((r) => JSON.stringify([r.name, r.precedence, r.expression, r.sources, r.connector]));
-  const evidence = table<EngineEvidence>((e) => JSON.stringify([e.source, e.origin, e.line]));
+  const sites = table<EvidenceSite>((e) => JSON.stringify([e.source, e.origin]));
+  // A citation's site by its file name, then source: interned without a key string per citation.
+  const siteOf = new Map<string, Map<string, number>>();
+  const siteIndex = (e: EngineEvidence): number => {
+    let bySource = siteOf.get(e.origin);
+    if (!bySource) siteOf.set(e.origin, (bySource = new Map()));
+    let i = bySource.get(e.source);
+    if (i === undefined) bySource.set(e.source, (i = sites.index({ source: e.source, origin: e.origin })));
+    return i;
+  };
   const engine = table<EngineObject['engine']>(byValue);
   const state = table<EngineObject['state']>(byValue);
   const exportedAt = table<string | null>(byValue);
@@ -90,6 +118,7 @@ export function encodeEngineImport(objects: readonly EngineObject[]): string {
     exportedAt: new Array<number>(n),
     rule: new Array<number | null>(n),
     reason: new Array<number>(n),
+    /** Per citation its site's index and its line (0: none). */
     evidence: new Array<number[]>(n),
   };
   for (let i = 0; i < n; i++) {
@@ -104,16 +133,26 @@ export function encodeEngineImport(objects: readonly EngineObject[]): string {
     columns.exportedAt[i] = exportedAt.index(o.exportedAt);
     columns.rule[i] = o.rule ? rules.index(o.rule) : null;
     columns.reason[i] = reason.index(o.reason);
-    columns.evidence[i] = o.evidence.map((e) => evidence.index(e));
+    const ev = o.evidence;
+    // Pushed, not preallocated: a holey array takes JSON.stringify's slow path.
+    const cites: number[] = [];
+    for (const e of ev) cites.push(siteIndex(e), e.line ?? 0);
+    columns.evidence[i] = cites;
   }
-  const tables: Tables = { rules: rules.values, evidence: evidence.values, engine: engine.values, state: state.values, exportedAt: exportedAt.values, reason: reason.values };
-  return JSON.stringify({ format: 'syncdrift-connect-import/3', count: n, tables, columns });
+  const tables: TablesV4 = { rules: rules.values, evidence: sites.values, engine: engine.values, state: state.values, exportedAt: exportedAt.values, reason: reason.values };
+  return JSON.stringify({ format: 'syncdrift-connect-import/4', count: n, tables, columns });
 }
 
 const isIndex = (v: unknown, size: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < size;
+/** A citation's line in format 4: a positive line, or 0 for none (EngineEvidence's line is positive). */
+const isLine = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
-/** Format 3's columns turned back into objects, or null when any column or index does not check. */
-function decodeColumns(count: number, t: Tables, c: Record<string, unknown>): EngineObject[] | null {
+/**
+ * Format 3's or 4's columns turned back into objects, or null when any column or index does not
+ * check. `sites` is format 4's table of citation sites (its evidence column pairs a site with a
+ * line); without it the evidence column holds indexes into format 3's table of whole citations.
+ */
+function decodeColumns(count: number, t: Omit<Tables, 'evidence'> & { evidence: readonly unknown[] }, c: Record<string, unknown>, sites?: readonly EvidenceSite[]): EngineObject[] | null {
   const col = (name: string): unknown[] | null => {
     const v = c[name];
     return Array.isArray(v) && v.length === count ? v : null;
@@ -132,6 +171,7 @@ function decodeColumns(count: number, t: Tables, c: Record<string, unknown>): En
   if (!engine || !sourceAnchor || !onPremDn || !cloudId || !state || !exportedMobile || !exportedOther || !exportedAt || !rule || !reason || !evidence) return null;
   const strOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
   const out: EngineObject[] = new Array(count);
+  const lastCite: (EngineEvidence | undefined)[] = sites ? new Array(sites.length) : [];
   for (let i = 0; i < count; i++) {
     const e = engine[i], s = state[i], at = exportedAt[i], r = rule[i], why = reason[i], cites = evidence[i];
     const anchor = sourceAnchor[i], dn = onPremDn[i], id = cloudId[i], mobile = exportedMobile[i], other = exportedOther[i];
@@ -152,11 +192,26 @@ function decodeColumns(count: number, t: Tables, c: Record<string, unknown>): En
       exported = { mobile, otherMobile: copy };
     }
     if (!Array.isArray(cites)) return null;
-    const ev: EngineEvidence[] = new Array(cites.length);
-    for (let k = 0; k < cites.length; k++) {
-      const x: unknown = cites[k];
-      if (!isIndex(x, t.evidence.length)) return null;
-      ev[k] = t.evidence[x]!;
+    let ev: EngineEvidence[];
+    if (sites) {
+      if (cites.length % 2 !== 0) return null;
+      ev = new Array(cites.length / 2);
+      for (let k = 0; k < cites.length; k += 2) {
+        const x: unknown = cites[k];
+        const line: unknown = cites[k + 1];
+        if (!isIndex(x, sites.length) || !isLine(line)) return null;
+        // A citation the objects share (the rule's, the run's: one line for all) is one object again.
+        let cite = lastCite[x];
+        if (!cite || cite.line !== (line === 0 ? null : line)) lastCite[x] = cite = { source: sites[x]!.source, origin: sites[x]!.origin, line: line === 0 ? null : line };
+        ev[k / 2] = cite;
+      }
+    } else {
+      ev = new Array(cites.length);
+      for (let k = 0; k < cites.length; k++) {
+        const x: unknown = cites[k];
+        if (!isIndex(x, t.evidence.length)) return null;
+        ev[k] = t.evidence[x] as EngineEvidence;
+      }
     }
     // The keys in EngineObject's order, as its schema would give them.
     out[i] = {
@@ -178,6 +233,10 @@ function decodeColumns(count: number, t: Tables, c: Record<string, unknown>): En
 /** The objects of a stored import (any format), or null when it does not read as one. */
 export function decodeEngineImport(parsed: unknown): EngineObject[] | null {
   const format = parsed !== null && typeof parsed === 'object' ? (parsed as { format?: unknown }).format : undefined;
+  if (format === 'syncdrift-connect-import/4') {
+    const v4 = ObjectsV4.safeParse(parsed);
+    return v4.success ? decodeColumns(v4.data.count, v4.data.tables, v4.data.columns, v4.data.tables.evidence) : null;
+  }
   if (format === 'syncdrift-connect-import/3') {
     const v3 = ObjectsV3.safeParse(parsed);
     return v3.success ? decodeColumns(v3.data.count, v3.data.tables, v3.data.columns) : null;

@@ -126,6 +126,31 @@ describe('the stored import', () => {
     expect(ws.engineImports.get('p1')).toBeNull();
   });
 
+  it('still reads an import stored in the third format (whole citations in a table)', () => {
+    ws.engineImports.put('p1', info, [obj]);
+    const cites = obj.evidence.map((_, i) => i);
+    const v3 = {
+      format: 'syncdrift-connect-import/3',
+      count: 1,
+      tables: { rules: [], evidence: obj.evidence, engine: [obj.engine], state: [obj.state], exportedAt: [obj.exportedAt], reason: [obj.reason] },
+      columns: { engine: [0], sourceAnchor: [obj.sourceAnchor], onPremDn: [obj.onPremDn], cloudId: [obj.cloudId], state: [0], exportedMobile: [obj.exported!.mobile], exportedOther: [obj.exported!.otherMobile], exportedAt: [0], rule: [null], reason: [0], evidence: [cites] },
+    };
+    ws.blobs.put('engine-import:connect-objects:p1', JSON.stringify(v3));
+    expect(ws.engineImports.get('p1')).toEqual({ info, objects: [obj] });
+    v3.columns.evidence = [[obj.evidence.length]];
+    ws.blobs.put('engine-import:connect-objects:p1', JSON.stringify(v3));
+    expect(ws.engineImports.get('p1')).toBeNull();
+  });
+
+  it('writes each citation site once and its line beside it, and reads a citation without a line back as one', () => {
+    const objects: EngineObject[] = Array.from({ length: 20 }, (_, i) => ({ ...obj, sourceAnchor: `anchor${i}==`, evidence: [{ source: 'Export-ADSyncToolsObjects', origin: 'cs.xml', line: 3 + 12 * i }, { source: 'sandbox', origin: 'sim', line: null }] }));
+    ws.engineImports.put('p1', { ...info, objects: 20 }, objects);
+    const raw = JSON.parse(ws.blobs.get('engine-import:connect-objects:p1')!.toString('utf8')) as { format: string; tables: { evidence: unknown[] } };
+    expect(raw.format).toBe('syncdrift-connect-import/4');
+    expect(raw.tables.evidence).toEqual([{ source: 'Export-ADSyncToolsObjects', origin: 'cs.xml' }, { source: 'sandbox', origin: 'sim' }]);
+    expect(ws.engineImports.get('p1')!.objects).toEqual(objects);
+  });
+
   it('reads back in columns exactly the objects it was given, of every shape', () => {
     const rule = { name: 'Custom', precedence: 50, expression: 'direct', sources: ['mobile'], connector: null };
     const objects: EngineObject[] = [
@@ -157,7 +182,13 @@ describe('the stored import', () => {
       ['a mobile without an export', (v) => ((v.columns['exportedOther']![0] = null), (v.columns['exportedMobile']![0] = '+1'))],
       ['a state the app does not know', (v) => (v.tables['state']![0] = 'exported-ish')],
       ['an export time that is not one', (v) => (v.tables['exportedAt']![0] = 'yesterday')],
-      ['a citation without its source', (v) => (v.tables['evidence']![0] = { origin: 'cs.xml', line: 1 })],
+      ['a citation without its source', (v) => (v.tables['evidence']![0] = { origin: 'cs.xml' })],
+      ['a citation site it does not hold', (v) => (v.columns['evidence']![0] = [7, 3])],
+      ['a citation without its line', (v) => (v.columns['evidence']![0] = [0])],
+      ['a negative line', (v) => (v.columns['evidence']![0] = [0, -3])],
+      ['a fractional line', (v) => (v.columns['evidence']![0] = [0, 2.5])],
+      ['a line that is text', (v) => (v.columns['evidence']![0] = [0, '12'])],
+      ['a format it does not know', (v) => ((v as unknown as { format: string }).format = 'syncdrift-connect-import/9')],
     ];
     it.each(tampered)('%s', (_what, edit) => {
       ws.engineImports.put('p1', info, [obj]);
