@@ -90,14 +90,14 @@ const byValue = <T>(v: T): string => JSON.stringify(v);
 /** The objects in the stored format (columns; shared values once, in tables). */
 export function encodeEngineImport(objects: readonly EngineObject[]): string {
   const rules = table<EngineRule>((r) => JSON.stringify([r.name, r.precedence, r.expression, r.sources, r.connector]));
-  const sites = table<EvidenceSite>((e) => JSON.stringify([e.source, e.origin]));
-  // A citation's site by its file name, then source: interned without a key string per citation.
+  // Each citation's site (file, then source) once: found without a key string per citation.
+  const sites: EvidenceSite[] = [];
   const siteOf = new Map<string, Map<string, number>>();
   const siteIndex = (e: EngineEvidence): number => {
     let bySource = siteOf.get(e.origin);
     if (!bySource) siteOf.set(e.origin, (bySource = new Map()));
     let i = bySource.get(e.source);
-    if (i === undefined) bySource.set(e.source, (i = sites.index({ source: e.source, origin: e.origin })));
+    if (i === undefined) bySource.set(e.source, (i = sites.push({ source: e.source, origin: e.origin }) - 1));
     return i;
   };
   const engine = table<EngineObject['engine']>(byValue);
@@ -133,13 +133,11 @@ export function encodeEngineImport(objects: readonly EngineObject[]): string {
     columns.exportedAt[i] = exportedAt.index(o.exportedAt);
     columns.rule[i] = o.rule ? rules.index(o.rule) : null;
     columns.reason[i] = reason.index(o.reason);
-    const ev = o.evidence;
-    // Pushed, not preallocated: a holey array takes JSON.stringify's slow path.
     const cites: number[] = [];
-    for (const e of ev) cites.push(siteIndex(e), e.line ?? 0);
+    for (const e of o.evidence) cites.push(siteIndex(e), e.line ?? 0);
     columns.evidence[i] = cites;
   }
-  const tables: TablesV4 = { rules: rules.values, evidence: sites.values, engine: engine.values, state: state.values, exportedAt: exportedAt.values, reason: reason.values };
+  const tables: TablesV4 = { rules: rules.values, evidence: sites, engine: engine.values, state: state.values, exportedAt: exportedAt.values, reason: reason.values };
   return JSON.stringify({ format: 'syncdrift-connect-import/4', count: n, tables, columns });
 }
 
@@ -198,11 +196,12 @@ function decodeColumns(count: number, t: Omit<Tables, 'evidence'> & { evidence: 
       ev = new Array(cites.length / 2);
       for (let k = 0; k < cites.length; k += 2) {
         const x: unknown = cites[k];
-        const line: unknown = cites[k + 1];
-        if (!isIndex(x, sites.length) || !isLine(line)) return null;
+        const l: unknown = cites[k + 1];
+        if (!isIndex(x, sites.length) || !isLine(l)) return null;
+        const line = l === 0 ? null : l;
         // A citation the objects share (the rule's, the run's: one line for all) is one object again.
         let cite = lastCite[x];
-        if (!cite || cite.line !== (line === 0 ? null : line)) lastCite[x] = cite = { source: sites[x]!.source, origin: sites[x]!.origin, line: line === 0 ? null : line };
+        if (!cite || cite.line !== line) lastCite[x] = cite = { source: sites[x]!.source, origin: sites[x]!.origin, line };
         ev[k / 2] = cite;
       }
     } else {
