@@ -12,7 +12,6 @@ import { ConnectImportInfo } from '../core/engine-import';
 import type { BlobRepository, SettingsRepository } from './settings';
 
 export { ConnectImportFile, ConnectImportInfo } from '../core/engine-import';
-export { decodeEngineImport, encodeEngineImport } from '../core/engine-import-format';
 
 /** Every settings and blob key of an import starts so (workspace exports carry imports as their own records). */
 export const ENGINE_IMPORT_KEY_PREFIX = 'engine-import:';
