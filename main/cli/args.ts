@@ -22,7 +22,7 @@ const OUTPUT_OPTIONS = {
 
 export const COMMANDS = {
   demo: { options: { ...OUTPUT_OPTIONS }, positionals: 0, summary: 'scan the built-in sandbox demo (no credentials) and print the table' },
-  scan: { options: { ...OUTPUT_OPTIONS, profile: { type: 'string' } }, positionals: 0, summary: 'live scan of AD and Entra ID with a profile' },
+  scan: { options: { ...OUTPUT_OPTIONS, profile: { type: 'string' }, 'connect-export': { type: 'string', multiple: true } }, positionals: 0, summary: 'live scan of AD and Entra ID with a profile' },
   import: {
     options: { ...OUTPUT_OPTIONS, profile: { type: 'string' }, ldif: { type: 'string' }, adcsv: { type: 'string' }, 'graph-json': { type: 'string' }, 'audit-json': { type: 'string' }, 'connect-export': { type: 'string', multiple: true }, region: { type: 'string' } },
     positionals: 0,
@@ -54,12 +54,22 @@ export type ParsedCommand =
   | { command: 'help'; topic: CommandName | null }
   | { command: 'version' }
   | ({ command: 'demo' } & CommonOutput)
-  | ({ command: 'scan'; profile: string } & CommonOutput)
+  | ({ command: 'scan'; profile: string; connectExports: string[] } & CommonOutput)
   | ({ command: 'import'; profile: string | null; ldif: string | null; adcsv: string | null; graphJson: string; auditJson: string | null; connectExports: string[]; region: string | null } & CommonOutput)
   | { command: 'export-kit'; out: string; baseDn: string | null; server: string | null }
   | { command: 'purge'; olderThan: string; workspace: string | null }
   | { command: 'export-workspace'; out: string; scan: string | null; mask: boolean; workspace: string | null }
   | { command: 'import-workspace'; file: string; workspace: string | null };
+
+/** The `--connect-export` files (repeatable), each a non-empty name. */
+function connectExportsOf(v: Values): string[] {
+  const raw = (v as Record<string, unknown>)['connect-export'];
+  const list = Array.isArray(raw) ? (raw as unknown[]) : [];
+  list.forEach((f, i) => {
+    if (typeof f !== 'string' || f.trim() === '') throw new ValidationError('--connect-export', `needs a file name (occurrence ${i + 1} is empty)`);
+  });
+  return list as string[];
+}
 
 function isCommand(s: string): s is CommandName {
   return Object.hasOwn(COMMANDS, s);
@@ -121,7 +131,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     case 'demo':
       return { command: 'demo', ...output(values) };
     case 'scan':
-      return { command: 'scan', profile: need(values, 'profile', 'the connection profile JSON'), ...output(values) };
+      return { command: 'scan', profile: need(values, 'profile', 'the connection profile JSON'), connectExports: connectExportsOf(values), ...output(values) };
     case 'import': {
       const ldif = str(values, 'ldif');
       const adcsv = str(values, 'adcsv');
@@ -136,7 +146,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
         adcsv,
         graphJson: need(values, 'graph-json', 'the Entra ID users export'),
         auditJson: str(values, 'audit-json'),
-        connectExports: Array.isArray((values as Record<string, unknown>)['connect-export']) ? ((values as Record<string, unknown>)['connect-export'] as string[]) : [],
+        connectExports: connectExportsOf(values),
         region: region?.toUpperCase() ?? null,
         ...output(values),
       };

@@ -1,7 +1,89 @@
 /**
- * `--connect-export FILE` (repeatable): the Entra Connect exports of docs/onprem.md, read and joined by
- * main/syncengine/connect-files.ts (the app's engine import reads them the same way), here on a
- * worker thread while the scan reads the other files (main/syncengine/connect-off-thread.ts).
+ * `--connect-export FILE` (repeatable, on `import` and `scan`): the Entra Connect exports of
+ * docs/onprem.md, read and joined by main/syncengine/connect-files.ts (the app's engine import reads
+ * them the same way), here on a worker thread while the scan reads the directories
+ * (main/syncengine/connect-off-thread.ts). With a workspace (not --no-save) the joined objects are
+ * kept (main/workspace/connect-export-cache.ts), and a later run naming the same files unchanged
+ * gets them back from it instead of reading the files again; it says which it did.
  */
+import { statSync } from 'node:fs';
+import type { EngineObject } from '../core/engine-view';
+import type { ConnectImportInfo } from '../core/engine-import';
+import type { Clock } from '../core/ports';
+import type { ProgressSink } from '../core/progress';
+import type { Workspace } from '../workspace/workspace';
+import type { ExportFileStamp } from '../workspace/connect-export-cache';
+import { ENGINE_IMPORT_FORMAT } from '../core/engine-import-format';
+import { readConnectExportsOffThread, type ConnectReadResult } from '../syncengine/connect-off-thread';
+
 export { readConnectExports } from '../syncengine/connect-files';
 export { readConnectExportsOffThread } from '../syncengine/connect-off-thread';
+
+/** The files' stamps (main/workspace/connect-export-cache.ts), or null when one cannot be stat'ed (the read then names it). */
+export function stampExportFiles(paths: readonly string[]): ExportFileStamp[] | null {
+  const out: ExportFileStamp[] = [];
+  for (const path of paths) {
+    let st;
+    try {
+      st = statSync(path, { bigint: true });
+    } catch {
+      return null;
+    }
+    if (!st.isFile()) return null;
+    out.push({ path, dev: String(st.dev), ino: String(st.ino), size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) });
+  }
+  return out;
+}
+
+const describe = (info: ConnectImportInfo): string =>
+  `${info.stats.aadUsers} Entra ID connector user(s), ${info.stats.adOnly} AD-only, ${info.stats.rulesTouchingMobile} rule(s) flowing to mobile`;
+
+export interface ConnectExportReadOptions {
+  /** The workspace the read is kept in and looked up from; null (--no-save): read every time. */
+  workspace: Workspace | null;
+  /** Who read the files (the CLI's version): a kept read by another reader is not used. */
+  reader: string;
+  clock: Clock;
+  signal: AbortSignal;
+  onProgress: ProgressSink;
+  say: (line: string) => void;
+  /** Called when the objects are there, whichever way (ends the progress line). */
+  onSettled?: () => void;
+  /** For tests and the bench: another worker entry. */
+  read?: (paths: readonly string[], o: { signal: AbortSignal; onProgress: ProgressSink }) => Promise<ConnectReadResult>;
+}
+
+/**
+ * The joined objects of the exports at `paths`: the workspace's kept read when it is of these files
+ * unchanged, else read on a worker thread (and kept when the workspace is there). Rejects with the
+ * reader's error (naming the file and line); a kept read that cannot be written is said, not fatal.
+ */
+export function startConnectExportRead(paths: readonly string[], o: ConnectExportReadOptions): Promise<readonly EngineObject[]> {
+  const reader = `${o.reader} ${ENGINE_IMPORT_FORMAT}`;
+  const stamps = o.workspace ? stampExportFiles(paths) : null;
+  let why = '';
+  if (o.workspace && stamps) {
+    const kept = o.workspace.connectExportCache.get(stamps, reader);
+    if (!kept.miss) {
+      o.onSettled?.();
+      o.say(`Connect exports: unchanged since they were read at ${kept.info.importedAt}, taken from ${o.workspace.path} (${describe(kept.info)}).`);
+      return Promise.resolve(kept.objects);
+    }
+    if (kept.miss === 'unreadable') why = ' (the read kept in the workspace no longer checks, so they are read again)';
+  }
+  const read = o.read ?? ((p, x) => readConnectExportsOffThread(p, x));
+  return read(paths, { signal: o.signal, onProgress: o.onProgress }).then((r) => {
+    o.onSettled?.();
+    const info: ConnectImportInfo = { importedAt: o.clock.now().toISOString(), objects: r.objects.length, files: r.files, stats: r.stats };
+    o.say(`Connect exports${why}: ${describe(info)}.`);
+    const ws = o.workspace;
+    if (ws && stamps && ws.db.open) {
+      try {
+        ws.connectExportCache.put(stamps, reader, info, r.body);
+      } catch (e) {
+        o.say(`Connect exports: not kept for the next run (${e instanceof Error ? e.message : String(e)}); they will be read again.`);
+      }
+    }
+    return r.objects;
+  });
+}

@@ -30,7 +30,8 @@ import { runEvidenceCommand, runVerifyEvidenceCommand } from './evidence-command
 import { runApplyCommand, runPlanCommand, runResumeCommand, runSessionsCommand, runUndoCommand } from './remediation-commands';
 import { cliRemediationDeps } from './remediation-wiring';
 import { reportWithCloudManaged } from '../api/scan-service';
-import { readConnectExportsOffThread } from './connect-exports';
+import { startConnectExportRead } from './connect-exports';
+import type { EngineObject } from '../core/engine-view';
 import { joinCloudSync, runProvisionOnDemandCommand } from './cloud-sync';
 
 type ExternalCommand = (args: readonly string[], io: CliIO) => Promise<number>;
@@ -144,13 +145,15 @@ async function scanAndReport(
     });
     // Same as the app: users whose source of authority was switched to the cloud route to per-user writes.
     if (input.sources.client) {
+      // The Connect exports' objects (the scan has joined them, so they are there) route alike.
+      const engineObjects = input.sources.engineObjects ?? (input.sources.engineRead ? await input.sources.engineRead : undefined);
       const managed = await reportWithCloudManaged(
         outcome,
         { client: input.sources.client, defaultRegion: input.defaultRegion, profileName: input.profileName },
         {
           logger: createLogger(() => {}),
           tenantLastSyncAt: input.sources.tenantLastSyncAt ?? null,
-          ...(input.sources.engineObjects ? { engineObjects: input.sources.engineObjects } : {}),
+          ...(engineObjects ? { engineObjects } : {}),
           ...(input.sources.engineFlows ? { engineFlows: input.sources.engineFlows } : {}),
           ...(run.io.signal ? { signal: run.io.signal } : {}),
           ...(input.sources.resolveAuditLookup ? { auditLookup: await input.sources.resolveAuditLookup() } : {}),
@@ -222,6 +225,34 @@ function context(run: Run, ws: Workspace | null, progress: ReturnType<typeof cre
   };
 }
 
+/**
+ * Starts the read of the `--connect-export` files (none: nothing to read). `stop` ends the worker
+ * however the command ends; the objects promise never goes unhandled (the scan awaits it).
+ */
+function startEngineRead(run: Run, files: readonly string[], ws: Workspace | null, progress: ReturnType<typeof createCliProgress>): { objects: Promise<readonly EngineObject[]> | undefined; stop: () => void } {
+  if (files.length === 0) return { objects: undefined, stop: () => {} };
+  const stopper = new AbortController();
+  const stop = (): void => stopper.abort();
+  run.io.signal?.addEventListener('abort', stop, { once: true });
+  let objects: Promise<readonly EngineObject[]>;
+  try {
+    objects = startConnectExportRead(
+      files.map((f) => resolve(run.io.cwd, f)),
+      { workspace: ws, reader: `syncdrift ${VERSION}`, clock: run.clock, signal: stopper.signal, onProgress: progress.sink, say: run.say, onSettled: () => progress.done() },
+    );
+  } catch (e) {
+    objects = Promise.reject(e);
+  }
+  objects.catch(() => {});
+  return {
+    objects,
+    stop: () => {
+      stop();
+      run.io.signal?.removeEventListener('abort', stop);
+    },
+  };
+}
+
 async function profileFrom(run: Run, file: string): Promise<Profile> {
   return loadProfile(resolve(run.io.cwd, file));
 }
@@ -236,13 +267,27 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
       return EXIT.ok;
     case 'scan': {
       const profile = await profileFrom(run, cmd.profile);
+      if (cmd.connectExports.length > 0 && profile.cloud.cloudSync) {
+        throw new ValidationError('--connect-export', 'the profile\u2019s tenant syncs with Cloud Sync (cloud.cloudSync), whose view the scan reads over Graph; Entra Connect exports do not apply to it');
+      }
       const ws = openWs(run, cmd);
+      const progress = progressFor(run, cmd.quiet);
+      // The exports are read while the directories are (one progress line for both).
+      const engine = startEngineRead(run, cmd.connectExports, ws, progress);
       try {
-        const progress = progressFor(run, cmd.quiet);
         const sources = await run.services.openLiveSources(profile, context(run, ws, progress));
         await joinCloudSync(sources, profile, { clock: run.clock, say: run.say, ...(run.io.signal ? { signal: run.io.signal } : {}) });
-        return await scanAndReport(run, cmd, { profileName: profile.name, defaultRegion: profile.defaultRegion, kind: 'live', sources }, ws, progress);
+        if (engine.objects) sources.engineRead = engine.objects;
+        return await scanAndReport(
+          run,
+          cmd,
+          { profileName: profile.name, defaultRegion: profile.defaultRegion, kind: 'live', sources, ...(cmd.connectExports.length ? { meta: { files: { connect: cmd.connectExports } } } : {}) },
+          ws,
+          progress,
+        );
       } finally {
+        engine.stop();
+        progress.done();
         ws?.close();
       }
     }
@@ -257,26 +302,14 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
       }
     }
     case 'import': {
-      // The Connect exports are read and joined on a worker thread from the start, while the LDIF and
-      // the Graph export are read; the scan joins them when they are there (and fails with their
-      // error). However this command ends, the worker ends with it.
-      // One progress line for both: the export read (bytes, then the join) beside the scan's phases.
+      // The Connect exports are read and joined on a worker thread from the start (or taken from the
+      // workspace when they are the files read last, unchanged), while the LDIF and the Graph export
+      // are read; the scan joins them when they are there (and fails with their error). However this
+      // command ends, the worker ends with it. One progress line for both.
       const progress = progressFor(run, cmd.quiet);
-      const engineStop = new AbortController();
-      const stopEngine = (): void => engineStop.abort();
-      run.io.signal?.addEventListener('abort', stopEngine, { once: true });
-      const engineRead =
-        cmd.connectExports.length > 0
-          ? readConnectExportsOffThread(
-              cmd.connectExports.map((f) => resolve(run.io.cwd, f)),
-              { signal: engineStop.signal, onProgress: progress.sink },
-            ).then((engine) => {
-              progress.done();
-              run.say(`Connect exports: ${engine.stats.aadUsers} Entra ID connector user(s), ${engine.stats.adOnly} AD-only, ${engine.stats.rulesTouchingMobile} rule(s) flowing to mobile.`);
-              return engine.objects;
-            })
-          : undefined;
-      engineRead?.catch(() => {});
+      const ws = openWs(run, cmd);
+      const engine = startEngineRead(run, cmd.connectExports, ws, progress);
+      const engineRead = engine.objects;
       try {
         const profile = cmd.profile ? await profileFrom(run, cmd.profile) : null;
         const first = profile?.onPrem[0];
@@ -298,38 +331,33 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
         const defaultRegion = cmd.region ?? profile?.defaultRegion ?? null;
         if (!defaultRegion) run.say('No default region (--region or the profile\u2019s defaultRegion): national-format numbers of users without AD `c` are compared by digits.');
         const scannedBases = profile ? profile.onPrem.flatMap((s) => s.searchBases ?? [s.baseDn]) : undefined;
-        const ws = openWs(run, cmd);
-        try {
-          const sources: ScanSources = {
-            onPrem: [onPrem],
-            cloudUsers: pagesOf([cloudUsers]),
-            tenantId: null,
-            ...(resolveAuditLookup ? { resolveAuditLookup } : {}),
-            ...(engineRead ? { engineRead } : {}),
-            missing,
-            close: () => onPrem.close(),
-          };
-          return await scanAndReport(
-            run,
-            cmd,
-            {
-              profileName: profile?.name ?? basename(cmd.ldif ?? cmd.adcsv ?? 'import'),
-              defaultRegion,
-              kind: 'import',
-              sources,
-              ...(scannedBases ? { scannedBases } : {}),
-              meta: { files: { onPrem: cmd.ldif ?? cmd.adcsv, graph: cmd.graphJson, audit: cmd.auditJson, connect: cmd.connectExports } },
-            },
-            ws,
-            progress,
-          );
-        } finally {
-          ws?.close();
-        }
+        const sources: ScanSources = {
+          onPrem: [onPrem],
+          cloudUsers: pagesOf([cloudUsers]),
+          tenantId: null,
+          ...(resolveAuditLookup ? { resolveAuditLookup } : {}),
+          ...(engineRead ? { engineRead } : {}),
+          missing,
+          close: () => onPrem.close(),
+        };
+        return await scanAndReport(
+          run,
+          cmd,
+          {
+            profileName: profile?.name ?? basename(cmd.ldif ?? cmd.adcsv ?? 'import'),
+            defaultRegion,
+            kind: 'import',
+            sources,
+            ...(scannedBases ? { scannedBases } : {}),
+            meta: { files: { onPrem: cmd.ldif ?? cmd.adcsv, graph: cmd.graphJson, audit: cmd.auditJson, connect: cmd.connectExports } },
+          },
+          ws,
+          progress,
+        );
       } finally {
+        engine.stop();
         progress.done();
-        engineStop.abort();
-        run.io.signal?.removeEventListener('abort', stopEngine);
+        ws?.close();
       }
     }
     case 'export-kit': {

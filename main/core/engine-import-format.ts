@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import { EngineEvidence, EngineObject, EngineRule, EngineState, SyncEngineKind } from './engine-view';
 
+/** The format encodeEngineImport writes (older ones still read). */
+export const ENGINE_IMPORT_FORMAT = 'syncdrift-connect-import/4';
+
 /** The first format: every object whole (its rule and citations repeated per object). Still read. */
 const ObjectsV1 = z.object({ format: z.literal('syncdrift-connect-import/1'), objects: z.array(EngineObject) });
 /**
@@ -57,7 +60,7 @@ const EvidenceSite = EngineEvidence.pick({ source: true, origin: true });
 type EvidenceSite = z.infer<typeof EvidenceSite>;
 const TablesV4 = Tables.extend({ evidence: z.array(EvidenceSite) });
 const ObjectsV4 = z.object({
-  format: z.literal('syncdrift-connect-import/4'),
+  format: z.literal(ENGINE_IMPORT_FORMAT),
   count: z.number().int().nonnegative(),
   tables: TablesV4,
   /** Checked by decodeColumns: each an array of `count` values. */
@@ -138,7 +141,7 @@ export function encodeEngineImport(objects: readonly EngineObject[]): string {
     columns.evidence[i] = cites;
   }
   const tables: TablesV4 = { rules: rules.values, evidence: sites, engine: engine.values, state: state.values, exportedAt: exportedAt.values, reason: reason.values };
-  return JSON.stringify({ format: 'syncdrift-connect-import/4', count: n, tables, columns });
+  return JSON.stringify({ format: ENGINE_IMPORT_FORMAT, count: n, tables, columns });
 }
 
 const isIndex = (v: unknown, size: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < size;
@@ -232,7 +235,7 @@ function decodeColumns(count: number, t: Omit<Tables, 'evidence'> & { evidence: 
 /** The objects of a stored import (any format), or null when it does not read as one. */
 export function decodeEngineImport(parsed: unknown): EngineObject[] | null {
   const format = parsed !== null && typeof parsed === 'object' ? (parsed as { format?: unknown }).format : undefined;
-  if (format === 'syncdrift-connect-import/4') {
+  if (format === ENGINE_IMPORT_FORMAT) {
     const v4 = ObjectsV4.safeParse(parsed);
     return v4.success ? decodeColumns(v4.data.count, v4.data.tables, v4.data.columns, v4.data.tables.evidence) : null;
   }

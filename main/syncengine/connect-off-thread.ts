@@ -34,6 +34,8 @@ export interface ConnectReadResult {
   objects: EngineObject[];
   stats: ConnectStats;
   files: ConnectFileInfo[];
+  /** The objects in the stored import's format, as they crossed (what a cache of the read keeps). */
+  body: Uint8Array;
 }
 
 /** Where the worker's code is, and how to run it. */
@@ -90,7 +92,7 @@ export function readConnectExportsOffThread(paths: readonly string[], options: R
           }
           const objects = decodeEngineImport(parsed);
           if (!objects || objects.length !== m.count) reject(new SyncDriftError('internal', 'CONNECT_WORKER_GARBLED', 'the Connect export reader handed back objects that do not check'));
-          else resolve({ objects, stats: m.stats, files: m.files });
+          else resolve({ objects, stats: m.stats, files: m.files, body: m.body });
         });
       }
     });

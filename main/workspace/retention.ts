@@ -5,6 +5,7 @@
  */
 import type Sqlite from 'better-sqlite3';
 import { ValidationError } from '../core/errors';
+import { CONNECT_EXPORT_CACHE_PREFIX } from './connect-export-cache';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -28,13 +29,15 @@ export interface PurgeCounts {
   journalEntries: number;
 }
 
-/** Deletes scans (with snapshots and rows), audit changes and finished sessions older than the cutoff. */
+/** Deletes scans (with snapshots and rows), audit changes, finished sessions and the CLI's kept Connect read older than the cutoff. */
 export function purgeBefore(db: Sqlite.Database, cutoffIso: string): PurgeCounts {
   const counts = db.transaction(() => {
     const scans = db.prepare("DELETE FROM scans WHERE started_at < ? AND status != 'running'").run(cutoffIso).changes;
     const auditChanges = db.prepare('DELETE FROM audit_changes WHERE at < ?').run(cutoffIso).changes;
     db.prepare('DELETE FROM audit_record_targets WHERE record_id IN (SELECT record_id FROM audit_records WHERE at < ?)').run(cutoffIso);
     db.prepare('DELETE FROM audit_records WHERE at < ?').run(cutoffIso);
+    // The CLI's kept read of Connect exports holds exported phone numbers too (recomputable from the files).
+    db.prepare('DELETE FROM blobs WHERE substr(key, 1, ?) = ? AND updated_at < ?').run(CONNECT_EXPORT_CACHE_PREFIX.length, CONNECT_EXPORT_CACHE_PREFIX, cutoffIso);
     // Sessions that are still executing keep their journal: it is the only record of a half-done change.
     const old = db.prepare("SELECT id FROM sessions WHERE updated_at < ? AND state NOT IN ('executing', 'verifying')").pluck().all(cutoffIso) as string[];
     let journalEntries = 0;

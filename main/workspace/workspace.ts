@@ -7,6 +7,7 @@ import type { Clock } from '../core/ports';
 import { systemClock } from '../core/ports';
 import { openDatabase, type OpenDatabaseOptions } from './db';
 import { AuditIndexRepository } from './audit-index';
+import { ConnectExportCache } from './connect-export-cache';
 import { EngineImportRepository } from './engine-imports';
 import { ProfileRepository } from './profiles';
 import { DecisionRepository, JournalRepository, SessionRepository } from './remediation-store';
@@ -27,6 +28,8 @@ export class Workspace {
   readonly settings: SettingsRepository;
   /** Entra Connect exports imported per profile, joined by its scans. */
   readonly engineImports: EngineImportRepository;
+  /** The CLI's last read of `--connect-export` files, for the next run on the same files. */
+  readonly connectExportCache: ConnectExportCache;
 
   constructor(
     readonly db: Sqlite.Database,
@@ -43,6 +46,7 @@ export class Workspace {
     this.blobs = new BlobRepository(db, clock);
     this.settings = new SettingsRepository(db);
     this.engineImports = new EngineImportRepository(db, this.settings, this.blobs);
+    this.connectExportCache = new ConnectExportCache(db, this.blobs);
   }
 
   /** Deletes personal data older than `olderThanMs` (scans with snapshots and rows, audit changes, finished sessions). */

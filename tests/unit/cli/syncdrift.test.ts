@@ -403,4 +403,101 @@ describe('syncdrift import --connect-export (#18)', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/bad\.xml:3: closing tag <\/cs-objects> does not match <cs-object> opened on line 2/);
   });
+
+  /** The exports of the test above: Alex reformatted by a custom rule, Grady stuck (exported = AD). */
+  async function writeExports(): Promise<{ alex: string; grady: string }> {
+    const { objectGuidToAnchor } = await import('../../../main/drift/row-parts');
+    const alex = objectGuidToAnchor('7b1c3f40-2d5e-4f60-8b9c-8d7e6f504b32')!;
+    const grady = objectGuidToAnchor('9d3e5162-4f70-4182-adbe-af9081726d54')!;
+    const graph = contosoGraphPage() as { value: Array<{ userPrincipalName: string; mobilePhone: string | null }> };
+    const alexCloud = graph.value.find((u) => u.userPrincipalName === 'alex.wilber@contoso.com')!.mobilePhone!;
+    write('aad-cs.xml', `<cs-objects ma-name="contoso.onmicrosoft.com - AAD">\n${aad(alex, alexCloud)}\n${aad(grady, '+1 425 555 0103')}\n</cs-objects>\n`);
+    write('sync-rules.json', [
+      { Name: 'Custom - Mobile E.164', Direction: 0, Precedence: 50, AttributeFlowMappings: [{ Source: ['mobile'], Destination: 'mobile', FlowType: 2, Expression: 'Replace([mobile]," ","")' }] },
+    ]);
+    return { alex, grady };
+  }
+  const IMPORT = ['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--profile', 'contoso.json', '--connect-export', 'aad-cs.xml', '--connect-export', 'sync-rules.json', '--format', 'json', '--all'];
+  const rowOf = (r: Captured, upn: string) => DriftReport.parse(JSON.parse(r.out)).rows.find((x) => x.upn === upn)!;
+
+  it('keeps the read in the workspace and takes it back while the files are unchanged; a changed file is read again', async () => {
+    await writeExports();
+    const first = await run(IMPORT);
+    expect(first.code).toBe(0);
+    expect(first.err).toMatch(/Connect exports: 2 Entra ID connector user\(s\)/);
+    expect(first.err).not.toMatch(/unchanged since/);
+    const ws = openWorkspace(join(dir, 'home', 'workspace.db'));
+    expect(ws.blobs.keys('connect-export-cache:')).toEqual(['connect-export-cache:meta', 'connect-export-cache:objects']);
+    ws.close();
+
+    nowIso = '2025-02-03T09:00:00Z';
+    const second = await run(IMPORT);
+    expect(second.code).toBe(0);
+    expect(second.err).toMatch(/Connect exports: unchanged since they were read at 2025-02-03T08:00:00\.000Z, taken from .*workspace\.db \(2 Entra ID connector user\(s\)/);
+    expect(rowOf(second, 'alex.wilber@contoso.com').status).toBe('rule-formatted');
+    expect(rowOf(second, 'grady.archie@contoso.com').engine?.evidence[0]).toMatchObject({ origin: 'aad-cs.xml', line: 8 });
+    expect(JSON.parse(second.out).rows).toEqual(JSON.parse(first.out).rows);
+
+    // Same size, new content: what the engine exported for Grady changed, which the kept read would not say.
+    const xml = readFileSync(join(dir, 'aad-cs.xml'), 'utf8');
+    writeFileSync(join(dir, 'aad-cs.xml'), xml.replace('+1 425 555 0103', '+1 425 555 0109'));
+    const third = await run(IMPORT);
+    expect(third.err).not.toMatch(/unchanged since/);
+    expect(rowOf(third, 'grady.archie@contoso.com').engine?.exported?.mobile).toBe('+1 425 555 0109');
+
+    // Naming the files in another order, or fewer of them, is another read.
+    const fewer = await run(IMPORT.filter((a, i, all) => a !== 'sync-rules.json' && !(a === '--connect-export' && all[i + 1] === 'sync-rules.json')));
+    expect(fewer.err).not.toMatch(/unchanged since/);
+    expect(rowOf(fewer, 'alex.wilber@contoso.com').engine?.rule ?? null).toBeNull();
+  });
+
+  it('reads the files again when the kept read no longer checks, and keeps nothing with --no-save', async () => {
+    await writeExports();
+    expect((await run(IMPORT)).code).toBe(0);
+    const ws = openWorkspace(join(dir, 'home', 'workspace.db'));
+    const body = ws.blobs.get('connect-export-cache:objects')!;
+    ws.blobs.put('connect-export-cache:objects', body.subarray(0, body.length - 40));
+    ws.close();
+    const again = await run(IMPORT);
+    expect(again.code).toBe(0);
+    expect(again.err).toMatch(/Connect exports \(the read kept in the workspace no longer checks, so they are read again\): 2 Entra ID/);
+    expect(rowOf(again, 'alex.wilber@contoso.com').status).toBe('rule-formatted');
+    // ...and kept again, whole.
+    const ws2 = openWorkspace(join(dir, 'home', 'workspace.db'));
+    expect(ws2.blobs.get('connect-export-cache:objects')!.equals(body)).toBe(true);
+    ws2.close();
+
+    rmSync(join(dir, 'home'), { recursive: true, force: true });
+    const nosave = await run([...IMPORT, '--no-save']);
+    expect(nosave.code).toBe(0);
+    expect(existsSync(join(dir, 'home', 'workspace.db'))).toBe(false);
+  });
+
+  it('joins the exports to a live scan (`scan --connect-export`), and refuses them for a Cloud Sync profile', async () => {
+    await writeExports();
+    const services: Partial<CliServices> = {
+      openLiveSources: async () => ({
+        onPrem: [await importLdifFile(join(dir, 'contoso-users.ldf'))],
+        cloudUsers: pagesOf([await importGraphUsersFile(join(dir, 'contoso-entra-users.json'))]),
+        tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+        close: async () => {},
+      }),
+    };
+    const r = await run(['scan', '--profile', 'contoso.json', '--connect-export', 'aad-cs.xml', '--connect-export', 'sync-rules.json', '--format', 'json', '--all', '--no-save'], services);
+    expect(r.err).not.toMatch(/syncdrift:/);
+    expect(r.code).toBe(0);
+    expect(rowOf(r, 'alex.wilber@contoso.com').status).toBe('rule-formatted');
+    expect(rowOf(r, 'grady.archie@contoso.com')).toMatchObject({ status: 'cloud-override', flags: expect.arrayContaining(['override-confirmed']) });
+
+    write('bad.xml', '<cs-objects>\n  <cs-object cs-dn="CN={41}">\n</cs-objects>\n');
+    const bad = await run(['scan', '--profile', 'contoso.json', '--connect-export', 'bad.xml', '--no-save'], services);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/bad\.xml:3: closing tag/);
+
+    write('cs.json', contosoProfile({ cloud: { ...(contosoProfile().cloud as object), cloudSync: { servicePrincipalId: '11111111-2222-4333-8444-555555555555' } } }));
+    const cs = await run(['scan', '--profile', 'cs.json', '--connect-export', 'aad-cs.xml', '--no-save'], { openLiveSources: async () => { throw new Error('not reached'); } });
+    expect(cs.code).toBe(2);
+    expect(cs.err).toMatch(/--connect-export: the profile\u2019s tenant syncs with Cloud Sync/);
+    expect((await run(['scan', '--profile', 'contoso.json', '--connect-export', ''])).err).toMatch(/--connect-export: needs a file name/);
+  });
 });

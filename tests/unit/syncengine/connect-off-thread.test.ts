@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { CancelledError, SyncDriftError, ValidationError } from '../../../main/core/errors';
 import { connectExports } from '../../../main/sandbox/connect-rules';
 import { readConnectExports } from '../../../main/syncengine/connect-files';
+import { encodeEngineImport } from '../../../main/core/engine-import-format';
 import { connectWorkerEntry, readConnectExportsOffThread } from '../../../main/syncengine/connect-off-thread';
 
 const dir = mkdtempSync(join(tmpdir(), 'sd-connect-off-thread-'));
@@ -63,7 +64,10 @@ describe('readConnectExportsOffThread', () => {
     });
     const inThread = await readConnectExports(files);
     expect(off.objects).toHaveLength(300);
-    expect(off).toEqual(inThread);
+    const { body, ...read } = off;
+    expect(read).toEqual(inThread);
+    // What crossed is the stored import's encoding of those objects (what the CLI keeps for the next run).
+    expect(Buffer.from(body).toString('utf8')).toBe(encodeEngineImport(inThread.objects));
     expect(off.objects.filter((o) => o.rule?.name === 'Custom - Mobile E.164').length).toBeGreaterThan(0);
     expect(events.at(-1)).toBe(inThread.files.reduce((n, f) => n + f.bytes, 0));
     // The join is reported started and finished, so a progress bar reaches its end.

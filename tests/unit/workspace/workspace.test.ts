@@ -16,6 +16,8 @@ import { ValidationError } from '../../../main/core/errors';
 import type { Clock } from '../../../main/core/ports';
 import type { EngineObject } from '../../../main/core/engine-view';
 import type { ConnectImportInfo } from '../../../main/core/engine-import';
+import { encodeEngineImport } from '../../../main/core/engine-import-format';
+import type { ExportFileStamp } from '../../../main/workspace/connect-export-cache';
 import { createLogger } from '../../../main/core/logger';
 import { ConnectImportService } from '../../../main/api/connect-import-service';
 import { Operations } from '../../../main/api/operations';
@@ -623,5 +625,76 @@ describe('retention', () => {
     ws.settings.setRetention({ keep: '30d' });
     expect(ws.applyRetention()).toMatchObject({ scans: 1, cutoff: '2025-01-30T12:00:00.000Z' });
     ws.close();
+  });
+});
+
+describe('the CLI\u2019s kept read of Connect exports (#18)', () => {
+  const stamp = (over: Partial<ExportFileStamp> = {}): ExportFileStamp => ({ path: '/x/cs.xml', dev: '2049', ino: '131', size: '4096', mtimeNs: '1740823200123456789', ctimeNs: '1740823200123456789', ...over });
+  const READER = 'syncdrift 1.2.3 syncdrift-connect-import/4';
+
+  it('gives the objects back only for the same stamps, in the same order, by the same reader', () => {
+    const ws = open();
+    const imp = withConnectImport(ws);
+    const stamps = [stamp(), stamp({ path: '/x/rules.json', ino: '132' })];
+    expect(ws.connectExportCache.get(stamps, READER)).toEqual({ miss: 'none' });
+    ws.connectExportCache.put(stamps, READER, imp.info, encodeEngineImport(imp.objects));
+    expect(ws.connectExportCache.get(stamps, READER)).toEqual({ info: imp.info, objects: imp.objects });
+    for (const changed of [
+      [stamp({ ctimeNs: '1740823200123456790' }), stamps[1]!],
+      [stamp({ mtimeNs: '1' }), stamps[1]!],
+      [stamp({ size: '4097' }), stamps[1]!],
+      [stamp({ ino: '999' }), stamps[1]!],
+      [stamp({ dev: '1' }), stamps[1]!],
+      [stamps[1]!, stamps[0]!],
+      [stamps[0]!],
+    ]) expect(ws.connectExportCache.get(changed, READER)).toEqual({ miss: 'changed' });
+    expect(ws.connectExportCache.get(stamps, 'syncdrift 1.2.4 syncdrift-connect-import/4')).toEqual({ miss: 'changed' });
+    // A newer read replaces it.
+    ws.connectExportCache.put([stamp({ ino: '7' })], READER, { ...imp.info, objects: 1 }, encodeEngineImport([imp.objects[0]!]));
+    expect(ws.connectExportCache.get(stamps, READER)).toEqual({ miss: 'changed' });
+    expect(ws.connectExportCache.get([stamp({ ino: '7' })], READER)).toMatchObject({ objects: [imp.objects[0]] });
+    expect(ws.connectExportCache.clear()).toBe(true);
+    expect(ws.connectExportCache.get([stamp({ ino: '7' })], READER)).toEqual({ miss: 'none' });
+    ws.close();
+  });
+
+  it('does not trust a kept read that no longer checks', () => {
+    const ws = open();
+    const imp = withConnectImport(ws);
+    const stamps = [stamp()];
+    const body = encodeEngineImport(imp.objects);
+    ws.connectExportCache.put(stamps, READER, imp.info, body);
+    ws.blobs.put('connect-export-cache:meta', '{"cache":"syncdrift-connect-export-cache/1"');
+    expect(ws.connectExportCache.get(stamps, READER)).toEqual({ miss: 'unreadable' });
+    ws.connectExportCache.put(stamps, READER, imp.info, body);
+    const meta = JSON.parse(ws.blobs.get('connect-export-cache:meta')!.toString('utf8')) as { stamps: Array<Record<string, unknown>> };
+    meta.stamps[0]!['size'] = '-1';
+    ws.blobs.put('connect-export-cache:meta', JSON.stringify(meta));
+    expect(ws.connectExportCache.get(stamps, READER)).toEqual({ miss: 'unreadable' });
+    // Objects that decode but are not as many as the read said.
+    ws.connectExportCache.put(stamps, READER, { ...imp.info, objects: 4 }, body);
+    expect(ws.connectExportCache.get(stamps, READER)).toEqual({ miss: 'unreadable' });
+    ws.connectExportCache.put(stamps, READER, imp.info, body);
+    ws.blobs.delete('connect-export-cache:objects');
+    expect(ws.connectExportCache.get(stamps, READER)).toEqual({ miss: 'unreadable' });
+    expect(() => ws.connectExportCache.put([], READER, imp.info, body)).toThrow();
+    ws.close();
+  });
+
+  it('is not carried by export-workspace, and retention drops it with the other personal data', async () => {
+    const a = open('a.db');
+    const imp = withConnectImport(a);
+    a.connectExportCache.put([stamp()], READER, imp.info, encodeEngineImport(imp.objects));
+    const file = join(dir, 'a.sdx');
+    await a.export(file, { mask: false });
+    expect(gunzipSync(readFileSync(file)).toString('utf8')).not.toContain('connect-export-cache');
+    const b = open('b.db');
+    await b.import(file);
+    expect(b.blobs.keys('connect-export-cache:')).toEqual([]);
+    b.close();
+    now = new Date('2025-05-01T12:00:00Z');
+    a.purgeOlderThan(30 * 86_400_000);
+    expect(a.blobs.keys('connect-export-cache:')).toEqual([]);
+    a.close();
   });
 });

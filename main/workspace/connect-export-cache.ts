@@ -1,0 +1,112 @@
+/**
+ * The CLI's last read of `--connect-export` files, kept for the next run that names the same files
+ * unchanged (#18). Reading a 100k-user connector-space export costs seconds of CPU; the joined objects
+ * it gives depend on the files alone, so a support engineer re-running `syncdrift import` or `scan`
+ * on the same exports gets them back from the workspace (the stored import's format,
+ * main/core/engine-import-format.ts) instead.
+ *
+ * "Unchanged" is what `make` and Git's index go by, made stricter: per file its path, device, inode,
+ * size, modification and status-change times in nanoseconds (ctime cannot be set back by a program
+ * that rewrites a file), in the order given, and the version of the reader that read them. Any
+ * difference, a stamp or blob that does not validate, or objects that no longer decode means the
+ * files are read again. One entry: the newest read replaces the one before, in one transaction.
+ *
+ * Kept in `blobs` under its own prefix: derived data, so not carried by export-workspace
+ * (main/workspace/transfer.ts carries settings and the per-profile imports, never blobs as such),
+ * and dropped by `purge` with everything else the workspace can recompute.
+ */
+import type Sqlite from 'better-sqlite3';
+import { z } from 'zod';
+import type { EngineObject } from '../core/engine-view';
+import { decodeEngineImport } from '../core/engine-import-format';
+import { ConnectImportInfo } from '../core/engine-import';
+import type { BlobRepository } from './settings';
+
+export const CONNECT_EXPORT_CACHE_PREFIX = 'connect-export-cache:';
+const META_KEY = `${CONNECT_EXPORT_CACHE_PREFIX}meta`;
+const OBJECTS_KEY = `${CONNECT_EXPORT_CACHE_PREFIX}objects`;
+
+/** What identifies one file's content without reading it (bigint stat fields as decimal text). */
+export const ExportFileStamp = z.strictObject({
+  path: z.string().min(1),
+  dev: z.string().regex(/^\d+$/),
+  ino: z.string().regex(/^\d+$/),
+  size: z.string().regex(/^\d+$/),
+  mtimeNs: z.string().regex(/^\d+$/),
+  ctimeNs: z.string().regex(/^\d+$/),
+});
+export type ExportFileStamp = z.infer<typeof ExportFileStamp>;
+
+const Meta = z.strictObject({
+  cache: z.literal('syncdrift-connect-export-cache/1'),
+  reader: z.string().min(1),
+  stamps: z.array(ExportFileStamp).min(1),
+  info: ConnectImportInfo,
+});
+
+function sameStamps(a: readonly ExportFileStamp[], b: readonly ExportFileStamp[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((x, i) => {
+    const y = b[i]!;
+    return x.path === y.path && x.dev === y.dev && x.ino === y.ino && x.size === y.size && x.mtimeNs === y.mtimeNs && x.ctimeNs === y.ctimeNs;
+  });
+}
+
+export interface CachedConnectRead {
+  info: ConnectImportInfo;
+  objects: EngineObject[];
+}
+
+export class ConnectExportCache {
+  constructor(
+    private readonly db: Sqlite.Database,
+    private readonly blobs: BlobRepository,
+  ) {}
+
+  /**
+   * The objects of the last read, when it was of exactly these files (same stamps, same order) by
+   * this reader; otherwise null, and then why in `miss` (for the CLI to say).
+   */
+  get(stamps: readonly ExportFileStamp[], reader: string): (CachedConnectRead & { miss?: undefined }) | { miss: 'none' | 'changed' | 'unreadable' } {
+    const rawMeta = this.blobs.get(META_KEY);
+    if (!rawMeta) return { miss: 'none' };
+    let meta: z.infer<typeof Meta>;
+    try {
+      const parsed = Meta.safeParse(JSON.parse(rawMeta.toString('utf8')));
+      if (!parsed.success) return { miss: 'unreadable' };
+      meta = parsed.data;
+    } catch {
+      return { miss: 'unreadable' };
+    }
+    if (meta.reader !== reader || !sameStamps(meta.stamps, stamps)) return { miss: 'changed' };
+    const body = this.blobs.get(OBJECTS_KEY);
+    if (!body) return { miss: 'unreadable' };
+    let objects: EngineObject[] | null;
+    try {
+      objects = decodeEngineImport(JSON.parse(body.toString('utf8')));
+    } catch {
+      objects = null;
+    }
+    if (!objects || objects.length !== meta.info.objects) return { miss: 'unreadable' };
+    return { info: meta.info, objects };
+  }
+
+  /** Replaces the kept read with this one (the stored import's encoding of its objects), all or nothing. */
+  put(stamps: readonly ExportFileStamp[], reader: string, info: ConnectImportInfo, body: Uint8Array | string): void {
+    const meta = Meta.parse({ cache: 'syncdrift-connect-export-cache/1', reader, stamps, info });
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.db.transaction(() => {
+      this.blobs.put(OBJECTS_KEY, bytes);
+      this.blobs.put(META_KEY, JSON.stringify(meta));
+    })();
+  }
+
+  /** Forgets the kept read; true when there was one. */
+  clear(): boolean {
+    return this.db.transaction(() => {
+      const a = this.blobs.delete(META_KEY);
+      const b = this.blobs.delete(OBJECTS_KEY);
+      return a || b;
+    })();
+  }
+}
