@@ -14,6 +14,7 @@ import type { ProgressSink } from '../core/progress';
 import type { Workspace } from '../workspace/workspace';
 import type { ExportFileStamp } from '../workspace/connect-export-cache';
 import { ENGINE_IMPORT_FORMAT } from '../core/engine-import-format';
+import { APP_VERSION } from '../core/version';
 import { readConnectExportsOffThread, type ConnectReadResult } from '../syncengine/connect-off-thread';
 
 export { readConnectExports } from '../syncengine/connect-files';
@@ -38,11 +39,28 @@ export function stampExportFiles(paths: readonly string[]): ExportFileStamp[] | 
 const describe = (info: ConnectImportInfo): string =>
   `${info.stats.aadUsers} Entra ID connector user(s), ${info.stats.adOnly} AD-only, ${info.stats.rulesTouchingMobile} rule(s) flowing to mobile`;
 
+/** Who reads the exports: a kept read by another version of the CLI is not used. */
+export const CONNECT_EXPORT_READER = `syncdrift ${APP_VERSION}`;
+
+/**
+ * The workspace's kept read when every file it was read from is still as it was (stamped again
+ * now), for a command that did not name the files itself (apply's preflight rescan); else null.
+ */
+export function keptConnectRead(ws: Workspace, reader: string = CONNECT_EXPORT_READER): { objects: EngineObject[]; info: ConnectImportInfo; paths: string[] } | null {
+  const kept = ws.connectExportCache.kept();
+  if (!kept) return null;
+  const paths = kept.stamps.map((s) => s.path);
+  const now = stampExportFiles(paths);
+  if (!now) return null;
+  const r = ws.connectExportCache.get(now, `${reader} ${ENGINE_IMPORT_FORMAT}`);
+  return r.miss ? null : { objects: r.objects, info: r.info, paths };
+}
+
 export interface ConnectExportReadOptions {
   /** The workspace the read is kept in and looked up from; null (--no-save): read every time. */
   workspace: Workspace | null;
-  /** Who read the files (the CLI's version): a kept read by another reader is not used. */
-  reader: string;
+  /** Who read the files (CONNECT_EXPORT_READER): a kept read by another reader is not used. */
+  reader?: string;
   clock: Clock;
   signal: AbortSignal;
   onProgress: ProgressSink;
@@ -59,7 +77,7 @@ export interface ConnectExportReadOptions {
  * reader's error (naming the file and line); a kept read that cannot be written is said, not fatal.
  */
 export function startConnectExportRead(paths: readonly string[], o: ConnectExportReadOptions): Promise<readonly EngineObject[]> {
-  const reader = `${o.reader} ${ENGINE_IMPORT_FORMAT}`;
+  const reader = `${o.reader ?? CONNECT_EXPORT_READER} ${ENGINE_IMPORT_FORMAT}`;
   const stamps = o.workspace ? stampExportFiles(paths) : null;
   let why = '';
   if (o.workspace && stamps) {

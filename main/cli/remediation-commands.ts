@@ -66,7 +66,14 @@ export interface RemediationCommandDeps {
    * cloud client, and in the sandbox the simulator's cycle). The CLI framework supplies it: profile
    * loading and sign-in live there. Absent: apply/resume/undo are refused with a clear message.
    */
-  openEngine?: (ctx: { workspaceFile: string; profile: string | null; operator: Operator; io: RemediationCommandIo }) => Promise<EngineHandle>;
+  openEngine?: (ctx: {
+    workspaceFile: string;
+    profile: string | null;
+    operator: Operator;
+    io: RemediationCommandIo;
+    /** apply's `--connect-export` files (resolved): the preflight's rescan joins them, as the scan did. */
+    connectExports?: string[];
+  }) => Promise<EngineHandle>;
   /** Reads a person's answer on a TTY (default: one line from stdin). */
   ask?: (question: string) => Promise<string>;
   clock?: Clock;
@@ -226,7 +233,13 @@ function operatorFor(io: RemediationCommandIo, deps: RemediationCommandDeps, fla
 
 async function withEngine<T>(io: RemediationCommandIo, deps: RemediationCommandDeps, v: Values, operator: Operator, fn: (engine: RemediationEngine) => Promise<T>): Promise<T> {
   if (!deps.openEngine) throw new ValidationError('--profile', 'this build of the CLI cannot connect to AD and Entra ID for remediation (no engine wiring)');
-  const handle = await deps.openEngine({ workspaceFile: workspaceFileFor(io, str(v, 'workspace')), profile: str(v, 'profile'), operator, io });
+  const raw = (v as Record<string, unknown>)['connect-export'];
+  const files = Array.isArray(raw) ? (raw as unknown[]) : [];
+  files.forEach((f, i) => {
+    if (typeof f !== 'string' || f.trim() === '') throw new ValidationError('--connect-export', `needs a file name (occurrence ${i + 1} is empty)`);
+  });
+  const connectExports = (files as string[]).map((f) => resolve(io.cwd, f));
+  const handle = await deps.openEngine({ workspaceFile: workspaceFileFor(io, str(v, 'workspace')), profile: str(v, 'profile'), operator, io, ...(connectExports.length ? { connectExports } : {}) });
   try {
     return await fn(handle.engine);
   } finally {
@@ -320,7 +333,7 @@ function acceptUnscannedArg(raw: string | null): number | 'unknown' | undefined 
 /** `syncdrift apply`. */
 export function runApplyCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps = {}): Promise<number> {
   return guard(io, async () => {
-    const { values: v, positionals } = parse(args, { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'cycle-done': { type: 'boolean' }, replicated: { type: 'boolean' }, 'accept-unscanned': { type: 'string' } }, 1, APPLY_USAGE);
+    const { values: v, positionals } = parse(args, { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'cycle-done': { type: 'boolean' }, replicated: { type: 'boolean' }, 'accept-unscanned': { type: 'string' }, 'connect-export': { type: 'string', multiple: true } }, 1, APPLY_USAGE);
     const accept = acceptUnscannedArg(str(v, 'accept-unscanned'));
     const file = positionals[0] as string;
     // Integrity first: nothing of a plan is shown as "ready" or applied before its check passes.

@@ -21,6 +21,7 @@ Exit codes: 0 written (and ready), 8 written but blocked (undecided blast-radius
 `;
 
 export const APPLY_USAGE = `Usage: syncdrift apply PLAN [--dry-run] [--yes] [--accept-unscanned N|unknown] [--profile P] [--workspace W]
+                     [--connect-export FILE ...]
 
 Preflight (permissions, connectivity, fresh re-read of every value; changed rows become conflicts),
 then the writes in order, the journal, and verification. --dry-run shows the plan and its blast
@@ -34,6 +35,10 @@ workspace is refused (exit 2) and nothing is written.
                  has no count); preflight counts them again over Graph and refuses when there are
                  more. After the cycle the whole tenant is read again: every one that changed is
                  counted, and up to 500 are named.
+  --connect-export FILE  the Entra Connect exports (repeatable) the preflight's fresh scan joins, as
+                 \`scan --connect-export\` did: without them the users a sync rule reformats read
+                 as new drift. Default: the exports the workspace read last, when all are unchanged.
+                 A Cloud Sync profile's fresh scan reads Cloud Sync's view over Graph instead.
 
 Exit codes: 0 done and verified, 7 waiting (next step printed; resume later), 8 refused
 (preflight, conflicts, undecided rows, no confirmation), 2 usage, 3 sign-in/permission, 1 unexpected.

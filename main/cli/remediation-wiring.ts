@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { openCliCloudClient } from './cloud-sign-in';
 import { secretsFor } from './sources';
 import { createNodeNetwork } from '../cloud/network';
-import { ValidationError } from '../core/errors';
+import { isSyncDriftError, ValidationError } from '../core/errors';
 import { createLogger } from '../core/logger';
 import type { Clock } from '../core/ports';
 import { systemClock } from '../core/ports';
@@ -25,17 +25,28 @@ import { reportWithCloudManaged } from '../api/scan-service';
 import type { DriftReport } from '../core/model';
 import type { EngineFlows, EngineObject } from '../core/engine-view';
 import { demoEngineView } from './demo-engine-view';
+import type { Profile } from '../core/profile';
+import type { CloudClient } from '../cloud';
+import { readCloudSyncView } from '../cloud/cloud-sync-view';
+import { keptConnectRead, startConnectExportRead } from './connect-exports';
 
 export function cliRemediationDeps(opts: { clock?: Clock } = {}): RemediationCommandDeps {
   const clock = opts.clock ?? systemClock;
   return {
     clock,
-    openEngine: async ({ workspaceFile, profile, operator, io }) => (profile ? openLive(profile, workspaceFile, operator, io, clock) : openDemo(workspaceFile, operator, io, clock)),
+    openEngine: async ({ workspaceFile, profile, operator, io, connectExports }) => {
+      if (profile) return openLive(profile, workspaceFile, operator, io, clock, connectExports ?? []);
+      if (connectExports?.length) throw new ValidationError('--connect-export', 'needs --profile: the sandbox demo joins its own sync engine\u2019s view');
+      return openDemo(workspaceFile, operator, io, clock);
+    },
   };
 }
 
-async function openLive(profileFile: string, workspaceFile: string, operator: Operator, io: RemediationCommandIo, clock: Clock): Promise<EngineHandle> {
+async function openLive(profileFile: string, workspaceFile: string, operator: Operator, io: RemediationCommandIo, clock: Clock, connectExports: readonly string[]): Promise<EngineHandle> {
   const profile = await loadProfile(resolve(io.cwd, profileFile));
+  if (connectExports.length > 0 && profile.cloud.cloudSync) {
+    throw new ValidationError('--connect-export', 'the profile\u2019s tenant syncs with Cloud Sync (cloud.cloudSync), whose view the rescan reads over Graph; Entra Connect exports do not apply to it');
+  }
   const logger = createLogger(() => {});
   const extraCa = io.env.NODE_EXTRA_CA_CERTS;
   const network = await createNodeNetwork({ env: io.env, ...(extraCa ? { extraCaFiles: [extraCa] } : {}) });
@@ -68,12 +79,28 @@ async function openLive(profileFile: string, workspaceFile: string, operator: Op
       if (!d) throw new ValidationError('plan.rows[].onPrem.sourceId', `the profile has no on-prem source "${sourceId}" (it has ${[...directories.keys()].join(', ')})`);
       return d;
     };
-    const rescan = async (o: { signal?: AbortSignal }) =>
-      rescanWithManaged(
-        await runScan({ onPrem: [...directories.values()], cloudUsers: client.listUsers(o.signal ? { signal: o.signal } : {}), profileName: profile.name, defaultRegion: profile.defaultRegion, clock, ...(o.signal ? { signal: o.signal } : {}) }),
+    // The preflight's rescan joins the sync engine's view as the scan did, or the users a sync rule
+    // reformats (rule-formatted in the plan) read as new drift the plan does not list.
+    const say = (line: string) => void io.stderr.write(`${line}\n`);
+    const rescan = async (o: { signal?: AbortSignal }) => {
+      const view = await rescanEngineView({ profile, client, workspaceFile, connectExports, clock, say, ...(o.signal ? { signal: o.signal } : {}) });
+      return rescanWithManaged(
+        await runScan({
+          onPrem: [...directories.values()],
+          cloudUsers: client.listUsers(o.signal ? { signal: o.signal } : {}),
+          profileName: profile.name,
+          defaultRegion: profile.defaultRegion,
+          clock,
+          ...(view.objects ? { engineObjects: view.objects } : {}),
+          ...(view.flows ? { engineFlows: view.flows } : {}),
+          ...(o.signal ? { signal: o.signal } : {}),
+        }),
         { client, defaultRegion: profile.defaultRegion, profileName: profile.name },
         o.signal,
+        view.objects,
+        view.flows,
       );
+    };
     // A Cloud Sync tenant's full cycle is the job's restart (empty criteria), which the product can run itself.
     const cs = profile.cloud.cloudSync;
     const engine = new RemediationEngine({ journal, onPrem, cloud: cloudPortFromClient(client), operator, clock, logger, rescan, ...(cs ? { runSyncCycle: cloudSyncCyclePort(client, cs.servicePrincipalId) } : {}) });
@@ -125,6 +152,48 @@ async function openDemo(workspaceFile: string, operator: Operator, io: Remediati
   } catch (e) {
     await close();
     throw e;
+  }
+}
+
+/**
+ * The engine's view for a live preflight rescan: Cloud Sync's over Graph for a Cloud Sync profile (a
+ * permission the sign-in lacks leaves it out, as the scan did); else the `--connect-export` files, or
+ * without them the workspace's kept read of the last ones read when they are all unchanged (the
+ * `scan --connect-export` the plan came from); else none. Each is said on stderr.
+ */
+export async function rescanEngineView(o: {
+  profile: Profile;
+  client: CloudClient;
+  workspaceFile: string;
+  connectExports: readonly string[];
+  clock: Clock;
+  say: (line: string) => void;
+  signal?: AbortSignal;
+}): Promise<{ objects?: readonly EngineObject[]; flows?: EngineFlows }> {
+  const cs = o.profile.cloud.cloudSync;
+  if (cs) {
+    try {
+      const view = await readCloudSyncView(o.client, { servicePrincipalId: cs.servicePrincipalId, clock: o.clock, ...(cs.logDays ? { logDays: cs.logDays } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+      return { objects: view.objects, flows: view.flows };
+    } catch (e) {
+      if (isSyncDriftError(e) && e.kind !== 'cancelled' && e.kind !== 'internal') {
+        o.say(`The rescan goes without Cloud Sync's view: ${e.message}`);
+        return {};
+      }
+      throw e;
+    }
+  }
+  const ws = openWorkspace(o.workspaceFile, { clock: o.clock });
+  try {
+    if (o.connectExports.length > 0) {
+      return { objects: await startConnectExportRead(o.connectExports, { workspace: ws, clock: o.clock, signal: o.signal ?? new AbortController().signal, onProgress: () => {}, say: o.say }) };
+    }
+    const kept = keptConnectRead(ws);
+    if (!kept) return {};
+    o.say(`The rescan joins the Connect exports read at ${kept.info.importedAt} (${kept.paths.join(', ')}), unchanged since; --connect-export names others.`);
+    return { objects: kept.objects };
+  } finally {
+    ws.close();
   }
 }
 

@@ -238,7 +238,7 @@ function startEngineRead(run: Run, files: readonly string[], ws: Workspace | nul
   try {
     objects = startConnectExportRead(
       files.map((f) => resolve(run.io.cwd, f)),
-      { workspace: ws, reader: `syncdrift ${VERSION}`, clock: run.clock, signal: stopper.signal, onProgress: progress.sink, say: run.say, onSettled: () => progress.done() },
+      { workspace: ws, clock: run.clock, signal: stopper.signal, onProgress: progress.sink, say: run.say, onSettled: () => progress.done() },
     );
   } catch (e) {
     objects = Promise.reject(e);

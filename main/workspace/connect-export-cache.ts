@@ -91,6 +91,18 @@ export class ConnectExportCache {
     return { info: meta.info, objects };
   }
 
+  /** The stamps and reader of the kept read (whether its files are still so or not: get() says), or null. */
+  kept(): { stamps: ExportFileStamp[]; reader: string; info: ConnectImportInfo } | null {
+    const raw = this.blobs.get(META_KEY);
+    if (!raw) return null;
+    try {
+      const parsed = Meta.safeParse(JSON.parse(raw.toString('utf8')));
+      return parsed.success ? { stamps: parsed.data.stamps, reader: parsed.data.reader, info: parsed.data.info } : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Replaces the kept read with this one (the stored import's encoding of its objects), all or nothing. */
   put(stamps: readonly ExportFileStamp[], reader: string, info: ConnectImportInfo, body: Uint8Array | string): void {
     const meta = Meta.parse({ cache: 'syncdrift-connect-export-cache/1', reader, stamps, info });

@@ -14,6 +14,7 @@ import { LdapDirectory } from '../../main/onprem/ldap';
 import { parseOnPremProfile } from '../../main/core/onprem-profile';
 import { EXPORT_ATTRIBUTES } from '../../main/onprem/import/export-kit';
 import { SyncSimulator } from '../../main/sandbox/sync';
+import { connectExports } from '../../main/sandbox/connect-rules';
 import { TenantStore } from '../../main/sandbox/tenant';
 import type { AuditActor } from '../../main/sandbox/tenant-model';
 import { startSandboxTenant, type SandboxTenant } from '../../main/sandbox/server';
@@ -162,6 +163,34 @@ describe.skipIf(unavailable !== null)('syncdrift scan and import (Samba AD DC + 
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/alternateMobilePhones/);
     await net.close();
     expect(sb.tenant.getUser(zoe!.cloud!.id)?.alternateMobilePhones.slice().sort()).toEqual(['+353 86 000 0001', '+353 86 000 0002']);
+  });
+
+  it('joins the Entra Connect exports to a live scan (`scan --connect-export`), and takes them back unchanged on the next run (#18)', async () => {
+    const first = DriftReport.parse(JSON.parse((await run(['scan', '--profile', 'samba.json', '--format', 'json', '--all', '--no-save'], env)).out));
+    // What the engine exported: AD's value for every user (no custom rule), so the help-desk edits are confirmed overrides.
+    const ex = connectExports({
+      entries: first.rows.filter((r) => r.onPrem?.sourceAnchor).map((r) => ({ anchor: r.onPrem!.sourceAnchor!, dn: r.onPrem!.dn, mobile: r.onPrem!.value, otherMobile: r.onPrem!.otherMobile ?? [], cloudId: r.cloud?.id ?? null })),
+      rules: [],
+      adConnector: dc.host,
+      lastExportAt: new Date(Date.now() - 600_000).toISOString(),
+    });
+    writeFileSync(join(dir, 'cs.xml'), ex.connectorSpaceXml);
+    writeFileSync(join(dir, 'rules.json'), ex.rulesJson);
+    const argv = ['scan', '--profile', 'samba.json', '--connect-export', 'cs.xml', '--connect-export', 'rules.json', '--format', 'json', '--all', '--workspace', 'engine.db'];
+    const live = await run(argv, env);
+    expect(live.err).not.toMatch(/syncdrift:/);
+    expect(live.code).toBe(0);
+    expect(live.err).toMatch(/Connect exports: \d+ Entra ID connector user\(s\)/);
+    const report = DriftReport.parse(JSON.parse(live.out));
+    const stuck = report.rows.find((x) => x.upn.toLowerCase() === edited[0]);
+    expect(stuck).toMatchObject({ status: 'cloud-override', flags: expect.arrayContaining(['override-confirmed']) });
+    expect(stuck?.engine?.evidence[0]).toMatchObject({ source: 'Export-ADSyncToolsObjects', origin: 'cs.xml', line: expect.any(Number) });
+    expect(report.rows.filter((x) => x.status === 'in-sync').every((x) => x.engine?.state === 'exported')).toBe(true);
+
+    const again = await run(argv, env);
+    expect(again.code).toBe(0);
+    expect(again.err).toMatch(/Connect exports: unchanged since they were read at .*, taken from .*engine\.db/);
+    expect(verdicts(DriftReport.parse(JSON.parse(again.out)))).toEqual(verdicts(report));
   });
 
   it('exits 3 when the DC is down, naming it', async () => {

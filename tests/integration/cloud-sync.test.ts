@@ -20,6 +20,8 @@ import { main, type CliIO } from '../../main/cli/syncdrift';
 import type { ScanSources } from '../../main/cli/context';
 import { DriftReport } from '../../main/core/model';
 import { startCloudSandbox, type CloudSandbox } from '../support/cloud-sandbox';
+import { rescanEngineView } from '../../main/cli/remediation-wiring';
+import type { Profile } from '../../main/core/profile';
 
 const BASE = 'DC=corp,DC=contoso,DC=com';
 const person = (cn: string, ou: string, guid: string, mobile: string, c: string) => `dn: CN=${cn},OU=${ou},${BASE}
@@ -183,6 +185,20 @@ describe('Cloud Sync readers against the sandbox tenant', () => {
     await expect(readOnly.cloudSync.provisionOnDemand({ servicePrincipalId: spId, jobId, ruleId: 'AD2AADProvisioning.UserRule' }, { objectId: '2b3c4d5e-0000-4000-8000-000000000001' })).rejects.toThrow(
       /provisioning a user on demand .* needs Synchronization\.ReadWrite\.All/,
     );
+  });
+
+  it('gives apply\u2019s preflight rescan Cloud Sync\u2019s view, as the scan had it; without the permission, none, said (#18)', async () => {
+    const spId = env.sb.tenant.cloudSyncJob.servicePrincipalId;
+    const profile = { name: 'Contoso', cloud: { cloudSync: { servicePrincipalId: spId } } } as unknown as Profile;
+    const said: string[] = [];
+    const c = await appClient(['User.Read.All', 'AuditLog.Read.All', 'Synchronization.Read.All']);
+    const view = await rescanEngineView({ profile, client: c, workspaceFile: join(work!, 'rescan.db'), connectExports: [], clock: { now: () => new Date() }, say: (l) => said.push(l) });
+    const paris = view.objects?.find((o) => o.cloudId === env.sb.tenant.findByUpn('paris.two@contoso.com')!.id);
+    expect(paris).toMatchObject({ engine: 'cloud-sync', exported: { mobile: '+33612345602' } });
+    expect(view.flows).toBeDefined();
+    const noSync = await appClient(['User.Read.All', 'AuditLog.Read.All']);
+    expect(await rescanEngineView({ profile, client: noSync, workspaceFile: join(work!, 'rescan.db'), connectExports: [], clock: { now: () => new Date() }, say: (l) => said.push(l) })).toEqual({});
+    expect(said.at(-1)).toMatch(/^The rescan goes without Cloud Sync's view: .*Synchronization\.Read\.All/);
   });
 
   it('restarts the provisioning job as the portal does (empty criteria) over HTTPS, and names Synchronization.ReadWrite.All when missing (#17 point 1)', async () => {
