@@ -68,7 +68,9 @@ export class ConnectExportCache {
    * this reader; otherwise null, and then why in `miss` (for the CLI to say).
    */
   get(stamps: readonly ExportFileStamp[], reader: string): (CachedConnectRead & { miss?: undefined }) | { miss: 'none' | 'changed' | 'unreadable' } {
-    const rawMeta = this.blobs.get(META_KEY);
+    // Both read in one transaction: another run replacing the kept read between the two reads
+    // would otherwise pair this read's stamps with that read's objects.
+    const [rawMeta, body] = this.db.transaction(() => [this.blobs.get(META_KEY), this.blobs.get(OBJECTS_KEY)] as const)();
     if (!rawMeta) return { miss: 'none' };
     let meta: z.infer<typeof Meta>;
     try {
@@ -79,7 +81,6 @@ export class ConnectExportCache {
       return { miss: 'unreadable' };
     }
     if (meta.reader !== reader || !sameStamps(meta.stamps, stamps)) return { miss: 'changed' };
-    const body = this.blobs.get(OBJECTS_KEY);
     if (!body) return { miss: 'unreadable' };
     let objects: EngineObject[] | null;
     try {
