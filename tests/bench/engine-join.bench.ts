@@ -49,7 +49,8 @@ const RULES: SandboxSyncRule[] = [{ name: 'Custom - Mobile E.164 (Sales)', prece
  * before; the app's `connectExport.import` still reads so). stored: the app's scan of a profile whose
  * import is stored and already read (the service keeps it per profile, ConnectImportService.objects):
  * the scan joins it. stored-cold: the app's first scan of that profile after a restart: the import
- * read back from the workspace (JSON and validation) first. cli-kept: the CLI's next run on the same
+ * read back from the workspace (JSON and validation) first (stored by a worker's read, so the
+ * child's heap has not read the XML, as a restarted process has not). cli-kept: the CLI's next run on the same
  * export files (`import`/`scan --connect-export`): the files stat'ed, the read the run before kept in
  * the workspace taken back (main/cli/connect-exports.ts, startConnectExportRead), then the scan.
  */
@@ -127,13 +128,13 @@ async function child(input: ChildInput): Promise<void> {
   // The app's paths: the import was read (and for stored-cold, stored in a workspace) before the scan.
   let stored: Awaited<ReturnType<typeof readConnectExports>>['objects'] | undefined;
   let ws: ReturnType<typeof openWorkspace> | undefined;
-  if (input.mode === 'stored' || input.mode === 'stored-cold') {
-    const r = await readConnectExports(input.files);
-    if (input.mode === 'stored') stored = r.objects;
-    else {
-      ws = openWorkspace(join(input.workDir, 'bench.db'));
-      ws.engineImports.put('bench', { importedAt: new Date().toISOString(), objects: r.objects.length, files: r.files, stats: r.stats }, r.objects);
-    }
+  if (input.mode === 'stored') stored = (await readConnectExports(input.files)).objects;
+  else if (input.mode === 'stored-cold') {
+    // After a restart the service process has not read the XML: the import is made on a worker, so
+    // this heap holds no more than the objects (as cli-kept's), not the garbage of a 146 MB read.
+    const r = await readConnectExportsOffThread(input.files, {}, connectWorkerEntry(pathToFileURL(join(dirname(input.workerBundle), 'syncdrift.mjs')).href));
+    ws = openWorkspace(join(input.workDir, 'bench.db'));
+    ws.engineImports.put('bench', { importedAt: new Date().toISOString(), objects: r.objects.length, files: r.files, stats: r.stats }, r.objects);
   }
   // cli-kept: the run before read the files on the worker and kept the result in the workspace.
   const cliRead = (ws2: ReturnType<typeof openWorkspace>) =>
