@@ -333,6 +333,7 @@ export class RemediationService {
       now: this.deps.clock.now(),
       replicaDcs: plan.replicaDcs,
       profile: plan.source.profile,
+      syncEngine: plan.syncEngine,
     });
     this.keep(restore, owner);
     return restore;

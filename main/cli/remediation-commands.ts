@@ -37,6 +37,8 @@ import {
   type Operator,
   type RemediationEngine,
   type SessionOutcome,
+  type Plan,
+  type UndoReport,
 } from '../remediation';
 import { renderOutcome, renderPlan, renderPreflight, renderUndo } from './remediation-render';
 import { APPLY_USAGE, PLAN_USAGE, RESUME_USAGE, SESSIONS_USAGE, UNDO_USAGE } from './remediation-usage';
@@ -330,6 +332,12 @@ function acceptUnscannedArg(raw: string | null): number | 'unknown' | undefined 
   return Number(raw);
 }
 
+/** The restore plan of an undone session, for the session's sync engine, profile and replica DCs. */
+function restorePlanFor(engine: RemediationEngine, report: UndoReport, now: Date): Plan {
+  const { plan } = engine.session(report.sessionId);
+  return buildRestorePlan(report, 'all', { now, replicaDcs: plan.replicaDcs, profile: plan.source.profile, syncEngine: plan.syncEngine });
+}
+
 /** `syncdrift apply`. */
 export function runApplyCommand(args: readonly string[], io: RemediationCommandIo, deps: RemediationCommandDeps = {}): Promise<number> {
   return guard(io, async () => {
@@ -430,7 +438,7 @@ export function runUndoCommand(args: readonly string[], io: RemediationCommandIo
       io.stdout.write(renderUndo(report));
       const restoreOut = str(v, 'restore-out');
       if (restoreOut && report.offers.length > 0) {
-        const path = writeOwnerOnly(io, restoreOut, signedPlanText(buildRestorePlan(report, 'all', { now: (deps.clock ?? systemClock).now() }), planKeyFor(io, str(v, 'workspace'))), '--restore-out');
+        const path = writeOwnerOnly(io, restoreOut, signedPlanText(restorePlanFor(engine, report, (deps.clock ?? systemClock).now()), planKeyFor(io, str(v, 'workspace'))), '--restore-out');
         io.stderr.write(`Wrote the restore plan (AD writes) to ${path}: review it, then syncdrift apply ${restoreOut}\n`);
       }
       return report.state === 'undone' ? REMEDIATION_EXIT.ok : REMEDIATION_EXIT.incomplete;

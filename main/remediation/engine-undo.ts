@@ -223,7 +223,7 @@ const keptWhileBypassOn = (written: string | null, previous: string | null, clou
  * A plan that writes the offered (recorded) cloud values into AD: the only way back for values the
  * bypass and the cycle erased. Apply it like any plan; the next cycle carries the values.
  */
-export function buildRestorePlan(undo: UndoReport, offerKeys: readonly string[] | 'all', options: { now?: Date; replicaDcs?: string[]; profile?: string } = {}): Plan {
+export function buildRestorePlan(undo: UndoReport, offerKeys: readonly string[] | 'all', options: { now?: Date; replicaDcs?: string[]; profile?: string; syncEngine?: Plan['syncEngine'] } = {}): Plan {
   const pick = undo.offers.filter((o) => offerKeys === 'all' || offerKeys.includes(o.rowKey));
   const now = (options.now ?? new Date()).toISOString();
   const rows: PlanRow[] = pick.map((o) => ({
@@ -247,7 +247,8 @@ export function buildRestorePlan(undo: UndoReport, offerKeys: readonly string[] 
     id: randomUUID(),
     createdAt: now,
     source: { profile: options.profile ?? 'restore', reportGeneratedAt: now, reportRows: pick.length },
-    syncEngine: 'connect',
+    // The engine of the session it restores after (its next cycle carries the values).
+    syncEngine: options.syncEngine ?? 'connect',
     connectServer: null,
     replicaDcs: options.replicaDcs ?? [],
     needsBypass: false,

@@ -274,6 +274,8 @@ describe('a whole remediation session of a live Cloud Sync profile, through the 
 
   it('the restore plan writes the recorded values into AD, Cloud Sync\'s next run carries them, and turning the bypass off finishes: Entra ID back as recorded', async () => {
     const { plan: restore } = await h.call<{ plan: Plan }>('remediation.restorePlan', { sessionId, rowKeys: 'all' });
+    // For the session's engine: Cloud Sync's next run carries the values, not a Connect cycle.
+    expect(restore.syncEngine).toBe('cloud-sync');
     expect(restore.steps.filter((s) => s.kind === 'ad-write').map((s) => (s.kind === 'ad-write' ? s.upn : '')).sort()).toEqual(offers.map((o) => o.upn).sort());
     const { operationId } = await h.call<{ operationId: string }>('remediation.apply', { plan: restore, confirmUsers: affectedUserCount(restore) });
     const out = await finished(operationId);

@@ -63,6 +63,10 @@ describe('syncdrift plan / apply / sessions / resume / undo', () => {
     expect(await runUndoCommand([sessions[0]!.id, '--yes', '--workspace', 'ws', '--restore-out', 'restore.json'], io, deps())).toBe(7);
     expect(io.out.join('')).toContain('can come back only as AD writes');
     expect(existsSync(join(dir, 'restore.json'))).toBe(true);
+    // The restore plan carries the session's engine and profile, not fixed defaults.
+    const restorePlan = JSON.parse(readFileSync(join(dir, 'restore.json'), 'utf8')) as { syncEngine: string; source: { profile: string } };
+    expect(restorePlan.syncEngine).toBe('connect');
+    expect(restorePlan.source.profile).not.toBe('restore');
     // Undo leaves the bypass on by default and says why (#17 point 5); off is the admin's explicit choice.
     expect(env.tenant.features.bypassDirSyncOverridesEnabled).toBe(true);
     expect(io.out.join('')).toContain('note: BypassDirSyncOverrides left on (this session turned it on). Turning it off restores no value');
