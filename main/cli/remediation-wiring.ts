@@ -26,6 +26,7 @@ import type { DriftReport } from '../core/model';
 import type { EngineFlows, EngineObject } from '../core/engine-view';
 import { demoEngineView } from './demo-engine-view';
 import type { Profile } from '../core/profile';
+import type { OnPremDirectory } from '../onprem/port';
 import type { CloudClient } from '../cloud';
 import { readCloudSyncView } from '../cloud/cloud-sync-view';
 import { keptConnectRead, startConnectExportRead } from './connect-exports';
@@ -79,28 +80,7 @@ async function openLive(profileFile: string, workspaceFile: string, operator: Op
       if (!d) throw new ValidationError('plan.rows[].onPrem.sourceId', `the profile has no on-prem source "${sourceId}" (it has ${[...directories.keys()].join(', ')})`);
       return d;
     };
-    // The preflight's rescan joins the sync engine's view as the scan did, or the users a sync rule
-    // reformats (rule-formatted in the plan) read as new drift the plan does not list.
-    const say = (line: string) => void io.stderr.write(`${line}\n`);
-    const rescan = async (o: { signal?: AbortSignal }) => {
-      const view = await rescanEngineView({ profile, client, workspaceFile, connectExports, clock, say, ...(o.signal ? { signal: o.signal } : {}) });
-      return rescanWithManaged(
-        await runScan({
-          onPrem: [...directories.values()],
-          cloudUsers: client.listUsers(o.signal ? { signal: o.signal } : {}),
-          profileName: profile.name,
-          defaultRegion: profile.defaultRegion,
-          clock,
-          ...(view.objects ? { engineObjects: view.objects } : {}),
-          ...(view.flows ? { engineFlows: view.flows } : {}),
-          ...(o.signal ? { signal: o.signal } : {}),
-        }),
-        { client, defaultRegion: profile.defaultRegion, profileName: profile.name },
-        o.signal,
-        view.objects,
-        view.flows,
-      );
-    };
+    const rescan = liveRescan({ profile, directories: [...directories.values()], client, workspaceFile, connectExports, clock, say: (line) => void io.stderr.write(`${line}\n`) });
     // A Cloud Sync tenant's full cycle is the job's restart (empty criteria), which the product can run itself.
     const cs = profile.cloud.cloudSync;
     const engine = new RemediationEngine({ journal, onPrem, cloud: cloudPortFromClient(client), operator, clock, logger, rescan, ...(cs ? { runSyncCycle: cloudSyncCyclePort(client, cs.servicePrincipalId) } : {}) });
@@ -153,6 +133,42 @@ async function openDemo(workspaceFile: string, operator: Operator, io: Remediati
     await close();
     throw e;
   }
+}
+
+/**
+ * The preflight's rescan of a live profile: a full scan of its directories and tenant that joins the
+ * sync engine's view as the scan did (rescanEngineView), or the users a sync rule reformats
+ * (rule-formatted in the plan) read as new drift the plan does not list, and block it.
+ */
+export function liveRescan(o: {
+  profile: Profile;
+  directories: OnPremDirectory[];
+  client: CloudClient;
+  workspaceFile: string;
+  connectExports: readonly string[];
+  clock: Clock;
+  say: (line: string) => void;
+}): (run: { signal?: AbortSignal }) => Promise<DriftReport> {
+  const { profile, client, clock } = o;
+  return async (run) => {
+    const view = await rescanEngineView({ ...o, ...(run.signal ? { signal: run.signal } : {}) });
+    return rescanWithManaged(
+      await runScan({
+        onPrem: o.directories,
+        cloudUsers: client.listUsers(run.signal ? { signal: run.signal } : {}),
+        profileName: profile.name,
+        defaultRegion: profile.defaultRegion,
+        clock,
+        ...(view.objects ? { engineObjects: view.objects } : {}),
+        ...(view.flows ? { engineFlows: view.flows } : {}),
+        ...(run.signal ? { signal: run.signal } : {}),
+      }),
+      { client, defaultRegion: profile.defaultRegion, profileName: profile.name },
+      run.signal,
+      view.objects,
+      view.flows,
+    );
+  };
 }
 
 /**

@@ -14,7 +14,14 @@ import { LdapDirectory } from '../../main/onprem/ldap';
 import { parseOnPremProfile } from '../../main/core/onprem-profile';
 import { EXPORT_ATTRIBUTES } from '../../main/onprem/import/export-kit';
 import { SyncSimulator } from '../../main/sandbox/sync';
-import { connectExports } from '../../main/sandbox/connect-rules';
+import { connectExports, mobileAfterRules, type SandboxSyncRule } from '../../main/sandbox/connect-rules';
+import { liveRescan } from '../../main/cli/remediation-wiring';
+import { buildPlan } from '../../main/remediation';
+import { loadProfile, toCloudClientProfile } from '../../main/core/profile';
+import { createCloudClient } from '../../main/cloud';
+import { silentLogger } from '../../main/core/logger';
+import { systemClock } from '../../main/core/ports';
+import type { OnPremUser } from '../../main/core/model';
 import { TenantStore } from '../../main/sandbox/tenant';
 import type { AuditActor } from '../../main/sandbox/tenant-model';
 import { startSandboxTenant, type SandboxTenant } from '../../main/sandbox/server';
@@ -191,6 +198,59 @@ describe.skipIf(unavailable !== null)('syncdrift scan and import (Samba AD DC + 
     expect(again.code).toBe(0);
     expect(again.err).toMatch(/Connect exports: unchanged since they were read at .*, taken from .*engine\.db/);
     expect(verdicts(DriftReport.parse(JSON.parse(again.out)))).toEqual(verdicts(report));
+  });
+
+  it('apply\u2019s preflight rescan joins the kept Connect read: a user a sync rule reformats is not new blast-radius drift (#18)', async () => {
+    const first = DriftReport.parse(JSON.parse((await run(['scan', '--profile', 'samba.json', '--format', 'json', '--all', '--no-save'], env)).out));
+    // One in-sync user whose mobile a custom rule writes in E.164, as Entra ID then holds it.
+    const u = first.rows.find((r) => r.status === 'in-sync' && r.onPrem?.value && /\s/.test(r.onPrem.value) && r.onPrem.value.startsWith('+1') && r.cloud)!;
+    expect(u).toBeDefined();
+    const rules: SandboxSyncRule[] = [{ name: 'Custom - Mobile E.164 (one user)', precedence: 50, connector: dc.host, dnSuffix: u.onPrem!.dn, transform: { kind: 'e164', countryCode: '1' } }];
+    const ex = connectExports({
+      entries: first.rows
+        .filter((r) => r.onPrem?.sourceAnchor)
+        .map((r) => ({ anchor: r.onPrem!.sourceAnchor!, dn: r.onPrem!.dn, mobile: mobileAfterRules(rules, { dn: r.onPrem!.dn, mobile: r.onPrem!.value } as OnPremUser), otherMobile: r.onPrem!.otherMobile ?? [], cloudId: r.cloud?.id ?? null })),
+      rules,
+      adConnector: dc.host,
+      lastExportAt: new Date(Date.now() - 600_000).toISOString(),
+    });
+    const e164 = mobileAfterRules(rules, { dn: u.onPrem!.dn, mobile: u.onPrem!.value } as OnPremUser)!;
+    expect(e164).toMatch(/^\+1\d{10}$/);
+    sb.tenant.legacyCloudEdit(u.cloud!.id, e164, { kind: 'user', id: '0b8f9d1e-2222-4333-8444-955566677788', userPrincipalName: 'helpdesk@syncdrift.test' });
+    writeFileSync(join(dir, 'rule-cs.xml'), ex.connectorSpaceXml);
+    writeFileSync(join(dir, 'rule-rules.json'), ex.rulesJson);
+    const scanned = await run(['scan', '--profile', 'samba.json', '--connect-export', 'rule-cs.xml', '--connect-export', 'rule-rules.json', '--format', 'json', '--all', '--workspace', 'rescan.db'], env);
+    expect(scanned.code).toBe(0);
+    const report = DriftReport.parse(JSON.parse(scanned.out));
+    expect(report.rows.find((r) => r.key === u.key)?.status).toBe('rule-formatted');
+    // The plan: keep AD's value for the help-desk edit, which needs the tenant-wide bypass.
+    const stuck = report.rows.find((r) => r.upn.toLowerCase() === edited[0])!;
+    const decisions = [{ rowKey: stuck.key, action: 'keep-onprem' as const }];
+    const plan = buildPlan(report, decisions, { selected: [stuck.key] });
+    expect(plan.needsBypass).toBe(true);
+    expect(plan.blastRadius.map((b) => b.rowKey)).not.toContain(u.key);
+
+    const profile = await loadProfile(join(dir, 'samba.json'));
+    const [source] = profile.onPrem;
+    const ldap = new LdapDirectory(source!, { getPassword: async () => dc.password });
+    const network = await createNodeNetwork({ extraCaPem: [sb.caPem], env: {} });
+    const client = createCloudClient({ profileCloud: toCloudClientProfile(profile.cloud), network, logger: silentLogger, clock: systemClock, secrets: { getClientSecret: async () => sb.apps.reader.clientSecret! } });
+    await client.signIn({ flow: 'client-credentials' });
+    try {
+      const said: string[] = [];
+      const rescan = (workspaceFile: string) => liveRescan({ profile, directories: [ldap], client, workspaceFile, connectExports: [], clock: systemClock, say: (l) => said.push(l) });
+      const fresh = await rescan(join(dir, 'rescan.db'))({});
+      expect(said.join('\n')).toMatch(/The rescan joins the Connect exports read at .*rule-cs\.xml, .*rule-rules\.json\), unchanged since/);
+      expect(fresh.rows.find((r) => r.key === u.key)?.status).toBe('rule-formatted');
+      expect(buildPlan(fresh, decisions, { selected: [stuck.key] }).blastRadius.map((b) => b.rowKey)).not.toContain(u.key);
+      // Without the engine's view (what the rescan did before): the same user is new drift the bypass would change.
+      const blind = await rescan(join(dir, 'no-engine.db'))({});
+      expect(blind.rows.find((r) => r.key === u.key)?.status).toBe('format-only');
+      expect(buildPlan(blind, decisions, { selected: [stuck.key] }).blastRadius.map((b) => b.rowKey)).toContain(u.key);
+    } finally {
+      await ldap.close();
+      await network.close();
+    }
   });
 
   it('exits 3 when the DC is down, naming it', async () => {
