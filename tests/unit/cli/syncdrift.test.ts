@@ -378,7 +378,8 @@ describe('syncdrift import --connect-export (#18)', () => {
   const aad = (anchor: string, mobile: string) =>
     `  <cs-object cs-dn="CN={${hex(anchor)}}" id="{0}" object-type="user">\n    <synchronized-hologram><entry dn="x">\n      <attr name="sourceAnchor" multivalued="false"><value>${anchor}</value></attr>\n      <attr name="mobile" multivalued="false"><value>${mobile}</value></attr>\n    </entry></synchronized-hologram>\n  </cs-object>`;
 
-  it('shows the custom rule\u2019s user as rule-formatted and the stuck user as a confirmed override; a malformed export fails naming file and line', async () => {
+  /** Connect exports of the Contoso users: Alex reformatted by a custom rule, Grady stuck (exported = AD). */
+  async function writeExports(): Promise<void> {
     const { objectGuidToAnchor } = await import('../../../main/drift/row-parts');
     const alex = objectGuidToAnchor('7b1c3f40-2d5e-4f60-8b9c-8d7e6f504b32')!;
     const grady = objectGuidToAnchor('9d3e5162-4f70-4182-adbe-af9081726d54')!;
@@ -388,6 +389,9 @@ describe('syncdrift import --connect-export (#18)', () => {
     write('sync-rules.json', [
       { Name: 'Custom - Mobile E.164', Direction: 0, Precedence: 50, AttributeFlowMappings: [{ Source: ['mobile'], Destination: 'mobile', FlowType: 2, Expression: 'Replace([mobile]," ","")' }] },
     ]);
+  }
+  it('shows the custom rule\u2019s user as rule-formatted and the stuck user as a confirmed override; a malformed export fails naming file and line', async () => {
+    await writeExports();
     const r = await run(['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--profile', 'contoso.json', '--connect-export', 'aad-cs.xml', '--connect-export', 'sync-rules.json', '--format', 'json', '--all', '--no-save']);
     expect(r.err).not.toMatch(/syncdrift:/);
     const report = DriftReport.parse(JSON.parse(r.out));
@@ -404,19 +408,6 @@ describe('syncdrift import --connect-export (#18)', () => {
     expect(bad.err).toMatch(/bad\.xml:3: closing tag <\/cs-objects> does not match <cs-object> opened on line 2/);
   });
 
-  /** The exports of the test above: Alex reformatted by a custom rule, Grady stuck (exported = AD). */
-  async function writeExports(): Promise<{ alex: string; grady: string }> {
-    const { objectGuidToAnchor } = await import('../../../main/drift/row-parts');
-    const alex = objectGuidToAnchor('7b1c3f40-2d5e-4f60-8b9c-8d7e6f504b32')!;
-    const grady = objectGuidToAnchor('9d3e5162-4f70-4182-adbe-af9081726d54')!;
-    const graph = contosoGraphPage() as { value: Array<{ userPrincipalName: string; mobilePhone: string | null }> };
-    const alexCloud = graph.value.find((u) => u.userPrincipalName === 'alex.wilber@contoso.com')!.mobilePhone!;
-    write('aad-cs.xml', `<cs-objects ma-name="contoso.onmicrosoft.com - AAD">\n${aad(alex, alexCloud)}\n${aad(grady, '+1 425 555 0103')}\n</cs-objects>\n`);
-    write('sync-rules.json', [
-      { Name: 'Custom - Mobile E.164', Direction: 0, Precedence: 50, AttributeFlowMappings: [{ Source: ['mobile'], Destination: 'mobile', FlowType: 2, Expression: 'Replace([mobile]," ","")' }] },
-    ]);
-    return { alex, grady };
-  }
   const IMPORT = ['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--profile', 'contoso.json', '--connect-export', 'aad-cs.xml', '--connect-export', 'sync-rules.json', '--format', 'json', '--all'];
   const rowOf = (r: Captured, upn: string) => DriftReport.parse(JSON.parse(r.out)).rows.find((x) => x.upn === upn)!;
 
