@@ -61,9 +61,9 @@ export type ParsedCommand =
   | { command: 'export-workspace'; out: string; scan: string | null; mask: boolean; workspace: string | null }
   | { command: 'import-workspace'; file: string; workspace: string | null };
 
-/** The `--connect-export` files (repeatable), each a non-empty name. */
-function connectExportsOf(v: Values): string[] {
-  const raw = (v as Record<string, unknown>)['connect-export'];
+/** The `--connect-export` files (repeatable) of parsed options, each a non-empty name. */
+export function connectExportsOf(v: Record<string, unknown>): string[] {
+  const raw = v['connect-export'];
   const list = Array.isArray(raw) ? (raw as unknown[]) : [];
   list.forEach((f, i) => {
     if (typeof f !== 'string' || f.trim() === '') throw new ValidationError('--connect-export', `needs a file name (occurrence ${i + 1} is empty)`);

@@ -41,6 +41,7 @@ import {
   type UndoReport,
 } from '../remediation';
 import { renderOutcome, renderPlan, renderPreflight, renderUndo } from './remediation-render';
+import { connectExportsOf } from './args';
 import { APPLY_USAGE, PLAN_USAGE, RESUME_USAGE, SESSIONS_USAGE, UNDO_USAGE } from './remediation-usage';
 
 export const REMEDIATION_EXIT = { ok: 0, unexpected: 1, usage: 2, connection: 3, incomplete: 7, refused: 8 } as const;
@@ -233,14 +234,8 @@ function operatorFor(io: RemediationCommandIo, deps: RemediationCommandDeps, fla
   };
 }
 
-async function withEngine<T>(io: RemediationCommandIo, deps: RemediationCommandDeps, v: Values, operator: Operator, fn: (engine: RemediationEngine) => Promise<T>): Promise<T> {
+async function withEngine<T>(io: RemediationCommandIo, deps: RemediationCommandDeps, v: Values, operator: Operator, fn: (engine: RemediationEngine) => Promise<T>, connectExports: string[] = []): Promise<T> {
   if (!deps.openEngine) throw new ValidationError('--profile', 'this build of the CLI cannot connect to AD and Entra ID for remediation (no engine wiring)');
-  const raw = (v as Record<string, unknown>)['connect-export'];
-  const files = Array.isArray(raw) ? (raw as unknown[]) : [];
-  files.forEach((f, i) => {
-    if (typeof f !== 'string' || f.trim() === '') throw new ValidationError('--connect-export', `needs a file name (occurrence ${i + 1} is empty)`);
-  });
-  const connectExports = (files as string[]).map((f) => resolve(io.cwd, f));
   const handle = await deps.openEngine({ workspaceFile: workspaceFileFor(io, str(v, 'workspace')), profile: str(v, 'profile'), operator, io, ...(connectExports.length ? { connectExports } : {}) });
   try {
     return await fn(handle.engine);
@@ -343,6 +338,7 @@ export function runApplyCommand(args: readonly string[], io: RemediationCommandI
   return guard(io, async () => {
     const { values: v, positionals } = parse(args, { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' }, profile: { type: 'string' }, workspace: { type: 'string' }, 'cycle-done': { type: 'boolean' }, replicated: { type: 'boolean' }, 'accept-unscanned': { type: 'string' }, 'connect-export': { type: 'string', multiple: true } }, 1, APPLY_USAGE);
     const accept = acceptUnscannedArg(str(v, 'accept-unscanned'));
+    const connectExports = connectExportsOf(v).map((f) => resolve(io.cwd, f));
     const file = positionals[0] as string;
     // Integrity first: nothing of a plan is shown as "ready" or applied before its check passes.
     const plan = verifyPlanText(readText(io, file, 'PLAN'), planKeyFor(io, str(v, 'workspace')), file);
@@ -381,7 +377,7 @@ export function runApplyCommand(args: readonly string[], io: RemediationCommandI
       if (out.preflight) io.stderr.write(renderPreflight(out.preflight));
       io.stdout.write(renderOutcome(out));
       return outcomeExit(out);
-    });
+    }, connectExports);
   });
 }
 

@@ -102,6 +102,9 @@ describe('syncdrift plan / apply / sessions / resume / undo', () => {
     expect(io.err.join('')).toMatch(/bad\.json\.\w+/);
     expect(await runResumeCommand(['nope'], io)).toBe(2);
     expect(io.err.join('')).toContain('no engine wiring');
+    // Before the plan file is even read.
+    expect(await runApplyCommand(['absent.json', '--connect-export', ''], io)).toBe(2);
+    expect(io.err.join('')).toContain('--connect-export: needs a file name (occurrence 1 is empty)');
   });
 
   describe('plan files carry an integrity check (#16 finding 2)', () => {
