@@ -12,8 +12,9 @@
  * files are read again. One entry: the newest read replaces the one before, in one transaction.
  *
  * Kept in `blobs` under its own prefix: derived data, so not carried by export-workspace
- * (main/workspace/transfer.ts carries settings and the per-profile imports, never blobs as such),
- * and dropped by `purge` with everything else the workspace can recompute.
+ * (main/workspace/transfer.ts carries settings and the per-profile imports, never blobs as such).
+ * It holds exported phone numbers, so retention and `purge` drop it once it is older than their
+ * cutoff, as they drop scans.
  */
 import type Sqlite from 'better-sqlite3';
 import { z } from 'zod';
@@ -63,45 +64,48 @@ export class ConnectExportCache {
     private readonly blobs: BlobRepository,
   ) {}
 
+  /** The kept read's record, 'none' when there is none, 'unreadable' when it does not validate. */
+  private meta(): z.infer<typeof Meta> | 'none' | 'unreadable' {
+    const raw = this.blobs.get(META_KEY);
+    if (!raw) return 'none';
+    try {
+      const parsed = Meta.safeParse(JSON.parse(raw.toString('utf8')));
+      return parsed.success ? parsed.data : 'unreadable';
+    } catch {
+      return 'unreadable';
+    }
+  }
+
   /**
-   * The objects of the last read, when it was of exactly these files (same stamps, same order) by
-   * this reader; otherwise null, and then why in `miss` (for the CLI to say).
+   * The objects of the last read when it was of exactly these files (same stamps, same order) by this
+   * reader; otherwise why not (`miss`, for the CLI to say).
    */
   get(stamps: readonly ExportFileStamp[], reader: string): (CachedConnectRead & { miss?: undefined }) | { miss: 'none' | 'changed' | 'unreadable' } {
-    // Both read in one transaction: another run replacing the kept read between the two reads
-    // would otherwise pair this read's stamps with that read's objects.
-    const [rawMeta, body] = this.db.transaction(() => [this.blobs.get(META_KEY), this.blobs.get(OBJECTS_KEY)] as const)();
-    if (!rawMeta) return { miss: 'none' };
-    let meta: z.infer<typeof Meta>;
-    try {
-      const parsed = Meta.safeParse(JSON.parse(rawMeta.toString('utf8')));
-      if (!parsed.success) return { miss: 'unreadable' };
-      meta = parsed.data;
-    } catch {
-      return { miss: 'unreadable' };
-    }
-    if (meta.reader !== reader || !sameStamps(meta.stamps, stamps)) return { miss: 'changed' };
-    if (!body) return { miss: 'unreadable' };
+    // Record and objects read in one transaction: another run replacing the kept read between the
+    // two reads would otherwise pair this read's stamps with that read's objects.
+    type Found = { meta: z.infer<typeof Meta>; body: Buffer } | { miss: 'none' | 'changed' | 'unreadable' };
+    const found = this.db.transaction((): Found => {
+      const meta = this.meta();
+      if (typeof meta === 'string') return { miss: meta };
+      if (meta.reader !== reader || !sameStamps(meta.stamps, stamps)) return { miss: 'changed' };
+      const body = this.blobs.get(OBJECTS_KEY);
+      return body ? { meta, body } : { miss: 'unreadable' };
+    })();
+    if ('miss' in found) return { miss: found.miss };
     let objects: EngineObject[] | null;
     try {
-      objects = decodeEngineImport(JSON.parse(body.toString('utf8')));
+      objects = decodeEngineImport(JSON.parse(found.body.toString('utf8')));
     } catch {
       objects = null;
     }
-    if (!objects || objects.length !== meta.info.objects) return { miss: 'unreadable' };
-    return { info: meta.info, objects };
+    if (!objects || objects.length !== found.meta.info.objects) return { miss: 'unreadable' };
+    return { info: found.meta.info, objects };
   }
 
   /** The stamps and reader of the kept read (whether its files are still so or not: get() says), or null. */
   kept(): { stamps: ExportFileStamp[]; reader: string; info: ConnectImportInfo } | null {
-    const raw = this.blobs.get(META_KEY);
-    if (!raw) return null;
-    try {
-      const parsed = Meta.safeParse(JSON.parse(raw.toString('utf8')));
-      return parsed.success ? { stamps: parsed.data.stamps, reader: parsed.data.reader, info: parsed.data.info } : null;
-    } catch {
-      return null;
-    }
+    const meta = this.meta();
+    return typeof meta === 'string' ? null : { stamps: meta.stamps, reader: meta.reader, info: meta.info };
   }
 
   /** Replaces the kept read with this one (the stored import's encoding of its objects), all or nothing. */
