@@ -13,23 +13,47 @@ import { describeCloudSyncView, readCloudSyncView } from '../cloud/cloud-sync-vi
 import { verifyByProvisionOnDemand } from '../cloud/cloud-sync-verify';
 import { createNodeNetwork, type NodeNetwork } from '../cloud/network';
 import { openCliCloudClient } from './cloud-sign-in';
+import type { CloudClient } from '../cloud';
 import type { ScanSources } from './context';
 import { secretsFor } from './sources';
 
-export async function joinCloudSync(sources: ScanSources, profile: Profile, o: { clock: Clock; say: (line: string) => void; signal?: AbortSignal }): Promise<void> {
+/**
+ * The profile's Cloud Sync view over Graph, or why it could not be read (a permission the sign-in
+ * lacks, a job that is not there: a gap to name, not a failure); null when the profile is not a Cloud
+ * Sync one. Cancellation and internal errors are thrown. The scan and apply's rescan both read so.
+ */
+export async function readProfileCloudSyncView(
+  client: CloudClient,
+  profile: Profile,
+  o: { clock: Clock; signal?: AbortSignal },
+): Promise<{ view: Awaited<ReturnType<typeof readCloudSyncView>> } | { gap: string } | null> {
   const cs = profile.cloud.cloudSync;
-  if (!cs || !sources.client) return;
+  if (!cs) return null;
   try {
-    const view = await readCloudSyncView(sources.client, { servicePrincipalId: cs.servicePrincipalId, clock: o.clock, ...(cs.logDays ? { logDays: cs.logDays } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-    sources.engineObjects = [...(sources.engineObjects ?? []), ...view.objects];
-    sources.engineFlows = view.flows;
-    o.say(describeCloudSyncView(view));
+    return { view: await readCloudSyncView(client, { servicePrincipalId: cs.servicePrincipalId, clock: o.clock, ...(cs.logDays ? { logDays: cs.logDays } : {}), ...(o.signal ? { signal: o.signal } : {}) }) };
   } catch (e) {
-    if (isSyncDriftError(e) && e.kind !== 'cancelled' && e.kind !== 'internal') {
-      (sources.missing ??= []).push(`Cloud Sync's view (mapping and provisioning logs): ${e.message}`);
-      return;
-    }
+    if (isSyncDriftError(e) && e.kind !== 'cancelled' && e.kind !== 'internal') return { gap: e.message };
     throw e;
+  }
+}
+
+export async function joinCloudSync(sources: ScanSources, profile: Profile, o: { clock: Clock; say: (line: string) => void; signal?: AbortSignal }): Promise<void> {
+  if (!sources.client) return;
+  const r = await readProfileCloudSyncView(sources.client, profile, o);
+  if (!r) return;
+  if ('gap' in r) {
+    (sources.missing ??= []).push(`Cloud Sync's view (mapping and provisioning logs): ${r.gap}`);
+    return;
+  }
+  sources.engineObjects = [...(sources.engineObjects ?? []), ...r.view.objects];
+  sources.engineFlows = r.view.flows;
+  o.say(describeCloudSyncView(r.view));
+}
+
+/** `--connect-export` on a Cloud Sync profile: refused, naming the flag (`what` reads Cloud Sync's view instead). */
+export function refuseConnectExportsForCloudSync(profile: Profile, files: readonly string[], what: string): void {
+  if (files.length > 0 && profile.cloud.cloudSync) {
+    throw new ValidationError('--connect-export', `the profile\u2019s tenant syncs with Cloud Sync (cloud.cloudSync), whose view ${what} reads over Graph; Entra Connect exports do not apply to it`);
   }
 }
 

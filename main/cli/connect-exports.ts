@@ -41,18 +41,20 @@ const describe = (info: ConnectImportInfo): string =>
 
 /** Who reads the exports: a kept read by another version of the CLI is not used. */
 export const CONNECT_EXPORT_READER = `syncdrift ${APP_VERSION}`;
+/** What a kept read is recorded as read by: the reader and the format its objects are kept in. */
+const keptBy = (reader: string = CONNECT_EXPORT_READER): string => `${reader} ${ENGINE_IMPORT_FORMAT}`;
 
 /**
  * The workspace's kept read when every file it was read from is still as it was (stamped again
  * now), for a command that did not name the files itself (apply's preflight rescan); else null.
  */
-export function keptConnectRead(ws: Workspace, reader: string = CONNECT_EXPORT_READER): { objects: EngineObject[]; info: ConnectImportInfo; paths: string[] } | null {
+export function keptConnectRead(ws: Workspace): { objects: EngineObject[]; info: ConnectImportInfo; paths: string[] } | null {
   const kept = ws.connectExportCache.kept();
   if (!kept) return null;
   const paths = kept.stamps.map((s) => s.path);
   const now = stampExportFiles(paths);
   if (!now) return null;
-  const r = ws.connectExportCache.get(now, `${reader} ${ENGINE_IMPORT_FORMAT}`);
+  const r = ws.connectExportCache.get(now, keptBy());
   return r.miss ? null : { objects: r.objects, info: r.info, paths };
 }
 
@@ -77,7 +79,7 @@ export interface ConnectExportReadOptions {
  * reader's error (naming the file and line); a kept read that cannot be written is said, not fatal.
  */
 export function startConnectExportRead(paths: readonly string[], o: ConnectExportReadOptions): Promise<readonly EngineObject[]> {
-  const reader = `${o.reader ?? CONNECT_EXPORT_READER} ${ENGINE_IMPORT_FORMAT}`;
+  const reader = keptBy(o.reader);
   const stamps = o.workspace ? stampExportFiles(paths) : null;
   let why = '';
   if (o.workspace && stamps) {

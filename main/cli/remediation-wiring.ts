@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { openCliCloudClient } from './cloud-sign-in';
 import { secretsFor } from './sources';
 import { createNodeNetwork } from '../cloud/network';
-import { isSyncDriftError, ValidationError } from '../core/errors';
+import { ValidationError } from '../core/errors';
 import { createLogger } from '../core/logger';
 import type { Clock } from '../core/ports';
 import { systemClock } from '../core/ports';
@@ -28,7 +28,7 @@ import { demoEngineView } from './demo-engine-view';
 import type { Profile } from '../core/profile';
 import type { OnPremDirectory } from '../onprem/port';
 import type { CloudClient } from '../cloud';
-import { readCloudSyncView } from '../cloud/cloud-sync-view';
+import { readProfileCloudSyncView, refuseConnectExportsForCloudSync } from './cloud-sync';
 import { keptConnectRead, startConnectExportRead } from './connect-exports';
 
 export function cliRemediationDeps(opts: { clock?: Clock } = {}): RemediationCommandDeps {
@@ -45,9 +45,7 @@ export function cliRemediationDeps(opts: { clock?: Clock } = {}): RemediationCom
 
 async function openLive(profileFile: string, workspaceFile: string, operator: Operator, io: RemediationCommandIo, clock: Clock, connectExports: readonly string[]): Promise<EngineHandle> {
   const profile = await loadProfile(resolve(io.cwd, profileFile));
-  if (connectExports.length > 0 && profile.cloud.cloudSync) {
-    throw new ValidationError('--connect-export', 'the profile\u2019s tenant syncs with Cloud Sync (cloud.cloudSync), whose view the rescan reads over Graph; Entra Connect exports do not apply to it');
-  }
+  refuseConnectExportsForCloudSync(profile, connectExports, 'the rescan');
   const logger = createLogger(() => {});
   const extraCa = io.env.NODE_EXTRA_CA_CERTS;
   const network = await createNodeNetwork({ env: io.env, ...(extraCa ? { extraCaFiles: [extraCa] } : {}) });
@@ -186,19 +184,12 @@ export async function rescanEngineView(o: {
   say: (line: string) => void;
   signal?: AbortSignal;
 }): Promise<{ objects?: readonly EngineObject[]; flows?: EngineFlows }> {
-  const cs = o.profile.cloud.cloudSync;
-  if (cs) {
-    try {
-      const view = await readCloudSyncView(o.client, { servicePrincipalId: cs.servicePrincipalId, clock: o.clock, ...(cs.logDays ? { logDays: cs.logDays } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-      return { objects: view.objects, flows: view.flows };
-    } catch (e) {
-      if (isSyncDriftError(e) && e.kind !== 'cancelled' && e.kind !== 'internal') {
-        o.say(`The rescan goes without Cloud Sync's view: ${e.message}`);
-        return {};
-      }
-      throw e;
-    }
+  const cloudSync = await readProfileCloudSyncView(o.client, o.profile, { clock: o.clock, ...(o.signal ? { signal: o.signal } : {}) });
+  if (cloudSync && 'gap' in cloudSync) {
+    o.say(`The rescan goes without Cloud Sync's view: ${cloudSync.gap}`);
+    return {};
   }
+  if (cloudSync) return { objects: cloudSync.view.objects, flows: cloudSync.view.flows };
   const ws = openWorkspace(o.workspaceFile, { clock: o.clock });
   try {
     if (o.connectExports.length > 0) {

@@ -32,7 +32,7 @@ import { cliRemediationDeps } from './remediation-wiring';
 import { reportWithCloudManaged } from '../api/scan-service';
 import { startConnectExportRead } from './connect-exports';
 import type { EngineObject } from '../core/engine-view';
-import { joinCloudSync, runProvisionOnDemandCommand } from './cloud-sync';
+import { joinCloudSync, refuseConnectExportsForCloudSync, runProvisionOnDemandCommand } from './cloud-sync';
 
 type ExternalCommand = (args: readonly string[], io: CliIO) => Promise<number>;
 
@@ -267,9 +267,7 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
       return EXIT.ok;
     case 'scan': {
       const profile = await profileFrom(run, cmd.profile);
-      if (cmd.connectExports.length > 0 && profile.cloud.cloudSync) {
-        throw new ValidationError('--connect-export', 'the profile\u2019s tenant syncs with Cloud Sync (cloud.cloudSync), whose view the scan reads over Graph; Entra Connect exports do not apply to it');
-      }
+      refuseConnectExportsForCloudSync(profile, cmd.connectExports, 'the scan');
       const ws = openWs(run, cmd);
       const progress = progressFor(run, cmd.quiet);
       // The exports are read while the directories are (one progress line for both).
