@@ -11,6 +11,7 @@ import { createNodeNetwork } from '../cloud/network';
 import { ValidationError } from '../core/errors';
 import { createLogger } from '../core/logger';
 import type { Clock } from '../core/ports';
+import { noProgress, throttledProgress, type ProgressSink } from '../core/progress';
 import { systemClock } from '../core/ports';
 import { loadProfile } from '../core/profile';
 import { runScan } from '../drift/pipeline';
@@ -146,10 +147,12 @@ export function liveRescan(o: {
   connectExports: readonly string[];
   clock: Clock;
   say: (line: string) => void;
-}): (run: { signal?: AbortSignal }) => Promise<DriftReport> {
+}): (run: { signal?: AbortSignal; onProgress?: ProgressSink }) => Promise<DriftReport> {
   const { profile, client, clock } = o;
   return async (run) => {
-    const view = await rescanEngineView({ ...o, ...(run.signal ? { signal: run.signal } : {}) });
+    // apply prints a line per event: the readers report per chunk and page, so a line every 2 s per phase.
+    const onProgress = run.onProgress ? throttledProgress(run.onProgress, 2000) : undefined;
+    const view = await rescanEngineView({ ...o, ...(run.signal ? { signal: run.signal } : {}), ...(onProgress ? { onProgress } : {}) });
     return rescanWithManaged(
       await runScan({
         onPrem: o.directories,
@@ -160,6 +163,7 @@ export function liveRescan(o: {
         ...(view.objects ? { engineObjects: view.objects } : {}),
         ...(view.flows ? { engineFlows: view.flows } : {}),
         ...(run.signal ? { signal: run.signal } : {}),
+        ...(onProgress ? { onProgress } : {}),
       }),
       { client, defaultRegion: profile.defaultRegion, profileName: profile.name },
       run.signal,
@@ -183,6 +187,8 @@ export async function rescanEngineView(o: {
   clock: Clock;
   say: (line: string) => void;
   signal?: AbortSignal;
+  /** The first read of `--connect-export` files reports its bytes here (a kept read is instant). */
+  onProgress?: ProgressSink;
 }): Promise<{ objects?: readonly EngineObject[]; flows?: EngineFlows }> {
   const cloudSync = await readProfileCloudSyncView(o.client, o.profile, { clock: o.clock, ...(o.signal ? { signal: o.signal } : {}) });
   if (cloudSync && 'gap' in cloudSync) {
@@ -193,7 +199,7 @@ export async function rescanEngineView(o: {
   const ws = openWorkspace(o.workspaceFile, { clock: o.clock });
   try {
     if (o.connectExports.length > 0) {
-      return { objects: await startConnectExportRead(o.connectExports, { workspace: ws, clock: o.clock, signal: o.signal ?? new AbortController().signal, onProgress: () => {}, say: o.say }) };
+      return { objects: await startConnectExportRead(o.connectExports, { workspace: ws, clock: o.clock, signal: o.signal ?? new AbortController().signal, onProgress: o.onProgress ?? noProgress, say: o.say }) };
     }
     const kept = keptConnectRead(ws);
     if (!kept) return {};

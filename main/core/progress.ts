@@ -37,3 +37,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * A sink that passes each phase's first and last event (done reaching total) and otherwise at most
+ * one per `everyMs` per phase: for line-per-event printers (apply's stderr) fed by readers that
+ * report per chunk.
+ */
+export function throttledProgress(sink: ProgressSink, everyMs: number, now: () => number = () => Date.now()): ProgressSink {
+  const last = new Map<string, number>();
+  return (e) => {
+    const t = now();
+    const prev = last.get(e.phase);
+    const final = e.total !== undefined && e.done >= e.total;
+    if (prev !== undefined && !final && t - prev < everyMs) return;
+    last.set(e.phase, t);
+    sink(e);
+  };
+}

@@ -240,7 +240,10 @@ describe.skipIf(unavailable !== null)('syncdrift scan and import (Samba AD DC + 
     try {
       const said: string[] = [];
       const rescan = (workspaceFile: string) => liveRescan({ profile, directories: [ldap], client, workspaceFile, connectExports: [], clock: systemClock, say: (l) => said.push(l) });
-      const fresh = await rescan(join(dir, 'rescan.db'))({});
+      const phases = new Set<string>();
+      const fresh = await rescan(join(dir, 'rescan.db'))({ onProgress: (e) => phases.add(e.phase) });
+      // apply prints the rescan's progress (throttled): the directories' reads show.
+      expect([...phases]).toEqual(expect.arrayContaining([`onprem:${ldap.describe().id}`, 'cloud', 'drift']));
       expect(said.join('\n')).toMatch(/The rescan joins the Connect exports read at .*rule-cs\.xml, .*rule-rules\.json\), unchanged since/);
       expect(fresh.rows.find((r) => r.key === u.key)?.status).toBe('rule-formatted');
       expect(buildPlan(fresh, decisions, { selected: [stuck.key] }).blastRadius.map((b) => b.rowKey)).not.toContain(u.key);

@@ -13,6 +13,7 @@ import { startConnectExportRead } from '../../../main/cli/connect-exports';
 import { openWorkspace } from '../../../main/workspace/workspace';
 import type { Profile } from '../../../main/core/profile';
 import type { CloudClient } from '../../../main/cloud';
+import type { ProgressEvent } from '../../../main/core/progress';
 
 let dir: string;
 const clock = { now: () => new Date('2025-02-03T08:00:00Z') };
@@ -33,9 +34,15 @@ describe('the preflight rescan\u2019s engine view', () => {
   const wsFile = () => join(dir, 'workspace.db');
   const files = () => [join(dir, 'cs.xml'), join(dir, 'rules.json')];
 
-  it('reads the --connect-export files, and keeps the read', async () => {
+  it('reads the --connect-export files with progress, and keeps the read', async () => {
     const said: string[] = [];
-    const view = await rescanEngineView({ profile: connectProfile, client: noClient, workspaceFile: wsFile(), connectExports: files(), clock, say: (l) => said.push(l) });
+    const events: ProgressEvent[] = [];
+    const view = await rescanEngineView({ profile: connectProfile, client: noClient, workspaceFile: wsFile(), connectExports: files(), clock, say: (l) => said.push(l), onProgress: (e) => events.push(e) });
+    // The first read is a few seconds at 100k users: apply shows it, as scan and import do.
+    expect(events.map((e) => e.phase)).toContain('engine-read');
+    const read = events.filter((e) => e.phase === 'engine-read').at(-1)!;
+    expect(read.done).toBe(read.total);
+    expect(events.at(-1)).toMatchObject({ phase: 'engine-join', message: 'joined the connector spaces' });
     expect(view.objects?.map((o) => [o.sourceAnchor, o.exported?.mobile, o.rule?.name])).toEqual([['YlE+nXBPgkGtvq+QgXJtVA==', '+1 425 555 0103', 'Custom - Mobile E.164']]);
     expect(said.join('\n')).toMatch(/Connect exports: 1 Entra ID connector user/);
     const ws = openWorkspace(wsFile());
