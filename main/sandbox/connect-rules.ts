@@ -83,32 +83,81 @@ export interface ConnectExports {
   runHistoryJson: string;
 }
 
-/** The Connect exports of the simulator's state, in the formats main/syncengine reads. */
-export function connectExports(input: {
+/**
+ * The attributes a real hologram carries besides those the join reads (`hologram: 'full'`): what
+ * the AAD connector exports to Entra ID for a user, and a typical AD connector's attribute inclusion
+ * list. Values are made up from the object (lengths like real ones); only their size and shape matter.
+ */
+function fullHologram(kind: 'aad' | 'ad', e: ConnectorSpaceEntry, attr: (name: string, values: string[], multi?: boolean) => string): string {
+  const cn = /^CN=([^,]+)/i.exec(e.dn)?.[1] ?? e.anchor;
+  const [given = cn, sur = cn] = cn.split(' ');
+  const nick = cn.replace(/[^A-Za-z0-9]/g, '.').toLowerCase();
+  const upn = `${nick}@contoso.example`;
+  const ou = /OU=([^,]+)/i.exec(e.dn)?.[1] ?? 'Staff';
+  const g = (salt: string) => guidOf(`${salt}:${e.anchor}`);
+  const common: [string, string[], boolean?][] = [
+    ['displayName', [cn]], ['givenName', [given]], ['mail', [upn]], ['userPrincipalName', [upn]],
+    ['proxyAddresses', [`SMTP:${upn}`, `smtp:${nick}@contoso.mail.onmicrosoft.com`, `X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=${g('x500').replace(/-/g, '')}-${nick}`], true],
+    ['department', [ou]], ['telephoneNumber', ['+1 425 555 0100']], ['streetAddress', ['1 Microsoft Way']], ['postalCode', ['98052']],
+    ['physicalDeliveryOfficeName', [`${ou} 4/${cn.length}`]], ['company', ['Contoso Ltd']], ['employeeID', [String(cn.length * 7919)]],
+    ['extensionAttribute1', [ou.toUpperCase()]], ['extensionAttribute2', [g('ext2')]],
+  ];
+  const only: [string, string[], boolean?][] =
+    kind === 'aad'
+      ? [['accountEnabled', ['true']], ['surname', [sur]], ['mailNickname', [nick]], ['usageLocation', ['US']], ['city', ['Redmond']], ['country', ['United States']], ['jobTitle', ['Consultant']], ['onPremisesDistinguishedName', [e.dn]], ['onPremisesSamAccountName', [nick.slice(0, 20)]], ['onPremisesSecurityIdentifier', [`S-1-5-21-1004336348-1177238915-682003330-${1000 + cn.length}`]], ['onPremisesUserPrincipalName', [upn]], ['onPremiseSecurityIdentifier', [g('sid')]]]
+      : [['cn', [cn]], ['sn', [sur]], ['sAMAccountName', [nick.slice(0, 20)]], ['objectSid', [g('sid')]], ['userAccountControl', ['512']], ['pwdLastSet', ['133512345678901234']], ['accountExpires', ['9223372036854775807']], ['whenCreated', ['20190311094512.0Z']], ['whenChanged', ['20261201120000.0Z']], ['uSNChanged', [String(100000 + cn.length)]], ['title', ['Consultant']], ['l', ['Redmond']], ['st', ['WA']], ['c', ['US']], ['co', ['United States']], ['manager', [`CN=Manager,OU=${ou},OU=Staff,DC=contoso,DC=example`]], ['mailNickname', [nick]], ['msExchMailboxGuid', [g('mbx')]], ['msExchRecipientTypeDetails', ['2147483648']], ['homePhone', ['+1 425 555 0199']], ['info', [`Imported ${ou} record`]]];
+  return [...common, ...only].map(([n, v, multi]) => attr(n, v, multi ?? false)).join('');
+}
+
+export interface ConnectExportsInput {
   entries: readonly ConnectorSpaceEntry[];
   rules: readonly SandboxSyncRule[];
   adConnector: string;
   lastExportAt: string | null;
-}): ConnectExports {
-  const lines: string[] = ['<?xml version="1.0" encoding="utf-8"?>', '<cs-objects>'];
+  /**
+   * 'lean' (the default): only the attributes the join reads (the anchors, mobile, otherMobile, the
+   * DN). 'full': also the attributes a real hologram carries (fullHologram), for bench:engine.
+   */
+  hologram?: 'lean' | 'full';
+}
+
+/** The Connect exports of the simulator's state, in the formats main/syncengine reads. */
+export function connectExports(input: ConnectExportsInput): ConnectExports {
+  return { connectorSpaceXml: [...connectorSpaceXmlParts(input)].join(''), ...connectJsonExports(input) };
+}
+
+/**
+ * The connector-space XML in parts (one per user), to be written as they come: at 100k users a full
+ * hologram's file (~850 MB) is longer than V8's longest string.
+ */
+export function* connectorSpaceXmlParts(input: ConnectExportsInput): Generator<string> {
+  const full = input.hologram === 'full';
+  yield '<?xml version="1.0" encoding="utf-8"?>\n<cs-objects>\n';
   for (const e of input.entries) {
+    const lines: string[] = [];
     const mv = guidOf(`mv:${e.anchor}`);
     const attr = (name: string, values: string[], multi = false) =>
       values.length === 0 ? '' : `      <attr name="${name}" type="string" multivalued="${multi}">${values.map((v) => `<value>${xmlEscape(v)}</value>`).join('')}</attr>\n`;
     lines.push(
       `  <cs-object cs-dn="CN={${hex(e.anchor)}}" id="{${guidOf(`aad:${e.anchor}`)}}" object-type="user" ma-name="${xmlEscape(AAD_CONNECTOR)}">`,
-      `    <synchronized-hologram>\n     <entry dn="CN={${hex(e.anchor)}}">\n${attr('sourceAnchor', [e.anchor])}${e.cloudId ? attr('cloudAnchor', [`User_${e.cloudId}`]) : ''}${attr('mobile', e.mobile === null ? [] : [e.mobile])}${attr('otherMobile', e.otherMobile, true)}     </entry>\n    </synchronized-hologram>`,
+      `    <synchronized-hologram>\n     <entry dn="CN={${hex(e.anchor)}}">\n${attr('sourceAnchor', [e.anchor])}${e.cloudId ? attr('cloudAnchor', [`User_${e.cloudId}`]) : ''}${attr('mobile', e.mobile === null ? [] : [e.mobile])}${attr('otherMobile', e.otherMobile, true)}${full ? fullHologram('aad', e, attr) : ''}     </entry>\n    </synchronized-hologram>`,
       '    <connector>1</connector>',
       `    <mv-link>{${mv}}</mv-link>`,
       '  </cs-object>',
       `  <cs-object cs-dn="${xmlEscape(e.dn)}" id="{${guidOf(`ad:${e.anchor}`)}}" object-type="user" ma-name="${xmlEscape(input.adConnector)}">`,
-      `    <synchronized-hologram>\n     <entry dn="${xmlEscape(e.dn)}">\n${attr('objectGUID', [e.anchor])}${attr('distinguishedName', [e.dn])}     </entry>\n    </synchronized-hologram>`,
+      `    <synchronized-hologram>\n     <entry dn="${xmlEscape(e.dn)}">\n${attr('objectGUID', [e.anchor])}${attr('distinguishedName', [e.dn])}${full ? fullHologram('ad', e, attr) : ''}     </entry>\n    </synchronized-hologram>`,
       '    <connector>1</connector>',
       `    <mv-link>{${mv}}</mv-link>`,
       '  </cs-object>',
+      '',
     );
+    yield lines.join('\n');
   }
-  lines.push('</cs-objects>', '');
+  yield '</cs-objects>\n';
+}
+
+/** The Get-ADSyncRule and run-history exports. */
+export function connectJsonExports(input: ConnectExportsInput): Omit<ConnectExports, 'connectorSpaceXml'> {
   const connectorIds = new Map<string, string>();
   const idOf = (name: string) => {
     let id = connectorIds.get(name);
@@ -158,5 +207,5 @@ export function connectExports(input: {
     })),
     { ConnectorName: AAD_CONNECTOR, ConnectorId: idOf(AAD_CONNECTOR), RunProfileName: 'Export', Result: 'success', StartDate: input.lastExportAt, EndDate: input.lastExportAt },
   ];
-  return { connectorSpaceXml: lines.join('\n'), rulesJson: JSON.stringify(rules, null, 2), runHistoryJson: JSON.stringify(runs, null, 2) };
+  return { rulesJson: JSON.stringify(rules, null, 2), runHistoryJson: JSON.stringify(runs, null, 2) };
 }

@@ -11,17 +11,21 @@
  * the XML streamed from disk). Timed: from before the exports are read to the end of the scan.
  * Prints one JSON object.
  *
- *   npm run bench:engine [-- --users 100000 --runs 3]
+ *   npm run bench:engine [-- --users 100000 --runs 3] [--hologram full] [--modes engine,cli-kept]
+ *
+ * --hologram full writes the holograms a real export carries (every imported attribute, not only
+ * those the join reads; main/sandbox/connect-rules.ts fullHologram). --modes runs the baseline and
+ * the modes named.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSandboxTenant } from '../../main/sandbox/server';
 import { seedPeople } from '../../main/sandbox/seed';
 import { guidBytesToText } from '../../main/sandbox/ids';
-import { connectExports, mobileAfterRules, type SandboxSyncRule } from '../../main/sandbox/connect-rules';
+import { connectJsonExports, connectorSpaceXmlParts, mobileAfterRules, type ConnectExportsInput, type SandboxSyncRule } from '../../main/sandbox/connect-rules';
 import { createCloudClient } from '../../main/cloud';
 import { createNodeNetwork } from '../../main/cloud/network';
 import { silentLogger } from '../../main/core/logger';
@@ -55,8 +59,24 @@ const RULES: SandboxSyncRule[] = [{ name: 'Custom - Mobile E.164 (Sales)', prece
  * the workspace taken back (main/cli/connect-exports.ts, startConnectExportRead), then the scan.
  */
 type Mode = 'baseline' | 'engine' | 'engine-inline' | 'stored' | 'stored-cold' | 'cli-kept';
-const MODES: Mode[] = ['baseline', 'engine', 'engine-inline', 'stored', 'stored-cold', 'cli-kept'];
+const ALL_MODES: Mode[] = ['baseline', 'engine', 'engine-inline', 'stored', 'stored-cold', 'cli-kept'];
+function chosenModes(): Mode[] {
+  const i = process.argv.indexOf('--modes');
+  if (i < 0) return ALL_MODES;
+  const named = (process.argv[i + 1] ?? '').split(',').filter(Boolean);
+  const bad = named.filter((m) => !ALL_MODES.includes(m as Mode));
+  if (named.length === 0 || bad.length > 0) throw new Error(`--modes takes a comma-separated list of ${ALL_MODES.join(', ')}${bad.length ? ` (not: ${bad.join(', ')})` : ''}`);
+  return ALL_MODES.filter((m) => m === 'baseline' || named.includes(m));
+}
+const MODES: Mode[] = chosenModes();
 const ENGINE_MODES = MODES.filter((m): m is Exclude<Mode, 'baseline'> => m !== 'baseline');
+function hologramArg(): 'lean' | 'full' {
+  const i = process.argv.indexOf('--hologram');
+  if (i < 0) return 'lean';
+  const v = process.argv[i + 1];
+  if (v !== 'lean' && v !== 'full') throw new Error('--hologram takes lean or full');
+  return v;
+}
 
 interface ChildInput {
   mode: Mode;
@@ -95,19 +115,28 @@ function onPremFromSeed(count: number): OnPremUser[] {
 }
 
 /** The Connect exports of the seeded users, as files: what the engine exported is AD's value after the rules. */
-function writeExports(users: number, dir: string): { files: string[]; bytes: Record<string, number> } {
+function writeExports(users: number, dir: string, hologram: 'lean' | 'full'): { files: string[]; bytes: Record<string, number> } {
   const people = [...seedPeople({ count: users, seed: SEED, domain: DOMAIN })];
   const onPrem = onPremFromSeed(users);
-  const ex = connectExports({
+  const input: ConnectExportsInput = {
     entries: onPrem.map((u, i) => ({ anchor: u.sourceAnchor!, dn: u.dn, mobile: mobileAfterRules(RULES, u), otherMobile: u.otherMobile, cloudId: people[i]!.id })),
     rules: RULES,
     adConnector: AD_CONNECTOR,
     lastExportAt: new Date(Date.now() - 1_800_000).toISOString(),
-  });
-  const files = { 'connector-space.xml': ex.connectorSpaceXml, 'sync-rules.json': ex.rulesJson, 'run-history.json': ex.runHistoryJson };
+    hologram,
+  };
+  const json = connectJsonExports(input);
+  // The XML in parts: a full hologram's file at 100k users is longer than V8's longest string.
+  const fd = openSync(join(dir, 'connector-space.xml'), 'w');
+  try {
+    for (const part of connectorSpaceXmlParts(input)) writeSync(fd, part);
+  } finally {
+    closeSync(fd);
+  }
+  const files = { 'connector-space.xml': null, 'sync-rules.json': json.rulesJson, 'run-history.json': json.runHistoryJson };
   const bytes: Record<string, number> = {};
   for (const [name, text] of Object.entries(files)) {
-    writeFileSync(join(dir, name), text);
+    if (text !== null) writeFileSync(join(dir, name), text);
     bytes[name] = statSync(join(dir, name)).size;
   }
   return { files: Object.keys(files).map((n) => join(dir, n)), bytes };
@@ -243,9 +272,10 @@ function median(xs: number[]): number {
 async function parent(): Promise<void> {
   const users = arg('users', 100_000);
   const runs = arg('runs', 3);
+  const hologram = hologramArg();
   const dir = mkdtempSync(join(tmpdir(), 'syncdrift-bench-engine-'));
   const t0 = performance.now();
-  const { files, bytes } = writeExports(users, dir);
+  const { files, bytes } = writeExports(users, dir, hologram);
   const exportsMs = Math.round(performance.now() - t0);
   // The CLI's worker as the build makes it (bundled; the bench's own modules run under tsx, whose
   // start-up in a fresh worker thread would be counted against the read otherwise).
@@ -284,6 +314,7 @@ async function parent(): Promise<void> {
         node: process.version,
         users,
         runs,
+        hologram,
         exportBytes: bytes,
         exportsWriteMs: exportsMs,
         totalMs: by((m) => med(m, 'totalMs')),

@@ -12,7 +12,7 @@ import { ConnectorSpaceXmlReader, type CsObject } from '../../../main/syncengine
 import { CsObjectScanner, fastCsObject, isJsSpace } from '../../../main/syncengine/cs-object-fast';
 
 const anchor = (i: number) => Buffer.from(`anchor-${String(i).padStart(8, '0')}`).toString('base64');
-const EX = connectExports({
+const EX_INPUT: Parameters<typeof connectExports>[0] = {
   entries: Array.from({ length: 30 }, (_, i) => ({
     anchor: anchor(i),
     dn: `CN=User ${i},OU=${i % 2 ? 'Sales' : 'Finance'},DC=contoso,DC=com`,
@@ -23,7 +23,8 @@ const EX = connectExports({
   rules: [{ name: 'Custom - Mobile E.164', precedence: 50, connector: 'contoso.com', dnSuffix: 'OU=Sales,DC=contoso,DC=com', transform: { kind: 'e164', countryCode: '1' } }],
   adConnector: 'contoso.com',
   lastExportAt: '2026-12-06T10:00:00.000Z',
-});
+};
+const EX = connectExports(EX_INPUT);
 const OBJECTS = EX.connectorSpaceXml.match(/<cs-object [\s\S]*?<\/cs-object>/g)!;
 /** An Entra object with sourceAnchor, cloudAnchor and mobile; one with a two-valued otherMobile; an AD object. */
 const AAD = OBJECTS.find((o) => o.includes('cloudAnchor') && o.includes('name="mobile"'))!;
@@ -43,8 +44,8 @@ const readOne = (scanner: CsObjectScanner, object: string) => {
 };
 for (const o of [AAD, MULTI, AD]) readOne(warm, o);
 
-function read(xml: string, size: number, tagByTag: boolean): Read {
-  const r = new ConnectorSpaceXmlReader('cs.xml', 'Export-ADSyncToolsObjects', { tagByTag });
+function read(xml: string, size: number, tagByTag: boolean, keep: ReadonlySet<string> | null = null): Read {
+  const r = new ConnectorSpaceXmlReader('cs.xml', 'Export-ADSyncToolsObjects', { tagByTag, keep });
   try {
     for (let i = 0; i < xml.length; i += size) r.write(xml.slice(i, i + size));
     return { objects: r.end() };
@@ -89,6 +90,52 @@ describe('fastCsObject', () => {
     expect(check(MULTI)!.attributes.get('othermobile')).toEqual(['+1 425 555 9000', '+1 425 555 9001']);
     expect(check(AAD)!.aad).toBe(true);
     expect(check(AD)!.aad).toBe(false);
+  });
+
+  it('takes the holograms a real export carries (every imported attribute), to what the tag-by-tag reader reads', () => {
+    const full = connectExports({ ...EX_INPUT, hologram: 'full' }).connectorSpaceXml;
+    const objects = full.match(/<cs-object [\s\S]*?<\/cs-object>/g)!;
+    expect(objects).toHaveLength(60);
+    for (const o of objects) expect(check(o)).not.toBeNull();
+    // About fifty attribute names across the two connectors: the whole file reads as tag by tag, at any chunk size.
+    const names = new Set([...full.matchAll(/<attr name="([^"]+)"/g)].map((m) => m[1]));
+    expect(names.size).toBeGreaterThan(40);
+    const slow = read(full, 1 << 20, true);
+    expect(read(full, 4096, false)).toEqual(slow);
+    expect((slow as { objects: CsObject[] }).objects[1]!.attributes.get('proxyaddresses')).toHaveLength(3);
+  });
+
+  describe('keeping only some attributes (the join\u2019s)', () => {
+    const keep = new Set(['sourceanchor', 'mobile', 'othermobile', 'distinguishedname']);
+    const full = connectExports({ ...EX_INPUT, hologram: 'full' }).connectorSpaceXml;
+
+    it('reads the same objects fast and tag by tag, with only the kept attributes, every value as read in full', () => {
+      const slow = read(full, 1 << 20, true, keep) as { objects: CsObject[] };
+      expect(read(full, 4096, false, keep)).toEqual(slow);
+      const all = (read(full, 1 << 20, true) as { objects: CsObject[] }).objects;
+      expect(slow.objects).toHaveLength(all.length);
+      slow.objects.forEach((o, i) => {
+        const want = new Map([...all[i]!.attributes].filter(([k]) => keep.has(k)));
+        expect(o.attributes).toEqual(want);
+        expect({ ...o, attributes: null }).toEqual({ ...all[i]!, attributes: null });
+      });
+      expect(slow.objects.some((o) => o.attributes.has('othermobile'))).toBe(true);
+    });
+
+    // An attribute whose values are not kept is still checked: the file reads to the same error either way.
+    for (const [what, from, to] of [
+      ['an attribute not kept, twice', '<attr name="company" type="string" multivalued="false">', '<attr name="company" type="string" multivalued="false"><value>x</value></attr><attr name="Company" type="string" multivalued="false">'],
+      ['a single-valued attribute not kept, with two values', '<value>Contoso Ltd</value>', '<value>Contoso Ltd</value><value>Fabrikam</value>'],
+      ['an attribute not kept, in another spelling, twice', '<attr name="company" type="string" multivalued="false">', '<attr type="string" name="company"><value>x</value></attr><attr  name="company" type="string" multivalued="false">'],
+    ] as const) {
+      it(`refuses ${what}, naming the line, fast or not`, () => {
+        const bad = mutate(full, from, to);
+        const slow = read(bad, 1 << 20, true, keep);
+        expect(slow).toMatchObject({ error: expect.stringMatching(/^cs\.xml:\d+: /) });
+        expect(read(bad, 4096, false, keep)).toEqual(slow);
+        expect(read(bad, 1 << 20, true)).toEqual(slow);
+      });
+    }
   });
 
   it('reads an object anywhere in the buffer, and only the object it is given', () => {
