@@ -3,7 +3,8 @@
  * XML, or the ConvertTo-Json of Get-ADSyncCSObject, Get-ADSyncRule or Get-ADSyncRunProfileResult) and
  * turned into the engine's view of each user. The connector-space XML is streamed from disk in chunks
  * through ConnectorSpaceXmlReader (no tree, no whole-file string); the JSON exports are read whole
- * (Get-ADSyncCSObject's within a size limit). Cancellable between chunks; reports bytes read.
+ * (Get-ADSyncCSObject's within a size limit), the rules before the XML, whose objects keep only the
+ * attributes the join reads. Cancellable between chunks; reports bytes read.
  * Used by the CLI (`import --connect-export`) and the app's engine import.
  */
 import { createReadStream } from 'node:fs';
@@ -16,7 +17,7 @@ import { noProgress, throwIfCancelled, type ProgressSink } from '../core/progres
 import { ConnectorSpaceXmlReader, parseCsObjectJson, type CsObject } from './connector-space';
 import { parseSyncRulesJson, type SyncRuleInfo } from './sync-rules';
 import { parseRunHistoryJson, type ConnectorRun } from './run-history';
-import { buildConnectEngineObjects, type ConnectStats } from './connect';
+import { attributesTheJoinReads, buildConnectEngineObjects, type ConnectStats } from './connect';
 
 export type ConnectExportKind = 'cs-xml' | 'cs-json' | 'rules' | 'runs';
 
@@ -60,8 +61,8 @@ function cannotRead(path: string, e: unknown): ValidationError {
 }
 
 /** Streams a connector-space XML file through the reader; progress in bytes, cancellable per chunk. */
-async function streamXml(path: string, file: string, signal: AbortSignal | undefined, onChunk: (bytes: number) => void): Promise<CsObject[]> {
-  const reader = new ConnectorSpaceXmlReader(file);
+async function streamXml(path: string, file: string, signal: AbortSignal | undefined, onChunk: (bytes: number) => void, keep: ReadonlySet<string>): Promise<CsObject[]> {
+  const reader = new ConnectorSpaceXmlReader(file, 'Export-ADSyncToolsObjects', { keep });
   const decoder = new StringDecoder('utf8');
   // 64 KiB chunks (the stream default): each decoded chunk, and the reader's buffer built from it,
   // stays in V8's young generation. 1 MiB chunks made every buffer a large object (its own mapping,
@@ -143,10 +144,15 @@ export async function readConnectExports(
     // push(...from) would pass every object as an argument: a 100k export overflows the stack.
     for (const x of from) to.push(x);
   };
-  for (const f of files) {
+  // The rules and run history first (small JSON): what the rules read decides which attributes the
+  // connector-space XML's objects keep (attributesTheJoinReads); the objects stay in file order.
+  const ordered = [...files.filter((f) => f.kind === 'rules' || f.kind === 'runs'), ...files.filter((f) => f.kind === 'cs-xml' || f.kind === 'cs-json')];
+  let keep: Set<string> | null = null;
+  for (const f of ordered) {
     throwIfCancelled(signal, 'reading the Connect exports');
     if (f.kind === 'cs-xml') {
-      append(csObjects, await streamXml(f.path, f.file, signal, tick));
+      keep ??= attributesTheJoinReads(rules);
+      append(csObjects, await streamXml(f.path, f.file, signal, tick, keep));
       continue;
     }
     let text: string;

@@ -29,6 +29,23 @@ export interface ConnectStats {
   rulesTouchingMobile: number;
 }
 
+/** The connector-space attributes the join reads whatever the rules (lower case, as CsObject keys). */
+const JOIN_READS = ['sourceanchor', 'cloudanchor', 'mobile', 'othermobile', 'ms-ds-consistencyguid', 'objectguid', 'onpremisesdistinguishedname'];
+
+/**
+ * Every attribute the join may read: JOIN_READS and each attribute any of the rules flows from or
+ * scopes on (all rules, not only those touching mobile: a superset costs little). What the XML reader
+ * keeps (ConnectorSpaceXmlReader `keep`); the join over what it kept is the join over every attribute.
+ */
+export function attributesTheJoinReads(rules: readonly SyncRuleInfo[]): Set<string> {
+  const out = new Set(JOIN_READS);
+  for (const r of rules) {
+    for (const f of r.flows) for (const a of f.sources) out.add(a.toLowerCase());
+    for (const group of r.scope) for (const c of group) out.add(c.attribute.toLowerCase());
+  }
+  return out;
+}
+
 function first(attrs: Map<string, string[]>, name: string): string | null {
   const v = attrs.get(name);
   return v && v.length > 0 && v[0] !== '' ? v[0]! : null;

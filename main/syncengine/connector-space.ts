@@ -22,7 +22,10 @@ export interface CsObject {
   aad: boolean;
   dn: string;
   objectType: string;
-  /** Attribute name (lower case) → values, from the synchronized hologram. */
+  /**
+   * Attribute name (lower case) → values, from the synchronized hologram: every attribute, or from
+   * the XML reader given `keep` only those (readConnectExports keeps what the join reads).
+   */
   attributes: Map<string, string[]>;
   /** Values of an export the engine staged but has not sent (unapplied export), per attribute. */
   pendingExport: Map<string, string[]> | null;
@@ -71,27 +74,30 @@ function firstChildren(el: XmlElement): Map<string, XmlElement> {
   return out;
 }
 
-function attrMap(entry: XmlElement, file: string): Map<string, string[]> {
+/** The entry's attributes (those in `keep`, when given), each checked (every one, kept or not). */
+function attrMap(entry: XmlElement, file: string, keep: ReadonlySet<string> | null): Map<string, string[]> {
   const out = new Map<string, string[]>();
+  const skipped = keep ? new Set<string>() : null;
   for (const a of entry.children) {
     if (a.name !== 'attr' && localName(a.name) !== 'attr') continue;
     const name = a.attrs['name'];
     if (!name) throw new ValidationError(`${file}:${a.line}`, '<attr> without a name');
     const key = ownString(name.toLowerCase());
-    if (out.has(key)) throw new ValidationError(`${file}:${a.line}`, `attribute ${name} appears twice in one object`);
+    if (out.has(key) || skipped?.has(key)) throw new ValidationError(`${file}:${a.line}`, `attribute ${name} appears twice in one object`);
     const values = valuesOf(a);
     if (a.attrs['multivalued'] === 'false' && values.length > 1) {
       throw new ValidationError(`${file}:${a.line}`, `single-valued attribute ${name} has ${values.length} values`);
     }
-    out.set(key, values);
+    if (keep && !keep.has(key)) skipped!.add(key);
+    else out.set(key, values);
   }
   return out;
 }
 
-function hologramAttrs(h: XmlElement | undefined, file: string): Map<string, string[]> | null {
+function hologramAttrs(h: XmlElement | undefined, file: string, keep: ReadonlySet<string> | null): Map<string, string[]> | null {
   if (!h) return null;
   const entry = childrenNamed(h, 'entry')[0];
-  return entry ? attrMap(entry, file) : new Map();
+  return entry ? attrMap(entry, file, keep) : new Map();
 }
 
 function errorText(first: Map<string, XmlElement>): string | null {
@@ -108,14 +114,14 @@ function errorText(first: Map<string, XmlElement>): string | null {
 }
 
 /** One `<cs-object>` element. */
-export function csObjectFromXml(el: XmlElement, file: string, source: EngineEvidenceSource, connectorHint: string | null = null): CsObject {
+export function csObjectFromXml(el: XmlElement, file: string, source: EngineEvidenceSource, connectorHint: string | null = null, keep: ReadonlySet<string> | null = null): CsObject {
   const rawDn = el.attrs['cs-dn'];
   if (!rawDn) throw new ValidationError(`${file}:${el.line}`, '<cs-object> without cs-dn');
   const dn = ownString(rawDn);
   const objectType = ownString(el.attrs['object-type'] ?? '');
   const connector = el.attrs['ma-name'] !== undefined ? ownString(el.attrs['ma-name']) : connectorHint;
   const first = firstChildren(el);
-  const attributes = hologramAttrs(first.get('synchronized-hologram'), file) ?? hologramAttrs(first.get('hologram'), file) ?? new Map<string, string[]>();
+  const attributes = hologramAttrs(first.get('synchronized-hologram'), file, keep) ?? hologramAttrs(first.get('hologram'), file, keep) ?? new Map<string, string[]>();
   let pendingExport: Map<string, string[]> | null = null;
   const unapplied = first.get('unapplied-export');
   const delta = unapplied ? childrenNamed(unapplied, 'delta')[0] : undefined;
@@ -158,14 +164,25 @@ export class ConnectorSpaceXmlReader {
   private readonly xml: XmlReader;
   private single = false;
   private hint: string | null = null;
+  private readonly keep: ReadonlySet<string> | null;
 
   constructor(
     private readonly file: string,
     private readonly source: EngineEvidenceSource = 'Export-ADSyncToolsObjects',
-    /** Read every object tag by tag (no fast path): what the fast path is tested against. */
-    options: { tagByTag?: boolean } = {},
+    options: {
+      /** Read every object tag by tag (no fast path): what the fast path is tested against. */
+      tagByTag?: boolean;
+      /**
+       * Keep the values of these attributes (lower case) only; every attribute is still checked. A
+       * real hologram carries every imported attribute, the join reads a handful: the others' values
+       * are most of the file, and copied they were most of the read's time and memory.
+       */
+      keep?: ReadonlySet<string> | null;
+    } = {},
   ) {
-    const scanner = new CsObjectScanner();
+    const keep = options.keep ?? null;
+    this.keep = keep;
+    const scanner = new CsObjectScanner(keep);
     this.xml = new XmlReader({
       file,
       onRoot: (root) => {
@@ -180,7 +197,7 @@ export class ConnectorSpaceXmlReader {
         return true;
       },
       onElement: (el) => {
-        if (localName(el.name) === 'cs-object') this.objects.push(csObjectFromXml(el, this.file, this.source, this.hint));
+        if (localName(el.name) === 'cs-object') this.objects.push(csObjectFromXml(el, this.file, this.source, this.hint, keep));
       },
       ...(options.tagByTag
         ? {}
@@ -209,7 +226,7 @@ export class ConnectorSpaceXmlReader {
 
   end(): CsObject[] {
     const root = this.xml.end();
-    if (this.single) this.objects.push(csObjectFromXml(root, this.file, this.source, this.hint));
+    if (this.single) this.objects.push(csObjectFromXml(root, this.file, this.source, this.hint, this.keep));
     return this.objects;
   }
 }

@@ -436,6 +436,14 @@ export class CsObjectScanner {
   private readonly attrTags = new Memo();
   private readonly afterValues = new Memo();
   private readonly tails = new Memo();
+  /** The names of the attributes of the object being read that were not kept (to find a duplicate). */
+  private readonly skipped = new Set<string>();
+
+  /**
+   * `keep`: the attribute names (lower case) whose values are kept; the others are read (checked as
+   * the slow path checks them) and left out of the CsObject. Null: every attribute.
+   */
+  constructor(private readonly keep: ReadonlySet<string> | null = null) {}
 
   /** True when text[from, to) has a '&'. */
   private hasAmp(text: string, from: number, to: number): boolean {
@@ -471,9 +479,14 @@ export class CsObjectScanner {
     const synchronized = (found & SYNCHRONIZED) !== 0;
 
     const attributes = new Map<string, string[]>();
+    const keep = this.keep;
+    const skipped = this.skipped;
+    if (keep) skipped.clear();
     let values: string[] = [];
     let key = '';
     let single = false;
+    /** The attr being read is one not kept: its values are checked, not copied. */
+    let skip = false;
     /** The '<' of the attr being read. */
     let attrAt = -1;
     // Where the scan is: after a tag (the next attr or the end), in an attr tag (after the name), after a value.
@@ -499,8 +512,10 @@ export class CsObjectScanner {
         const nameEnd = s.indexOf('"', e);
         const name = nameEnd > e ? attrNames.get(s, e, nameEnd) : null;
         if (name !== null) {
-          if (attributes.has(name)) return null; // the slow path names the duplicate
+          if (attributes.has(name) || (keep !== null && skipped.has(name))) return null; // the slow path names the duplicate
           key = name;
+          skip = keep !== null && !keep.has(name);
+          if (skip) skipped.add(name);
           i = nameEnd;
           state = IN_ATTR_TAG;
           continue;
@@ -520,14 +535,16 @@ export class CsObjectScanner {
         if (state === IN_ATTR_TAG) {
           // One value (most attributes): an array of one, not one grown by push.
           single = (found & SINGLE) !== 0;
-          values = [ownRange(s, e, ve)];
-          attributes.set(key, values);
+          if (!skip) {
+            values = [ownRange(s, e, ve)];
+            attributes.set(key, values);
+          }
         } else if (single) return null; // a second value of a single-valued attribute: the slow path says how many
-        else values.push(ownRange(s, e, ve));
+        else if (!skip) values.push(ownRange(s, e, ve));
         i = ve;
         state = AFTER_VALUE;
       } else if (kind === NO_VALUES) {
-        attributes.set(key, []);
+        if (!skip) attributes.set(key, []);
         i = e;
         state = AFTER_TAG;
       } else break; // END, END_ATTRS
@@ -581,7 +598,8 @@ export class CsObjectScanner {
     const m = spanOf(s, 'multivalued');
     const single = m >= 0 && spans[m + 3]! - spans[m + 2]! === 5 && has(s, spans[m + 2]!, 'false');
     const key = attrNames.get(s, spans[n + 2]!, spans[n + 3]!);
-    if (key === null || out.has(key)) return -1; // the slow path names the duplicate
+    if (key === null || out.has(key) || (this.keep !== null && this.skipped.has(key))) return -1; // the slow path names the duplicate
+    const kept = this.keep === null || this.keep.has(key);
     i = gt + 1;
     let values: string[];
     if (!has(s, i, '<value>')) values = [];
@@ -589,18 +607,19 @@ export class CsObjectScanner {
       // One value (most attributes): an array of one, not one grown by push.
       let e = s.indexOf('<', i + 7);
       if (!has(s, e, '</value>')) return -1;
-      values = [ownRange(s, i + 7, e)];
+      values = kept ? [ownRange(s, i + 7, e)] : [];
       i = e + 8;
       while (s.charCodeAt(i + 1) !== SLASH && has(s, i, '<value>')) {
         if (single) return -1; // the slow path says how many
         e = s.indexOf('<', i + 7);
         if (!has(s, e, '</value>')) return -1;
-        values.push(ownRange(s, i + 7, e));
+        if (kept) values.push(ownRange(s, i + 7, e));
         i = e + 8;
       }
     }
     if (!has(s, i, '</attr>')) return -1;
-    out.set(key, values);
+    if (kept) out.set(key, values);
+    else this.skipped.add(key);
     return i + 6;
   }
 }
