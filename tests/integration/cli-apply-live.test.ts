@@ -176,8 +176,24 @@ describe.skipIf(unavailable !== null)('syncdrift apply --profile: a live session
     // The restore plan is a signed plan of AD writes bringing the help-desk value back, applied by the admin if wanted.
     const restore = readFileSync(join(dir, 'restore.json'), 'utf8');
     expect(restore).toContain('1234567890');
-    expect((await run(['apply', 'restore.json', '--dry-run', ...ws])).code).toBe(0);
-    expect((JSON.parse((await run(['sessions', '--json', ...ws])).out) as Array<{ state: string }>)[0]?.state).toMatch(/^undo/);
+    const restoreAsked: string[] = [];
+    const restored = { out: '', err: '' };
+    const restoreCode = await runApplyCommand(['restore.json', '--profile', 'samba.json', ...ws], io(restored, true), {
+      ...cliRemediationDeps(),
+      ask: async (q) => (restoreAsked.push(q), /Type "yes"/.test(q) ? 'yes' : 'no'),
+    });
+    expect(restoreCode, restored.err + restored.out).toBe(0);
+    expect(restoreAsked).toEqual(['Apply 1 write(s)? Type "yes": ']);
+    // It says what it did: one AD write, the cloud following on the next cycle (not "0 row(s) verified").
+    expect(restored.out).toMatch(/completed - Done: 1 AD write\(s\) made \(compare-and-set\); Entra ID gets them with the next sync cycle/);
+    expect(restored.out).toContain('Writes: AD 1, Graph 0, bypass 0, cycles 0');
+    expect((await ldap.readUser(userDn(tm, dc.baseDn)))?.mobile).toBe('1234567890');
+    await sync.runCycle('delta');
+    expect(cloud(tm).mobilePhone).toBe('1234567890');
+    const after = JSON.parse((await run(['sessions', '--json', ...ws])).out) as Array<{ id: string; state: string }>;
+    expect(after).toHaveLength(2);
+    expect(after.find((x) => x.id === list[0]!.id)?.state).toBe('undo-partial');
+    expect(after.find((x) => x.id !== list[0]!.id)?.state).toBe('completed');
   }, 180_000);
 
   it('refuses a hand-edited plan before any sign-in or write', async () => {
@@ -187,7 +203,8 @@ describe.skipIf(unavailable !== null)('syncdrift apply --profile: a live session
     tenant.legacyCloudEdit(cloud(other).id, '+1 425 555 0142', helpdesk);
     const before = { cloud: cloud(other).mobilePhone, bypass: tenant.features.bypassDirSyncOverridesEnabled };
     expect((await run(['scan', '--profile', 'samba.json', '--format', 'json', '--all', '--out', 'edited-report.json', ...ws])).code).toBe(0);
-    expect((await run(['plan', '--report', 'edited-report.json', '--decide', 'cloud-override=keep-onprem', '--users', other.userPrincipalName, '--out', 'edited.json', ...ws])).code).toBe(0);
+    // Written whether or not it is ready to apply: the integrity check comes first either way.
+    expect((await run(['plan', '--report', 'edited-report.json', '--decide', 'cloud-override=keep-onprem', '--users', other.userPrincipalName, '--out', 'edited.json', ...ws])).err).toContain('Wrote ');
     // Somebody changes the planned cloud value on the way (a ticket, a shared folder).
     const text = readFileSync(join(dir, 'edited.json'), 'utf8');
     const edited = text.replace('"+1 425 555 0142"', '"+1 425 555 0199"');
