@@ -194,6 +194,46 @@ describe.skipIf(unavailable !== null)('syncdrift apply --profile: a live session
     expect(after).toHaveLength(2);
     expect(after.find((x) => x.id === list[0]!.id)?.state).toBe('undo-partial');
     expect(after.find((x) => x.id !== list[0]!.id)?.state).toBe('completed');
+
+    // Turning the bypass off is the admin's explicit choice: undo again with --turn-bypass-off (through Graph, as the Global Administrator).
+    const off = await run(['undo', list[0]!.id, '--profile', 'samba.json', '--yes', '--turn-bypass-off', ...ws]);
+    // Still undo-partial: AlternateMobilePhones the bypass pushed cannot be restored (Graph cannot read it).
+    expect(off.code, off.err + off.out).toBe(7);
+    expect(off.out).toContain('restored tenant: BypassDirSyncOverrides turned off again (this session had turned it on).');
+    expect(off.out).not.toContain(`NOT restored ${tm.userPrincipalName}`);
+    expect(tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
+  }, 180_000);
+
+  it('stops at the cycle when the admin has not run it yet (exit 7), and `resume --cycle-done` finishes it after the cycle ran', async () => {
+    const ws = ['--workspace', 'later.db'];
+    // The same field report on another user, with the bypass off again.
+    expect(tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
+    const u = dc.users.filter((x) => x.expectInScope && x.ou === 'Staff')[5]!;
+    await setMobile(u, '8035551313');
+    await sync.runCycle('delta');
+    tenant.legacyCloudEdit(cloud(u).id, '1234567899', helpdesk);
+    await setMobile(u, '0987654329');
+    expect((await sync.runCycle('delta')).ignoredDueToOverride.map((x) => x.upn.toLowerCase())).toContain(u.userPrincipalName.toLowerCase());
+    expect((await run(['scan', '--profile', 'samba.json', '--format', 'json', '--all', '--out', 'later-report.json', ...ws])).code).toBe(0);
+    const plan = await run(['plan', '--report', 'later-report.json', '--decide', 'cloud-override=keep-onprem', '--users', u.userPrincipalName, '--connect-server', 'SAMBA-SYNC01', '--out', 'later.json', ...ws]);
+    expect(plan.code, plan.err).toBe(0);
+
+    const r = { out: '', err: '' };
+    const code = await runApplyCommand(['later.json', '--profile', 'samba.json', ...ws], io(r, true), { ...cliRemediationDeps(), ask: async (q) => (/Type "yes"/.test(q) ? 'yes' : 'later') });
+    expect(code, r.err + r.out).toBe(7);
+    expect(tenant.features.bypassDirSyncOverridesEnabled).toBe(true);
+    expect(cloud(u).mobilePhone).toBe('1234567899');
+    const [s] = JSON.parse((await run(['sessions', '--json', ...ws])).out) as Array<{ id: string; state: string }>;
+    expect(s?.state).toBe('awaiting-cycle');
+    expect(r.out).toContain(`syncdrift resume ${s!.id}`);
+
+    // The admin ran the cycle on the Connect server, then resumes from a script (no terminal): --cycle-done.
+    await sync.runCycle('initial');
+    const resumed = await run(['resume', s!.id, '--profile', 'samba.json', '--cycle-done', ...ws]);
+    expect(resumed.code, resumed.err + resumed.out).toBe(0);
+    expect(resumed.out).toMatch(new RegExp(`fixed\\s+${u.userPrincipalName.replace(/[.]/g, '\\.')}: AD 0987654329, cloud 0987654329`, 'i'));
+    expect(cloud(u).mobilePhone).toBe('0987654329');
+    expect((JSON.parse((await run(['sessions', '--json', ...ws])).out) as Array<{ state: string }>)[0]?.state).toBe('completed');
   }, 180_000);
 
   it('refuses a hand-edited plan before any sign-in or write', async () => {
