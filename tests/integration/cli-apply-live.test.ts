@@ -262,4 +262,25 @@ describe.skipIf(unavailable !== null)('syncdrift apply --profile: a live session
     expect(asked).toEqual([]);
     expect(JSON.parse((await run(['sessions', '--json', ...ws])).out)).toEqual([]);
   }, 120_000);
+
+  it('refuses the apply when the preflight’s live rescan finds drift the plan does not list (a help-desk edit after the plan)', async () => {
+    const ws = ['--workspace', 'late.db'];
+    expect((await run(['scan', '--profile', 'samba.json', '--format', 'json', '--all', '--out', 'late-report.json', ...ws])).code).toBe(0);
+    const plan = await run(['plan', '--report', 'late-report.json', '--decide', 'cloud-override=keep-onprem', '--out', 'late.json', ...ws]);
+    expect(plan.code, plan.err).toBe(0);
+    // After the plan: the help desk edits one more synced user in the cloud. The bypass would overwrite it unseen.
+    const late = dc.users.filter((x) => x.expectInScope && x.ou === 'Staff' && x.mobile)[6]!;
+    const was = cloud(late).mobilePhone;
+    tenant.legacyCloudEdit(cloud(late).id, '+1 425 555 0177', helpdesk);
+    const r = { out: '', err: '' };
+    const code = await runApplyCommand(['late.json', '--profile', 'samba.json', '--yes', '--cycle-done', ...ws], io(r, true), { ...cliRemediationDeps(), ask: async () => 'no' });
+    expect(code, r.err + r.out).toBe(8);
+    expect(r.err).toMatch(/^ {2}onprem:\S+: \d+/m);
+    expect(r.err).toContain(late.userPrincipalName.toLowerCase());
+    expect(r.err).toMatch(/now differs \(cloud-override: AD "[^"]+", cloud "\+1 425 555 0177"\) and the bypass would change it, but the plan does not list it/);
+    expect(r.out).toContain('Preflight failed: nothing was written.');
+    expect(cloud(late).mobilePhone).toBe('+1 425 555 0177');
+    expect(was).not.toBe('+1 425 555 0177');
+    expect(JSON.parse((await run(['sessions', '--json', ...ws])).out)).toEqual([]);
+  }, 120_000);
 });
