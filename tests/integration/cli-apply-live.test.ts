@@ -4,6 +4,10 @@
  * Administrator, the preflight's live rescan, the tenant-wide bypass, the full sync cycle run by
  * "the admin on the Connect server" (the simulator reading Samba, writing the tenant) when the CLI
  * asks for it, verification, `sessions`, and `undo`. The field report is replayed on one user first.
+ *
+ * Every command goes through main() but apply, which goes through runApplyCommand with the CLI's own
+ * wiring (cliRemediationDeps) plus an `ask`: main() asks a terminal's stdin, and the test is the admin
+ * answering the CLI's questions (the confirmation, "Type done when the cycle has finished").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +31,7 @@ import { helpdesk } from '../support/remediation-env';
 
 const unavailable = sambaSkipReason();
 
+// The cases share one DC and one tenant and run in order: each starts from what the one before left.
 describe.skipIf(unavailable !== null)('syncdrift apply --profile: a live session on a Samba AD DC and the sandbox tenant over HTTPS', () => {
   let dir: string;
   let dc: SambaDc;
@@ -36,6 +41,8 @@ describe.skipIf(unavailable !== null)('syncdrift apply --profile: a live session
   let sb: SandboxTenant;
   let net: NodeNetwork;
   let env: Record<string, string>;
+  /** Distinct users of OU=Staff with a mobile: [0] the field report's, [1] resume's, [2] the hand-edited plan's, [3] the late edit's. */
+  let staff: TestUser[];
   let tm: TestUser;
   const deviceCodes: Promise<void>[] = [];
 
@@ -83,7 +90,9 @@ describe.skipIf(unavailable !== null)('syncdrift apply --profile: a live session
     ldap = new LdapDirectory(source!, { getPassword: async () => dc.password });
     tenant = new TenantStore({ clock: systemClock, organization: { initialDomain: 'syncdrift-test.onmicrosoft.com' } });
     sync = new SyncSimulator(ldap, tenant, { server: 'SAMBA-SYNC01' });
-    tm = dc.users.filter((x) => x.expectInScope && x.ou === 'Staff')[3]!;
+    staff = dc.users.filter((x) => x.expectInScope && x.ou === 'Staff' && x.mobile).slice(0, 4);
+    expect(staff).toHaveLength(4);
+    tm = staff[0]!;
     // The field report: synced, then a help-desk edit in the cloud (a legacy override), then an AD change the next delta ignores.
     await setMobile(tm, '8035551212');
     await sync.runCycle('initial');
@@ -208,7 +217,7 @@ describe.skipIf(unavailable !== null)('syncdrift apply --profile: a live session
     const ws = ['--workspace', 'later.db'];
     // The same field report on another user, with the bypass off again.
     expect(tenant.features.bypassDirSyncOverridesEnabled).toBe(false);
-    const u = dc.users.filter((x) => x.expectInScope && x.ou === 'Staff')[5]!;
+    const u = staff[1]!;
     await setMobile(u, '8035551313');
     await sync.runCycle('delta');
     tenant.legacyCloudEdit(cloud(u).id, '1234567899', helpdesk);
@@ -239,7 +248,7 @@ describe.skipIf(unavailable !== null)('syncdrift apply --profile: a live session
   it('refuses a hand-edited plan before any sign-in or write', async () => {
     const ws = ['--workspace', 'edited.db'];
     // Another help-desk edit: a fresh override to plan for.
-    const other = dc.users.filter((x) => x.expectInScope && x.ou === 'Staff' && x.mobile)[4]!;
+    const other = staff[2]!;
     tenant.legacyCloudEdit(cloud(other).id, '+1 425 555 0142', helpdesk);
     const before = { cloud: cloud(other).mobilePhone, bypass: tenant.features.bypassDirSyncOverridesEnabled };
     expect((await run(['scan', '--profile', 'samba.json', '--format', 'json', '--all', '--out', 'edited-report.json', ...ws])).code).toBe(0);
@@ -269,7 +278,7 @@ describe.skipIf(unavailable !== null)('syncdrift apply --profile: a live session
     const plan = await run(['plan', '--report', 'late-report.json', '--decide', 'cloud-override=keep-onprem', '--out', 'late.json', ...ws]);
     expect(plan.code, plan.err).toBe(0);
     // After the plan: the help desk edits one more synced user in the cloud. The bypass would overwrite it unseen.
-    const late = dc.users.filter((x) => x.expectInScope && x.ou === 'Staff' && x.mobile)[6]!;
+    const late = staff[3]!;
     const was = cloud(late).mobilePhone;
     tenant.legacyCloudEdit(cloud(late).id, '+1 425 555 0177', helpdesk);
     const r = { out: '', err: '' };
