@@ -117,7 +117,14 @@ export class RemediationEngine {
       const verify = plan.steps.find((s) => s.kind === 'verify');
       const state: SessionState = !verify || pending.length === 0 ? 'completed' : 'verify-timeout';
       const sweep = verify ? VerifyResult.safeParse(this.rt.resultData(ctx, verify.id)).data?.sweep : undefined;
-      const base = state === 'completed' ? `Done: ${rows.length} row(s) verified on both sides.` : `${pending.length} row(s) not yet showing the intended value on both sides.`;
+      // A plan without a verify step (undo's restore plan: AD writes only, the cloud follows on the next
+      // cycle) verified nothing; "0 row(s) verified" read as if its AD writes had not happened.
+      const adWrites = plan.steps.filter((s) => s.kind === 'ad-write').length;
+      const base = !verify
+        ? `Done: ${adWrites} AD write(s) made (compare-and-set); Entra ID gets them with the next sync cycle, which this session does not run or verify.`
+        : state === 'completed'
+          ? `Done: ${rows.length} row(s) verified on both sides.`
+          : `${pending.length} row(s) not yet showing the intended value on both sides.`;
       const message = sweep ? `${base} ${sweepLine(sweep)}` : base;
       this.rt.finish(id, state, message);
       return { sessionId: id, state, message, nextStep: state === 'completed' ? null : `Resume later to verify again: syncdrift resume ${id}`, rows, writes: ctx.writes, ...(sweep ? { sweep } : {}) };
