@@ -16,7 +16,7 @@ import type { EngineFlows, EngineObject, EngineSummary } from '../core/engine-vi
 import { EngineIndex, engineSummary, engineVerdict, type EngineVerdict } from './engine-verdict';
 import { PhoneNormalizer, pickRegion, type NormalizedPhone } from './normalize';
 import type { AuditLookup } from './timeline';
-import { otherMobileView } from './other-mobile';
+import { engineFormDiffers, otherMobileView } from './other-mobile';
 import {
   EMPTY_BY_STATUS,
   cloudPart,
@@ -147,7 +147,10 @@ export class DriftBuilder {
   private sealed = false;
   private finished = false;
   private engineIndex: EngineIndex | null;
-  /** Engine objects promised (engineLater) and not yet given: matched pairs wait in `backlog`. */
+  /**
+   * Engine objects promised (engineLater) and not yet given: matched pairs get their rows without
+   * the engine's view meanwhile, and are listed in `backlog` for the view to be added to.
+   */
   private enginePending: boolean;
   private backlog: number[] = [];
 
@@ -162,8 +165,8 @@ export class DriftBuilder {
   }
 
   /**
-   * The engine's view promised with `engineLater`: the pairs matched so far get their rows now, later
-   * ones as they match. Called once, before finish().
+   * The engine's view promised with `engineLater`: the rows of the pairs matched so far take it now,
+   * later ones as they match. Called once, before finish().
    */
   provideEngineObjects(objects: Iterable<EngineObject>): void {
     if (!this.enginePending) throw new Error('DriftBuilder: engine objects given that were not promised (engineLater), or given twice');
@@ -172,7 +175,33 @@ export class DriftBuilder {
     this.enginePending = false;
     const backlog = this.backlog;
     this.backlog = [];
-    for (const i of backlog) this.early[i] = this.matchedRow(i, this.twinOf[i]!, this.lookup);
+    for (const i of backlog) this.early[i] = this.withEngineView(this.early[i]!, i, this.twinOf[i]!);
+  }
+
+  /**
+   * A row built without the engine's view (while it was on its way), as matchedRow builds it with
+   * the view. Most rows the view leaves as they are but for their `engine`: those get it in place,
+   * which is what keeps the view's late arrival from costing a second build of every row (it is on
+   * the CLI's critical path: the scan waits for the worker's read, then for this). Any row the view
+   * changes (status, flags, cause, the otherMobile note) is built again.
+   */
+  private withEngineView(row: DriftRow, i: number, ci: number): DriftRow {
+    const u = this.onPrem[i]!;
+    const c = this.considered[ci]!;
+    const o = this.engineIndex!.find(u.sourceAnchor, c.user.id, u.dn);
+    if (!o) {
+      row.engine = null;
+      return row;
+    }
+    const engine = engineSummary(o);
+    // valueStatus (the status without pending times, which a pending-sync row's differs from) is
+    // only ever the status of a verdict that flags a confirmed override: such a row is built again.
+    const v = engineVerdict(engine, { status: row.status, valueStatus: row.status, onPremValue: u.mobile, cloudValue: c.user.mobilePhone, managed: c.managed });
+    if (v.status !== row.status || v.flags.length > 0 || v.sentence !== null || v.replacesCause || (row.otherMobile && engineFormDiffers(row.otherMobile, engine.exported?.otherMobile))) {
+      return this.matchedRow(i, ci, this.lookup);
+    }
+    row.engine = engine;
+    return row;
   }
 
   /** The engine verdict for a matched pair, or null without engine data (behaviour as before). */
@@ -285,10 +314,10 @@ export class DriftBuilder {
         this.cloudTwin[ci] = i;
         this.matchOf[ci] = 'anchor';
         this.stats.matchedByAnchor++;
-        // An anchor pair is final (nothing later takes it away): its row can be built now, or as soon
-        // as the engine's view it waits for is there.
+        // An anchor pair is final (nothing later takes it away): its row can be built now (without
+        // the engine's view it waits for, which provideEngineObjects adds).
+        this.early[i] = this.matchedRow(i, ci, this.lookup);
         if (this.enginePending) this.backlog.push(i);
-        else this.early[i] = this.matchedRow(i, ci, this.lookup);
       }
     }
   }

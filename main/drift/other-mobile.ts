@@ -48,6 +48,14 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
+ * Whether the engine's exported otherMobile changes a row's otherMobile note: it does where AD's
+ * values flow and the engine exports another set (what otherMobileView adds a sentence for).
+ */
+export function engineFormDiffers(view: Pick<OtherMobileView, 'verdict' | 'onPrem'>, engineExported: readonly string[] | null | undefined): boolean {
+  return view.verdict !== 'not-flowing' && !!engineExported && !sameSet(engineExported, view.onPrem);
+}
+
+/**
  * The row's otherMobile view and the flags it adds. `engineExported`: what the sync engine exports
  * for otherMobile when its exports were joined (a rule may reformat it; that form is what goes out).
  */
@@ -80,8 +88,8 @@ export function otherMobileView(
   if (!unmapped && verdict !== 'not-flowing' && flows?.engine === 'cloud-sync') {
     note += ` Cloud Sync\u2019s job schema maps otherMobile (${flows.otherMobile.expression ?? 'direct'}), so AD otherMobile flows to AlternateMobilePhones.`;
   }
-  if (verdict !== 'not-flowing' && engineExported && !sameSet(engineExported, onPrem)) {
-    const n = engineExported.filter((v) => v.trim() !== '').length;
+  if (engineFormDiffers({ verdict, onPrem }, engineExported)) {
+    const n = engineExported!.filter((v) => v.trim() !== '').length;
     note += ` The sync engine exports otherMobile in another form (${n} value${n === 1 ? '' : 's'}): that form, not AD\u2019s text, is what the bypass pushes.`;
   }
   return { view: { onPrem, normalized, changedAt, cloud: 'not-readable', verdict, note }, flags };

@@ -191,6 +191,9 @@ describe('runScan streams into the engine', () => {
 describe('the engine view arriving while the directories are read (engineLater)', () => {
   // The CLI reads the Connect exports on a worker thread meanwhile (main/syncengine/connect-off-thread.ts).
   const rule = { name: 'Custom - Mobile E.164', precedence: 50, expression: 'IIF(...)', sources: ['mobile'], connector: 'contoso.example' };
+  // Every kind of engine object: exported as AD holds it, reformatted by a rule, not exported, in
+  // error, pending, and exporting another otherMobile than AD's (each changes the rows differently).
+  const state = (i: number): EngineObject['state'] => (i % 11 === 3 ? 'not-exported' : i % 13 === 5 ? 'pending' : i % 17 === 7 ? 'error' : 'exported');
   const engine: EngineObject[] = onPrem
     .filter((_, i) => i % 5 !== 4)
     .map((u, i) => ({
@@ -198,18 +201,24 @@ describe('the engine view arriving while the directories are read (engineLater)'
       sourceAnchor: u.sourceAnchor,
       onPremDn: u.dn,
       cloudId: null,
-      state: i % 11 === 3 ? 'not-exported' : 'exported',
-      exported: i % 11 === 3 ? null : { mobile: i % 3 === 0 && u.mobile ? u.mobile.replace(/[^\d+]/g, '') : u.mobile, otherMobile: [] },
+      state: state(i),
+      exported: state(i) === 'not-exported' || state(i) === 'error' ? null : { mobile: i % 3 === 0 && u.mobile ? u.mobile.replace(/[^\d+]/g, '') : u.mobile, otherMobile: i % 7 === 2 ? ['+1 425 555 9999'] : u.otherMobile },
       exportedAt: '2025-03-01T09:00:00.000Z',
       rule: i % 3 === 0 ? rule : null,
-      reason: i % 11 === 3 ? 'a disconnector' : null,
+      reason: state(i) === 'not-exported' ? 'a disconnector' : state(i) === 'error' ? 'permission-issue' : null,
       evidence: [{ source: 'Export-ADSyncToolsObjects', origin: 'cs.xml', line: 2 + i * 12 }],
     }));
   const withEngine = { ...options, auditLookup: lookup };
   const expected = computeDrift(onPrem, cloud, { ...withEngine, engineObjects: engine });
 
-  it('the data has rows the engine view changes', () => {
+  it('the data has rows the engine view changes, in every way it changes them', () => {
     expect(expected.summary.byStatus['rule-formatted']).toBeGreaterThan(0);
+    const flagged = (f: string) => expected.rows.filter((r) => r.flags.includes(f)).length;
+    for (const f of ['engine-not-exported', 'engine-error', 'override-confirmed']) expect(flagged(f), f).toBeGreaterThan(0);
+    expect(expected.rows.filter((r) => r.engine?.state === 'pending' && r.status === 'pending-sync').length).toBeGreaterThan(0);
+    expect(expected.rows.filter((r) => r.otherMobile?.note.includes('exports otherMobile in another form')).length).toBeGreaterThan(0);
+    // And rows it leaves as they are but for the engine's object they carry.
+    expect(expected.rows.filter((r) => r.engine && r.status === 'in-sync' && !r.cause.includes('Connect')).length).toBeGreaterThan(0);
     expect(comparable(expected)).not.toEqual(comparable(computeDrift(onPrem, cloud, withEngine)));
   });
 
