@@ -54,8 +54,8 @@ export interface DriftOptions {
   engineObjects?: Iterable<EngineObject>;
   /**
    * The engine's view is on its way (read on another thread while the directories are read): rows
-   * wait for it instead of being built without it, and `provideEngineObjects` must be called before
-   * `finish`. Ignored when `engineObjects` is given.
+   * are built without it meanwhile and take it when `provideEngineObjects` gives it (rebuilt where it
+   * changes them), which must be called before `finish`. Ignored when `engineObjects` is given.
    */
   engineLater?: boolean;
   /** Tenant-wide facts of the engine (Cloud Sync: whether its schema maps otherMobile). */
