@@ -51,8 +51,8 @@ await Promise.all([
     build({
       ...nodeCommon,
       // The CLI reads Connect exports on a worker thread: its code sits beside the CLI
-      // (main/syncengine/connect-off-thread.ts looks for ./connect-worker.mjs).
-      entryPoints: { syncdrift: 'main/cli/bin.ts', 'connect-worker': 'main/syncengine/connect-worker.ts' },
+      // (main/cli/connect-off-thread.ts looks for ./connect-worker.mjs).
+      entryPoints: { syncdrift: 'main/cli/bin.ts', 'connect-worker': 'main/cli/connect-worker.ts' },
       outdir: 'dist/cli',
       outExtension: { '.js': '.mjs' },
       banner: { js: '#!/usr/bin/env node\n' + nodeCommon.banner.js },

@@ -2,7 +2,7 @@
  * `--connect-export FILE` (repeatable, on `import` and `scan`): the Entra Connect exports of
  * docs/onprem.md, read and joined by main/syncengine/connect-files.ts (the app's engine import reads
  * them the same way), here on a worker thread while the scan reads the directories
- * (main/syncengine/connect-off-thread.ts). With a workspace (not --no-save) the joined objects are
+ * (main/cli/connect-off-thread.ts). With a workspace (not --no-save) the joined objects are
  * kept (main/workspace/connect-export-cache.ts), and a later run naming the same files unchanged
  * gets them back from it instead of reading the files again; it says which it did.
  */
@@ -15,10 +15,10 @@ import type { Workspace } from '../workspace/workspace';
 import type { ExportFileStamp } from '../workspace/connect-export-cache';
 import { ENGINE_IMPORT_FORMAT } from '../core/engine-import-format';
 import { APP_VERSION } from '../core/version';
-import { readConnectExportsOffThread, type ConnectReadResult } from '../syncengine/connect-off-thread';
+import { readConnectExportsOffThread, type ConnectReadResult, type OffThreadOptions } from './connect-off-thread';
 
 export { readConnectExports } from '../syncengine/connect-files';
-export { readConnectExportsOffThread } from '../syncengine/connect-off-thread';
+export { readConnectExportsOffThread } from './connect-off-thread';
 
 /** The files' stamps (main/workspace/connect-export-cache.ts), or null when one cannot be stat'ed (the read then names it). */
 export function stampExportFiles(paths: readonly string[]): ExportFileStamp[] | null {
@@ -70,15 +70,25 @@ export interface ConnectExportReadOptions {
   /** Called when the objects are there, whichever way (ends the progress line). */
   onSettled?: () => void;
   /** For tests and the bench: another worker entry. */
-  read?: (paths: readonly string[], o: { signal: AbortSignal; onProgress: ProgressSink }) => Promise<ConnectReadResult>;
+  read?: (paths: readonly string[], o: OffThreadOptions & { signal: AbortSignal; onProgress: ProgressSink }) => Promise<ConnectReadResult>;
+}
+
+export interface ConnectExportRead {
+  /** The joined objects; rejects with the reader's error (naming the file and line). */
+  objects: Promise<readonly EngineObject[]>;
+  /**
+   * Settles (never rejects) once the read is kept for the next run, or said to be not kept. Await
+   * it before closing the workspace or cancelling: the worker keeps the read after handing it over.
+   */
+  kept: Promise<void>;
 }
 
 /**
  * The joined objects of the exports at `paths`: the workspace's kept read when it is of these files
- * unchanged, else read on a worker thread (and kept when the workspace is there). Rejects with the
- * reader's error (naming the file and line); a kept read that cannot be written is said, not fatal.
+ * unchanged, else read on a worker thread, which then keeps the read in the workspace itself (off
+ * the main thread's critical path). A read that cannot be kept is said, not fatal.
  */
-export function startConnectExportRead(paths: readonly string[], o: ConnectExportReadOptions): Promise<readonly EngineObject[]> {
+export function startConnectExportRead(paths: readonly string[], o: ConnectExportReadOptions): ConnectExportRead {
   const reader = keptBy(o.reader);
   const stamps = o.workspace ? stampExportFiles(paths) : null;
   let why = '';
@@ -87,23 +97,45 @@ export function startConnectExportRead(paths: readonly string[], o: ConnectExpor
     if (!kept.miss) {
       o.onSettled?.();
       o.say(`Connect exports: unchanged since they were read at ${kept.info.importedAt}, taken from ${o.workspace.path} (${describe(kept.info)}).`);
-      return Promise.resolve(kept.objects);
+      return { objects: Promise.resolve(kept.objects), kept: Promise.resolve() };
     }
     if (kept.miss === 'unreadable') why = ' (the read kept in the workspace no longer checks, so they are read again)';
   }
+  const ws = o.workspace;
+  // The files were stamped before the read began, so the read is dated from then too.
+  const importedAt = o.clock.now().toISOString();
+  const keep = ws && stamps && ws.path !== ':memory:' ? { workspace: ws.path, stamps, reader, importedAt } : undefined;
   const read = o.read ?? ((p, x) => readConnectExportsOffThread(p, x));
-  return read(paths, { signal: o.signal, onProgress: o.onProgress }).then((r) => {
-    o.onSettled?.();
-    const info: ConnectImportInfo = { importedAt: o.clock.now().toISOString(), objects: r.objects.length, files: r.files, stats: r.stats };
-    o.say(`Connect exports${why}: ${describe(info)}.`);
-    const ws = o.workspace;
-    if (ws && stamps && ws.db.open) {
-      try {
-        ws.connectExportCache.put(stamps, reader, info, r.body);
-      } catch (e) {
-        o.say(`Connect exports: not kept for the next run (${e instanceof Error ? e.message : String(e)}); they will be read again.`);
+  const notKept = (why: string): void => o.say(`Connect exports: not kept for the next run (${why}); they will be read again.`);
+  let keptDone: () => void = () => {};
+  const kept = new Promise<void>((r) => (keptDone = r));
+  const objects = read(paths, { signal: o.signal, onProgress: o.onProgress, ...(keep ? { keep } : {}) }).then(
+    (r) => {
+      o.onSettled?.();
+      const info: ConnectImportInfo = { importedAt, objects: r.objects.length, files: r.files, stats: r.stats };
+      o.say(`Connect exports${why}: ${describe(info)}.`);
+      if (r.kept) {
+        void r.kept.then((k) => {
+          if (!k.kept && !k.cancelled) notKept(k.why);
+          keptDone();
+        });
+      } else {
+        // No worker kept it (a reader without a workspace file of its own: kept here, in this thread).
+        if (ws && stamps && ws.db.open) {
+          try {
+            ws.connectExportCache.put(stamps, reader, info, r.body);
+          } catch (e) {
+            notKept(e instanceof Error ? e.message : String(e));
+          }
+        }
+        keptDone();
       }
-    }
-    return r.objects;
-  });
+      return r.objects;
+    },
+    (e: unknown) => {
+      keptDone();
+      throw e;
+    },
+  );
+  return { objects, kept };
 }

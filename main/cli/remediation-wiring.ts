@@ -199,7 +199,11 @@ export async function rescanEngineView(o: {
   const ws = openWorkspace(o.workspaceFile, { clock: o.clock });
   try {
     if (o.connectExports.length > 0) {
-      return { objects: await startConnectExportRead(o.connectExports, { workspace: ws, clock: o.clock, signal: o.signal ?? new AbortController().signal, onProgress: o.onProgress ?? noProgress, say: o.say }) };
+      const read = startConnectExportRead(o.connectExports, { workspace: ws, clock: o.clock, signal: o.signal ?? new AbortController().signal, onProgress: o.onProgress ?? noProgress, say: o.say });
+      const objects = await read.objects;
+      // The worker keeps the read through its own connection: the workspace stays open until it has.
+      await read.kept;
+      return { objects };
     }
     const kept = keptConnectRead(ws);
     if (!kept) return {};

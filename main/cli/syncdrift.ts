@@ -229,23 +229,26 @@ function context(run: Run, ws: Workspace | null, progress: ReturnType<typeof cre
  * Starts the read of the `--connect-export` files (none: nothing to read). `stop` ends the worker
  * however the command ends; the objects promise never goes unhandled (the scan awaits it).
  */
-function startEngineRead(run: Run, files: readonly string[], ws: Workspace | null, progress: ReturnType<typeof createCliProgress>): { objects: Promise<readonly EngineObject[]> | undefined; stop: () => void } {
-  if (files.length === 0) return { objects: undefined, stop: () => {} };
+function startEngineRead(run: Run, files: readonly string[], ws: Workspace | null, progress: ReturnType<typeof createCliProgress>): { objects: Promise<readonly EngineObject[]> | undefined; kept: Promise<void>; stop: () => void } {
+  if (files.length === 0) return { objects: undefined, kept: Promise.resolve(), stop: () => {} };
   const stopper = new AbortController();
   const stop = (): void => stopper.abort();
   run.io.signal?.addEventListener('abort', stop, { once: true });
-  let objects: Promise<readonly EngineObject[]>;
+  let read: ReturnType<typeof startConnectExportRead>;
   try {
-    objects = startConnectExportRead(
+    read = startConnectExportRead(
       files.map((f) => resolve(run.io.cwd, f)),
       { workspace: ws, clock: run.clock, signal: stopper.signal, onProgress: progress.sink, say: run.say, onSettled: () => progress.done() },
     );
   } catch (e) {
-    objects = Promise.reject(e);
+    read = { objects: Promise.reject(e), kept: Promise.resolve() };
   }
-  objects.catch(() => {});
+  read.objects.catch(() => {});
   return {
-    objects,
+    objects: read.objects,
+    // The worker keeps the read in the workspace after handing it over: a command that succeeded
+    // waits for that before it closes the workspace (stop() would end the worker mid-write).
+    kept: read.kept,
     stop: () => {
       stop();
       run.io.signal?.removeEventListener('abort', stop);
@@ -276,13 +279,15 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
         const sources = await run.services.openLiveSources(profile, context(run, ws, progress));
         await joinCloudSync(sources, profile, { clock: run.clock, say: run.say, ...(run.io.signal ? { signal: run.io.signal } : {}) });
         if (engine.objects) sources.engineRead = engine.objects;
-        return await scanAndReport(
+        const code = await scanAndReport(
           run,
           cmd,
           { profileName: profile.name, defaultRegion: profile.defaultRegion, kind: 'live', sources, ...(cmd.connectExports.length ? { meta: { files: { connect: cmd.connectExports } } } : {}) },
           ws,
           progress,
         );
+        await engine.kept;
+        return code;
       } finally {
         engine.stop();
         progress.done();
@@ -338,7 +343,7 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
           missing,
           close: () => onPrem.close(),
         };
-        return await scanAndReport(
+        const code = await scanAndReport(
           run,
           cmd,
           {
@@ -352,6 +357,8 @@ async function execute(run: Run, cmd: ParsedCommand): Promise<number> {
           ws,
           progress,
         );
+        await engine.kept;
+        return code;
       } finally {
         engine.stop();
         progress.done();

@@ -1,7 +1,7 @@
 /**
  * How a stored Connect import's objects are written (#18): the workspace keeps them as one blob per
  * profile (main/workspace/engine-imports.ts), and the CLI's off-thread read hands them from its
- * worker to the main thread in the same form (main/syncengine/connect-off-thread.ts). Decoding
+ * worker to the main thread in the same form (main/cli/connect-off-thread.ts). Decoding
  * trusts nothing: whatever does not check reads as null. Pure.
  */
 import { z } from 'zod';

@@ -21,7 +21,9 @@ import { z } from 'zod';
 import type { EngineObject } from '../core/engine-view';
 import { decodeEngineImport } from '../core/engine-import-format';
 import { ConnectImportInfo } from '../core/engine-import';
-import type { BlobRepository } from './settings';
+import { systemClock } from '../core/ports';
+import { BlobRepository } from './settings';
+import { openExistingDatabase } from './db';
 
 export const CONNECT_EXPORT_CACHE_PREFIX = 'connect-export-cache:';
 const META_KEY = `${CONNECT_EXPORT_CACHE_PREFIX}meta`;
@@ -125,5 +127,19 @@ export class ConnectExportCache {
       const b = this.blobs.delete(OBJECTS_KEY);
       return a || b;
     })();
+  }
+}
+
+/**
+ * Keeps a read in the workspace at `path` through a connection of its own (openExistingDatabase):
+ * how the CLI's Connect export worker keeps what it read without handing 25 MB back to the main
+ * thread to write. The workspace must be open already (the main thread opened and migrated it).
+ */
+export function keepConnectReadAt(path: string, stamps: readonly ExportFileStamp[], reader: string, info: ConnectImportInfo, body: Uint8Array | string): void {
+  const db = openExistingDatabase(path);
+  try {
+    new ConnectExportCache(db, new BlobRepository(db, systemClock)).put(stamps, reader, info, body);
+  } finally {
+    db.close();
   }
 }

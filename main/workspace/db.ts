@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { SyncDriftError } from '../core/errors';
-import { migrate } from './migrations';
+import { migrate, SCHEMA_VERSION } from './migrations';
 
 export interface OpenDatabaseOptions {
   /** Milliseconds to wait for another process's write lock (default 5000). */
@@ -74,4 +74,37 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
     for (const p of [path, ...SIDE_FILES.map((s) => path + s)]) restrictToOwner(p);
   }
   return db;
+}
+
+/**
+ * A second connection to a workspace this process already has open (openDatabase made its files
+ * owner-only and migrated it), for a worker thread, which may not change the process's umask. It
+ * creates nothing: a missing file, one not in WAL mode or at another schema version is refused
+ * (WORKSPACE_OPEN), so the worker never writes to a database the main thread would not.
+ */
+export function openExistingDatabase(path: string, options: Pick<OpenDatabaseOptions, 'busyTimeoutMs'> = {}): Sqlite.Database {
+  const fail = (why: string, cause?: unknown): SyncDriftError =>
+    new SyncDriftError('internal', 'WORKSPACE_OPEN', `Cannot open the workspace ${path}: ${why}`, cause === undefined ? undefined : { cause });
+  if (path === ':memory:' || !existsSync(path)) throw fail('it is not there (a second connection opens only a workspace already open)');
+  let d: Sqlite.Database;
+  try {
+    d = new Database(path, { timeout: options.busyTimeoutMs ?? 5000, fileMustExist: true });
+  } catch (e) {
+    throw fail(e instanceof Error ? e.message : String(e), e);
+  }
+  try {
+    const mode = String(d.pragma('journal_mode', { simple: true }));
+    if (mode !== 'wal') throw fail(`its journal mode is ${mode}, not wal`);
+    const version = Number(d.pragma('user_version', { simple: true }));
+    if (version !== SCHEMA_VERSION) throw fail(`its schema is ${version}, this build writes ${SCHEMA_VERSION}`);
+    d.pragma('synchronous = FULL');
+    d.pragma('foreign_keys = ON');
+    d.pragma('secure_delete = ON');
+    d.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  } catch (e) {
+    d.close();
+    if (e instanceof SyncDriftError) throw e;
+    throw fail(e instanceof Error ? e.message : String(e), e);
+  }
+  return d;
 }

@@ -34,7 +34,7 @@ import type { OnPremUser } from '../../main/core/model';
 import { SnapshotDirectory } from '../../main/onprem/import/snapshot';
 import { runScan } from '../../main/drift/pipeline';
 import { readConnectExports } from '../../main/syncengine/connect-files';
-import { connectWorkerEntry, readConnectExportsOffThread } from '../../main/syncengine/connect-off-thread';
+import { connectWorkerEntry, readConnectExportsOffThread } from '../../main/cli/connect-off-thread';
 import { build } from 'esbuild';
 import type { EngineObject } from '../../main/core/engine-view';
 import { openWorkspace } from '../../main/workspace';
@@ -166,21 +166,25 @@ async function child(input: ChildInput): Promise<void> {
     ws.engineImports.put('bench', { importedAt: new Date().toISOString(), objects: r.objects.length, files: r.files, stats: r.stats }, r.objects);
   }
   // cli-kept: the run before read the files on the worker and kept the result in the workspace.
-  const cliRead = (ws2: ReturnType<typeof openWorkspace>) =>
+  const cliRead = (ws2: ReturnType<typeof openWorkspace>, onProgress: (e: { phase: string }) => void = () => {}) =>
     startConnectExportRead(input.files, {
       workspace: ws2,
       reader: 'bench',
       clock: systemClock,
       signal: new AbortController().signal,
-      onProgress: () => {},
+      onProgress,
       say: () => {},
       read: (paths, o) => readConnectExportsOffThread(paths, o, connectWorkerEntry(pathToFileURL(join(dirname(input.workerBundle), 'syncdrift.mjs')).href)),
     });
   if (input.mode === 'cli-kept') {
     ws = openWorkspace(join(input.workDir, 'bench.db'));
-    await cliRead(ws);
+    const first = cliRead(ws);
+    await first.objects;
+    await first.kept;
     if (ws.blobs.keys('connect-export-cache:').length !== 2) throw new Error('the CLI kept no read');
   }
+  // engine: the CLI's one-shot opens its workspace (empty: the files were never read) before it starts.
+  if (input.mode === 'engine') ws = openWorkspace(join(input.workDir, 'bench.db'));
   // Every mode starts its timed part from a collected heap: what was read before it (the stored
   // import's parse) leaves no garbage for the scan's collector to pay for.
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -196,12 +200,23 @@ async function child(input: ChildInput): Promise<void> {
   let engineObjects: Awaited<ReturnType<typeof readConnectExports>>['objects'] | Promise<readonly EngineObject[]> | undefined;
   let engineStats: Awaited<ReturnType<typeof readConnectExports>>['stats'] | undefined;
   let engineCount = 0;
-  if (input.mode === 'engine') {
-    engineObjects = readConnectExportsOffThread(input.files, {}, connectWorkerEntry(pathToFileURL(join(dirname(input.workerBundle), 'syncdrift.mjs')).href)).then((r) => {
+  let keptMs = 0;
+  let kept: Promise<void> | undefined;
+  if (input.mode === 'engine' && ws) {
+    // As the CLI's one-shot runs it (startConnectExportRead): the worker reads and joins, hands the
+    // objects over, then keeps the read in the workspace itself while the scan joins them.
+    let joined = false;
+    const read = cliRead(ws, (e) => {
+      if (e.phase === 'engine-join') joined = true;
+    });
+    engineObjects = read.objects.then((objects) => {
       engineReadMs = Math.round(performance.now() - t0);
-      engineStats = r.stats;
-      engineCount = r.objects.length;
-      return r.objects;
+      engineCount = objects.length;
+      if (!joined) throw new Error('the worker reported no join');
+      return objects;
+    });
+    kept = read.kept.then(() => {
+      keptMs = Math.round(performance.now() - t0);
     });
   } else if (input.mode === 'engine-inline') {
     const r = await readConnectExports(input.files);
@@ -212,10 +227,10 @@ async function child(input: ChildInput): Promise<void> {
   } else if (stored) engineObjects = stored;
   else if (ws && input.mode === 'cli-kept') {
     // As the CLI hands it to the scan: the promise (taken back synchronously on a hit).
-    engineObjects = cliRead(ws).then((kept) => {
+    engineObjects = cliRead(ws).objects.then((objects) => {
       engineReadMs = Math.round(performance.now() - t0);
-      engineCount = kept.length;
-      return kept;
+      engineCount = objects.length;
+      return objects;
     });
   } else if (ws) {
     engineObjects = ws.engineImports.get('bench')?.objects;
@@ -224,8 +239,11 @@ async function child(input: ChildInput): Promise<void> {
     ws.close();
   }
   const out = await runScan({ onPrem: [dir], cloudUsers: client.listUsers(), profileName: 'bench', defaultRegion: 'US', ...(engineObjects ? { engineObjects } : {}) });
+  // The command ends when the read is kept for the next run (the CLI awaits it before it exits).
+  if (kept) await kept;
   const totalMs = Math.round(performance.now() - t0);
-  if (input.mode === 'cli-kept') ws?.close();
+  if (input.mode === 'engine' && ws && ws.blobs.keys('connect-export-cache:').length !== 2) throw new Error('the one-shot kept no read');
+  if (input.mode === 'cli-kept' || input.mode === 'engine') ws?.close();
   const cpu = process.cpuUsage(cpu0);
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   clearInterval(sampler);
@@ -243,6 +261,7 @@ async function child(input: ChildInput): Promise<void> {
       /** engine: when the worker's objects were there, from the start (the scan ran meanwhile). */
       engineArrivedMs: out.report.summary.phases['engine'] ?? null,
       engineStats: engineStats ?? null,
+      keptMs,
       rows: out.report.rows.length,
       rowsWithEngine: out.report.rows.filter((r) => r.engine).length,
       byStatus: out.report.summary.byStatus,
@@ -280,7 +299,7 @@ async function parent(): Promise<void> {
   // The CLI's worker as the build makes it (bundled; the bench's own modules run under tsx, whose
   // start-up in a fresh worker thread would be counted against the read otherwise).
   const workerBundle = join(dir, 'cli', 'connect-worker.mjs');
-  await build({ entryPoints: [fileURLToPath(new URL('../../main/syncengine/connect-worker.ts', import.meta.url))], outfile: workerBundle, bundle: true, platform: 'node', format: 'esm', target: 'node22', logLevel: 'warning' });
+  await build({ entryPoints: [fileURLToPath(new URL('../../main/cli/connect-worker.ts', import.meta.url))], outfile: workerBundle, bundle: true, platform: 'node', format: 'esm', target: 'node22', logLevel: 'warning', external: ['better-sqlite3'] });
   const sb = await startSandboxTenant({ seed: { count: users, seed: SEED, domain: DOMAIN, overrideRate: 0.05 }, knobs: { throttle: { disabled: true } } });
   const results = Object.fromEntries(MODES.map((m) => [m, []])) as unknown as Record<Mode, Array<Record<string, unknown>>>;
   const pairs = Object.fromEntries(ENGINE_MODES.map((m) => [m, []])) as unknown as Record<Exclude<Mode, 'baseline'>, number[]>;

@@ -56,4 +56,16 @@ describe('the built CLI', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/bad\.xml:3: closing tag <\/cs-objects> does not match <cs-object> opened on line 2/);
   });
+
+  it('its worker keeps the read in the workspace (its own SQLite connection, as built), and the next run takes it back', () => {
+    const args = ['import', '--ldif', 'contoso-users.ldf', '--graph-json', 'contoso-entra-users.json', '--profile', 'contoso.json', '--connect-export', 'aad-cs.xml', '--connect-export', 'sync-rules.json', '--format', 'json', '--all'];
+    const first = cli(args);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/Connect exports: 2 Entra ID connector user\(s\)/);
+    expect(first.stderr).not.toMatch(/not kept|syncdrift:/);
+    const again = cli(args);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/Connect exports: unchanged since they were read at .*, taken from .*workspace\.db \(2 Entra ID connector user\(s\)/);
+    expect(JSON.parse(again.stdout).rows).toEqual(JSON.parse(first.stdout).rows);
+  });
 });

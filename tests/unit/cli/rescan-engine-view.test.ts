@@ -55,7 +55,9 @@ describe('the preflight rescan\u2019s engine view', () => {
     expect(await rescanEngineView({ profile: connectProfile, client: noClient, workspaceFile: wsFile(), connectExports: [], clock, say: (l) => said.push(l) })).toEqual({});
     // What `scan --connect-export` left in the workspace.
     const ws = openWorkspace(wsFile());
-    await startConnectExportRead(files(), { workspace: ws, clock, signal: new AbortController().signal, onProgress: () => {}, say: () => {} });
+    const read = startConnectExportRead(files(), { workspace: ws, clock, signal: new AbortController().signal, onProgress: () => {}, say: () => {} });
+    await read.objects;
+    await read.kept;
     ws.close();
     const view = await rescanEngineView({ profile: connectProfile, client: noClient, workspaceFile: wsFile(), connectExports: [], clock, say: (l) => said.push(l) });
     expect(view.objects).toHaveLength(1);

@@ -189,7 +189,7 @@ describe('runScan streams into the engine', () => {
 });
 
 describe('the engine view arriving while the directories are read (engineLater)', () => {
-  // The CLI reads the Connect exports on a worker thread meanwhile (main/syncengine/connect-off-thread.ts).
+  // The CLI reads the Connect exports on a worker thread meanwhile (main/cli/connect-off-thread.ts).
   const rule = { name: 'Custom - Mobile E.164', precedence: 50, expression: 'IIF(...)', sources: ['mobile'], connector: 'contoso.example' };
   // Every kind of engine object: exported as AD holds it, reformatted by a rule, not exported, in
   // error, pending, and exporting another otherMobile than AD's (each changes the rows differently).
