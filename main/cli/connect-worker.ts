@@ -24,7 +24,8 @@ let body: string | null = null;
 let count = 0;
 let read: Awaited<ReturnType<typeof readConnectExports>> | null = null;
 try {
-  read = await readConnectExports(request.paths, { onProgress: (event) => post({ type: 'progress', event }) });
+  // Blocking reads: this thread does nothing else meanwhile (ending it cancels the read).
+  read = await readConnectExports(request.paths, { blocking: true, onProgress: (event) => post({ type: 'progress', event }) });
   body = encodeEngineImport(read.objects);
   count = read.objects.length;
   // A string crosses as one copy; the main thread parses it as it is (no UTF-8 decoding there).

@@ -18,7 +18,7 @@
  * the modes named.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -298,7 +298,9 @@ async function parent(): Promise<void> {
   const exportsMs = Math.round(performance.now() - t0);
   // The CLI's worker as the build makes it (bundled; the bench's own modules run under tsx, whose
   // start-up in a fresh worker thread would be counted against the read otherwise).
-  const workerBundle = join(dir, 'cli', 'connect-worker.mjs');
+  // Inside the checkout (node_modules/.cache), so the bundle finds better-sqlite3 as the built CLI does.
+  const bundleDir = mkdtempSync(join(fileURLToPath(new URL('../../node_modules/', import.meta.url)), '.cache-syncdrift-bench-'));
+  const workerBundle = join(bundleDir, 'cli', 'connect-worker.mjs');
   await build({ entryPoints: [fileURLToPath(new URL('../../main/cli/connect-worker.ts', import.meta.url))], outfile: workerBundle, bundle: true, platform: 'node', format: 'esm', target: 'node22', logLevel: 'warning', external: ['better-sqlite3'] });
   const sb = await startSandboxTenant({ seed: { count: users, seed: SEED, domain: DOMAIN, overrideRate: 0.05 }, knobs: { throttle: { disabled: true } } });
   const results = Object.fromEntries(MODES.map((m) => [m, []])) as unknown as Record<Mode, Array<Record<string, unknown>>>;
@@ -321,6 +323,7 @@ async function parent(): Promise<void> {
   } finally {
     await sb.close();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(bundleDir, { recursive: true, force: true });
   }
   const med = (mode: Mode, k: string) => median(results[mode].map((x) => Number(x[k])));
   const baselineMs = med('baseline', 'totalMs');
@@ -363,6 +366,13 @@ if (process.argv.includes('--child')) {
       process.exit(1);
     });
   });
+} else if (process.argv.includes('--write-exports')) {
+  // For profiling the reader on its own: the exports the bench reads, written to DIR, nothing run.
+  const out = process.argv[process.argv.indexOf('--write-exports') + 1];
+  if (!out || out.startsWith('--')) throw new Error('--write-exports takes a directory');
+  mkdirSync(out, { recursive: true });
+  const { files, bytes } = writeExports(arg('users', 100_000), out, hologramArg());
+  process.stdout.write(JSON.stringify({ files, bytes }, null, 2) + '\n');
 } else {
   await parent();
 }

@@ -133,6 +133,37 @@ describe('readConnectExports (files)', () => {
     await expect(readConnectExports([write('other.json', '{"Foo": 1}')])).rejects.toThrow(/other\.json: is none of the Connect exports/);
   });
 
+  it('reads the same with blocking reads (the CLI\u2019s worker), characters split across chunks included', async () => {
+    // Names of two-, three- and four-byte UTF-8 characters over ~40 chunks of 64 KiB: many a chunk
+    // ends inside one, which the decoder must carry over although the buffer is reused.
+    const ex = connectExports({
+      entries: Array.from({ length: 4000 }, (_, i) => ({
+        anchor: anchor(i),
+        dn: `CN=Zo\u00eb \u00c6r\u00f8 \u65e5\u672c ${'\u{1F4DE}'.repeat(i % 3)}${i},OU=${i % 2 ? 'Sales' : 'Finance'},DC=contoso,DC=com`,
+        mobile: i % 7 === 0 ? null : `+1 425 555 ${String(i % 10000).padStart(4, '0')}`,
+        otherMobile: i % 5 === 0 ? ['+1 425 555 9000'] : [],
+        cloudId: i % 3 === 0 ? null : `0b7c2f9e-4d11-4c2a-9f5e-${String(i).padStart(12, '0')}`,
+      })),
+      rules: [{ name: 'Custom - Mobile E.164', precedence: 50, connector: 'contoso.com', dnSuffix: 'OU=Sales,DC=contoso,DC=com', transform: { kind: 'e164', countryCode: '1' } }],
+      adConnector: 'contoso.com',
+      lastExportAt: '2026-12-06T10:00:00.000Z',
+    });
+    expect(Buffer.byteLength(ex.connectorSpaceXml)).toBeGreaterThan(20 * 64 * 1024);
+    const files = [write('u8.xml', ex.connectorSpaceXml), write('u8-rules.json', ex.rulesJson)];
+    const ticks = { stream: [] as number[], blocking: [] as number[] };
+    const streamed = await readConnectExports(files, { onProgress: (e) => e.phase === 'engine-read' && ticks.stream.push(e.done) });
+    const blocking = await readConnectExports(files, { blocking: true, onProgress: (e) => e.phase === 'engine-read' && ticks.blocking.push(e.done) });
+    expect(blocking).toEqual(streamed);
+    expect(blocking.objects.some((o) => o.onPremDn?.includes('\u{1F4DE}\u{1F4DE}'))).toBe(true);
+    expect(ticks.blocking).toEqual(ticks.stream);
+
+    // Cancelled between chunks; and a bad file fails the same way, naming its line.
+    const ctl = new AbortController();
+    await expect(readConnectExports(files, { blocking: true, signal: ctl.signal, onProgress: (e) => e.phase === 'engine-read' && e.done > 3 * 64 * 1024 && ctl.abort() })).rejects.toBeInstanceOf(CancelledError);
+    const bad = write('bad-u8.xml', '<cs-objects>\n  <cs-object cs-dn="CN={41}">\n</cs-objects>\n');
+    await expect(readConnectExports([bad], { blocking: true })).rejects.toThrow('bad-u8.xml:3: closing tag </cs-objects> does not match <cs-object> opened on line 2');
+  });
+
   it('reads an export of 150,000 objects (spreading them into push overflowed the call stack)', async () => {
     const obj = (i: number) => `<cs-object cs-dn="CN={${Buffer.from(anchor(i)).toString('hex').toUpperCase()}}" object-type="user" ma-name="contoso.onmicrosoft.com - AAD"><synchronized-hologram><entry dn="x"><attr name="sourceAnchor" type="string" multivalued="false"><value>${anchor(i)}</value></attr></entry></synchronized-hologram><connector>1</connector><mv-link>{m${i}}</mv-link></cs-object>\n`;
     const parts = ['<cs-objects>\n'];
