@@ -132,6 +132,7 @@ export function readConnectExportsOffThread(paths: readonly string[], options: O
       else if (m.type === 'kept') settleKeep({ kept: true });
       else if (m.type === 'keep-failed') settleKeep({ kept: false, why: m.message });
       else {
+        if (read) return; // cancelled or failed meanwhile: ended, nothing to hand over
         let parsed: unknown;
         try {
           parsed = JSON.parse(m.body);

@@ -195,6 +195,7 @@ async function child(input: ChildInput): Promise<void> {
   let peakHeap = process.memoryUsage().heapUsed;
   const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
   const cpu0 = process.cpuUsage();
+  const mainCpu0 = process.threadCpuUsage();
   const t0 = performance.now();
   let engineReadMs = 0;
   let engineObjects: Awaited<ReturnType<typeof readConnectExports>>['objects'] | Promise<readonly EngineObject[]> | undefined;
@@ -245,6 +246,7 @@ async function child(input: ChildInput): Promise<void> {
   if (input.mode === 'engine' && ws && ws.blobs.keys('connect-export-cache:').length !== 2) throw new Error('the one-shot kept no read');
   if (input.mode === 'cli-kept' || input.mode === 'engine') ws?.close();
   const cpu = process.cpuUsage(cpu0);
+  const mainCpu = process.threadCpuUsage(mainCpu0);
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   clearInterval(sampler);
   await network.close();
@@ -257,6 +259,8 @@ async function child(input: ChildInput): Promise<void> {
       engineReadMs,
       scanMs: out.report.summary.phases.total ?? null,
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      /** The scan's own thread; cpuMs less this is the worker's and the collector's helper threads. */
+      mainThreadCpuMs: Math.round((mainCpu.user + mainCpu.system) / 1000),
       engineObjects: Array.isArray(engineObjects) ? engineObjects.length : engineCount,
       /** engine: when the worker's objects were there, from the start (the scan ran meanwhile). */
       engineArrivedMs: out.report.summary.phases['engine'] ?? null,
