@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancelledError, SyncDriftError, ValidationError } from '../../../main/core/errors';
-import { connectExports } from '../../../main/sandbox/connect-rules';
+import { seededConnectExports } from '../../support/connect-fixture';
 import { readConnectExports } from '../../../main/syncengine/connect-files';
 import { encodeEngineImport } from '../../../main/core/engine-import-format';
 import { connectWorkerEntry, readConnectExportsOffThread, type KeepOutcome, type KeepRequest } from '../../../main/cli/connect-off-thread';
@@ -37,20 +37,7 @@ async function failure<E>(p: Promise<unknown>): Promise<E> {
   throw new Error('expected the read to fail');
 }
 
-const anchor = (i: number) => Buffer.from(`anchor-${String(i).padStart(8, '0')}`).toString('base64');
-const exportsOf = (count: number) =>
-  connectExports({
-    entries: Array.from({ length: count }, (_, i) => ({
-      anchor: anchor(i),
-      dn: `CN=User ${i},OU=${i % 2 ? 'Sales' : 'Finance'},DC=contoso,DC=com`,
-      mobile: i % 7 === 0 ? null : `+1 425 555 ${String(i % 10000).padStart(4, '0')}`,
-      otherMobile: i % 5 === 0 ? ['+1 425 555 9000'] : [],
-      cloudId: i % 3 === 0 ? null : `0b7c2f9e-4d11-4c2a-9f5e-${String(i).padStart(12, '0')}`,
-    })),
-    rules: [{ name: 'Custom - Mobile E.164', precedence: 50, connector: 'contoso.com', dnSuffix: 'OU=Sales,DC=contoso,DC=com', transform: { kind: 'e164', countryCode: '1' } }],
-    adConnector: 'contoso.com',
-    lastExportAt: '2026-12-06T10:00:00.000Z',
-  });
+const exportsOf = (count: number) => seededConnectExports(count);
 
 describe('readConnectExportsOffThread', () => {
   const ex = exportsOf(300);

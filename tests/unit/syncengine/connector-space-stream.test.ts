@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, ValidationError } from '../../../main/core/errors';
 import { connectExports } from '../../../main/sandbox/connect-rules';
+import { seededConnectExports } from '../../support/connect-fixture';
 import { CONNECT_LIMITS, ConnectorSpaceXmlReader, XmlReader, parseConnectorSpaceXml, readConnectExports, type CsObject } from '../../../main/syncengine';
 
 const anchor = (i: number) => Buffer.from(`anchor-${String(i).padStart(8, '0')}`).toString('base64');
@@ -136,18 +137,7 @@ describe('readConnectExports (files)', () => {
   it('reads the same with blocking reads (the CLI\u2019s worker), characters split across chunks included', async () => {
     // Names of two-, three- and four-byte UTF-8 characters over ~40 chunks of 64 KiB: many a chunk
     // ends inside one, which the decoder must carry over although the buffer is reused.
-    const ex = connectExports({
-      entries: Array.from({ length: 4000 }, (_, i) => ({
-        anchor: anchor(i),
-        dn: `CN=Zo\u00eb \u00c6r\u00f8 \u65e5\u672c ${'\u{1F4DE}'.repeat(i % 3)}${i},OU=${i % 2 ? 'Sales' : 'Finance'},DC=contoso,DC=com`,
-        mobile: i % 7 === 0 ? null : `+1 425 555 ${String(i % 10000).padStart(4, '0')}`,
-        otherMobile: i % 5 === 0 ? ['+1 425 555 9000'] : [],
-        cloudId: i % 3 === 0 ? null : `0b7c2f9e-4d11-4c2a-9f5e-${String(i).padStart(12, '0')}`,
-      })),
-      rules: [{ name: 'Custom - Mobile E.164', precedence: 50, connector: 'contoso.com', dnSuffix: 'OU=Sales,DC=contoso,DC=com', transform: { kind: 'e164', countryCode: '1' } }],
-      adConnector: 'contoso.com',
-      lastExportAt: '2026-12-06T10:00:00.000Z',
-    });
+    const ex = seededConnectExports(4000, (i) => `Zo\u00eb \u00c6r\u00f8 \u65e5\u672c ${'\u{1F4DE}'.repeat(i % 3)}${i}`);
     expect(Buffer.byteLength(ex.connectorSpaceXml)).toBeGreaterThan(20 * 64 * 1024);
     const files = [write('u8.xml', ex.connectorSpaceXml), write('u8-rules.json', ex.rulesJson)];
     const ticks = { stream: [] as number[], blocking: [] as number[] };
