@@ -192,12 +192,14 @@ export async function runScan(input: RunScanInput): Promise<ScanOutcome> {
   const lateLookup = !input.auditLookup && input.resolveAuditLookup ? await input.resolveAuditLookup() : undefined;
 
   const td = performance.now();
-  onProgress({ phase: 'drift', done: 0, total: onPremUsers.length + cloudUsers.length });
+  // In users compared, first event to last (the rows are fewer: a matched pair is one row).
+  const compared = onPremUsers.length + cloudUsers.length;
+  onProgress({ phase: 'drift', done: 0, total: compared });
   const scannedBases = input.scannedBases ?? sources.filter((s) => !s.error).flatMap((s) => s.source.searchBases);
   const drift = builder.finish({ scannedBases, ...(lateLookup ? { auditLookup: lateLookup } : {}) });
   phases.drift = Math.round(performance.now() - td);
   phases.total = Math.round(performance.now() - t0);
-  onProgress({ phase: 'drift', done: drift.rows.length, total: drift.rows.length });
+  onProgress({ phase: 'drift', done: compared, total: compared });
   const finishedAt = clock.now().toISOString();
   const report = buildReport(drift, { profile: input.profileName, generatedAt: finishedAt, phases });
   return { report, drift, onPremUsers, cloudUsers, sources, missing, startedAt, finishedAt };

@@ -36,6 +36,24 @@ function failingSource(id: string): OnPremDirectory {
 }
 
 describe('runScan', () => {
+  it('reports the comparing step in one unit from its first event to its last (the users of both sides)', async () => {
+    const events: Array<{ done: number; total?: number }> = [];
+    const out = await runScan({
+      onPrem: [directory()],
+      cloudUsers: pagesOf([cloudUsers()]),
+      profileName: 'Contoso',
+      defaultRegion: 'US',
+      onProgress: (e) => e.phase === 'drift' && events.push({ done: e.done, total: e.total }),
+    });
+    const users = out.onPremUsers.length + out.cloudUsers.length;
+    // Matched pairs make one row of two users, so the rows are fewer than the users compared.
+    expect(out.report.rows.length).toBeLessThan(users);
+    expect(events).toEqual([
+      { done: 0, total: users },
+      { done: users, total: users },
+    ]);
+  });
+
   it('reads both sides concurrently, times the phases and reports the verdicts', async () => {
     const log: string[] = [];
     const onPremPages: number[] = [];
