@@ -45,6 +45,14 @@ function withOwnerOnlyUmask<T>(fn: () => T): T {
   }
 }
 
+/** What every connection to a workspace sets (the journal mode is the database's, set once). */
+function setConnectionPragmas(d: Sqlite.Database, busyTimeoutMs = 5000): void {
+  d.pragma('synchronous = FULL');
+  d.pragma('foreign_keys = ON');
+  d.pragma('secure_delete = ON');
+  d.pragma(`busy_timeout = ${busyTimeoutMs}`);
+}
+
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Sqlite.Database {
   const db = withOwnerOnlyUmask(() => {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -56,10 +64,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
     }
     try {
       if (!options.readonly) d.pragma('journal_mode = WAL');
-      d.pragma('synchronous = FULL');
-      d.pragma('foreign_keys = ON');
-      d.pragma('secure_delete = ON');
-      d.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+      setConnectionPragmas(d, options.busyTimeoutMs);
       if (!options.readonly) migrate(d);
     } catch (e) {
       d.close();
@@ -97,10 +102,7 @@ export function openExistingDatabase(path: string, options: Pick<OpenDatabaseOpt
     if (mode !== 'wal') throw fail(`its journal mode is ${mode}, not wal`);
     const version = Number(d.pragma('user_version', { simple: true }));
     if (version !== SCHEMA_VERSION) throw fail(`its schema is ${version}, this build writes ${SCHEMA_VERSION}`);
-    d.pragma('synchronous = FULL');
-    d.pragma('foreign_keys = ON');
-    d.pragma('secure_delete = ON');
-    d.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    setConnectionPragmas(d, options.busyTimeoutMs);
   } catch (e) {
     d.close();
     if (e instanceof SyncDriftError) throw e;
