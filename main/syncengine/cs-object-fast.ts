@@ -436,8 +436,14 @@ export class CsObjectScanner {
   private readonly attrTags = new Memo();
   private readonly afterValues = new Memo();
   private readonly tails = new Memo();
-  /** The names of the attributes of the object being read that were not kept (to find a duplicate). */
-  private readonly skipped = new Set<string>();
+  /** The names of attributes not kept, each with the object it was last seen in (to find a duplicate in one). */
+  private readonly skipped = new Map<string, number>();
+  /**
+   * The object being read, as stamped in `skipped` (name -> the object it was last seen in). A Set
+   * cleared per object allocated its table afresh and grew it again, object after object: at 30
+   * attributes not kept per object that was a fifth of a full hologram's read.
+   */
+  private serial = 0;
 
   /**
    * `keep`: the attribute names (lower case) whose values are kept; the others are read (checked as
@@ -481,7 +487,9 @@ export class CsObjectScanner {
     const attributes = new Map<string, string[]>();
     const keep = this.keep;
     const skipped = this.skipped;
-    if (keep) skipped.clear();
+    const serial = ++this.serial;
+    // The names are the few an export has (interned by attrNames); a runaway set of them is dropped.
+    if (skipped.size > 4096) skipped.clear();
     let values: string[] = [];
     let key = '';
     let single = false;
@@ -512,10 +520,10 @@ export class CsObjectScanner {
         const nameEnd = s.indexOf('"', e);
         const name = nameEnd > e ? attrNames.get(s, e, nameEnd) : null;
         if (name !== null) {
-          if (attributes.has(name) || (keep !== null && skipped.has(name))) return null; // the slow path names the duplicate
+          if (attributes.has(name) || (keep !== null && skipped.get(name) === serial)) return null; // the slow path names the duplicate
           key = name;
           skip = keep !== null && !keep.has(name);
-          if (skip) skipped.add(name);
+          if (skip) skipped.set(name, serial);
           i = nameEnd;
           state = IN_ATTR_TAG;
           continue;
@@ -598,7 +606,7 @@ export class CsObjectScanner {
     const m = spanOf(s, 'multivalued');
     const single = m >= 0 && spans[m + 3]! - spans[m + 2]! === 5 && has(s, spans[m + 2]!, 'false');
     const key = attrNames.get(s, spans[n + 2]!, spans[n + 3]!);
-    if (key === null || out.has(key) || (this.keep !== null && this.skipped.has(key))) return -1; // the slow path names the duplicate
+    if (key === null || out.has(key) || (this.keep !== null && this.skipped.get(key) === this.serial)) return -1; // the slow path names the duplicate
     const kept = this.keep === null || this.keep.has(key);
     i = gt + 1;
     let values: string[];
@@ -619,7 +627,7 @@ export class CsObjectScanner {
     }
     if (!has(s, i, '</attr>')) return -1;
     if (kept) out.set(key, values);
-    else this.skipped.add(key);
+    else this.skipped.set(key, this.serial);
     return i + 6;
   }
 }

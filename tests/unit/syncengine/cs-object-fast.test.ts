@@ -122,6 +122,19 @@ describe('fastCsObject', () => {
       expect(slow.objects.some((o) => o.attributes.has('othermobile'))).toBe(true);
     });
 
+    it('takes every object of a full export on the fast path: a name not kept in one object is no duplicate in the next', () => {
+      const scanner = new CsObjectScanner(keep);
+      let at = full.indexOf('<cs-object ');
+      let read = 0;
+      while (at >= 0) {
+        const end = full.indexOf('</cs-object>', at) + 12;
+        expect(scanner.read(full, at, end, 1, 'cs.xml', 'Export-ADSyncToolsObjects', null), `the object at ${at}`).not.toBeNull();
+        read++;
+        at = full.indexOf('<cs-object ', end);
+      }
+      expect(read).toBeGreaterThan(10);
+    });
+
     // An attribute whose values are not kept is still checked: the file reads to the same error either way.
     for (const [what, from, to] of [
       ['an attribute not kept, twice', '<attr name="company" type="string" multivalued="false">', '<attr name="company" type="string" multivalued="false"><value>x</value></attr><attr name="Company" type="string" multivalued="false">'],
