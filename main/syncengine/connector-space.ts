@@ -36,7 +36,7 @@ export interface CsObject {
   /** Metaverse object id the CS object is joined to, the multi-forest link between AD and AAD objects. */
   mvId: string | null;
   /** Rule names the export's lineage credits, where it carries them. */
-  lineageRules: string[];
+  lineageRules: readonly string[];
   evidence: EngineEvidence;
 }
 

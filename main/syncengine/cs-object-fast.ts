@@ -420,6 +420,9 @@ class Memo {
 }
 const MEMOS = 8;
 
+/** The lineage of an object whose export credits no rule: one empty list for all of them. */
+const NO_LINEAGE: readonly string[] = Object.freeze([]);
+
 /**
  * Reads `<cs-object>`s of one reader. Remembers where the next '&' in the reader's buffer is (an
  * object with one goes the slow way, decoded), so the buffer is searched for it once, not once per
@@ -484,6 +487,7 @@ export class CsObjectScanner {
     if (e < 0 || (i = tagAttrs(s, e)) < 0) return null;
     const synchronized = (found & SYNCHRONIZED) !== 0;
 
+    const dn = ownRange(s, dnStart, dnEnd);
     const attributes = new Map<string, string[]>();
     const keep = this.keep;
     const skipped = this.skipped;
@@ -544,7 +548,8 @@ export class CsObjectScanner {
           // One value (most attributes): an array of one, not one grown by push.
           single = (found & SINGLE) !== 0;
           if (!skip) {
-            values = [ownRange(s, e, ve)];
+            // An AD object's distinguishedName is its DN again: the one string for both.
+            values = [ve - e === dn.length && sameChars(s, e, dn, 0, dn.length) ? dn : ownRange(s, e, ve)];
             attributes.set(key, values);
           }
         } else if (single) return null; // a second value of a single-valued attribute: the slow path says how many
@@ -560,7 +565,7 @@ export class CsObjectScanner {
     if (((found & SYNCHRONIZED) !== 0) !== synchronized) return null; // the hologram closed by the other name
     const connectorState = (found & CONNECTED) !== 0;
     let me: number;
-    let lineageRules: string[] = [];
+    let lineageRules: readonly string[] = NO_LINEAGE;
     if ((found & KIND) === END) me = s.indexOf('<', (i = e - 1) + 1);
     else {
       if ((i = tagAttrs(s, e)) < 0) return null;
@@ -582,7 +587,7 @@ export class CsObjectScanner {
       connector,
       connectorId: null,
       aad: (connector !== null && isAadConnector(connector)) || isAadDn(s, dnStart, dnEnd),
-      dn: ownRange(s, dnStart, dnEnd),
+      dn,
       objectType,
       attributes,
       pendingExport: null,
