@@ -443,8 +443,10 @@ export class CsObjectScanner {
   private readonly skipped = new Map<string, number>();
   /**
    * The object being read, as stamped in `skipped` (name -> the object it was last seen in). A Set
-   * cleared per object allocated its table afresh and grew it again, object after object: at 30
-   * attributes not kept per object that was a fifth of a full hologram's read.
+   * cleared per object allocated its table afresh and grew it again, object after object, at ~30
+   * attributes not kept per object of a full hologram: the scan of 20k such users took a median
+   * 1.43 s with it and 1.26 s without (standalone; bench:engine's full-hologram one-shot went from
+   * +218 % to +134 %).
    */
   private serial = 0;
 
