@@ -120,14 +120,9 @@ export function startConnectExportRead(paths: readonly string[], o: ConnectExpor
           keptDone();
         });
       } else {
-        // No worker kept it (a reader without a workspace file of its own: kept here, in this thread).
-        if (ws && stamps && ws.db.open) {
-          try {
-            ws.connectExportCache.put(stamps, reader, info, r.body);
-          } catch (e) {
-            notKept(e instanceof Error ? e.message : String(e));
-          }
-        }
+        // Asked to keep it, a reader that says nothing of keeping did not (without a workspace file, or in
+        // memory, there is nothing to keep it in).
+        if (keep) notKept('the reader did not keep it');
         keptDone();
       }
       return r.objects;

@@ -165,6 +165,7 @@ async function child(input: ChildInput): Promise<void> {
     ws = openWorkspace(join(input.workDir, 'bench.db'));
     ws.engineImports.put('bench', { importedAt: new Date().toISOString(), objects: r.objects.length, files: r.files, stats: r.stats }, r.objects);
   }
+  let engineStats: Awaited<ReturnType<typeof readConnectExports>>['stats'] | undefined;
   // cli-kept: the run before read the files on the worker and kept the result in the workspace.
   const cliRead = (ws2: ReturnType<typeof openWorkspace>, onProgress: (e: { phase: string }) => void = () => {}) =>
     startConnectExportRead(input.files, {
@@ -174,7 +175,11 @@ async function child(input: ChildInput): Promise<void> {
       signal: new AbortController().signal,
       onProgress,
       say: () => {},
-      read: (paths, o) => readConnectExportsOffThread(paths, o, connectWorkerEntry(pathToFileURL(join(dirname(input.workerBundle), 'syncdrift.mjs')).href)),
+      read: (paths, o) =>
+        readConnectExportsOffThread(paths, o, connectWorkerEntry(pathToFileURL(join(dirname(input.workerBundle), 'syncdrift.mjs')).href)).then((r) => {
+          engineStats = r.stats;
+          return r;
+        }),
     });
   if (input.mode === 'cli-kept') {
     ws = openWorkspace(join(input.workDir, 'bench.db'));
@@ -199,7 +204,6 @@ async function child(input: ChildInput): Promise<void> {
   const t0 = performance.now();
   let engineReadMs = 0;
   let engineObjects: Awaited<ReturnType<typeof readConnectExports>>['objects'] | Promise<readonly EngineObject[]> | undefined;
-  let engineStats: Awaited<ReturnType<typeof readConnectExports>>['stats'] | undefined;
   let engineCount = 0;
   let keptMs = 0;
   let kept: Promise<void> | undefined;
